@@ -1,0 +1,137 @@
+# sluice - build, test, install.
+#
+#   make            build/libsluice.a, build/libsluice.so, build/sluice
+#   make check      unit and command-line tests, then again under
+#                   AddressSanitizer and UndefinedBehaviorSanitizer
+#   make demo       a short pipeline over ~200 MB generated on the fly
+#   make install    PREFIX=/usr/local (DESTDIR honoured)
+#   make deps       install the Debian packages the build needs
+
+VERSION = 0.1.0
+SOVERSION = 0
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -std=c11 -Wall -Wextra -Werror
+CPPFLAGS += -D_GNU_SOURCE -Iinclude
+LIBS = -lz -lpthread
+PREFIX ?= /usr/local
+
+# B is the build folder; SAN=1 builds the sanitizer variant into build/san.
+B ?= build
+ifeq ($(SAN),1)
+B = build/san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+endif
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
+	  lib/lines.c
+LIB_HDR = include/sluice.h lib/sluice_int.h
+
+# One line per verb.
+CLI_SRC = cli/main.c cli/cli.c
+CLI_SRC += cli/cat.c
+CLI_SRC += cli/count.c
+CLI_SRC += cli/head.c
+
+UNIT_TESTS = test_mem test_source test_sink test_lines
+TEST_TOOLS = maxrss
+
+LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ = $(CLI_SRC:%.c=$(B)/%.o)
+UNIT_BIN = $(UNIT_TESTS:%=$(B)/tests/%)
+TOOL_BIN = $(TEST_TOOLS:%=$(B)/tests/%)
+
+DEB_PKGS = zlib1g-dev libcsv-dev libjansson-dev libcmocka-dev pigz python3
+
+all: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice
+
+$(B)/%.o: %.c $(LIB_HDR) cli/cli.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libsluice.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# Export exactly the functions sluice.h declares.
+$(B)/sluice.map: include/sluice.h
+	@mkdir -p $(dir $@)
+	{ echo '{ global:'; \
+	  sed -n 's/^[a-z].*[ *]\(sl_[a-z0-9_]*\)(.*/\1;/p' $<; \
+	  echo 'local: *; };'; } > $@
+
+$(B)/libsluice.so: $(LIB_OBJ) $(B)/sluice.map
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libsluice.so.$(SOVERSION) \
+		-Wl,--version-script=$(B)/sluice.map -o $@ $(LIB_OBJ) $(LIBS)
+
+$(B)/sluice: $(CLI_OBJ) $(B)/libsluice.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libsluice.a $(LIBS)
+
+$(B)/tests/test_%: tests/test_%.c tests/testutil.h $(B)/libsluice.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ilib $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+		$(B)/libsluice.a -lcmocka $(LIBS)
+
+$(B)/tests/maxrss: tests/maxrss.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+# ---- tests -------------------------------------------------------------
+
+test-build: $(B)/sluice $(UNIT_BIN) $(TOOL_BIN)
+
+test-run: test-build
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
+		(cd tests && ../$$t); done
+	SLUICE=$(B)/sluice MAXRSS=$(B)/tests/maxrss SAN=$(SAN) \
+		sh tests/cli/run.sh
+
+check: deps
+	$(MAKE) test-run
+	$(MAKE) test-run SAN=1
+
+# ---- demo, install -----------------------------------------------------
+
+demo: deps
+	$(MAKE) $(B)/sluice
+	sh bench/demo.sh $(B)/sluice
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(B)/sluice $(DESTDIR)$(PREFIX)/bin/sluice
+	install -m 644 $(B)/libsluice.a $(DESTDIR)$(PREFIX)/lib/libsluice.a
+	install -m 755 $(B)/libsluice.so \
+		$(DESTDIR)$(PREFIX)/lib/libsluice.so.$(VERSION)
+	ln -sf libsluice.so.$(VERSION) \
+		$(DESTDIR)$(PREFIX)/lib/libsluice.so.$(SOVERSION)
+	ln -sf libsluice.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libsluice.so
+	install -m 644 include/sluice.h $(DESTDIR)$(PREFIX)/include/sluice.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		sluice.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sluice.pc
+
+deps:
+	@missing=; \
+	for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+			grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "sluice needs these Debian packages; run:"; \
+		echo "  sudo apt-get install -y$$missing"; \
+		exit 1; \
+	fi
+
+clean:
+	rm -rf build
+
+.PHONY: all check test-build test-run demo install deps clean

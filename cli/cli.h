@@ -1,0 +1,79 @@
+/*
+ * cli.h - what cli/main.c shares with the verbs.
+ *
+ * A verb is `int cmd_VERB(int argc, char **argv, struct cli *c)`: it reads
+ * its options with cli_getopt() (which also takes the global ones), calls
+ * cli_start() to make the context, does its work and returns the exit
+ * status.  main() prints --mem-report and frees the context afterwards, so
+ * a verb may return from anywhere.
+ */
+#ifndef SLUICE_CLI_H
+#define SLUICE_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include "sluice.h"
+
+enum { EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_RESOURCE = 3 };
+
+enum { REPORT_NONE, REPORT_TEXT, REPORT_JSON };
+
+/* What cli_getopt() returns for --help and for a bad option. */
+enum { CLI_HELP = -2, CLI_BAD = '?' };
+
+struct cli {
+	const char *verb;
+	const char *usage;       /* the verb's usage text */
+	sl_options opt;
+	const char *output;      /* -o, NULL for standard output */
+	int gzip;                /* -z: 1; else -1 (by the -o name) */
+	int level;               /* --level, 0 for the default */
+	int mem_report;
+	sl_ctx *ctx;
+	sl_arena *arena;         /* lives as long as the run */
+};
+
+/*
+ * getopt_long over the verb's options and the global ones together.  The
+ * global ones are handled here.  Returns the verb's option character, -1
+ * after the last option, CLI_HELP after printing the help, or CLI_BAD after
+ * printing what was wrong; the verb returns cli_stop() for the last two.
+ */
+int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+
+/* The exit status for CLI_HELP (0) or CLI_BAD (2). */
+int cli_stop(struct cli *c, int ch);
+
+/* Print "sluice VERB: MESSAGE" and a pointer to --help; returns 2. */
+int cli_usage_error(struct cli *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Make the context and the run arena.  Returns 0 or an exit status. */
+int cli_start(struct cli *c);
+
+/* Print the context's error as "sluice VERB: MESSAGE" and return the exit
+ * status for it (0 for a closed output pipe, which is not an error). */
+int cli_fail(struct cli *c);
+
+/* Open the output named by -o/-z/--level, NULL on failure. */
+sl_sink *cli_open_output(struct cli *c);
+
+/* Close the output; returns 0 or the exit status of the failure. */
+int cli_close_output(struct cli *c, sl_sink *out);
+
+/* "64K", "256M", "1G", "512": bytes.  Returns 0 or -1. */
+int cli_parse_size(const char *s, size_t *out);
+
+/* A non-negative decimal count.  Returns 0 or -1. */
+int cli_parse_count(const char *s, uint64_t *out);
+
+/* Print the memory report to stderr. */
+void cli_mem_report(struct cli *c);
+
+int cmd_cat(int argc, char **argv, struct cli *c);
+int cmd_count(int argc, char **argv, struct cli *c);
+int cmd_head(int argc, char **argv, struct cli *c);
+
+#endif /* SLUICE_CLI_H */

@@ -1,0 +1,45 @@
+/*
+ * count.c - count records.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: sluice count [OPTIONS] [FILE...]\n"
+	"\n"
+	"Print the number of records in all the inputs together.  A line is a\n"
+	"record; a last line without a newline counts.\n";
+
+int cmd_count(int argc, char **argv, struct cli *c)
+{
+	uint64_t total = 0;
+	char text[32];
+	sl_sink *out;
+	int ch, i, n, status;
+
+	c->usage = usage;
+	while ((ch = cli_getopt(c, argc, argv, "", NULL)) != -1)
+		return cli_stop(c, ch);
+	if ((status = cli_start(c)) != 0)
+		return status;
+	if (!(out = cli_open_output(c)))
+		return cli_fail(c);
+	i = optind;
+	do {
+		sl_arena *a = sl_arena_new(c->ctx, "input");
+		sl_lines *lr = a ? sl_lines_open(a, i < argc ? argv[i] : "-")
+			: NULL;
+
+		if (lr)
+			total += sl_lines_count(lr);
+		sl_arena_free(a);
+		if (sl_failed(c->ctx))
+			return cli_fail(c);
+	} while (++i < argc);
+	n = snprintf(text, sizeof(text), "%" PRIu64 "\n", total);
+	if (sl_sink_write(out, text, (size_t)n) != SL_OK)
+		return cli_fail(c);
+	return cli_close_output(c, out);
+}

@@ -1,0 +1,111 @@
+/*
+ * main.c - the sluice command: the verb table and what every run shares.
+ *
+ * `sluice VERB [OPTIONS] [FILE...]`.  main() finds the verb in the table,
+ * hands it the rest of the command line, then prints the memory report
+ * and frees the context.  SIGINT, SIGTERM and SIGHUP remove the library's
+ * temporary files before the signal is re-raised; SIGPIPE is ignored so
+ * that a closed output pipe comes back as EPIPE from write(2) and ends the
+ * run quietly.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct cli *c);
+	const char *summary;
+} commands[] = {
+	{ "cat", cmd_cat, "concatenate inputs; decompress, recompress" },
+	{ "count", cmd_count, "count records" },
+	{ "head", cmd_head, "print the first N records, then stop reading" },
+};
+
+static const char main_usage[] =
+	"usage: sluice VERB [OPTIONS] [FILE...]\n"
+	"       sluice VERB --help\n"
+	"       sluice --version\n"
+	"\n"
+	"Process files far larger than memory under a fixed memory ceiling.\n"
+	"\n"
+	"Verbs:\n";
+
+static void print_usage(FILE *f)
+{
+	size_t i;
+
+	fputs(main_usage, f);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name,
+			commands[i].summary);
+	fputs("\nRun 'sluice VERB --help' for a verb's options.\n", f);
+}
+
+static void on_signal(int sig)
+{
+	sl_tmpfiles_remove();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void setup_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	size_t i;
+	int status;
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		print_usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("sluice %s\n", SLUICE_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0])) {
+		fprintf(stderr, "sluice: '%s' is not a verb; see 'sluice --help'\n",
+			argv[1]);
+		return EXIT_USAGE;
+	}
+	setup_signals();
+	memset(&c, 0, sizeof(c));
+	c.verb = commands[i].name;
+	c.gzip = 0;
+	status = commands[i].fn(argc - 1, argv + 1, &c);
+	if (c.ctx) {
+		if (c.mem_report)
+			cli_mem_report(&c);
+		sl_ctx_free(c.ctx);
+	}
+	if (fflush(stdout) != 0 && status == 0) {
+		fprintf(stderr, "sluice %s: cannot write standard output\n",
+			c.verb);
+		status = EXIT_RESOURCE;
+	}
+	return status;
+}

@@ -1,0 +1,365 @@
+/*
+ * sluice.h - the public interface of libsluice.
+ *
+ * libsluice processes files far larger than memory at a constant, enforced
+ * memory footprint.  Bytes are read in fixed-size chunks, gzip is inflated
+ * and deflated on the fly, and every byte the library allocates is charged
+ * to one memory budget whose ceiling is never exceeded.
+ *
+ * This header is the whole API and its manual: what is not declared here is
+ * not API.
+ *
+ * Call sequence
+ * -------------
+ *
+ *     sl_ctx *ctx = sl_ctx_new(&(sl_options){ .max_memory = 64u << 20 });
+ *     sl_arena *a = sl_arena_new(ctx, "my.job");
+ *     sl_lines *in = sl_lines_open(a, "big.log.gz");
+ *     const sl_str *line;
+ *     while ((line = sl_lines_next(in)) != NULL)
+ *             use(line->ptr, line->len);
+ *     if (sl_failed(ctx))
+ *             fprintf(stderr, "%s\n", sl_errmsg(ctx));
+ *     sl_ctx_free(ctx);       // frees every arena, closes every file
+ *
+ * Invariants
+ * ----------
+ * - The library never prints and never exits.  A failing call returns NULL
+ *   or a status other than SL_OK and records a message in the context; the
+ *   first error wins and after it the context refuses further work.
+ * - A NULL from a "next" function means end of data or failure:
+ *   sl_failed() tells which.
+ * - Memory belongs to arenas.  Objects the library hands out are released
+ *   with the arena they were made in, never one by one.  Files, zlib
+ *   streams and temporary files are closed or removed by cleanups that the
+ *   arena runs when it is reset or freed.
+ * - Views (sl_str) point into buffers owned by the reader that returned
+ *   them and stay valid until the next call on that reader.
+ * - A context and everything made from it belong to one thread at a time.
+ */
+#ifndef SLUICE_H
+#define SLUICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SLUICE_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------
+ * Status codes
+ *
+ * SL_OK is zero; every failure has its own code.  The command-line tool maps
+ * them to exit statuses: SL_EDATA 1; SL_EINVAL 2; SL_ENOMEM, SL_EIO and
+ * SL_ENOSPC 3.  SL_EPIPE (the reader of our output went away) ends a run
+ * quietly with status 0.
+ */
+typedef enum sl_status {
+	SL_OK = 0,
+	SL_EINVAL,  /* bad argument or option */
+	SL_EDATA,   /* malformed input: corrupt gzip, over-long record ... */
+	SL_ENOMEM,  /* the memory ceiling, or the system, refused memory */
+	SL_EIO,     /* a read, write, open or rename failed */
+	SL_ENOSPC,  /* no space left on a device */
+	SL_EPIPE    /* the output's reader closed the pipe */
+} sl_status;
+
+/* A view of bytes owned by someone else: not NUL-terminated. */
+typedef struct sl_str {
+	const char *ptr;
+	size_t len;
+} sl_str;
+
+typedef struct sl_ctx sl_ctx;
+typedef struct sl_arena sl_arena;
+typedef struct sl_source sl_source;
+typedef struct sl_sink sl_sink;
+typedef struct sl_lines sl_lines;
+
+/* ------------------------------------------------------------------------
+ * Context
+ *
+ * One per run.  It holds the memory budget, the error state and the list of
+ * arenas made from it.  sl_ctx_free() runs every arena's cleanups (closing
+ * files, removing unfinished temporary files) and releases all memory.
+ */
+
+#define SL_DEFAULT_MAX_MEMORY ((size_t)256 << 20)
+#define SL_DEFAULT_CHUNK_SIZE ((size_t)64 << 10)
+#define SL_MIN_CHUNK_SIZE     ((size_t)1)
+
+typedef struct sl_options {
+	size_t max_memory;  /* ceiling in bytes; 0 means SL_DEFAULT_MAX_MEMORY */
+	size_t chunk_size;  /* read/write chunk; 0 means SL_DEFAULT_CHUNK_SIZE */
+} sl_options;
+
+/*
+ * Make a context.  opt may be NULL for the defaults.
+ * Returns NULL only when the system cannot provide the context itself
+ * (a few hundred bytes, the one allocation not charged to the budget).
+ */
+sl_ctx *sl_ctx_new(const sl_options *opt);
+
+/* Run every arena's cleanups, free all memory and the context.  NULL is a
+ * no-op. */
+void sl_ctx_free(sl_ctx *ctx);
+
+/* The chunk size the context's sources and sinks use. */
+size_t sl_ctx_chunk_size(const sl_ctx *ctx);
+
+/* ------------------------------------------------------------------------
+ * Errors
+ *
+ * The first error recorded in a context wins; later calls to sl_error()
+ * keep the first message.  Messages are lower case with no final period:
+ * what failed, the subject in quotes, then file, line and byte offset.
+ */
+
+/* The first error's code, or SL_OK. */
+sl_status sl_errcode(const sl_ctx *ctx);
+
+/* The first error's message, or "" when there is none.  Owned by ctx,
+ * valid until sl_ctx_free(). */
+const char *sl_errmsg(const sl_ctx *ctx);
+
+/* Non-zero when an error has been recorded. */
+int sl_failed(const sl_ctx *ctx);
+
+/*
+ * Record an error (printf-style message) unless one is already recorded.
+ * For code written on top of the library, such as custom stages.
+ * Returns code, so that `return sl_error(ctx, SL_EDATA, ...)` reads well.
+ */
+sl_status sl_error(sl_ctx *ctx, sl_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* A short constant name for a status: "data error", "resource error" ... */
+const char *sl_strstatus(sl_status code);
+
+/* ------------------------------------------------------------------------
+ * Memory budget
+ *
+ * Every allocation the library makes is charged to the context's budget
+ * under a tag, a short name such as "gzip.inflate" or "line.carry" (at most
+ * SL_TAG_MAX - 1 bytes; longer names are cut).  A request that would take
+ * the bytes in use past the ceiling fails with SL_ENOMEM and a message
+ * naming the ceiling, the tag and the size asked; nothing aborts.
+ *
+ * sl_mem_alloc() and friends are for code built on the library that wants
+ * its memory counted too; most users only need arenas.
+ */
+
+#define SL_TAG_MAX 32
+
+/*
+ * Allocate size bytes charged to tag.  Returns NULL and records SL_ENOMEM
+ * past the ceiling or when the system refuses.  The block is released with
+ * sl_mem_free().  A zero size allocates a minimal block.
+ */
+void *sl_mem_alloc(sl_ctx *ctx, size_t size, const char *tag);
+
+/*
+ * Resize a block from sl_mem_alloc() (p may be NULL).  On failure returns
+ * NULL, records SL_ENOMEM and leaves p allocated and unchanged.
+ */
+void *sl_mem_realloc(sl_ctx *ctx, void *p, size_t size, const char *tag);
+
+/* Release a block from sl_mem_alloc() or sl_mem_realloc().  NULL is a
+ * no-op. */
+void sl_mem_free(void *p);
+
+size_t sl_mem_ceiling(const sl_ctx *ctx);  /* the ceiling in bytes */
+size_t sl_mem_in_use(const sl_ctx *ctx);   /* bytes charged right now */
+size_t sl_mem_peak(const sl_ctx *ctx);     /* most bytes ever charged */
+
+/*
+ * Write bytes in human units ("512 B", "12.0 MiB") into buf (32 bytes are
+ * always enough) and return buf.
+ */
+const char *sl_format_size(char *buf, size_t bufsize, size_t bytes);
+
+typedef struct sl_tag_stat {
+	char tag[SL_TAG_MAX];
+	size_t in_use;  /* bytes charged to the tag now */
+	size_t peak;    /* most bytes the tag held at once */
+} sl_tag_stat;
+
+/*
+ * Copy the per-tag tally into out (room for max entries), largest peak
+ * first.  Returns the number of tags the budget knows, which may be more
+ * than max.
+ */
+size_t sl_mem_tags(const sl_ctx *ctx, sl_tag_stat *out, size_t max);
+
+/* ------------------------------------------------------------------------
+ * Arenas
+ *
+ * An arena hands out memory from blocks charged to the budget under the
+ * arena's tag.  sl_arena_reset() runs the cleanups and makes the memory
+ * reusable (a scratch arena per chunk or batch); sl_arena_free() runs them
+ * and gives the blocks back (the end of a pipeline or of one input).
+ * Cleanups run last registered, first run.
+ */
+
+/* Make an arena; NULL on failure (see sl_errmsg). */
+sl_arena *sl_arena_new(sl_ctx *ctx, const char *tag);
+
+/* The context an arena draws from. */
+sl_ctx *sl_arena_ctx(const sl_arena *a);
+
+/*
+ * size bytes aligned for any type, valid until the arena is reset or
+ * freed.  NULL with SL_ENOMEM past the ceiling.
+ */
+void *sl_arena_alloc(sl_arena *a, size_t size);
+
+/* A NUL-terminated copy of the first len bytes of s in the arena. */
+char *sl_arena_strndup(sl_arena *a, const char *s, size_t len);
+
+/*
+ * Register fn(arg) to run when the arena is reset or freed.  Returns SL_OK
+ * or SL_ENOMEM; on failure fn is not registered (the caller still owns what
+ * arg refers to).
+ */
+sl_status sl_arena_on_release(sl_arena *a, void (*fn)(void *), void *arg);
+
+/* Run the cleanups and forget everything allocated, keeping one block. */
+void sl_arena_reset(sl_arena *a);
+
+/* Run the cleanups and release every block.  NULL is a no-op. */
+void sl_arena_free(sl_arena *a);
+
+/* ------------------------------------------------------------------------
+ * Sources: bytes in, a chunk at a time
+ *
+ * A source reads a file or standard input in chunks of the context's chunk
+ * size.  A gzip stream is recognised by its magic bytes, whatever the file
+ * is called, and inflated on the fly; concatenated members read as one
+ * stream.  A truncated or corrupt stream is an SL_EDATA error naming the
+ * file and the compressed byte offset; the bytes returned before it are
+ * exactly what the stream held up to that point.
+ *
+ *     sl_source *src = sl_source_open(a, "x.gz");
+ *     const unsigned char *p; size_t n;
+ *     while ((p = sl_source_next(src, &n)) != NULL)
+ *             consume(p, n);
+ *     if (sl_failed(ctx)) ...
+ */
+
+/*
+ * Open path for reading; NULL or "-" means standard input (not closed).
+ * The source's memory and its file descriptor belong to arena a.
+ * Returns NULL with SL_EIO when the file cannot be opened.
+ */
+sl_source *sl_source_open(sl_arena *a, const char *path);
+
+/*
+ * The next chunk of (decompressed) bytes; its size goes to *size.  The
+ * bytes stay valid until the next call on the source.  NULL at the end of
+ * the input or on failure.
+ */
+const unsigned char *sl_source_next(sl_source *src, size_t *size);
+
+/* The name used in messages: the path, or "<stdin>". */
+const char *sl_source_name(const sl_source *src);
+
+/* Non-zero when the input is gzip (known after the first sl_source_next). */
+int sl_source_is_gzip(const sl_source *src);
+
+/* Bytes read from the file so far (compressed bytes for gzip input). */
+uint64_t sl_source_offset(const sl_source *src);
+
+/* Close the file now rather than when the arena goes.  Memory stays with
+ * the arena.  Calling sl_source_next() afterwards is an error. */
+void sl_source_close(sl_source *src);
+
+/* ------------------------------------------------------------------------
+ * Sinks: bytes out
+ *
+ * A sink writes to standard output or to a named file.  A named file is
+ * written to a temporary file in the same folder and renamed into place by
+ * sl_sink_close(); if the sink's arena goes before that (an error, a
+ * signal handled by the caller through sl_tmpfiles_remove()), the temporary
+ * file is removed and an existing file of that name is left untouched.
+ * With gzip set, bytes are deflated on the fly.  Every write is checked: a
+ * closed pipe gives SL_EPIPE, a full disk SL_ENOSPC, any other failure
+ * SL_EIO.
+ */
+
+typedef struct sl_sink_options {
+	int gzip;   /* 1 deflate, 0 plain, -1 decide by a ".gz" file name */
+	int level;  /* 1..9 zlib level; 0 means 6 */
+} sl_sink_options;
+
+/*
+ * Open path for writing; NULL or "-" is standard output.  opt may be NULL
+ * (plain, or gzip by name).  Returns NULL with SL_EIO when the temporary
+ * file cannot be made, SL_EINVAL for a bad level.
+ */
+sl_sink *sl_sink_open(sl_arena *a, const char *path,
+		      const sl_sink_options *opt);
+
+/* Write size bytes.  Returns SL_OK or the failure (also in the context). */
+sl_status sl_sink_write(sl_sink *s, const void *p, size_t size);
+
+/* Push buffered bytes to the file (and a gzip sync point when deflating). */
+sl_status sl_sink_flush(sl_sink *s);
+
+/*
+ * Finish: flush, end the gzip stream, close the file and rename it into
+ * place.  On failure the temporary file is removed.  Returns SL_OK or the
+ * failure.  After it, the sink accepts no writes.
+ */
+sl_status sl_sink_close(sl_sink *s);
+
+/* The name used in messages: the path, or "<stdout>". */
+const char *sl_sink_name(const sl_sink *s);
+
+/*
+ * Remove every temporary file the library has open in this process
+ * (unfinished sinks, later spill files).  Async-signal-safe: meant for a
+ * SIGINT/SIGTERM handler that then re-raises the signal.
+ */
+void sl_tmpfiles_remove(void);
+
+/* ------------------------------------------------------------------------
+ * Lines
+ *
+ * A line reader splits a source into lines ended by "\n" or "\r\n"; a last
+ * line without an ending is still a line.  A line that straddles chunks is
+ * carried over in a buffer charged as "line.carry"; a line longer than the
+ * ceiling allows is an SL_ENOMEM error naming the line number.
+ */
+
+/* Open path (see sl_source_open) as lines; NULL on failure. */
+sl_lines *sl_lines_open(sl_arena *a, const char *path);
+
+/* Read lines from an open source. */
+sl_lines *sl_lines_new(sl_arena *a, sl_source *src);
+
+/*
+ * The next line without its ending, valid until the next call.  NULL at
+ * the end or on failure.
+ */
+const sl_str *sl_lines_next(sl_lines *lr);
+
+/* The 1-based number of the line last returned (0 before the first). */
+uint64_t sl_lines_number(const sl_lines *lr);
+
+/*
+ * Count the remaining lines without handing them out; lines may be of any
+ * length since none is kept.  Returns the count; check sl_failed().
+ */
+uint64_t sl_lines_count(sl_lines *lr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLUICE_H */

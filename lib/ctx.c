@@ -1,0 +1,127 @@
+/*
+ * ctx.c - the run context and its error state.
+ *
+ * A context is the root of a run: the memory budget, the first error and
+ * the list of arenas.  Errors follow one rule: the first one recorded wins,
+ * so that a low-level failure (the ceiling refused 16 MiB to "line.carry")
+ * is not overwritten by the generic failures it causes further up.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice_int.h"
+
+sl_ctx *sl_ctx_new(const sl_options *opt)
+{
+	sl_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return NULL;
+	sl_budget_init(&ctx->budget, opt && opt->max_memory ?
+		       opt->max_memory : SL_DEFAULT_MAX_MEMORY);
+	ctx->chunk_size = opt && opt->chunk_size ?
+		opt->chunk_size : SL_DEFAULT_CHUNK_SIZE;
+	return ctx;
+}
+
+void sl_ctx_free(sl_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	sl_arenas_free_all(ctx);
+	free(ctx);
+}
+
+size_t sl_ctx_chunk_size(const sl_ctx *ctx)
+{
+	return ctx->chunk_size;
+}
+
+sl_status sl_errcode(const sl_ctx *ctx)
+{
+	return ctx->err;
+}
+
+const char *sl_errmsg(const sl_ctx *ctx)
+{
+	return ctx->errmsg;
+}
+
+int sl_failed(const sl_ctx *ctx)
+{
+	return ctx->err != SL_OK;
+}
+
+sl_status sl_verror(sl_ctx *ctx, sl_status code, const char *fmt, va_list ap)
+{
+	if (ctx->err != SL_OK || code == SL_OK)
+		return code;
+	ctx->err = code;
+	vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
+	return code;
+}
+
+sl_status sl_error(sl_ctx *ctx, sl_status code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sl_verror(ctx, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+sl_status sl_error_errno(sl_ctx *ctx, int errnum, const char *fmt, ...)
+{
+	sl_status code;
+	size_t n;
+	va_list ap;
+
+	switch (errnum) {
+	case ENOSPC:
+	case EDQUOT:
+		code = SL_ENOSPC;
+		break;
+	case EPIPE:
+		code = SL_EPIPE;
+		break;
+	case ENOMEM:
+		code = SL_ENOMEM;
+		break;
+	default:
+		code = SL_EIO;
+		break;
+	}
+	if (ctx->err != SL_OK)
+		return code;
+	va_start(ap, fmt);
+	sl_verror(ctx, code, fmt, ap);
+	va_end(ap);
+	n = strlen(ctx->errmsg);
+	snprintf(ctx->errmsg + n, sizeof(ctx->errmsg) - n, ": %s",
+		 strerror(errnum));
+	return code;
+}
+
+const char *sl_strstatus(sl_status code)
+{
+	switch (code) {
+	case SL_OK:
+		return "success";
+	case SL_EINVAL:
+		return "invalid argument";
+	case SL_EDATA:
+		return "data error";
+	case SL_ENOMEM:
+		return "out of memory";
+	case SL_EIO:
+		return "i/o error";
+	case SL_ENOSPC:
+		return "no space left on device";
+	case SL_EPIPE:
+		return "broken pipe";
+	}
+	return "unknown status";
+}

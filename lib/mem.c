@@ -1,0 +1,424 @@
+/*
+ * mem.c - the memory budget and arenas.
+ *
+ * Every byte the library allocates goes through sl_mem_alloc(): the block
+ * carries a small header naming its budget, size and tag, so that it can be
+ * freed without a context (libcsv's and jansson's free hooks take none) and
+ * the tally stays exact.  A charge that would take the bytes in use past the
+ * ceiling fails before malloc is asked.
+ *
+ * Arenas sit on top: bump allocation in blocks charged to the arena's tag,
+ * a request larger than a quarter block gets a block of its own, and
+ * cleanups registered on the arena run last-in first-out when it is reset
+ * or freed.  The context keeps every live arena on a list so that
+ * sl_ctx_free() can release whatever the caller did not.
+ */
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice_int.h"
+
+/* ---- budget ---------------------------------------------------------- */
+
+typedef union memhdr {
+	struct {
+		sl_budget *budget;
+		size_t size;      /* bytes charged, header included */
+		unsigned tag;     /* index into budget->tags */
+	} h;
+	max_align_t align;
+} memhdr;
+
+void sl_budget_init(sl_budget *b, size_t ceiling)
+{
+	memset(b, 0, sizeof(*b));
+	b->ceiling = ceiling;
+}
+
+static unsigned tag_index(sl_budget *b, const char *tag)
+{
+	size_t i;
+
+	if (!tag || !*tag)
+		tag = "other";
+	for (i = 0; i < b->ntags; i++)
+		if (strncmp(b->tags[i].name, tag, SL_TAG_MAX - 1) == 0)
+			return (unsigned)i;
+	if (b->ntags == SL_MAX_TAGS)
+		return SL_MAX_TAGS - 1;  /* the last tag takes the overflow */
+	snprintf(b->tags[b->ntags].name, SL_TAG_MAX, "%s", tag);
+	return (unsigned)b->ntags++;
+}
+
+const char *sl_format_size(char *buf, size_t bufsize, size_t bytes)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, bufsize, "%zu B", bytes);
+		return buf;
+	}
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, bufsize, "%.1f %s", v, unit[u]);
+	return buf;
+}
+
+/* Can the budget take `more` bytes?  Counts a charge for fault injection. */
+static int budget_admits(sl_budget *b, size_t more)
+{
+	b->charges++;
+	if (b->fail_at && b->charges >= b->fail_at) {
+		b->fail_at = 0;
+		return 0;
+	}
+	return more <= b->ceiling && b->in_use <= b->ceiling - more;
+}
+
+static void budget_charge(sl_budget *b, unsigned tag, size_t size)
+{
+	sl_tag *t = &b->tags[tag];
+
+	b->in_use += size;
+	if (b->in_use > b->peak)
+		b->peak = b->in_use;
+	t->in_use += size;
+	if (t->in_use > t->peak)
+		t->peak = t->in_use;
+}
+
+static void budget_release(sl_budget *b, unsigned tag, size_t size)
+{
+	b->in_use -= size;
+	b->tags[tag].in_use -= size;
+}
+
+static void refuse(sl_ctx *ctx, size_t size, const char *tag)
+{
+	char want[32], cap[32], used[32];
+	sl_budget *b = &ctx->budget;
+
+	sl_error(ctx, SL_ENOMEM,
+		 "memory ceiling of %s reached: '%s' asked for %s with %s in use"
+		 " (raise --max-memory)",
+		 sl_format_size(cap, sizeof(cap), b->ceiling), tag ? tag : "other",
+		 sl_format_size(want, sizeof(want), size),
+		 sl_format_size(used, sizeof(used), b->in_use));
+}
+
+void *sl_mem_try_alloc(sl_ctx *ctx, size_t size, const char *tag)
+{
+	sl_budget *b = &ctx->budget;
+	memhdr *h;
+	size_t total;
+
+	if (size > SIZE_MAX - sizeof(memhdr))
+		return NULL;
+	total = sizeof(memhdr) + size;
+	if (!budget_admits(b, total))
+		return NULL;
+	h = malloc(total);
+	if (!h)
+		return NULL;
+	h->h.budget = b;
+	h->h.size = total;
+	h->h.tag = tag_index(b, tag);
+	budget_charge(b, h->h.tag, total);
+	return h + 1;
+}
+
+void *sl_mem_try_realloc(sl_ctx *ctx, void *p, size_t size, const char *tag)
+{
+	sl_budget *b = &ctx->budget;
+	memhdr *h, *n;
+	size_t total;
+
+	if (!p)
+		return sl_mem_try_alloc(ctx, size, tag);
+	h = (memhdr *)p - 1;
+	if (size > SIZE_MAX - sizeof(memhdr))
+		return NULL;
+	total = sizeof(memhdr) + size;
+	if (total > h->h.size && !budget_admits(b, total - h->h.size))
+		return NULL;
+	n = realloc(h, total);
+	if (!n)
+		return NULL;
+	budget_release(b, n->h.tag, n->h.size);
+	n->h.size = total;
+	budget_charge(b, n->h.tag, total);
+	return n + 1;
+}
+
+void *sl_mem_alloc(sl_ctx *ctx, size_t size, const char *tag)
+{
+	void *p;
+
+	if (ctx->err != SL_OK)
+		return NULL;
+	p = sl_mem_try_alloc(ctx, size, tag);
+	if (!p)
+		refuse(ctx, size, tag);
+	return p;
+}
+
+void *sl_mem_realloc(sl_ctx *ctx, void *p, size_t size, const char *tag)
+{
+	void *n;
+
+	if (ctx->err != SL_OK)
+		return NULL;
+	n = sl_mem_try_realloc(ctx, p, size, tag);
+	if (!n)
+		refuse(ctx, size, tag);
+	return n;
+}
+
+void sl_mem_free(void *p)
+{
+	memhdr *h;
+
+	if (!p)
+		return;
+	h = (memhdr *)p - 1;
+	budget_release(h->h.budget, h->h.tag, h->h.size);
+	free(h);
+}
+
+void sl_mem_fail_at(sl_ctx *ctx, unsigned long n)
+{
+	ctx->budget.fail_at = n;
+	ctx->budget.charges = 0;
+}
+
+size_t sl_mem_ceiling(const sl_ctx *ctx)
+{
+	return ctx->budget.ceiling;
+}
+
+size_t sl_mem_in_use(const sl_ctx *ctx)
+{
+	return ctx->budget.in_use;
+}
+
+size_t sl_mem_peak(const sl_ctx *ctx)
+{
+	return ctx->budget.peak;
+}
+
+static int by_peak_desc(const void *x, const void *y)
+{
+	const sl_tag_stat *a = x, *b = y;
+
+	if (a->peak != b->peak)
+		return a->peak < b->peak ? 1 : -1;
+	return strcmp(a->tag, b->tag);
+}
+
+size_t sl_mem_tags(const sl_ctx *ctx, sl_tag_stat *out, size_t max)
+{
+	const sl_budget *b = &ctx->budget;
+	sl_tag_stat all[SL_MAX_TAGS];
+	size_t i;
+
+	for (i = 0; i < b->ntags; i++) {
+		memcpy(all[i].tag, b->tags[i].name, SL_TAG_MAX);
+		all[i].in_use = b->tags[i].in_use;
+		all[i].peak = b->tags[i].peak;
+	}
+	qsort(all, b->ntags, sizeof(all[0]), by_peak_desc);
+	memcpy(out, all, (max < b->ntags ? max : b->ntags) * sizeof(all[0]));
+	return b->ntags;
+}
+
+/* ---- zlib hooks ------------------------------------------------------ */
+
+void *sl_zalloc_fn(void *opaque, unsigned items, unsigned size)
+{
+	sl_zalloc *z = opaque;
+
+	if (size && items > SIZE_MAX / size)
+		return NULL;
+	return sl_mem_alloc(z->ctx, (size_t)items * size, z->tag);
+}
+
+void sl_zfree_fn(void *opaque, void *p)
+{
+	(void)opaque;
+	sl_mem_free(p);
+}
+
+/* ---- arenas ---------------------------------------------------------- */
+
+#define ARENA_BLOCK ((size_t)16 << 10)
+#define ALIGN       (alignof(max_align_t))
+
+typedef union block {
+	struct {
+		union block *next;
+		size_t size;   /* usable bytes after the header */
+		size_t used;
+	} b;
+	max_align_t align;
+} block;
+
+typedef struct cleanup {
+	struct cleanup *next;
+	void (*fn)(void *);
+	void *arg;
+} cleanup;
+
+struct sl_arena {
+	sl_ctx *ctx;
+	char tag[SL_TAG_MAX];
+	block *blocks;        /* the one being filled comes first */
+	cleanup *cleanups;    /* newest first */
+	sl_arena *next, *prev;
+};
+
+sl_arena *sl_arena_new(sl_ctx *ctx, const char *tag)
+{
+	sl_arena *a = sl_mem_alloc(ctx, sizeof(*a), tag);
+
+	if (!a)
+		return NULL;
+	memset(a, 0, sizeof(*a));
+	a->ctx = ctx;
+	snprintf(a->tag, sizeof(a->tag), "%s", tag ? tag : "arena");
+	a->next = ctx->arenas;
+	if (ctx->arenas)
+		ctx->arenas->prev = a;
+	ctx->arenas = a;
+	return a;
+}
+
+sl_ctx *sl_arena_ctx(const sl_arena *a)
+{
+	return a->ctx;
+}
+
+void *sl_arena_alloc(sl_arena *a, size_t size)
+{
+	block *bl = a->blocks;
+	size_t need = (size + ALIGN - 1) & ~(ALIGN - 1);
+	unsigned char *p;
+
+	if (need < size)
+		return NULL;
+	if (bl && bl->b.size - bl->b.used >= need) {
+		p = (unsigned char *)(bl + 1) + bl->b.used;
+		bl->b.used += need;
+		return p;
+	}
+	if (need > ARENA_BLOCK / 4) {
+		/* a block of its own, behind the one being filled */
+		bl = sl_mem_alloc(a->ctx, sizeof(block) + need, a->tag);
+		if (!bl)
+			return NULL;
+		bl->b.size = bl->b.used = need;
+		if (a->blocks) {
+			bl->b.next = a->blocks->b.next;
+			a->blocks->b.next = bl;
+		} else {
+			bl->b.next = NULL;
+			a->blocks = bl;
+		}
+		return bl + 1;
+	}
+	bl = sl_mem_alloc(a->ctx, sizeof(block) + ARENA_BLOCK, a->tag);
+	if (!bl)
+		return NULL;
+	bl->b.size = ARENA_BLOCK;
+	bl->b.used = need;
+	bl->b.next = a->blocks;
+	a->blocks = bl;
+	return bl + 1;
+}
+
+char *sl_arena_strndup(sl_arena *a, const char *s, size_t len)
+{
+	char *p = sl_arena_alloc(a, len + 1);
+
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+sl_status sl_arena_on_release(sl_arena *a, void (*fn)(void *), void *arg)
+{
+	cleanup *c = sl_arena_alloc(a, sizeof(*c));
+
+	if (!c)
+		return sl_errcode(a->ctx) ? sl_errcode(a->ctx) : SL_ENOMEM;
+	c->fn = fn;
+	c->arg = arg;
+	c->next = a->cleanups;
+	a->cleanups = c;
+	return SL_OK;
+}
+
+static void run_cleanups(sl_arena *a)
+{
+	/* A cleanup may register another; take the list first. */
+	while (a->cleanups) {
+		cleanup *c = a->cleanups;
+
+		a->cleanups = c->next;
+		c->fn(c->arg);
+	}
+}
+
+void sl_arena_reset(sl_arena *a)
+{
+	block *bl, *next, *keep = NULL;
+
+	run_cleanups(a);
+	for (bl = a->blocks; bl; bl = next) {
+		next = bl->b.next;
+		if (!keep && bl->b.size == ARENA_BLOCK) {
+			keep = bl;
+			continue;
+		}
+		sl_mem_free(bl);
+	}
+	if (keep) {
+		keep->b.next = NULL;
+		keep->b.used = 0;
+	}
+	a->blocks = keep;
+}
+
+void sl_arena_free(sl_arena *a)
+{
+	block *bl, *next;
+
+	if (!a)
+		return;
+	run_cleanups(a);
+	for (bl = a->blocks; bl; bl = next) {
+		next = bl->b.next;
+		sl_mem_free(bl);
+	}
+	if (a->prev)
+		a->prev->next = a->next;
+	else
+		a->ctx->arenas = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
+	sl_mem_free(a);
+}
+
+void sl_arenas_free_all(sl_ctx *ctx)
+{
+	while (ctx->arenas)
+		sl_arena_free(ctx->arenas);
+}

@@ -1,0 +1,335 @@
+/*
+ * sink.c - bytes out, buffered, optionally deflated, atomically named.
+ *
+ * Call order: sl_sink_open(), sl_sink_write()/sl_sink_flush() any number of
+ * times, sl_sink_close().  If the arena goes before sl_sink_close() has
+ * succeeded, its cleanup aborts the sink: the temporary file is removed and
+ * the target name was never touched.
+ *
+ * A named output is written to "DIR/.NAME.sluice-XXXXXX" (mkostemp, in the
+ * target's folder so that rename(2) is atomic) and renamed over NAME on
+ * close.  The temporary file takes the mode of an existing NAME, or
+ * 0666 less the umask for a new one, as the shell's `>` would.  While it
+ * exists its path is on the process-wide list that sl_tmpfiles_remove()
+ * walks from a signal handler.
+ *
+ * Writes are gathered in a buffer of one chunk; larger writes go straight
+ * through.  With gzip, the buffer is deflated (deflateInit2 with 15+16)
+ * into a second chunk-sized buffer that is written whenever it fills.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "sluice_int.h"
+
+enum { SINK_OPEN, SINK_CLOSED, SINK_FAILED };
+
+struct sl_sink {
+	sl_ctx *ctx;
+	const char *name;
+	char *tmp_path;        /* NULL for standard output */
+	int fd;
+	int state;
+	int registered;
+	unsigned char *buf;
+	size_t cap, len;
+	int gzip;
+	int zinit;
+	unsigned char *zbuf;
+	z_stream z;
+	sl_zalloc za;
+	sl_tmpnode node;
+};
+
+static void drop_tmp(sl_sink *s)
+{
+	if (s->fd >= 0 && s->tmp_path)
+		close(s->fd);
+	s->fd = -1;
+	if (s->registered) {
+		unlink(s->tmp_path);
+		sl_tmpfile_unregister(&s->node);
+		s->registered = 0;
+	}
+}
+
+static void sink_release(void *arg)
+{
+	sl_sink *s = arg;
+
+	drop_tmp(s);
+	if (s->zinit)
+		deflateEnd(&s->z);
+	s->zinit = 0;
+	sl_mem_free(s->buf);
+	sl_mem_free(s->zbuf);
+	s->buf = s->zbuf = NULL;
+	if (s->state == SINK_OPEN)
+		s->state = SINK_FAILED;
+}
+
+static sl_status fail(sl_sink *s, sl_status code)
+{
+	s->state = SINK_FAILED;
+	drop_tmp(s);
+	return code;
+}
+
+static int has_gz_suffix(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
+}
+
+static mode_t new_file_mode(const char *path)
+{
+	struct stat st;
+	mode_t mask;
+
+	if (stat(path, &st) == 0)
+		return st.st_mode & 07777;
+	mask = umask(0);
+	umask(mask);
+	return 0666 & ~mask;
+}
+
+static sl_status open_tmp(sl_arena *a, sl_sink *s, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	const char *base = path + dirlen;
+	size_t n = dirlen + strlen(base) + sizeof("/.-sluice-XXXXXX");
+
+	if (!*base)
+		return sl_error(s->ctx, SL_EINVAL,
+				"output '%s' names a folder, not a file", path);
+	s->tmp_path = sl_arena_alloc(a, n);
+	if (!s->tmp_path)
+		return sl_errcode(s->ctx);
+	snprintf(s->tmp_path, n, "%.*s.%s.sluice-XXXXXX", (int)dirlen, path,
+		 base);
+	s->fd = mkostemp(s->tmp_path, O_CLOEXEC);
+	if (s->fd < 0)
+		return sl_error_errno(s->ctx, errno,
+				      "cannot create a temporary file for '%s'",
+				      path);
+	sl_tmpfile_register(&s->node, s->tmp_path);
+	s->registered = 1;
+	if (fchmod(s->fd, new_file_mode(path)) < 0)
+		return fail(s, sl_error_errno(s->ctx, errno,
+					      "cannot set the mode of '%s'",
+					      s->tmp_path));
+	return SL_OK;
+}
+
+sl_sink *sl_sink_open(sl_arena *a, const char *path,
+		      const sl_sink_options *opt)
+{
+	sl_ctx *ctx = sl_arena_ctx(a);
+	int stdout_ = !path || strcmp(path, "-") == 0;
+	int level = opt && opt->level ? opt->level : 6;
+	sl_sink *s;
+
+	if (sl_failed(ctx))
+		return NULL;
+	if (level < 1 || level > 9) {
+		sl_error(ctx, SL_EINVAL, "compression level %d is not in 1..9",
+			 level);
+		return NULL;
+	}
+	s = sl_arena_alloc(a, sizeof(*s));
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->ctx = ctx;
+	s->fd = -1;
+	s->state = SINK_FAILED;
+	s->name = stdout_ ? "<stdout>" : sl_arena_strndup(a, path,
+							   strlen(path));
+	if (!s->name || sl_arena_on_release(a, sink_release, s) != SL_OK)
+		return NULL;
+	s->gzip = opt && opt->gzip >= 0 ? opt->gzip :
+		(!stdout_ && has_gz_suffix(path));
+	s->cap = sl_ctx_chunk_size(ctx);
+	s->buf = sl_mem_alloc(ctx, s->cap, "sink.buffer");
+	if (!s->buf)
+		return NULL;
+	if (s->gzip) {
+		s->zbuf = sl_mem_alloc(ctx, s->cap, "gzip.buffer");
+		if (!s->zbuf)
+			return NULL;
+		s->za.ctx = ctx;
+		s->za.tag = "gzip.deflate";
+		s->z.zalloc = sl_zalloc_fn;
+		s->z.zfree = sl_zfree_fn;
+		s->z.opaque = &s->za;
+		if (deflateInit2(&s->z, level, Z_DEFLATED, 15 + 16, 8,
+				 Z_DEFAULT_STRATEGY) != Z_OK) {
+			sl_error(ctx, SL_ENOMEM, "cannot start deflating '%s'",
+				 s->name);
+			return NULL;
+		}
+		s->zinit = 1;
+		s->z.next_out = s->zbuf;
+		s->z.avail_out = (uInt)s->cap;
+	}
+	if (stdout_)
+		s->fd = STDOUT_FILENO;
+	else if (open_tmp(a, s, path) != SL_OK)
+		return NULL;
+	s->state = SINK_OPEN;
+	return s;
+}
+
+const char *sl_sink_name(const sl_sink *s)
+{
+	return s->name;
+}
+
+static sl_status write_all(sl_sink *s, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(s->fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return fail(s, sl_error_errno(s->ctx, errno,
+						      "cannot write '%s'",
+						      s->name));
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return SL_OK;
+}
+
+/* Deflate n bytes with the given flush mode, writing full output chunks. */
+static sl_status deflate_some(sl_sink *s, const unsigned char *p, size_t n,
+			      int flush)
+{
+	int ret, done;
+
+	s->z.next_in = (unsigned char *)p;
+	s->z.avail_in = (uInt)n;
+	for (;;) {
+		ret = deflate(&s->z, flush);
+		if (ret == Z_STREAM_ERROR)
+			return fail(s, sl_error(s->ctx, SL_EIO,
+						"cannot deflate '%s'",
+						s->name));
+		done = flush == Z_FINISH ? ret == Z_STREAM_END :
+			s->z.avail_in == 0 && s->z.avail_out > 0;
+		if (s->z.avail_out == 0 || (flush != Z_NO_FLUSH &&
+					    s->z.next_out != s->zbuf)) {
+			if (write_all(s, s->zbuf, s->cap - s->z.avail_out))
+				return sl_errcode(s->ctx);
+			s->z.next_out = s->zbuf;
+			s->z.avail_out = (uInt)s->cap;
+		}
+		if (done)
+			return SL_OK;
+	}
+}
+
+static sl_status emit(sl_sink *s, const unsigned char *p, size_t n,
+		      int flush)
+{
+	const size_t most = (size_t)1 << 30;  /* avail_in is 32 bits */
+	sl_status st;
+
+	if (!s->gzip)
+		return write_all(s, p, n);
+	for (; n > most; p += most, n -= most)
+		if ((st = deflate_some(s, p, most, Z_NO_FLUSH)) != SL_OK)
+			return st;
+	return deflate_some(s, p, n, flush);
+}
+
+static sl_status check_open(sl_sink *s)
+{
+	if (sl_failed(s->ctx))
+		return sl_errcode(s->ctx);
+	if (s->state != SINK_OPEN)
+		return sl_error(s->ctx, SL_EINVAL, "write to %s sink '%s'",
+				s->state == SINK_CLOSED ? "closed" : "failed",
+				s->name);
+	return SL_OK;
+}
+
+sl_status sl_sink_write(sl_sink *s, const void *p, size_t n)
+{
+	sl_status st;
+
+	if (n <= s->cap - s->len && s->state == SINK_OPEN) {
+		memcpy(s->buf + s->len, p, n);
+		s->len += n;
+		return SL_OK;
+	}
+	if ((st = check_open(s)) != SL_OK)
+		return st;
+	if (s->len > 0) {
+		size_t room = s->cap - s->len;
+
+		/* top the buffer up so that it goes out whole */
+		memcpy(s->buf + s->len, p, room);
+		p = (const unsigned char *)p + room;
+		n -= room;
+		if ((st = emit(s, s->buf, s->cap, Z_NO_FLUSH)) != SL_OK)
+			return st;
+		s->len = 0;
+	}
+	if (n >= s->cap)
+		return emit(s, p, n, Z_NO_FLUSH);
+	memcpy(s->buf, p, n);
+	s->len = n;
+	return SL_OK;
+}
+
+sl_status sl_sink_flush(sl_sink *s)
+{
+	sl_status st;
+
+	if ((st = check_open(s)) != SL_OK)
+		return st;
+	st = emit(s, s->buf, s->len, Z_SYNC_FLUSH);
+	s->len = 0;
+	return st;
+}
+
+sl_status sl_sink_close(sl_sink *s)
+{
+	sl_status st;
+
+	if ((st = check_open(s)) != SL_OK)
+		return st;
+	st = emit(s, s->buf, s->len, Z_FINISH);
+	s->len = 0;
+	if (st != SL_OK)
+		return st;
+	if (!s->tmp_path) {
+		s->state = SINK_CLOSED;
+		return SL_OK;
+	}
+	if (close(s->fd) < 0) {
+		s->fd = -1;
+		return fail(s, sl_error_errno(s->ctx, errno, "cannot write '%s'",
+					      s->name));
+	}
+	s->fd = -1;
+	if (rename(s->tmp_path, s->name) < 0)
+		return fail(s, sl_error_errno(s->ctx, errno,
+					      "cannot rename '%s' to '%s'",
+					      s->tmp_path, s->name));
+	sl_tmpfile_unregister(&s->node);
+	s->registered = 0;
+	s->state = SINK_CLOSED;
+	return SL_OK;
+}

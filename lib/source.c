@@ -1,0 +1,309 @@
+/*
+ * source.c - bytes in, a chunk at a time, gzip inflated on the fly.
+ *
+ * Call order: sl_source_open(), sl_source_next() until NULL, optionally
+ * sl_source_close(); the arena's cleanup closes whatever is left.
+ *
+ * The first call reads until it has two bytes (or the end) and looks for
+ * the gzip magic 1f 8b, so the format never depends on the file's name.
+ * Plain input is handed out straight from the read buffer, at most one
+ * chunk per call.  Gzip input is inflated (inflateInit2 with 15+16, gzip
+ * wrapper only) into an output buffer of one chunk; at Z_STREAM_END the
+ * stream is reset and, if more bytes follow, they must start another
+ * member, as gzip(1) writes them with `cat a.gz b.gz`.
+ *
+ * When inflate fails after producing some bytes in the current call, those
+ * bytes are handed out first and the error is raised on the next call, so
+ * everything before the damage reaches the caller intact.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "sluice_int.h"
+
+struct sl_source {
+	sl_ctx *ctx;
+	const char *name;
+	int fd;                /* -1 once closed */
+	int own_fd;
+	int closed;
+	int eof;               /* read(2) returned 0 */
+	int sniffed;
+	int gzip;
+	int zinit;
+	int member_end;        /* inflate finished a member */
+	size_t chunk;
+	unsigned char *raw;    /* bytes as read from the file */
+	size_t raw_cap, raw_len, raw_pos;
+	unsigned char *out;    /* inflated bytes (gzip only) */
+	uint64_t raw_off;      /* file bytes read so far */
+	sl_status pending;     /* error to raise on the next call */
+	char pending_msg[256];
+	z_stream z;
+	sl_zalloc za;
+};
+
+static void source_release(void *arg)
+{
+	sl_source_close(arg);
+}
+
+sl_source *sl_source_open(sl_arena *a, const char *path)
+{
+	sl_ctx *ctx = sl_arena_ctx(a);
+	sl_source *src;
+	int stdin_ = !path || strcmp(path, "-") == 0;
+
+	if (sl_failed(ctx))
+		return NULL;
+	src = sl_arena_alloc(a, sizeof(*src));
+	if (!src)
+		return NULL;
+	memset(src, 0, sizeof(*src));
+	src->ctx = ctx;
+	src->fd = -1;
+	src->closed = 1;
+	src->name = stdin_ ? "<stdin>" : sl_arena_strndup(a, path, strlen(path));
+	if (!src->name)
+		return NULL;
+	src->chunk = sl_ctx_chunk_size(ctx);
+	src->raw_cap = src->chunk < 64 ? 64 : src->chunk;
+	if (sl_arena_on_release(a, source_release, src) != SL_OK)
+		return NULL;
+	src->raw = sl_mem_alloc(ctx, src->raw_cap, "source.buffer");
+	if (!src->raw)
+		return NULL;
+	src->closed = 0;
+	if (stdin_) {
+		src->fd = STDIN_FILENO;
+		return src;
+	}
+	src->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (src->fd < 0) {
+		sl_error_errno(ctx, errno, "cannot open '%s'", path);
+		return NULL;
+	}
+	src->own_fd = 1;
+#ifdef POSIX_FADV_SEQUENTIAL
+	posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	return src;
+}
+
+void sl_source_close(sl_source *src)
+{
+	if (!src || src->closed)
+		return;
+	src->closed = 1;
+	if (src->own_fd && src->fd >= 0)
+		close(src->fd);
+	src->fd = -1;
+	if (src->zinit)
+		inflateEnd(&src->z);
+	src->zinit = 0;
+	sl_mem_free(src->raw);
+	sl_mem_free(src->out);
+	src->raw = src->out = NULL;
+}
+
+const char *sl_source_name(const sl_source *src)
+{
+	return src->name;
+}
+
+int sl_source_is_gzip(const sl_source *src)
+{
+	return src->gzip;
+}
+
+uint64_t sl_source_offset(const sl_source *src)
+{
+	return src->raw_off - (src->raw_len - src->raw_pos);
+}
+
+/*
+ * Move the unconsumed bytes to the front and read once after them.
+ * Returns the number of bytes read, 0 at the end, -1 on error.
+ */
+static ssize_t read_more(sl_source *src)
+{
+	size_t room;
+	ssize_t n;
+
+	if (src->raw_pos > 0) {
+		memmove(src->raw, src->raw + src->raw_pos,
+			src->raw_len - src->raw_pos);
+		src->raw_len -= src->raw_pos;
+		src->raw_pos = 0;
+	}
+	room = src->raw_cap - src->raw_len;
+	if (room > src->chunk)
+		room = src->chunk;
+	do
+		n = read(src->fd, src->raw + src->raw_len, room);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		sl_error_errno(src->ctx, errno, "cannot read '%s'", src->name);
+		return -1;
+	}
+	if (n == 0)
+		src->eof = 1;
+	src->raw_len += (size_t)n;
+	src->raw_off += (uint64_t)n;
+	return n;
+}
+
+static int sniff(sl_source *src)
+{
+	src->sniffed = 1;
+	while (src->raw_len < 2 && !src->eof)
+		if (read_more(src) < 0)
+			return -1;
+	if (src->raw_len < 2 || src->raw[0] != 0x1f || src->raw[1] != 0x8b)
+		return 0;
+	src->gzip = 1;
+	src->out = sl_mem_alloc(src->ctx, src->chunk, "gzip.buffer");
+	if (!src->out)
+		return -1;
+	src->za.ctx = src->ctx;
+	src->za.tag = "gzip.inflate";
+	src->z.zalloc = sl_zalloc_fn;
+	src->z.zfree = sl_zfree_fn;
+	src->z.opaque = &src->za;
+	if (inflateInit2(&src->z, 15 + 16) != Z_OK) {
+		sl_error(src->ctx, sl_failed(src->ctx) ? SL_ENOMEM : SL_EIO,
+			 "cannot start inflating '%s'", src->name);
+		return -1;
+	}
+	src->zinit = 1;
+	return 0;
+}
+
+static const unsigned char *next_plain(sl_source *src, size_t *size)
+{
+	const unsigned char *p;
+	size_t n;
+
+	if (src->raw_pos == src->raw_len) {
+		src->raw_pos = src->raw_len = 0;
+		if (read_more(src) <= 0)
+			return NULL;
+	}
+	n = src->raw_len - src->raw_pos;
+	if (n > src->chunk)
+		n = src->chunk;
+	p = src->raw + src->raw_pos;
+	src->raw_pos += n;
+	*size = n;
+	return p;
+}
+
+/*
+ * Record a gzip error, or keep it for the next call when this call has good
+ * bytes to hand out first.
+ */
+static void gzip_fail(sl_source *src, size_t produced, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void gzip_fail(sl_source *src, size_t produced, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (produced) {
+		vsnprintf(src->pending_msg, sizeof(src->pending_msg), fmt, ap);
+		src->pending = SL_EDATA;
+	} else {
+		sl_verror(src->ctx, SL_EDATA, fmt, ap);
+	}
+	va_end(ap);
+}
+
+static const unsigned char *next_gzip(sl_source *src, size_t *size)
+{
+	size_t produced = 0;
+	int ret;
+
+	while (produced < src->chunk) {
+		if (src->member_end) {
+			/* another member, the end, or stray bytes */
+			if (src->raw_len - src->raw_pos < 2 && !src->eof) {
+				if (read_more(src) < 0)
+					return NULL;
+				continue;
+			}
+			if (src->raw_len == src->raw_pos)
+				break;
+			if (src->raw_len - src->raw_pos < 2 ||
+			    src->raw[src->raw_pos] != 0x1f ||
+			    src->raw[src->raw_pos + 1] != 0x8b) {
+				gzip_fail(src, produced,
+					  "unexpected bytes after gzip member in"
+					  " '%s' at compressed byte %llu",
+					  src->name, (unsigned long long)
+					  sl_source_offset(src));
+				break;
+			}
+			inflateReset(&src->z);
+			src->member_end = 0;
+		}
+		if (src->raw_pos == src->raw_len) {
+			if (src->eof) {
+				gzip_fail(src, produced,
+					  "truncated gzip stream in '%s' at"
+					  " compressed byte %llu", src->name,
+					  (unsigned long long)src->raw_off);
+				break;
+			}
+			if (read_more(src) < 0)
+				return NULL;
+			continue;
+		}
+		src->z.next_in = src->raw + src->raw_pos;
+		src->z.avail_in = (uInt)(src->raw_len - src->raw_pos);
+		src->z.next_out = src->out + produced;
+		src->z.avail_out = (uInt)(src->chunk - produced);
+		ret = inflate(&src->z, Z_NO_FLUSH);
+		src->raw_pos = src->raw_len - src->z.avail_in;
+		produced = src->chunk - src->z.avail_out;
+		if (ret == Z_STREAM_END) {
+			src->member_end = 1;
+		} else if (ret == Z_MEM_ERROR) {
+			return NULL;  /* the budget recorded why */
+		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			gzip_fail(src, produced,
+				  "corrupt gzip stream in '%s' at compressed"
+				  " byte %llu: %s", src->name,
+				  (unsigned long long)sl_source_offset(src),
+				  src->z.msg ? src->z.msg : "inflate failed");
+			break;
+		}
+	}
+	if (!produced)
+		return NULL;
+	*size = produced;
+	return src->out;
+}
+
+const unsigned char *sl_source_next(sl_source *src, size_t *size)
+{
+	*size = 0;
+	if (sl_failed(src->ctx))
+		return NULL;
+	if (src->closed) {
+		sl_error(src->ctx, SL_EINVAL, "read from closed source '%s'",
+			 src->name);
+		return NULL;
+	}
+	if (src->pending) {
+		sl_error(src->ctx, src->pending, "%s", src->pending_msg);
+		return NULL;
+	}
+	if (!src->sniffed && sniff(src) < 0)
+		return NULL;
+	return src->gzip ? next_gzip(src, size) : next_plain(src, size);
+}
