@@ -39,11 +39,13 @@ CLI_SRC += cli/head.c
 
 UNIT_TESTS = test_mem test_source test_sink test_lines
 TEST_TOOLS = maxrss
+EXAMPLES = longest
 
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN = $(UNIT_TESTS:%=$(B)/tests/%)
 TOOL_BIN = $(TEST_TOOLS:%=$(B)/tests/%)
+EXAMPLE_BIN = $(EXAMPLES:%=$(B)/examples/%)
 
 DEB_PKGS = zlib1g-dev libcsv-dev libjansson-dev libcmocka-dev pigz python3
 
@@ -80,15 +82,21 @@ $(B)/tests/maxrss: tests/maxrss.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
+$(B)/examples/%: examples/%.c $(B)/libsluice.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+		$(B)/libsluice.a $(LIBS)
+
 # ---- tests -------------------------------------------------------------
 
-test-build: $(B)/sluice $(UNIT_BIN) $(TOOL_BIN)
+test-build: $(B)/sluice $(UNIT_BIN) $(TOOL_BIN) $(EXAMPLE_BIN)
 
 test-run: test-build
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
 		(cd tests && ../$$t); done
-	SLUICE=$(B)/sluice MAXRSS=$(B)/tests/maxrss SAN=$(SAN) \
-		sh tests/cli/run.sh
+	SLUICE=$(B)/sluice MAXRSS=$(B)/tests/maxrss EXAMPLES=$(B)/examples \
+		SAN=$(SAN) \
+		bash tests/cli/run.sh
 
 check: deps
 	$(MAKE) test-run
@@ -98,7 +106,7 @@ check: deps
 
 demo: deps
 	$(MAKE) $(B)/sluice
-	sh bench/demo.sh $(B)/sluice
+	bash bench/demo.sh $(B)/sluice
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \

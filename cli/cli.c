@@ -233,6 +233,8 @@ int cli_fail(struct cli *c)
 {
 	sl_status st = sl_errcode(c->ctx);
 
+	if (c->out && !c->output && st != SL_EPIPE)
+		sl_sink_flush(c->out);
 	switch (st) {
 	case SL_OK:
 	case SL_EPIPE:
@@ -253,7 +255,8 @@ sl_sink *cli_open_output(struct cli *c)
 {
 	sl_sink_options so = { .gzip = c->gzip ? 1 : -1, .level = c->level };
 
-	return sl_sink_open(c->arena, c->output, &so);
+	c->out = sl_sink_open(c->arena, c->output, &so);
+	return c->out;
 }
 
 int cli_close_output(struct cli *c, sl_sink *out)

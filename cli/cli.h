@@ -32,6 +32,7 @@ struct cli {
 	int mem_report;
 	sl_ctx *ctx;
 	sl_arena *arena;         /* lives as long as the run */
+	sl_sink *out;            /* from cli_open_output() */
 };
 
 /*
@@ -53,8 +54,12 @@ int cli_usage_error(struct cli *c, const char *fmt, ...)
 /* Make the context and the run arena.  Returns 0 or an exit status. */
 int cli_start(struct cli *c);
 
-/* Print the context's error as "sluice VERB: MESSAGE" and return the exit
- * status for it (0 for a closed output pipe, which is not an error). */
+/*
+ * Print the context's error as "sluice VERB: MESSAGE" and return the exit
+ * status for it (0 for a closed output pipe, which is not an error).  What
+ * was written to standard output before the error is flushed first; a
+ * named output file is abandoned, leaving any old file in place.
+ */
 int cli_fail(struct cli *c);
 
 /* Open the output named by -o/-z/--level, NULL on failure. */

@@ -308,7 +308,12 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 /* Write size bytes.  Returns SL_OK or the failure (also in the context). */
 sl_status sl_sink_write(sl_sink *s, const void *p, size_t size);
 
-/* Push buffered bytes to the file (and a gzip sync point when deflating). */
+/*
+ * Push buffered bytes to the file (and a gzip sync point when deflating).
+ * Unlike the other calls it works after an error elsewhere in the context,
+ * so that a program can deliver the output that preceded a failure (as
+ * `sluice cat` does on standard output with a truncated gzip input).
+ */
 sl_status sl_sink_flush(sl_sink *s);
 
 /*

@@ -1,0 +1,397 @@
+#!/usr/bin/env bash
+# tests/cli/run.sh - end-to-end tests of the sluice command.
+#
+# Environment: SLUICE (the binary), MAXRSS (tests/maxrss.c, built),
+# EXAMPLES (the folder of the built examples/ programs), SAN=1
+# when the binary is built with sanitizers: then the peak-RSS assertions
+# are skipped (shadow memory inflates RSS) and the large inputs shrink.
+# Large inputs are generated here and streamed through pipes, never stored.
+# Oracles are independent tools: seq, gzip, pigz, cmp, python3.
+#
+# Ends with the line "N passed, N failed"; exits non-zero on any failure.
+
+set -u
+S=${SLUICE:?set SLUICE to the sluice binary}
+MAXRSS=${MAXRSS:?set MAXRSS to the maxrss helper}
+EX=${EXAMPLES:?set EXAMPLES to the built examples folder}
+SAN=${SAN:-}
+case $S in /*) ;; *) S=$PWD/$S ;; esac
+case $EX in /*) ;; *) EX=$PWD/$EX ;; esac
+case $MAXRSS in /*) ;; *) MAXRSS=$PWD/$MAXRSS ;; esac
+TD=$(cd "$(dirname "$0")/../../testdata" && pwd)
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/sluice-cli-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export LC_ALL=C
+
+pass=0
+fail=0
+failed_names=
+
+# run NAME FUNCTION: the function returns non-zero (after saying why) to fail
+run() {
+	local name=$1
+	shift
+	rm -rf "$T/w" && mkdir "$T/w"
+	if (cd "$T/w" && "$@") >"$T/log" 2>&1; then
+		pass=$((pass + 1))
+		echo "ok - $name"
+		sed -n 's/^figure: /    # /p' "$T/log"
+	else
+		fail=$((fail + 1))
+		failed_names="$failed_names $name"
+		echo "not ok - $name"
+		sed 's/^/    /' "$T/log"
+	fi
+}
+
+# assertions: print what differed and fail
+eq() {  # eq WHAT GOT WANT
+	[ "$2" = "$3" ] && return 0
+	echo "$1: got '$2', want '$3'"
+	return 1
+}
+has() {  # has WHAT TEXT NEEDLE
+	case $2 in *"$3"*) return 0 ;; esac
+	echo "$1: '$2' does not contain '$3'"
+	return 1
+}
+le() {  # le WHAT GOT MAX
+	[ "$2" -le "$3" ] && return 0
+	echo "$1: $2 is over $3"
+	return 1
+}
+
+# Lines of a passing test's output that start with "figure: " are shown.
+
+# ---- the command itself ---------------------------------------------------
+
+verbs() {
+	"$S" --help | sed -n '/^Verbs:/,/^$/p' | awk 'NF >= 2 { print $1 }'
+}
+
+t_help_every_verb() {
+	local v n=0 out
+	for v in $(verbs); do
+		out=$("$S" "$v" --help) || { echo "$v --help failed"; return 1; }
+		has "$v --help" "$out" "usage: sluice $v" || return 1
+		has "$v --help" "$out" "--max-memory" || return 1
+		out=$("$S" "$v" -h) || return 1
+		n=$((n + 1))
+	done
+	le "verbs found" 3 "$n"
+}
+
+t_version() {
+	local out
+	out=$("$S" --version) || return 1
+	has version "$out" "sluice 0."
+}
+
+t_usage_errors() {
+	local rc
+	"$S" 2>/dev/null; eq "no verb" $? 2 || return 1
+	"$S" frobnicate 2>err; eq "unknown verb" $? 2 || return 1
+	has message "$(cat err)" "'frobnicate' is not a verb" || return 1
+	"$S" count --bogus </dev/null 2>err; eq "unknown option" $? 2 || return 1
+	has message "$(cat err)" "sluice count: unknown option '--bogus'" || return 1
+	"$S" head -n many </dev/null 2>err; eq "bad -n" $? 2 || return 1
+	has message "$(cat err)" "invalid line count 'many'" || return 1
+	"$S" count -m lots </dev/null 2>err; eq "bad -m" $? 2 || return 1
+	"$S" count --level 12 </dev/null 2>err; eq "bad level" $? 2 || return 1
+	"$S" head -n </dev/null 2>err; eq "missing value" $? 2 || return 1
+	has message "$(cat err)" "needs a value" || return 1
+	"$S" count -i csv </dev/null 2>err; rc=$?
+	eq "-i csv" $rc 2 || return 1
+	has message "$(cat err)" "not supported yet"
+}
+
+# ---- count ------------------------------------------------------------------
+
+t_count_basic() {
+	eq "seq" "$(seq 1 1000 | "$S" count)" 1000 || return 1
+	eq "empty" "$("$S" count </dev/null)" 0 || return 1
+	eq "no final newline" "$(printf 'a\nb\nc' | "$S" count)" 3 || return 1
+	eq "crlf" "$(printf 'a\r\nb\r\n' | "$S" count)" 2 || return 1
+	eq "blank lines" "$(printf '\n\n\n' | "$S" count)" 3 || return 1
+	seq 1 10 >a; seq 1 5 >b
+	eq "two files" "$("$S" count a b)" 15 || return 1
+	eq "stdin dash" "$(seq 1 7 | "$S" count a -)" 17 || return 1
+	eq "to -o" "$("$S" count -o n.txt a && cat n.txt)" 10
+}
+
+t_count_gzip() {
+	seq 1 100000 >x
+	gzip -c x >x.gz
+	eq "gzip" "$("$S" count x.gz)" 100000 || return 1
+	cp x.gz disguised.txt
+	eq "by magic, not name" "$("$S" count disguised.txt)" 100000 || return 1
+	eq "stdin gzip" "$("$S" count <x.gz)" 100000 || return 1
+	cat x.gz x.gz x.gz >multi.gz
+	eq "multi-member" "$("$S" count multi.gz)" 300000 || return 1
+	pigz -c x >p.gz
+	eq "pigz" "$("$S" count p.gz)" 100000
+}
+
+t_count_fixtures() {
+	eq "fixture lines" "$("$S" count "$TD/lines-mixed.txt")" \
+		"$(python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); print(d.count(b"\n") + (len(d) > 0 and not d.endswith(b"\n")))' "$TD/lines-mixed.txt")"
+}
+
+t_count_every_chunk_size() {
+	local c want
+	seq 1 3000 | gzip -c >x.gz
+	want=3000
+	for c in 1 2 3 7 64 1000 64K; do
+		eq "chunk $c" "$("$S" count --chunk-size "$c" x.gz)" "$want" ||
+			return 1
+	done
+}
+
+t_bad_gzip() {
+	local rc
+	seq 1 100000 | gzip -c >x.gz
+	head -c 20000 x.gz >trunc.gz
+	"$S" count trunc.gz >out 2>err; rc=$?
+	eq "truncated exit" $rc 1 || return 1
+	has message "$(cat err)" "sluice count: truncated gzip stream in 'trunc.gz' at compressed byte 20000" || return 1
+	# bytes emitted before the damage are the original's prefix
+	"$S" cat trunc.gz >part 2>/dev/null
+	[ -s part ] || { echo "nothing emitted before the truncation"; return 1; }
+	cmp -s part <(seq 1 100000 | head -c "$(stat -c %s part)") ||
+		{ echo "emitted bytes differ from the original"; return 1; }
+	cp x.gz bad.gz
+	printf 'XXXXXXXX' | dd of=bad.gz bs=1 seek=3000 conv=notrunc 2>/dev/null
+	"$S" count bad.gz >out 2>err; rc=$?
+	eq "corrupt exit" $rc 1 || return 1
+	has message "$(cat err)" "corrupt gzip stream in 'bad.gz' at compressed byte" || return 1
+	{ cat x.gz; printf 'junk'; } >junk.gz
+	"$S" count junk.gz >out 2>err; rc=$?
+	eq "trailing junk exit" $rc 1 || return 1
+	has message "$(cat err)" "unexpected bytes after gzip member" || return 1
+	cmp -s "$TD/truncated.gz" /dev/null && return 1
+	"$S" cat "$TD/truncated.gz" >/dev/null 2>err; eq "fixture" $? 1
+}
+
+t_missing_input() {
+	"$S" count no-such-file 2>err; eq "exit" $? 3 || return 1
+	has message "$(cat err)" "sluice count: cannot open 'no-such-file': No such file or directory"
+}
+
+# ---- head -------------------------------------------------------------------
+
+t_head() {
+	eq "default 10" "$(seq 1 100 | "$S" head)" "$(seq 1 10)" || return 1
+	eq "-n 3" "$(seq 1 100 | "$S" head -n 3)" "$(seq 1 3)" || return 1
+	eq "--lines=4" "$(seq 1 100 | "$S" head --lines=4)" "$(seq 1 4)" || return 1
+	eq "-n 0" "$(seq 1 100 | "$S" head -n 0 | wc -c)" 0 || return 1
+	eq "short input" "$(seq 1 2 | "$S" head -n 5)" "$(seq 1 2)" || return 1
+	seq 1 3 >a; seq 4 9 >b
+	eq "across files" "$("$S" head -n 5 a b)" "$(seq 1 5)" || return 1
+	eq "crlf stripped" "$(printf 'a\r\nb\r\n' | "$S" head -n 1 | od -An -c | tr -d ' ')" 'a\n'
+}
+
+t_head_stops_reading() {
+	# yes never ends: head must stop on its own
+	local out
+	out=$(timeout 20 bash -c "yes sluice | '$S' head -n 3") ||
+		{ echo "head did not stop"; return 1; }
+	eq "lines" "$out" "$(printf 'sluice\nsluice\nsluice')"
+}
+
+t_head_line_over_ceiling() {
+	local rc
+	{ echo short; head -c 20000000 /dev/zero | tr '\0' x; echo; } |
+		"$S" head -n 2 -m 8M >out 2>err
+	rc=$?
+	eq "exit" $rc 3 || return 1
+	has message "$(cat err)" "line 2 of '<stdin>' is longer than the memory ceiling of 8.0 MiB" || return 1
+	eq "first line kept" "$(head -n 1 out)" short
+}
+
+# ---- cat, sinks -------------------------------------------------------------
+
+t_cat_roundtrip() {
+	seq 1 200000 >big.txt
+	"$S" cat -z big.txt | "$S" cat | cmp - big.txt || return 1
+	"$S" cat -z big.txt | gzip -dc | cmp - big.txt || return 1
+	gzip -c big.txt | "$S" cat | cmp - big.txt || return 1
+	pigz -c big.txt | "$S" cat | cmp - big.txt || return 1
+	"$S" cat --level 1 -z big.txt | gzip -dc | cmp - big.txt || return 1
+	"$S" cat --level 9 -z big.txt | gzip -dc | cmp - big.txt || return 1
+	"$S" cat big.txt big.txt | cmp - <(cat big.txt big.txt)
+}
+
+t_cat_output_file() {
+	seq 1 1000 >in.txt
+	"$S" cat -o out.gz in.txt || return 1
+	gzip -t out.gz || { echo "out.gz is not gzip"; return 1; }
+	gzip -dc out.gz | cmp - in.txt || return 1
+	"$S" cat -o plain.txt out.gz || return 1
+	cmp plain.txt in.txt || return 1
+	eq "no leftovers" "$(ls -A | sort | tr '\n' ' ')" "in.txt out.gz plain.txt "
+}
+
+t_cat_output_atomic() {
+	local rc
+	echo "precious" >target
+	chmod 640 target
+	seq 1 1000 >in.txt
+	"$S" cat -o target in.txt no-such-file 2>err; rc=$?
+	eq "exit" $rc 3 || return 1
+	eq "target untouched" "$(cat target)" precious || return 1
+	eq "no temp file" "$(ls -A | sort | tr '\n' ' ')" "err in.txt target " || return 1
+	"$S" cat -o target in.txt || return 1
+	cmp target in.txt || return 1
+	eq "mode kept" "$(stat -c %a target)" 640
+}
+
+t_cat_output_missing_dir() {
+	"$S" cat -o no/such/dir/out </dev/null 2>err; eq exit $? 3 || return 1
+	has message "$(cat err)" "cannot create a temporary file for 'no/such/dir/out'"
+}
+
+t_closed_pipe_is_quiet() {
+	local st
+	seq 1 5000000 >in.txt
+	"$S" cat in.txt 2>err | head -n 1 >/dev/null
+	st=${PIPESTATUS[0]}
+	eq "exit" "$st" 0 || return 1
+	eq "stderr" "$(cat err)" "" || return 1
+	"$S" head -n 4000000 in.txt 2>err | head -n 1 >/dev/null
+	eq "head exit" "${PIPESTATUS[0]}" 0 || return 1
+	eq "head stderr" "$(cat err)" ""
+}
+
+t_full_disk() {
+	[ -w /dev/full ] || { echo "no /dev/full"; return 1; }
+	seq 1 100000 | "$S" cat >/dev/full 2>err; eq exit $? 3 || return 1
+	has message "$(cat err)" "No space left on device"
+}
+
+t_signal_removes_temp() {
+	local sig pid
+	for sig in INT TERM HUP; do
+		rm -rf d && mkdir d
+		mkfifo fifo
+		"$S" cat -o d/out fifo 2>/dev/null &
+		pid=$!
+		exec 7>fifo
+		seq 1 100000 >&7
+		# the temporary file exists while the run waits for more input
+		for _ in $(seq 50); do
+			[ -n "$(ls -A d)" ] && break
+			sleep 0.1
+		done
+		[ -n "$(ls -A d)" ] || { echo "$sig: no temp file seen"; return 1; }
+		kill -s "$sig" "$pid"
+		wait "$pid"
+		exec 7>&-
+		rm -f fifo
+		eq "$sig leftovers" "$(ls -A d)" "" || return 1
+	done
+}
+
+t_chunk_sizes_same_output() {
+	seq 1 5000 | gzip -c >x.gz
+	"$S" cat x.gz >want
+	for c in 1 3 7 4096; do
+		"$S" cat --chunk-size "$c" x.gz | cmp - want || return 1
+		"$S" cat --chunk-size "$c" -z x.gz | gzip -dc | cmp - want ||
+			return 1
+	done
+}
+
+# ---- memory -------------------------------------------------------------------
+
+t_mem_report() {
+	local json
+	seq 1 10000 | gzip -c >x.gz
+	"$S" count --mem-report x.gz 2>err >/dev/null || return 1
+	has report "$(cat err)" "peak rss" || return 1
+	has report "$(cat err)" "gzip.inflate" || return 1
+	has report "$(cat err)" "256.0 MiB ceiling" || return 1
+	"$S" count -m 8M --mem-report=json x.gz 2>err >/dev/null || return 1
+	python3 - err <<'PY' || return 1
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verb"] == "count", r
+assert r["ceiling"] == 8 << 20, r
+assert 0 < r["peak"] <= r["ceiling"], r
+assert r["peak_rss"] > 0, r
+tags = r["tags"]
+assert any(t["tag"] == "gzip.inflate" and t["peak"] > 0 for t in tags), tags
+peaks = [t["peak"] for t in tags]
+assert peaks == sorted(peaks, reverse=True), peaks
+PY
+}
+
+t_env_max_memory() {
+	local rc
+	seq 1 10 >in.txt
+	SLUICE_MAX_MEMORY=2K "$S" count in.txt 2>err; rc=$?
+	eq exit $rc 3 || return 1
+	has message "$(cat err)" "memory ceiling of 2.0 KiB reached" || return 1
+	eq "-m wins" "$(SLUICE_MAX_MEMORY=2K "$S" count -m 1M in.txt)" 10
+}
+
+# count 2 GB of generated lines through a pipe, plain and gzip'ed, -m 8M
+t_count_2g_under_8m() {
+	local n kib limit=16384
+	n=215000000                   # seq 1 215000000 is 2.04 GB
+	[ -n "$SAN" ] && n=5000000    # sanitizers: correctness only
+	seq 1 "$n" | "$MAXRSS" rss "$S" count -m 8M >out || return 1
+	eq "plain count" "$(cat out)" "$n" || return 1
+	kib=$(cat rss)
+	echo "figure: plain: $n lines, peak RSS $kib KiB"
+	[ -n "$SAN" ] || le "plain peak RSS KiB" "$kib" $limit || return 1
+	seq 1 "$n" | pigz -1 -c | "$MAXRSS" rss "$S" count -m 8M >out ||
+		return 1
+	eq "gzip count" "$(cat out)" "$n" || return 1
+	kib=$(cat rss)
+	echo "figure: gzip: $n lines, peak RSS $kib KiB"
+	[ -n "$SAN" ] || le "gzip peak RSS KiB" "$kib" $limit
+}
+
+# ---- examples/ ------------------------------------------------------------------
+
+t_example_longest() {
+	local out rc
+	{ seq 1 1000; printf '%0500d\n' 7; seq 1 10; } | gzip -c >in.gz
+	out=$("$EX/longest" in.gz) || return 1
+	eq "longest" "$out" "longest line: $(gzip -dc in.gz |
+		awk '{ if (length($0) > m) m = length($0) } END { print m }') bytes" ||
+		return 1
+	"$EX/longest" no-such-file 2>err; rc=$?
+	eq "missing file exit" $rc 1 || return 1
+	has message "$(cat err)" "cannot open 'no-such-file'"
+}
+
+run help_every_verb t_help_every_verb
+run version t_version
+run usage_errors t_usage_errors
+run count_basic t_count_basic
+run count_gzip t_count_gzip
+run count_fixtures t_count_fixtures
+run count_every_chunk_size t_count_every_chunk_size
+run bad_gzip t_bad_gzip
+run missing_input t_missing_input
+run head t_head
+run head_stops_reading t_head_stops_reading
+run head_line_over_ceiling t_head_line_over_ceiling
+run cat_roundtrip t_cat_roundtrip
+run cat_output_file t_cat_output_file
+run cat_output_atomic t_cat_output_atomic
+run cat_output_missing_dir t_cat_output_missing_dir
+run closed_pipe_is_quiet t_closed_pipe_is_quiet
+run full_disk t_full_disk
+run signal_removes_temp t_signal_removes_temp
+run chunk_sizes_same_output t_chunk_sizes_same_output
+run mem_report t_mem_report
+run env_max_memory t_env_max_memory
+run example_longest t_example_longest
+run count_2g_under_8m t_count_2g_under_8m
+
+[ "$fail" -eq 0 ] || echo "failed:$failed_names"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
