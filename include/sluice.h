@@ -89,11 +89,12 @@ typedef struct sl_lines sl_lines;
 
 #define SL_DEFAULT_MAX_MEMORY ((size_t)256 << 20)
 #define SL_DEFAULT_CHUNK_SIZE ((size_t)64 << 10)
-#define SL_MIN_CHUNK_SIZE     ((size_t)1)
+#define SL_MAX_CHUNK_SIZE     ((size_t)1 << 30)
 
 typedef struct sl_options {
 	size_t max_memory;  /* ceiling in bytes; 0 means SL_DEFAULT_MAX_MEMORY */
-	size_t chunk_size;  /* read/write chunk; 0 means SL_DEFAULT_CHUNK_SIZE */
+	size_t chunk_size;  /* read/write chunk; 0 means SL_DEFAULT_CHUNK_SIZE;
+			       more than SL_MAX_CHUNK_SIZE is cut to it */
 } sl_options;
 
 /*

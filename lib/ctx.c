@@ -23,6 +23,8 @@ sl_ctx *sl_ctx_new(const sl_options *opt)
 		       opt->max_memory : SL_DEFAULT_MAX_MEMORY);
 	ctx->chunk_size = opt && opt->chunk_size ?
 		opt->chunk_size : SL_DEFAULT_CHUNK_SIZE;
+	if (ctx->chunk_size > SL_MAX_CHUNK_SIZE)
+		ctx->chunk_size = SL_MAX_CHUNK_SIZE;
 	return ctx;
 }
 
@@ -73,27 +75,27 @@ sl_status sl_error(sl_ctx *ctx, sl_status code, const char *fmt, ...)
 	return code;
 }
 
-sl_status sl_error_errno(sl_ctx *ctx, int errnum, const char *fmt, ...)
+sl_status sl_status_from_errno(int errnum)
 {
-	sl_status code;
-	size_t n;
-	va_list ap;
-
 	switch (errnum) {
 	case ENOSPC:
 	case EDQUOT:
-		code = SL_ENOSPC;
-		break;
+		return SL_ENOSPC;
 	case EPIPE:
-		code = SL_EPIPE;
-		break;
+		return SL_EPIPE;
 	case ENOMEM:
-		code = SL_ENOMEM;
-		break;
+		return SL_ENOMEM;
 	default:
-		code = SL_EIO;
-		break;
+		return SL_EIO;
 	}
+}
+
+sl_status sl_error_errno(sl_ctx *ctx, int errnum, const char *fmt, ...)
+{
+	sl_status code = sl_status_from_errno(errnum);
+	size_t n;
+	va_list ap;
+
 	if (ctx->err != SL_OK)
 		return code;
 	va_start(ap, fmt);

@@ -30,6 +30,8 @@
 
 enum { SINK_OPEN, SINK_CLOSED, SINK_FAILED };
 
+#define ZBUF_MAX ((size_t)1 << 30)
+
 struct sl_sink {
 	sl_ctx *ctx;
 	const char *name;
@@ -41,7 +43,8 @@ struct sl_sink {
 	size_t cap, len;
 	int gzip;
 	int zinit;
-	unsigned char *zbuf;
+	unsigned char *zbuf;   /* deflated bytes, zcap of them */
+	size_t zcap;
 	z_stream z;
 	sl_zalloc za;
 	sl_tmpnode node;
@@ -162,7 +165,11 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 	if (!s->buf)
 		return NULL;
 	if (s->gzip) {
-		s->zbuf = sl_mem_alloc(ctx, s->cap, "gzip.buffer");
+		/* zlib needs more than six bytes of room for a sync flush,
+		 * and counts them in 32 bits */
+		s->zcap = s->cap < 64 ? 64 : s->cap > ZBUF_MAX ? ZBUF_MAX :
+			s->cap;
+		s->zbuf = sl_mem_alloc(ctx, s->zcap, "gzip.buffer");
 		if (!s->zbuf)
 			return NULL;
 		s->za.ctx = ctx;
@@ -178,7 +185,7 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 		}
 		s->zinit = 1;
 		s->z.next_out = s->zbuf;
-		s->z.avail_out = (uInt)s->cap;
+		s->z.avail_out = (uInt)s->zcap;
 	}
 	if (stdout_)
 		s->fd = STDOUT_FILENO;
@@ -229,10 +236,10 @@ static sl_status deflate_some(sl_sink *s, const unsigned char *p, size_t n,
 			s->z.avail_in == 0 && s->z.avail_out > 0;
 		if (s->z.avail_out == 0 || (flush != Z_NO_FLUSH &&
 					    s->z.next_out != s->zbuf)) {
-			if (write_all(s, s->zbuf, s->cap - s->z.avail_out))
+			if (write_all(s, s->zbuf, s->zcap - s->z.avail_out))
 				return sl_errcode(s->ctx);
 			s->z.next_out = s->zbuf;
-			s->z.avail_out = (uInt)s->cap;
+			s->z.avail_out = (uInt)s->zcap;
 		}
 		if (done)
 			return SL_OK;
@@ -258,7 +265,7 @@ static sl_status check_open(sl_sink *s)
 	if (sl_failed(s->ctx))
 		return sl_errcode(s->ctx);
 	if (s->state != SINK_OPEN)
-		return sl_error(s->ctx, SL_EINVAL, "write to %s sink '%s'",
+		return sl_error(s->ctx, SL_EINVAL, "use of %s sink '%s'",
 				s->state == SINK_CLOSED ? "closed" : "failed",
 				s->name);
 	return SL_OK;
@@ -268,7 +275,10 @@ sl_status sl_sink_write(sl_sink *s, const void *p, size_t n)
 {
 	sl_status st;
 
-	if (n <= s->cap - s->len && s->state == SINK_OPEN) {
+	if (n <= s->cap - s->len && s->state == SINK_OPEN &&
+	    !sl_failed(s->ctx)) {
+		if (n == 0)
+			return SL_OK;
 		memcpy(s->buf + s->len, p, n);
 		s->len += n;
 		return SL_OK;

@@ -53,6 +53,7 @@ void sl_arenas_free_all(sl_ctx *ctx);
 sl_status sl_verror(sl_ctx *ctx, sl_status code, const char *fmt, va_list ap);
 /* Record an error from errno: ENOSPC, EPIPE and ENOMEM get their own
  * codes, everything else is SL_EIO.  The message gets ": strerror". */
+sl_status sl_status_from_errno(int errnum);
 sl_status sl_error_errno(sl_ctx *ctx, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -42,7 +42,8 @@ struct sl_source {
 	unsigned char *out;    /* inflated bytes (gzip only) */
 	uint64_t raw_off;      /* file bytes read so far */
 	sl_status pending;     /* error to raise on the next call */
-	char pending_msg[256];
+	int read_errno;        /* why read_more() failed */
+	char pending_msg[SL_ERRMSG_MAX];
 	z_stream z;
 	sl_zalloc za;
 };
@@ -147,7 +148,7 @@ static ssize_t read_more(sl_source *src)
 		n = read(src->fd, src->raw + src->raw_len, room);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		sl_error_errno(src->ctx, errno, "cannot read '%s'", src->name);
+		src->read_errno = errno;
 		return -1;
 	}
 	if (n == 0)
@@ -157,12 +158,21 @@ static ssize_t read_more(sl_source *src)
 	return n;
 }
 
+static void read_failed(sl_source *src)
+{
+	sl_error_errno(src->ctx, src->read_errno, "cannot read '%s'",
+		       src->name);
+}
+
 static int sniff(sl_source *src)
 {
 	src->sniffed = 1;
-	while (src->raw_len < 2 && !src->eof)
-		if (read_more(src) < 0)
+	while (src->raw_len < 2 && !src->eof) {
+		if (read_more(src) < 0) {
+			read_failed(src);
 			return -1;
+		}
+	}
 	if (src->raw_len < 2 || src->raw[0] != 0x1f || src->raw[1] != 0x8b)
 		return 0;
 	src->gzip = 1;
@@ -189,8 +199,13 @@ static const unsigned char *next_plain(sl_source *src, size_t *size)
 	size_t n;
 
 	if (src->raw_pos == src->raw_len) {
+		ssize_t got;
+
 		src->raw_pos = src->raw_len = 0;
-		if (read_more(src) <= 0)
+		got = read_more(src);
+		if (got < 0)
+			read_failed(src);
+		if (got <= 0)
 			return NULL;
 	}
 	n = src->raw_len - src->raw_pos;
@@ -203,37 +218,52 @@ static const unsigned char *next_plain(sl_source *src, size_t *size)
 }
 
 /*
- * Record a gzip error, or keep it for the next call when this call has good
+ * Record an error, or keep it for the next call when this call has good
  * bytes to hand out first.
  */
-static void gzip_fail(sl_source *src, size_t produced, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void gzip_fail(sl_source *src, size_t produced, sl_status code,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static void gzip_fail(sl_source *src, size_t produced, const char *fmt, ...)
+static void gzip_fail(sl_source *src, size_t produced, sl_status code,
+		      const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	if (produced) {
 		vsnprintf(src->pending_msg, sizeof(src->pending_msg), fmt, ap);
-		src->pending = SL_EDATA;
+		src->pending = code;
 	} else {
-		sl_verror(src->ctx, SL_EDATA, fmt, ap);
+		sl_verror(src->ctx, code, fmt, ap);
 	}
 	va_end(ap);
 }
 
+/* A read failed in the middle of inflating: defer it like a data error. */
+static void gzip_read_failed(sl_source *src, size_t produced)
+{
+	if (!produced) {
+		read_failed(src);
+		return;
+	}
+	gzip_fail(src, produced, sl_status_from_errno(src->read_errno),
+		  "cannot read '%s': %s", src->name, strerror(src->read_errno));
+}
+
 static const unsigned char *next_gzip(sl_source *src, size_t *size)
 {
-	size_t produced = 0;
+	size_t produced = 0, before;
 	int ret;
 
 	while (produced < src->chunk) {
 		if (src->member_end) {
 			/* another member, the end, or stray bytes */
 			if (src->raw_len - src->raw_pos < 2 && !src->eof) {
-				if (read_more(src) < 0)
-					return NULL;
+				if (read_more(src) < 0) {
+					gzip_read_failed(src, produced);
+					break;
+				}
 				continue;
 			}
 			if (src->raw_len == src->raw_pos)
@@ -241,7 +271,7 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			if (src->raw_len - src->raw_pos < 2 ||
 			    src->raw[src->raw_pos] != 0x1f ||
 			    src->raw[src->raw_pos + 1] != 0x8b) {
-				gzip_fail(src, produced,
+				gzip_fail(src, produced, SL_EDATA,
 					  "unexpected bytes after gzip member in"
 					  " '%s' at compressed byte %llu",
 					  src->name, (unsigned long long)
@@ -251,18 +281,17 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			inflateReset(&src->z);
 			src->member_end = 0;
 		}
-		if (src->raw_pos == src->raw_len) {
-			if (src->eof) {
-				gzip_fail(src, produced,
-					  "truncated gzip stream in '%s' at"
-					  " compressed byte %llu", src->name,
-					  (unsigned long long)src->raw_off);
+		if (src->raw_pos == src->raw_len && !src->eof) {
+			if (read_more(src) < 0) {
+				gzip_read_failed(src, produced);
 				break;
 			}
-			if (read_more(src) < 0)
-				return NULL;
 			continue;
 		}
+		/* with no input left inflate may still owe output (the
+		 * rest of a match); only when it makes no progress at the
+		 * end of the file is the stream truncated */
+		before = produced;
 		src->z.next_in = src->raw + src->raw_pos;
 		src->z.avail_in = (uInt)(src->raw_len - src->raw_pos);
 		src->z.next_out = src->out + produced;
@@ -274,8 +303,15 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			src->member_end = 1;
 		} else if (ret == Z_MEM_ERROR) {
 			return NULL;  /* the budget recorded why */
+		} else if (ret == Z_BUF_ERROR && produced == before &&
+			   src->raw_pos == src->raw_len && src->eof) {
+			gzip_fail(src, produced, SL_EDATA,
+				  "truncated gzip stream in '%s' at"
+				  " compressed byte %llu", src->name,
+				  (unsigned long long)src->raw_off);
+			break;
 		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-			gzip_fail(src, produced,
+			gzip_fail(src, produced, SL_EDATA,
 				  "corrupt gzip stream in '%s' at compressed"
 				  " byte %llu: %s", src->name,
 				  (unsigned long long)sl_source_offset(src),
