@@ -14,7 +14,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_GNU_SOURCE -Iinclude
-LIBS = -lz -lpthread
+LIBS = -lcsv -ljansson -lz -lpthread
 PREFIX ?= /usr/local
 
 # B is the build folder; SAN=1 builds the sanitizer variant into build/san.
@@ -28,7 +28,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
-	  lib/lines.c
+	  lib/lines.c lib/reader.c lib/csv.c lib/tsv.c lib/jsonl.c lib/writer.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 
 # One line per verb.
@@ -36,6 +36,9 @@ CLI_SRC = cli/main.c cli/cli.c
 CLI_SRC += cli/cat.c
 CLI_SRC += cli/count.c
 CLI_SRC += cli/head.c
+CLI_SRC += cli/tail.c
+CLI_SRC += cli/select.c
+CLI_SRC += cli/sample.c
 
 UNIT_TESTS = test_mem test_source test_sink test_lines
 TEST_TOOLS = maxrss

@@ -15,9 +15,14 @@ enum {
 	OPT_CHUNK_SIZE = 256,
 	OPT_LEVEL,
 	OPT_MEM_REPORT,
+	OPT_NO_HEADER,
+	OPT_ON_ERROR,
+	OPT_REJECTS,
+	OPT_STRINGS,
+	OPT_LAST_GLOBAL = OPT_STRINGS
 };
 
-static const char global_shortopts[] = "+hm:i:O:o:z";
+static const char global_shortopts[] = "+hm:i:O:o:zd:q";
 
 static const struct option global_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -29,6 +34,12 @@ static const struct option global_longopts[] = {
 	{ "gzip", no_argument, NULL, 'z' },
 	{ "level", required_argument, NULL, OPT_LEVEL },
 	{ "mem-report", optional_argument, NULL, OPT_MEM_REPORT },
+	{ "delimiter", required_argument, NULL, 'd' },
+	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
+	{ "on-error", required_argument, NULL, OPT_ON_ERROR },
+	{ "rejects", required_argument, NULL, OPT_REJECTS },
+	{ "strings", no_argument, NULL, OPT_STRINGS },
+	{ "quiet", no_argument, NULL, 'q' },
 };
 
 static const char global_help[] =
@@ -36,14 +47,26 @@ static const char global_help[] =
 	"  -m, --max-memory SIZE  memory ceiling, K/M/G suffixes (default 256M,\n"
 	"                         or $SLUICE_MAX_MEMORY)\n"
 	"      --chunk-size SIZE  read and write chunk size (default 64K)\n"
-	"  -i, --in-format F      input format: lines\n"
-	"  -O, --out-format F     output format: lines\n"
+	"  -i, --in-format F      csv, tsv, jsonl or lines (default: by the file\n"
+	"                         name, then by the first byte: { is jsonl)\n"
+	"  -O, --out-format F     the same list (default: by the -o name, else\n"
+	"                         the input's format)\n"
+	"  -d, --delimiter C      CSV field delimiter (default ,)\n"
+	"      --no-header        CSV/TSV: the first row is data; fields are\n"
+	"                         named 1..N and no header is written\n"
+	"      --on-error MODE    fail (default) or skip: skip bad records and\n"
+	"                         count them\n"
+	"      --rejects FILE     with skip: write each bad record to FILE as\n"
+	"                         a JSON line (file, record, line, offset,\n"
+	"                         reason, raw bytes)\n"
+	"      --strings          JSON Lines output: every value as a string\n"
 	"  -o, --output FILE      write to FILE atomically (.gz implies -z)\n"
 	"  -z, --gzip             gzip the output\n"
 	"      --level N          gzip level 1-9 (default 6)\n"
 	"      --mem-report[=json]\n"
 	"                         print peak memory and its split by tag on\n"
 	"                         stderr at exit\n"
+	"  -q, --quiet            no notes on stderr (errors still)\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"FILE - or no FILE reads standard input; gzip input is detected and\n"
@@ -55,11 +78,10 @@ static const char global_help[] =
 static int is_global(int ch)
 {
 	switch (ch) {
-	case 'm': case 'i': case 'O': case 'o': case 'z':
-	case OPT_CHUNK_SIZE: case OPT_LEVEL: case OPT_MEM_REPORT:
+	case 'm': case 'i': case 'O': case 'o': case 'z': case 'd': case 'q':
 		return 1;
 	}
-	return 0;
+	return ch >= OPT_CHUNK_SIZE && ch <= OPT_LAST_GLOBAL;
 }
 
 int cli_usage_error(struct cli *c, const char *fmt, ...)
@@ -86,17 +108,14 @@ int cli_stop(struct cli *c, int ch)
 	return EXIT_USAGE;
 }
 
-static int parse_format(struct cli *c, const char *opt, const char *name)
+static int parse_format(struct cli *c, const char *opt, const char *name,
+			sl_format *out)
 {
-	if (strcmp(name, "lines") == 0)
+	*out = sl_format_parse(name);
+	if (*out != SL_FORMAT_AUTO)
 		return 0;
-	if (strcmp(name, "csv") == 0 || strcmp(name, "tsv") == 0 ||
-	    strcmp(name, "jsonl") == 0)
-		cli_usage_error(c, "%s '%s' is not supported yet; this version"
-				" reads and writes lines", opt, name);
-	else
-		cli_usage_error(c, "unknown %s '%s' (one of csv, tsv, jsonl,"
-				" lines)", opt, name);
+	cli_usage_error(c, "unknown %s '%s' (one of csv, tsv, jsonl, lines)",
+			opt, name);
 	return -1;
 }
 
@@ -123,9 +142,44 @@ static int global_option(struct cli *c, int ch, const char *arg)
 		}
 		return 0;
 	case 'i':
-		return parse_format(c, "--in-format", arg);
+		return parse_format(c, "--in-format", arg, &c->ropt.format);
 	case 'O':
-		return parse_format(c, "--out-format", arg);
+		return parse_format(c, "--out-format", arg, &c->out_format);
+	case 'd':
+		if (strcmp(arg, "\\t") == 0 || strcmp(arg, "tab") == 0)
+			arg = "\t";
+		if (strlen(arg) != 1 || *arg == '"' || *arg == '\n' ||
+		    *arg == '\r') {
+			cli_usage_error(c, "invalid --delimiter '%s' (one"
+					" character, not a quote or newline)",
+					arg);
+			return -1;
+		}
+		c->ropt.delimiter = c->wopt.delimiter = *arg;
+		return 0;
+	case OPT_NO_HEADER:
+		c->ropt.no_header = c->wopt.no_header = 1;
+		return 0;
+	case OPT_ON_ERROR:
+		if (strcmp(arg, "fail") == 0) {
+			c->ropt.on_error = SL_FAIL;
+		} else if (strcmp(arg, "skip") == 0) {
+			c->ropt.on_error = SL_SKIP;
+		} else {
+			cli_usage_error(c, "invalid --on-error '%s' (fail or"
+					" skip)", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_REJECTS:
+		c->rejects = arg;
+		return 0;
+	case OPT_STRINGS:
+		c->wopt.strings = 1;
+		return 0;
+	case 'q':
+		c->quiet = 1;
+		return 0;
 	case 'o':
 		c->output = arg;
 		return 0;
@@ -226,6 +280,15 @@ int cli_start(struct cli *c)
 	c->arena = sl_arena_new(c->ctx, "run");
 	if (!c->arena)
 		return cli_fail(c);
+	if (c->rejects) {
+		if (c->ropt.on_error != SL_SKIP)
+			return cli_usage_error(c, "--rejects needs --on-error"
+					       " skip");
+		c->rejects_sink = sl_sink_open(c->arena, c->rejects, NULL);
+		if (!c->rejects_sink)
+			return cli_fail(c);
+		c->ropt.rejects = c->rejects_sink;
+	}
 	return 0;
 }
 
@@ -263,6 +326,191 @@ int cli_close_output(struct cli *c, sl_sink *out)
 {
 	if (sl_sink_close(out) != SL_OK)
 		return cli_fail(c);
+	if (c->rejects_sink && sl_sink_close(c->rejects_sink) != SL_OK)
+		return cli_fail(c);
+	if (c->skipped && !c->quiet)
+		fprintf(stderr, "sluice %s: skipped %llu bad record%s%s%s\n",
+			c->verb, (unsigned long long)c->skipped,
+			c->skipped == 1 ? "" : "s",
+			c->rejects ? "; see " : "",
+			c->rejects ? c->rejects : "");
+	return 0;
+}
+
+void cli_input_end(struct cli_input *in);
+
+static int same_names(const sl_str *a, size_t na, const sl_str *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (a[i].len != b[i].len || memcmp(a[i].ptr, b[i].ptr,
+						   a[i].len) != 0)
+			return 0;
+	return 1;
+}
+
+/* Open the next input; 1 when one is open, 0 when none is left, -1. */
+static int open_next(struct cli_input *in)
+{
+	struct cli *c = in->c;
+	sl_read_options ro = c->ropt;
+	const sl_str *h;
+	size_t n, i;
+
+	cli_input_end(in);
+	if (in->next >= in->npaths)
+		return 0;
+	in->arena = sl_arena_new(c->ctx, "input");
+	if (!in->arena)
+		return -1;
+	if (in->names && in->format == SL_FORMAT_JSONL) {
+		ro.names = in->names;
+		ro.nnames = in->nnames;
+	}
+	in->r = sl_reader_open(in->arena, in->paths[in->next++], &ro);
+	if (!in->r)
+		return -1;
+	h = sl_reader_header(in->r, &n);
+	if (sl_failed(c->ctx))
+		return -1;
+	if (!h)
+		return 1;        /* empty: nothing to compare */
+	if (!in->names) {
+		sl_str *v = sl_arena_alloc(c->arena, (n ? n : 1) * sizeof(*v));
+
+		if (!v)
+			return -1;
+		for (i = 0; i < n; i++) {
+			v[i].ptr = sl_arena_strndup(c->arena, h[i].ptr,
+						    h[i].len);
+			if (!v[i].ptr)
+				return -1;
+			v[i].len = h[i].len;
+		}
+		in->names = v;
+		in->nnames = n;
+		in->format = sl_reader_format(in->r);
+		return 1;
+	}
+	if (!same_names(in->names, in->nnames, h, n)) {
+		sl_error(c->ctx, SL_EDATA, "the header of '%s' differs from"
+			 " the first input's (%zu fields, %zu before)",
+			 sl_reader_name(in->r), n, in->nnames);
+		return -1;
+	}
+	return 1;
+}
+
+int cli_input_open(struct cli *c, struct cli_input *in, int argc,
+		   char **argv)
+{
+	static char *stdin_only[] = { "-" };
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	in->c = c;
+	in->paths = optind < argc ? argv + optind : stdin_only;
+	in->npaths = optind < argc ? argc - optind : 1;
+	in->format = c->ropt.format ? c->ropt.format : SL_FORMAT_CSV;
+	/* the first input with a header gives it */
+	while ((rc = open_next(in)) == 1 && !in->names)
+		;
+	if (rc < 0)
+		return cli_fail(c);
+	return 0;
+}
+
+const sl_record *cli_input_next(struct cli_input *in)
+{
+	const sl_record *rec;
+	int rc;
+
+	while (in->r) {
+		rec = sl_reader_next(in->r);
+		if (rec)
+			return rec;
+		if (sl_failed(in->c->ctx))
+			return NULL;
+		rc = open_next(in);
+		if (rc <= 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+sl_format cli_output_format(struct cli *c)
+{
+	sl_format f = c->out_format;
+
+	/* an -o name says csv, tsv or jsonl; ".txt" alone asks for nothing */
+	if (f == SL_FORMAT_AUTO && c->output) {
+		f = sl_format_from_name(c->output);
+		if (f == SL_FORMAT_LINES)
+			f = SL_FORMAT_AUTO;
+	}
+	return f;
+}
+
+void cli_input_end(struct cli_input *in)
+{
+	if (!in->r)
+		return;
+	in->c->skipped += sl_reader_skipped(in->r);
+	sl_arena_free(in->arena);
+	in->arena = NULL;
+	in->r = NULL;
+}
+
+sl_writer *cli_open_writer(struct cli *c, struct cli_input *in,
+			   const sl_str *names, size_t n)
+{
+	sl_format f = c->out_format;
+	sl_writer *w;
+	sl_sink *s;
+
+	if (f == SL_FORMAT_AUTO)
+		f = cli_output_format(c);
+	if (f == SL_FORMAT_AUTO)
+		f = in->format;
+	s = cli_open_output(c);
+	if (!s)
+		return NULL;
+	w = sl_writer_new(c->arena, s, f, &c->wopt);
+	if (!w)
+		return NULL;
+	if (names && sl_writer_header(w, names, n) != SL_OK)
+		return NULL;
+	return w;
+}
+
+int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
+	     const char *tag)
+{
+	size_t need = rec->nfields * sizeof(sl_str), i;
+	char *p;
+
+	for (i = 0; i < rec->nfields; i++)
+		need += rec->fields[i].len;
+	if (need > s->cap) {
+		p = sl_mem_realloc(c->ctx, s->mem, need, tag);
+		if (!p)
+			return -1;
+		s->mem = p;
+		s->cap = need;
+	}
+	s->f = (sl_str *)s->mem;
+	p = s->mem + rec->nfields * sizeof(sl_str);
+	for (i = 0; i < rec->nfields; i++) {
+		memcpy(p, rec->fields[i].ptr, rec->fields[i].len);
+		s->f[i].ptr = p;
+		s->f[i].len = rec->fields[i].len;
+		p += rec->fields[i].len;
+	}
+	s->n = rec->nfields;
+	s->seq = rec->number;
 	return 0;
 }
 

@@ -26,13 +26,37 @@ struct cli {
 	const char *verb;
 	const char *usage;       /* the verb's usage text */
 	sl_options opt;
+	sl_read_options ropt;    /* -i, -d, --no-header, --on-error */
+	sl_write_options wopt;   /* -d, --no-header, --strings */
+	sl_format out_format;    /* -O, else AUTO */
 	const char *output;      /* -o, NULL for standard output */
+	const char *rejects;     /* --rejects FILE */
 	int gzip;                /* -z: 1; else -1 (by the -o name) */
 	int level;               /* --level, 0 for the default */
 	int mem_report;
+	int quiet;
 	sl_ctx *ctx;
 	sl_arena *arena;         /* lives as long as the run */
 	sl_sink *out;            /* from cli_open_output() */
+	sl_sink *rejects_sink;
+	uint64_t skipped;        /* bad records skipped, all inputs */
+};
+
+/*
+ * The inputs of a verb read as one stream of records: FILE arguments in
+ * turn (standard input when there are none).  The first input that has a
+ * header gives it; a later CSV or TSV input must have the same header, and
+ * a later JSON Lines input is read with those names.
+ */
+struct cli_input {
+	struct cli *c;
+	char **paths;
+	int npaths, next;        /* next path to open */
+	sl_arena *arena;         /* the open input's */
+	sl_reader *r;
+	const sl_str *names;     /* in the run arena */
+	size_t nnames;
+	sl_format format;        /* of the first input */
 };
 
 /*
@@ -65,8 +89,45 @@ int cli_fail(struct cli *c);
 /* Open the output named by -o/-z/--level, NULL on failure. */
 sl_sink *cli_open_output(struct cli *c);
 
-/* Close the output; returns 0 or the exit status of the failure. */
+/* Close the output (and --rejects); returns 0 or an exit status.  Reports
+ * skipped records on stderr. */
 int cli_close_output(struct cli *c, sl_sink *out);
+
+/* Open the inputs argv[optind..argc) and read the header.  Returns 0 or
+ * an exit status. */
+int cli_input_open(struct cli *c, struct cli_input *in, int argc,
+		   char **argv);
+
+/* The next record of all the inputs; NULL at the end or on failure. */
+const sl_record *cli_input_next(struct cli_input *in);
+
+/* The output format -O or the -o name asks for, else SL_FORMAT_AUTO. */
+sl_format cli_output_format(struct cli *c);
+
+/* Close the open input and count what it skipped. */
+void cli_input_end(struct cli_input *in);
+
+/*
+ * Open the output as a writer of records named names[0..n): the format is
+ * -O, else the one the -o name suggests, else the input's.  Writes the
+ * header.  NULL on failure.
+ */
+sl_writer *cli_open_writer(struct cli *c, struct cli_input *in,
+			   const sl_str *names, size_t n);
+
+/* A copy of a record that outlives the reader's next call (tail, sample):
+ * its memory is charged to the tag and reused by the next copy. */
+struct cli_saved {
+	uint64_t seq;
+	size_t n;
+	sl_str *f;
+	char *mem;
+	size_t cap;
+};
+
+/* Copy rec into s.  Returns 0 or -1 (the error is in the context). */
+int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
+	     const char *tag);
 
 /* "64K", "256M", "1G", "512": bytes.  Returns 0 or -1. */
 int cli_parse_size(const char *s, size_t *out);
@@ -80,5 +141,8 @@ void cli_mem_report(struct cli *c);
 int cmd_cat(int argc, char **argv, struct cli *c);
 int cmd_count(int argc, char **argv, struct cli *c);
 int cmd_head(int argc, char **argv, struct cli *c);
+int cmd_tail(int argc, char **argv, struct cli *c);
+int cmd_select(int argc, char **argv, struct cli *c);
+int cmd_sample(int argc, char **argv, struct cli *c);
 
 #endif /* SLUICE_CLI_H */

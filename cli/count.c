@@ -9,8 +9,10 @@
 static const char usage[] =
 	"usage: sluice count [OPTIONS] [FILE...]\n"
 	"\n"
-	"Print the number of records in all the inputs together.  A line is a\n"
-	"record; a last line without a newline counts.\n";
+	"Print the number of records in all the inputs together.  A CSV or\n"
+	"TSV header is not a record (unless --no-header); a newline inside a\n"
+	"quoted CSV field does not make one; in lines, a last line without a\n"
+	"newline counts.\n";
 
 int cmd_count(int argc, char **argv, struct cli *c)
 {
@@ -29,11 +31,13 @@ int cmd_count(int argc, char **argv, struct cli *c)
 	i = optind;
 	do {
 		sl_arena *a = sl_arena_new(c->ctx, "input");
-		sl_lines *lr = a ? sl_lines_open(a, i < argc ? argv[i] : "-")
-			: NULL;
+		sl_reader *r = a ? sl_reader_open(a, i < argc ? argv[i] : "-",
+						  &c->ropt) : NULL;
 
-		if (lr)
-			total += sl_lines_count(lr);
+		if (r) {
+			total += sl_reader_count(r);
+			c->skipped += sl_reader_skipped(r);
+		}
 		sl_arena_free(a);
 		if (sl_failed(c->ctx))
 			return cli_fail(c);

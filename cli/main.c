@@ -19,9 +19,12 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv, struct cli *c);
 	const char *summary;
 } commands[] = {
-	{ "cat", cmd_cat, "concatenate inputs; decompress, recompress" },
+	{ "cat", cmd_cat, "concatenate and convert: csv, tsv, jsonl, lines" },
 	{ "count", cmd_count, "count records" },
 	{ "head", cmd_head, "print the first N records, then stop reading" },
+	{ "tail", cmd_tail, "print the last N records" },
+	{ "select", cmd_select, "choose, reorder, rename or drop fields" },
+	{ "sample", cmd_sample, "N records chosen at random, seeded" },
 };
 
 static const char main_usage[] =

@@ -78,6 +78,8 @@ typedef struct sl_arena sl_arena;
 typedef struct sl_source sl_source;
 typedef struct sl_sink sl_sink;
 typedef struct sl_lines sl_lines;
+typedef struct sl_reader sl_reader;
+typedef struct sl_writer sl_writer;
 
 /* ------------------------------------------------------------------------
  * Context
@@ -363,6 +365,163 @@ uint64_t sl_lines_number(const sl_lines *lr);
  * length since none is kept.  Returns the count; check sl_failed().
  */
 uint64_t sl_lines_count(sl_lines *lr);
+
+/* ------------------------------------------------------------------------
+ * Records
+ *
+ * A reader turns a file into records: rows of field views (sl_str) plus
+ * the header, the names of the fields.  Formats:
+ *
+ *   csv    RFC 4180 through libcsv: quoted fields with doubled quotes,
+ *          delimiters and newlines inside quotes, \n or \r\n; spaces are
+ *          data; blank lines are skipped; a UTF-8 byte-order mark is
+ *          dropped.  The first row is the header unless no_header is set,
+ *          when fields are named "1".."N".
+ *   tsv    tab-separated, no quoting; \t \n \r \\ escapes in fields.
+ *   jsonl  one JSON object per line, parsed with jansson.  The header is
+ *          the first object's keys; later objects may leave keys out (empty
+ *          fields) but a key the header lacks is an error.  Numbers keep
+ *          their original text; strings are unescaped; true, false and
+ *          null read as those words; arrays and objects as compact JSON.
+ *   lines  one field named "line" per line, no header.
+ *
+ * Every record has as many fields as the header.  A row that does not
+ * (or an invalid JSON line) is an SL_EDATA error naming the file, record
+ * number and line, unless on_error is SL_SKIP: then it is skipped and
+ * counted, and, with a rejects sink, written there as one JSON object.
+ *
+ *     sl_reader *r = sl_reader_open(a, "big.csv.gz", NULL);
+ *     const sl_record *rec;
+ *     size_t amount = sl_reader_field_index(r, "amount", 6);
+ *     while ((rec = sl_reader_next(r)) != NULL)
+ *             use(rec->fields[amount]);
+ *
+ * Records and their views stay valid until the next call on the reader.
+ * In the steady state reading allocates nothing per record or field.
+ */
+
+typedef enum sl_format {
+	SL_FORMAT_AUTO = 0,  /* by file name, else by the first bytes */
+	SL_FORMAT_CSV,
+	SL_FORMAT_TSV,
+	SL_FORMAT_JSONL,
+	SL_FORMAT_LINES
+} sl_format;
+
+typedef enum sl_on_error {
+	SL_FAIL = 0,  /* a bad record stops the run */
+	SL_SKIP       /* a bad record is skipped, counted and rejected */
+} sl_on_error;
+
+typedef struct sl_read_options {
+	sl_format format;
+	char delimiter;        /* csv only; 0 means ',' */
+	int no_header;         /* csv, tsv: the first row is data */
+	sl_on_error on_error;
+	sl_sink *rejects;      /* with SL_SKIP: where rejected rows go */
+	/* jsonl: map keys onto these names instead of the first object's
+	 * (so that several files share one header); NULL for none */
+	const sl_str *names;
+	size_t nnames;
+} sl_read_options;
+
+typedef struct sl_record {
+	size_t nfields;
+	const sl_str *fields;
+	uint64_t number;   /* 1-based data record number within the input */
+	uint64_t line;     /* line on which the record starts */
+	uint64_t offset;   /* byte offset (uncompressed) where it starts */
+} sl_record;
+
+/* "csv", "tsv", "jsonl", "lines"; NULL for a bad name or 0 and AUTO. */
+const char *sl_format_name(sl_format f);
+
+/* The format a name like "csv" stands for; SL_FORMAT_AUTO if none. */
+sl_format sl_format_parse(const char *name);
+
+/*
+ * The format a file name suggests: .csv .tsv .jsonl .ndjson .txt .log,
+ * after taking off a .gz; SL_FORMAT_AUTO when it suggests none.
+ */
+sl_format sl_format_from_name(const char *path);
+
+/*
+ * Open path (NULL or "-" for standard input) as records.  opt may be NULL.
+ * With SL_FORMAT_AUTO the format comes from the name, else from the first
+ * bytes: "{" means jsonl, anything else csv.  Returns NULL on failure.
+ */
+sl_reader *sl_reader_open(sl_arena *a, const char *path,
+			  const sl_read_options *opt);
+
+/* The format chosen (never SL_FORMAT_AUTO once open). */
+sl_format sl_reader_format(const sl_reader *r);
+
+/*
+ * The header: field names, valid as long as the reader's arena.  Reads the
+ * first record if that is needed to know them.  NULL with *n = 0 for an
+ * empty input or on failure (see sl_failed()).
+ */
+const sl_str *sl_reader_header(sl_reader *r, size_t *n);
+
+/* The index of a field by name, or (size_t)-1. */
+size_t sl_reader_field_index(sl_reader *r, const char *name, size_t len);
+
+/* The next record, NULL at the end or on failure. */
+const sl_record *sl_reader_next(sl_reader *r);
+
+/*
+ * Count the remaining records, checking them as sl_reader_next() would
+ * but without handing out fields.  Check sl_failed() after.
+ */
+uint64_t sl_reader_count(sl_reader *r);
+
+/* Rows skipped under SL_SKIP so far. */
+uint64_t sl_reader_skipped(const sl_reader *r);
+
+/* The name used in messages. */
+const char *sl_reader_name(const sl_reader *r);
+
+/* ------------------------------------------------------------------------
+ * Writers
+ *
+ * A writer formats records onto a sink: csv quotes only the fields that
+ * need it (a delimiter, a quote, \r or \n inside, or a lone empty field)
+ * and ends rows with \n; tsv escapes \t \n \r \\; jsonl writes each
+ * field as a number when its text is a valid JSON number, as true, false
+ * or null when it is that word, and as a string otherwise (all strings
+ * with the strings option); lines writes the first field.
+ *
+ *     sl_writer *w = sl_writer_new(a, sink, SL_FORMAT_JSONL, NULL);
+ *     sl_writer_header(w, names, n);
+ *     while ((rec = sl_reader_next(r)) != NULL)
+ *             if (sl_writer_write(w, rec->fields, rec->nfields)) break;
+ */
+
+typedef struct sl_write_options {
+	char delimiter;  /* csv only; 0 means ',' */
+	int no_header;   /* csv, tsv: do not write the header row */
+	int strings;     /* jsonl: every value as a string */
+} sl_write_options;
+
+/* A writer onto sink in format fmt (not AUTO); NULL on failure. */
+sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
+			 const sl_write_options *opt);
+
+/*
+ * Set the field names: csv and tsv write them as the first row (unless
+ * no_header); jsonl uses them as keys.  Copied; call once, before
+ * sl_writer_write().
+ */
+sl_status sl_writer_header(sl_writer *w, const sl_str *names, size_t n);
+
+/*
+ * Write one record of n fields (n must match the header for jsonl).
+ * jsonl needs valid UTF-8: other bytes are an SL_EDATA error.
+ */
+sl_status sl_writer_write(sl_writer *w, const sl_str *fields, size_t n);
+
+/* Non-zero when the text is a valid JSON number (RFC 8259 grammar). */
+int sl_is_json_number(const char *p, size_t n);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,9 @@ struct sl_lines {
 	int carry_out;         /* the carry was handed out last time */
 	int done;
 	uint64_t lineno;
+	uint64_t chunk_off;    /* stream offset of chunk[0] */
+	uint64_t carry_off;    /* stream offset of the carry's first byte */
+	uint64_t line_off;     /* stream offset of the line last returned */
 	sl_str cur;
 };
 
@@ -63,11 +66,18 @@ uint64_t sl_lines_number(const sl_lines *lr)
 	return lr->lineno;
 }
 
+uint64_t sl_lines_offset(const sl_lines *lr)
+{
+	return lr->line_off;
+}
+
 static int carry_append(sl_lines *lr, const unsigned char *p, size_t n)
 {
 	size_t need = lr->carry_len + n;
 	char *c;
 
+	if (lr->carry_len == 0)
+		lr->carry_off = lr->chunk_off + (uint64_t)(p - lr->chunk);
 	if (need > lr->carry_cap) {
 		size_t cap = lr->carry_cap ? lr->carry_cap * 2 : 256;
 
@@ -127,11 +137,15 @@ const sl_str *sl_lines_next(sl_lines *lr)
 				size_t k = (size_t)(nl - s);
 
 				lr->pos += k + 1;
-				if (lr->carry_len == 0)
+				if (lr->carry_len == 0) {
+					lr->line_off = lr->chunk_off + (uint64_t)
+						(s - lr->chunk);
 					return emit(lr, (const char *)s, k, 1);
+				}
 				if (carry_append(lr, s, k) < 0)
 					return NULL;
 				lr->carry_out = 1;
+				lr->line_off = lr->carry_off;
 				return emit(lr, lr->carry, lr->carry_len, 1);
 			}
 			lr->pos = lr->len;
@@ -139,6 +153,7 @@ const sl_str *sl_lines_next(sl_lines *lr)
 				return NULL;
 		}
 		lr->pos = 0;
+		lr->chunk_off += lr->len;
 		lr->chunk = sl_source_next(lr->src, &lr->len);
 		if (!lr->chunk) {
 			lr->len = 0;
@@ -146,6 +161,7 @@ const sl_str *sl_lines_next(sl_lines *lr)
 			if (sl_failed(lr->ctx) || lr->carry_len == 0)
 				return NULL;
 			lr->carry_out = 1;   /* a last line with no ending */
+			lr->line_off = lr->carry_off;
 			return emit(lr, lr->carry, lr->carry_len, 0);
 		}
 	}

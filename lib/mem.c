@@ -143,6 +143,8 @@ void *sl_mem_try_realloc(sl_ctx *ctx, void *p, size_t size, const char *tag)
 	if (!p)
 		return sl_mem_try_alloc(ctx, size, tag);
 	h = (memhdr *)p - 1;
+	if (h->h.budget != b)
+		return NULL;  /* not ours to resize */
 	if (size > SIZE_MAX - sizeof(memhdr))
 		return NULL;
 	total = sizeof(memhdr) + size;
@@ -188,8 +190,75 @@ void sl_mem_free(void *p)
 	if (!p)
 		return;
 	h = (memhdr *)p - 1;
-	budget_release(h->h.budget, h->h.tag, h->h.size);
+	if (h->h.budget)
+		budget_release(h->h.budget, h->h.tag, h->h.size);
 	free(h);
+}
+
+/* ---- hooks for libraries whose allocators take no context ------------- */
+
+/*
+ * libcsv's realloc hook and jansson's malloc hook have no user pointer, so
+ * the context they charge is set per thread around each call into them
+ * (sl_hook_enter/sl_hook_leave).  Outside such a call, for instance when
+ * the host program uses jansson for itself, blocks are plain malloc with
+ * a header whose budget is NULL, so that sl_mem_free() still works.
+ */
+static _Thread_local sl_ctx *hook_ctx;
+static _Thread_local const char *hook_tag;
+static _Thread_local int hook_refusals;
+
+void sl_hook_enter(sl_ctx *ctx, const char *tag)
+{
+	hook_ctx = ctx;
+	hook_tag = tag;
+	hook_refusals = 0;
+}
+
+int sl_hook_refused(void)
+{
+	return hook_refusals;
+}
+
+void sl_hook_leave(void)
+{
+	hook_ctx = NULL;
+	hook_tag = NULL;
+}
+
+void *sl_hook_realloc(void *p, size_t size)
+{
+	memhdr *h;
+	void *n;
+
+	if (hook_ctx) {
+		n = sl_mem_try_realloc(hook_ctx, p, size, hook_tag);
+		if (!n)
+			hook_refusals++;
+		return n;
+	}
+	if (size > SIZE_MAX - sizeof(memhdr))
+		return NULL;
+	h = p ? (memhdr *)p - 1 : NULL;
+	if (h && h->h.budget)
+		return NULL;  /* a charged block outside its call: refuse */
+	h = realloc(h, sizeof(memhdr) + size);
+	if (!h)
+		return NULL;
+	h->h.budget = NULL;
+	h->h.size = sizeof(memhdr) + size;
+	h->h.tag = 0;
+	return h + 1;
+}
+
+void *sl_hook_malloc(size_t size)
+{
+	return sl_hook_realloc(NULL, size);
+}
+
+void sl_hook_free(void *p)
+{
+	sl_mem_free(p);
 }
 
 void sl_mem_fail_at(sl_ctx *ctx, unsigned long n)

@@ -48,6 +48,71 @@ void *sl_mem_try_realloc(sl_ctx *ctx, void *p, size_t size, const char *tag);
 /* Make the n-th charge from now fail (0 turns the fault off). */
 void sl_mem_fail_at(sl_ctx *ctx, unsigned long n);
 void sl_arenas_free_all(sl_ctx *ctx);
+/* Allocation hooks for libcsv and jansson, charged to the context and tag
+ * set by sl_hook_enter() on this thread until sl_hook_leave(). */
+void sl_hook_enter(sl_ctx *ctx, const char *tag);
+void sl_hook_leave(void);
+void *sl_hook_malloc(size_t size);
+void *sl_hook_realloc(void *p, size_t size);
+void sl_hook_free(void *p);
+
+/* source.c */
+/* Hand out the last chunk again on the next sl_source_next(). */
+void sl_source_unget(sl_source *src);
+/* Drop a UTF-8 byte-order mark at the start of the (inflated) stream. */
+void sl_source_strip_bom(sl_source *src);
+
+/* reader.c and the format modules (csv.c, tsv.c, jsonl.c) */
+
+/* A row as a format module hands it to the reader. */
+typedef struct sl_row {
+	size_t n;
+	const sl_str *f;      /* NULL when the reader is only counting */
+	uint64_t line;
+	uint64_t offset;
+	const char *raw;      /* the row's bytes, for rejects (may be NULL) */
+	size_t raw_len;
+} sl_row;
+
+enum { ROW_END = 0, ROW_OK = 1, ROW_BAD = 2, ROW_ERR = -1 };
+
+struct sl_reader {
+	sl_ctx *ctx;
+	sl_arena *arena;
+	sl_source *src;
+	sl_lines *lines;          /* tsv, jsonl, lines */
+	const char *name;
+	sl_format fmt;
+	sl_read_options opt;
+	sl_str *names;            /* the header, in the reader's arena */
+	size_t nnames;
+	int header_state;         /* 0 unknown, 1 known, 2 empty input */
+	int pending;              /* row holds a data row not yet handed out */
+	int counting;             /* rows after the header need no fields */
+	int done;
+	sl_row row;
+	sl_record rec;
+	uint64_t nrows;           /* data rows seen, bad ones included */
+	uint64_t skipped;
+	char bad[512];            /* why the module called a row ROW_BAD */
+	void *state;              /* the format module's */
+	int (*next_row)(sl_reader *r);
+};
+
+/* Set the header from n views (copied into the reader's arena). */
+sl_status sl_reader_set_names(sl_reader *r, const sl_str *names, size_t n);
+
+int sl_csv_open(sl_reader *r);
+int sl_tsv_open(sl_reader *r);
+int sl_jsonl_open(sl_reader *r);
+int sl_lines_row_open(sl_reader *r);
+
+/* Non-zero when an allocation hook refused memory since the last
+ * sl_hook_enter() on this thread. */
+int sl_hook_refused(void);
+
+/* Offset in the stream of the line last returned by sl_lines_next(). */
+uint64_t sl_lines_offset(const sl_lines *lr);
 
 /* ctx.c */
 sl_status sl_verror(sl_ctx *ctx, sl_status code, const char *fmt, va_list ap);

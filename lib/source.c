@@ -41,6 +41,16 @@ struct sl_source {
 	size_t raw_cap, raw_len, raw_pos;
 	unsigned char *out;    /* inflated bytes (gzip only) */
 	uint64_t raw_off;      /* file bytes read so far */
+	int bom;               /* still looking for a byte-order mark */
+	unsigned char bom_buf[3];
+	size_t bom_len;
+	struct {               /* chunks to hand out before reading on */
+		const unsigned char *p;
+		size_t n;
+	} queue[2];
+	int queued;
+	const unsigned char *last_p;   /* what the last call returned */
+	size_t last_n;
 	sl_status pending;     /* error to raise on the next call */
 	int read_errno;        /* why read_more() failed */
 	char pending_msg[SL_ERRMSG_MAX];
@@ -325,7 +335,27 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 	return src->out;
 }
 
-const unsigned char *sl_source_next(sl_source *src, size_t *size)
+static void queue_front(sl_source *src, const unsigned char *p, size_t n)
+{
+	if (src->queued)
+		src->queue[1] = src->queue[0];
+	src->queue[0].p = p;
+	src->queue[0].n = n;
+	src->queued++;
+}
+
+void sl_source_unget(sl_source *src)
+{
+	if (src->last_p && src->queued < 2)
+		queue_front(src, src->last_p, src->last_n);
+}
+
+void sl_source_strip_bom(sl_source *src)
+{
+	src->bom = 1;
+}
+
+static const unsigned char *next_raw(sl_source *src, size_t *size)
 {
 	*size = 0;
 	if (sl_failed(src->ctx))
@@ -342,4 +372,66 @@ const unsigned char *sl_source_next(sl_source *src, size_t *size)
 	if (!src->sniffed && sniff(src) < 0)
 		return NULL;
 	return src->gzip ? next_gzip(src, size) : next_plain(src, size);
+}
+
+/*
+ * The first bytes of the stream may be a byte-order mark split over
+ * several chunks.  Matched bytes are kept in bom_buf; on a mismatch the
+ * ones that came from earlier chunks are handed out first and the current
+ * chunk is replayed after them.
+ */
+static const unsigned char *skip_bom(sl_source *src, size_t *size)
+{
+	static const unsigned char bom[3] = { 0xef, 0xbb, 0xbf };
+	const unsigned char *p;
+	size_t n, i, from_before;
+
+	for (;;) {
+		p = next_raw(src, &n);
+		if (!p) {
+			src->bom = 0;
+			if (!src->bom_len || sl_failed(src->ctx))
+				return NULL;
+			*size = src->bom_len;     /* a partial mark at the end */
+			return src->bom_buf;
+		}
+		from_before = src->bom_len;
+		for (i = 0; i < n && src->bom_len < 3 &&
+			    p[i] == bom[src->bom_len]; i++)
+			src->bom_buf[src->bom_len++] = p[i];
+		if (src->bom_len == 3) {
+			src->bom = 0;
+			if (i == n)
+				return sl_source_next(src, size);
+			*size = n - i;
+			return p + i;
+		}
+		if (i == n)
+			continue;        /* all of it may still be the mark */
+		src->bom = 0;
+		if (from_before == 0) {
+			*size = n;       /* the matched bytes are in p */
+			return p;
+		}
+		queue_front(src, p + i, n - i);
+		*size = src->bom_len;
+		return src->bom_buf;
+	}
+}
+
+const unsigned char *sl_source_next(sl_source *src, size_t *size)
+{
+	const unsigned char *p;
+
+	if (src->queued) {
+		p = src->queue[0].p;
+		*size = src->queue[0].n;
+		src->queue[0] = src->queue[1];
+		src->queued--;
+	} else {
+		p = src->bom ? skip_bom(src, size) : next_raw(src, size);
+	}
+	src->last_p = p;
+	src->last_n = p ? *size : 0;
+	return p;
 }

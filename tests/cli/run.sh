@@ -96,41 +96,41 @@ t_usage_errors() {
 	"$S" count --bogus </dev/null 2>err; eq "unknown option" $? 2 || return 1
 	has message "$(cat err)" "sluice count: unknown option '--bogus'" || return 1
 	"$S" head -n many </dev/null 2>err; eq "bad -n" $? 2 || return 1
-	has message "$(cat err)" "invalid line count 'many'" || return 1
+	has message "$(cat err)" "invalid record count 'many'" || return 1
 	"$S" count -m lots </dev/null 2>err; eq "bad -m" $? 2 || return 1
 	"$S" count --level 12 </dev/null 2>err; eq "bad level" $? 2 || return 1
 	"$S" head -n </dev/null 2>err; eq "missing value" $? 2 || return 1
 	has message "$(cat err)" "needs a value" || return 1
-	"$S" count -i csv </dev/null 2>err; rc=$?
-	eq "-i csv" $rc 2 || return 1
-	has message "$(cat err)" "not supported yet"
+	"$S" count -i xml </dev/null 2>err; rc=$?
+	eq "-i xml" $rc 2 || return 1
+	has message "$(cat err)" "unknown --in-format 'xml'"
 }
 
 # ---- count ------------------------------------------------------------------
 
 t_count_basic() {
-	eq "seq" "$(seq 1 1000 | "$S" count)" 1000 || return 1
-	eq "empty" "$("$S" count </dev/null)" 0 || return 1
-	eq "no final newline" "$(printf 'a\nb\nc' | "$S" count)" 3 || return 1
-	eq "crlf" "$(printf 'a\r\nb\r\n' | "$S" count)" 2 || return 1
-	eq "blank lines" "$(printf '\n\n\n' | "$S" count)" 3 || return 1
-	seq 1 10 >a; seq 1 5 >b
-	eq "two files" "$("$S" count a b)" 15 || return 1
-	eq "stdin dash" "$(seq 1 7 | "$S" count a -)" 17 || return 1
-	eq "to -o" "$("$S" count -o n.txt a && cat n.txt)" 10
+	eq "seq" "$(seq 1 1000 | "$S" count -i lines)" 1000 || return 1
+	eq "empty" "$("$S" count -i lines </dev/null)" 0 || return 1
+	eq "no final newline" "$(printf 'a\nb\nc' | "$S" count -i lines)" 3 || return 1
+	eq "crlf" "$(printf 'a\r\nb\r\n' | "$S" count -i lines)" 2 || return 1
+	eq "blank lines" "$(printf '\n\n\n' | "$S" count -i lines)" 3 || return 1
+	seq 1 10 >a.txt; seq 1 5 >b.txt
+	eq "two files" "$("$S" count a.txt b.txt)" 15 || return 1
+	eq "stdin dash" "$(seq 1 7 | "$S" count -i lines a.txt -)" 17 || return 1
+	eq "to -o" "$("$S" count -o n.txt a.txt && cat n.txt)" 10
 }
 
 t_count_gzip() {
 	seq 1 100000 >x
-	gzip -c x >x.gz
-	eq "gzip" "$("$S" count x.gz)" 100000 || return 1
-	cp x.gz disguised.txt
+	gzip -c x >x.txt.gz
+	eq "gzip" "$("$S" count x.txt.gz)" 100000 || return 1
+	cp x.txt.gz disguised.txt
 	eq "by magic, not name" "$("$S" count disguised.txt)" 100000 || return 1
-	eq "stdin gzip" "$("$S" count <x.gz)" 100000 || return 1
-	cat x.gz x.gz x.gz >multi.gz
-	eq "multi-member" "$("$S" count multi.gz)" 300000 || return 1
-	pigz -c x >p.gz
-	eq "pigz" "$("$S" count p.gz)" 100000
+	eq "stdin gzip" "$("$S" count -i lines <x.txt.gz)" 100000 || return 1
+	cat x.txt.gz x.txt.gz x.txt.gz >multi.txt.gz
+	eq "multi-member" "$("$S" count multi.txt.gz)" 300000 || return 1
+	pigz -c x >p.txt.gz
+	eq "pigz" "$("$S" count p.txt.gz)" 100000
 }
 
 t_count_fixtures() {
@@ -143,7 +143,7 @@ t_count_every_chunk_size() {
 	seq 1 3000 | gzip -c >x.gz
 	want=3000
 	for c in 1 2 3 7 64 1000 64K; do
-		eq "chunk $c" "$("$S" count --chunk-size "$c" x.gz)" "$want" ||
+		eq "chunk $c" "$("$S" count -i lines --chunk-size "$c" x.gz)" "$want" ||
 			return 1
 	done
 }
@@ -152,7 +152,7 @@ t_bad_gzip() {
 	local rc
 	seq 1 100000 | gzip -c >x.gz
 	head -c 20000 x.gz >trunc.gz
-	"$S" count trunc.gz >out 2>err; rc=$?
+	"$S" count -i lines trunc.gz >out 2>err; rc=$?
 	eq "truncated exit" $rc 1 || return 1
 	has message "$(cat err)" "sluice count: truncated gzip stream in 'trunc.gz' at compressed byte 20000" || return 1
 	# bytes emitted before the damage are the original's prefix
@@ -162,11 +162,11 @@ t_bad_gzip() {
 		{ echo "emitted bytes differ from the original"; return 1; }
 	cp x.gz bad.gz
 	printf 'XXXXXXXX' | dd of=bad.gz bs=1 seek=3000 conv=notrunc 2>/dev/null
-	"$S" count bad.gz >out 2>err; rc=$?
+	"$S" count -i lines bad.gz >out 2>err; rc=$?
 	eq "corrupt exit" $rc 1 || return 1
 	has message "$(cat err)" "corrupt gzip stream in 'bad.gz' at compressed byte" || return 1
 	{ cat x.gz; printf 'junk'; } >junk.gz
-	"$S" count junk.gz >out 2>err; rc=$?
+	"$S" count -i lines junk.gz >out 2>err; rc=$?
 	eq "trailing junk exit" $rc 1 || return 1
 	has message "$(cat err)" "unexpected bytes after gzip member" || return 1
 	cmp -s "$TD/truncated.gz" /dev/null && return 1
@@ -181,20 +181,20 @@ t_missing_input() {
 # ---- head -------------------------------------------------------------------
 
 t_head() {
-	eq "default 10" "$(seq 1 100 | "$S" head)" "$(seq 1 10)" || return 1
-	eq "-n 3" "$(seq 1 100 | "$S" head -n 3)" "$(seq 1 3)" || return 1
-	eq "--lines=4" "$(seq 1 100 | "$S" head --lines=4)" "$(seq 1 4)" || return 1
-	eq "-n 0" "$(seq 1 100 | "$S" head -n 0 | wc -c)" 0 || return 1
-	eq "short input" "$(seq 1 2 | "$S" head -n 5)" "$(seq 1 2)" || return 1
-	seq 1 3 >a; seq 4 9 >b
-	eq "across files" "$("$S" head -n 5 a b)" "$(seq 1 5)" || return 1
-	eq "crlf stripped" "$(printf 'a\r\nb\r\n' | "$S" head -n 1 | od -An -c | tr -d ' ')" 'a\n'
+	eq "default 10" "$(seq 1 100 | "$S" head -i lines)" "$(seq 1 10)" || return 1
+	eq "-n 3" "$(seq 1 100 | "$S" head -i lines -n 3)" "$(seq 1 3)" || return 1
+	eq "--lines=4" "$(seq 1 100 | "$S" head -i lines --lines=4)" "$(seq 1 4)" || return 1
+	eq "-n 0" "$(seq 1 100 | "$S" head -i lines -n 0 | wc -c)" 0 || return 1
+	eq "short input" "$(seq 1 2 | "$S" head -i lines -n 5)" "$(seq 1 2)" || return 1
+	seq 1 3 >a.txt; seq 4 9 >b.txt
+	eq "across files" "$("$S" head -n 5 a.txt b.txt)" "$(seq 1 5)" || return 1
+	eq "crlf stripped" "$(printf 'a\r\nb\r\n' | "$S" head -i lines -n 1 | od -An -c | tr -d ' ')" 'a\n'
 }
 
 t_head_stops_reading() {
 	# yes never ends: head must stop on its own
 	local out
-	out=$(timeout 20 bash -c "yes sluice | '$S' head -n 3") ||
+	out=$(timeout 20 bash -c "yes sluice | '$S' head -i lines -n 3") ||
 		{ echo "head did not stop"; return 1; }
 	eq "lines" "$out" "$(printf 'sluice\nsluice\nsluice')"
 }
@@ -202,7 +202,7 @@ t_head_stops_reading() {
 t_head_line_over_ceiling() {
 	local rc
 	{ echo short; head -c 20000000 /dev/zero | tr '\0' x; echo; } |
-		"$S" head -n 2 -m 8M >out 2>err
+		"$S" head -i lines -n 2 -m 8M >out 2>err
 	rc=$?
 	eq "exit" $rc 3 || return 1
 	has message "$(cat err)" "line 2 of '<stdin>' is longer than the memory ceiling of 8.0 MiB" || return 1
@@ -307,11 +307,11 @@ t_chunk_sizes_same_output() {
 t_mem_report() {
 	local json
 	seq 1 10000 | gzip -c >x.gz
-	"$S" count --mem-report x.gz 2>err >/dev/null || return 1
+	"$S" count -i lines --mem-report x.gz 2>err >/dev/null || return 1
 	has report "$(cat err)" "peak rss" || return 1
 	has report "$(cat err)" "gzip.inflate" || return 1
 	has report "$(cat err)" "256.0 MiB ceiling" || return 1
-	"$S" count -m 8M --mem-report=json x.gz 2>err >/dev/null || return 1
+	"$S" count -i lines -m 8M --mem-report=json x.gz 2>err >/dev/null || return 1
 	python3 - err <<'PY' || return 1
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -340,12 +340,12 @@ t_count_2g_under_8m() {
 	local n kib limit=16384
 	n=215000000                   # seq 1 215000000 is 2.04 GB
 	[ -n "$SAN" ] && n=5000000    # sanitizers: correctness only
-	seq 1 "$n" | "$MAXRSS" rss "$S" count -m 8M >out || return 1
+	seq 1 "$n" | "$MAXRSS" rss "$S" count -i lines -m 8M >out || return 1
 	eq "plain count" "$(cat out)" "$n" || return 1
 	kib=$(cat rss)
 	echo "figure: plain: $n lines, peak RSS $kib KiB"
 	[ -n "$SAN" ] || le "plain peak RSS KiB" "$kib" $limit || return 1
-	seq 1 "$n" | pigz -1 -c | "$MAXRSS" rss "$S" count -m 8M >out ||
+	seq 1 "$n" | pigz -1 -c | "$MAXRSS" rss "$S" count -i lines -m 8M >out ||
 		return 1
 	eq "gzip count" "$(cat out)" "$n" || return 1
 	kib=$(cat rss)

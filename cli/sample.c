@@ -1,0 +1,182 @@
+/*
+ * sample.c - N records chosen uniformly at random, in one pass.
+ *
+ * Reservoir sampling (Vitter's algorithm R): the first N records fill the
+ * reservoir; record k > N replaces a random slot with probability N/k.
+ * The random numbers come from xoshiro256** seeded through splitmix64, so
+ * the same seed and input always give the same sample.  The sample is
+ * written in input order.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: sluice sample -n N [--seed S] [OPTIONS] [FILE...]\n"
+	"\n"
+	"Print N records chosen uniformly at random from the inputs, in their\n"
+	"input order, reading them once and holding N in memory.  The same\n"
+	"seed with the same input gives the same sample; without --seed the\n"
+	"seed is random.\n"
+	"\n"
+	"  -n, --lines N          how many records to keep (default 10)\n"
+	"      --seed S           seed the random numbers (an integer)\n";
+
+enum { OPT_SEED = 512 };
+
+static const struct option longopts[] = {
+	{ "lines", required_argument, NULL, 'n' },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ NULL, 0, NULL, 0 },
+};
+
+typedef struct rng {
+	uint64_t s[4];
+} rng;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void rng_seed(rng *r, uint64_t seed)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(rng *r)
+{
+	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return out;
+}
+
+/* Uniform in [0, n), without modulo bias (Lemire's method). */
+static uint64_t rng_below(rng *r, uint64_t n)
+{
+	unsigned __int128 m = (unsigned __int128)rng_next(r) * n;
+	uint64_t low = (uint64_t)m;
+
+	if (low < n) {
+		uint64_t t = -n % n;
+
+		while (low < t) {
+			m = (unsigned __int128)rng_next(r) * n;
+			low = (uint64_t)m;
+		}
+	}
+	return (uint64_t)(m >> 64);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct cli_saved *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int cmd_sample(int argc, char **argv, struct cli *c)
+{
+	uint64_t want = 10, seen = 0, seed = 0, i, k;
+	struct cli_saved *res = NULL;
+	int ch, status, seeded = 0;
+	size_t cap = 0, used = 0;
+	struct cli_input in;
+	const sl_record *rec;
+	sl_writer *w;
+	rng r;
+
+	c->usage = usage;
+	while ((ch = cli_getopt(c, argc, argv, "n:", longopts)) != -1) {
+		switch (ch) {
+		case 'n':
+			if (cli_parse_count(optarg, &want) < 0)
+				return cli_usage_error(c, "invalid record count"
+						       " '%s'", optarg);
+			break;
+		case OPT_SEED:
+			if (cli_parse_count(optarg, &seed) < 0)
+				return cli_usage_error(c, "invalid seed '%s'"
+						       " (a non-negative"
+						       " integer)", optarg);
+			seeded = 1;
+			break;
+		default:
+			return cli_stop(c, ch);
+		}
+	}
+	if (!seeded && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	rng_seed(&r, seed);
+	if ((status = cli_start(c)) != 0)
+		return status;
+	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
+		return status;
+	while (want && (rec = cli_input_next(&in)) != NULL) {
+		seen++;
+		if (used < want) {
+			if (used == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				struct cli_saved *n;
+
+				if (ncap > want)
+					ncap = (size_t)want;
+				n = sl_mem_realloc(c->ctx, res,
+						   ncap * sizeof(*n),
+						   "sample.reservoir");
+				if (!n)
+					break;
+				memset(n + cap, 0, (ncap - cap) * sizeof(*n));
+				res = n;
+				cap = ncap;
+			}
+			if (cli_save(c, &res[used], rec,
+				     "sample.reservoir") < 0)
+				break;
+			res[used++].seq = seen;
+			continue;
+		}
+		k = rng_below(&r, seen);
+		if (k >= want)
+			continue;
+		if (cli_save(c, &res[k], rec, "sample.reservoir") < 0)
+			break;
+		res[k].seq = seen;   /* input order across files */
+	}
+	cli_input_end(&in);
+	w = sl_failed(c->ctx) ? NULL :
+		cli_open_writer(c, &in, in.names, in.nnames);
+	if (w)
+		qsort(res, used, sizeof(*res), by_seq);
+	for (i = 0; w && i < used; i++)
+		if (sl_writer_write(w, res[i].f, res[i].n) != SL_OK)
+			break;
+	for (i = 0; i < cap; i++)
+		sl_mem_free(res[i].mem);
+	sl_mem_free(res);
+	if (sl_failed(c->ctx))
+		return cli_fail(c);
+	return cli_close_output(c, c->out);
+}

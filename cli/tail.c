@@ -1,0 +1,113 @@
+/*
+ * tail.c - the last N records, kept in a ring in the budget.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: sluice tail [-n N] [OPTIONS] [FILE...]\n"
+	"\n"
+	"Print the last N records of the inputs taken together (default 10).\n"
+	"The last N records are held in memory, under the ceiling: when they\n"
+	"do not fit, the run stops with an error that says so.\n"
+	"\n"
+	"  -n, --lines N          how many records to print\n";
+
+static const struct option longopts[] = {
+	{ "lines", required_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void free_ring(struct cli_saved *ring, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sl_mem_free(ring[i].mem);
+	sl_mem_free(ring);
+}
+
+static int explain(struct cli *c, uint64_t want)
+{
+	if (sl_errcode(c->ctx) == SL_ENOMEM) {
+		char ceil[32];
+
+		fprintf(stderr, "sluice tail: the last %llu records do not fit"
+			" in the memory ceiling of %s (raise --max-memory or"
+			" ask for fewer)\n", (unsigned long long)want,
+			sl_format_size(ceil, sizeof(ceil),
+				       sl_mem_ceiling(c->ctx)));
+	}
+	return cli_fail(c);
+}
+
+int cmd_tail(int argc, char **argv, struct cli *c)
+{
+	uint64_t want = 10, seen = 0, i;
+	struct cli_saved *ring = NULL;
+	size_t cap = 0, used = 0;
+	struct cli_input in;
+	const sl_record *rec;
+	sl_writer *w;
+	int ch, status;
+
+	c->usage = usage;
+	while ((ch = cli_getopt(c, argc, argv, "n:", longopts)) != -1) {
+		switch (ch) {
+		case 'n':
+			if (cli_parse_count(optarg, &want) < 0)
+				return cli_usage_error(c, "invalid record count"
+						       " '%s'", optarg);
+			break;
+		default:
+			return cli_stop(c, ch);
+		}
+	}
+	if ((status = cli_start(c)) != 0)
+		return status;
+	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
+		return status;
+	while (want && (rec = cli_input_next(&in)) != NULL) {
+		size_t slot;
+
+		if (used < want && used == cap) {
+			/* grow the ring as records come, up to N slots */
+			size_t ncap = cap ? cap * 2 : 64;
+			struct cli_saved *n;
+
+			if (ncap > want)
+				ncap = (size_t)want;
+			n = sl_mem_realloc(c->ctx, ring, ncap * sizeof(*n),
+					   "tail.ring");
+			if (!n)
+				break;
+			memset(n + cap, 0, (ncap - cap) * sizeof(*n));
+			ring = n;
+			cap = ncap;
+		}
+		slot = (size_t)(seen % want);
+		if (cli_save(c, &ring[slot], rec, "tail.ring") < 0)
+			break;
+		if (used < want)
+			used++;
+		seen++;
+	}
+	cli_input_end(&in);
+	if (sl_failed(c->ctx)) {
+		free_ring(ring, cap);
+		return explain(c, want);
+	}
+	w = cli_open_writer(c, &in, in.names, in.nnames);
+	for (i = 0; w && i < used; i++) {
+		struct cli_saved *s = &ring[(seen - used + i) % want];
+
+		if (sl_writer_write(w, s->f, s->n) != SL_OK)
+			break;
+	}
+	free_ring(ring, cap);
+	if (sl_failed(c->ctx))
+		return cli_fail(c);
+	return cli_close_output(c, c->out);
+}

@@ -1,0 +1,457 @@
+/*
+ * reader.c - records from a file: the format, the header, the checks.
+ *
+ * Call order: sl_reader_open(), sl_reader_header() (optional), then
+ * sl_reader_next() until NULL, or sl_reader_count().
+ *
+ * The format modules (csv.c, tsv.c, jsonl.c and the lines module here)
+ * only turn bytes into rows through r->next_row.  This file chooses the
+ * module (by -i, by the file name, else by the first byte), turns the
+ * first row into the header, checks that every row has as many fields as
+ * the header, and applies the on-error policy: a bad row stops the run
+ * with a message naming the file, record, line and byte, or is skipped,
+ * counted and written to the rejects sink as one JSON object.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sluice_int.h"
+
+/* ---- lines: one field per line ---------------------------------------- */
+
+static int lines_next_row(sl_reader *r)
+{
+	const sl_str *l = sl_lines_next(r->lines);
+
+	if (!l)
+		return sl_failed(r->ctx) ? ROW_ERR : ROW_END;
+	r->row.n = 1;
+	r->row.f = l;
+	r->row.line = sl_lines_number(r->lines);
+	r->row.offset = sl_lines_offset(r->lines);
+	r->row.raw = l->ptr;
+	r->row.raw_len = l->len;
+	return ROW_OK;
+}
+
+int sl_lines_row_open(sl_reader *r)
+{
+	static const sl_str line = { "line", 4 };
+
+	r->lines = sl_lines_new(r->arena, r->src);
+	if (!r->lines || sl_reader_set_names(r, &line, 1) != SL_OK)
+		return -1;
+	r->header_state = 1;
+	r->next_row = lines_next_row;
+	return 0;
+}
+
+/* ---- opening ------------------------------------------------------------- */
+
+static sl_format sniff(sl_source *src)
+{
+	const unsigned char *p;
+	size_t n, i;
+
+	p = sl_source_next(src, &n);
+	if (!p)
+		return SL_FORMAT_CSV;
+	sl_source_unget(src);
+	for (i = 0; i < n; i++) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')
+			continue;
+		return p[i] == '{' ? SL_FORMAT_JSONL : SL_FORMAT_CSV;
+	}
+	return SL_FORMAT_CSV;
+}
+
+sl_reader *sl_reader_open(sl_arena *a, const char *path,
+			  const sl_read_options *opt)
+{
+	sl_ctx *ctx = sl_arena_ctx(a);
+	sl_reader *r;
+	int rc;
+
+	if (sl_failed(ctx))
+		return NULL;
+	r = sl_arena_alloc(a, sizeof(*r));
+	if (!r)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	r->ctx = ctx;
+	r->arena = a;
+	if (opt)
+		r->opt = *opt;
+	if (!r->opt.delimiter)
+		r->opt.delimiter = ',';
+	r->src = sl_source_open(a, path);
+	if (!r->src)
+		return NULL;
+	r->name = sl_source_name(r->src);
+	sl_source_strip_bom(r->src);
+	r->fmt = r->opt.format;
+	if (r->fmt == SL_FORMAT_AUTO && path && strcmp(path, "-") != 0)
+		r->fmt = sl_format_from_name(path);
+	if (r->fmt == SL_FORMAT_AUTO)
+		r->fmt = sniff(r->src);
+	if (sl_failed(ctx))
+		return NULL;
+	switch (r->fmt) {
+	case SL_FORMAT_CSV:
+		rc = sl_csv_open(r);
+		break;
+	case SL_FORMAT_TSV:
+		rc = sl_tsv_open(r);
+		break;
+	case SL_FORMAT_JSONL:
+		rc = sl_jsonl_open(r);
+		break;
+	case SL_FORMAT_LINES:
+		rc = sl_lines_row_open(r);
+		break;
+	default:
+		sl_error(ctx, SL_EINVAL, "unknown input format %d", (int)r->fmt);
+		return NULL;
+	}
+	return rc < 0 ? NULL : r;
+}
+
+sl_format sl_reader_format(const sl_reader *r)
+{
+	return r->fmt;
+}
+
+const char *sl_reader_name(const sl_reader *r)
+{
+	return r->name;
+}
+
+uint64_t sl_reader_skipped(const sl_reader *r)
+{
+	return r->skipped;
+}
+
+sl_status sl_reader_set_names(sl_reader *r, const sl_str *names, size_t n)
+{
+	sl_str *v = sl_arena_alloc(r->arena, (n ? n : 1) * sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return sl_errcode(r->ctx);
+	for (i = 0; i < n; i++) {
+		v[i].ptr = sl_arena_strndup(r->arena, names[i].ptr,
+					    names[i].len);
+		if (!v[i].ptr)
+			return sl_errcode(r->ctx);
+		v[i].len = names[i].len;
+	}
+	r->names = v;
+	r->nnames = n;
+	return SL_OK;
+}
+
+/* ---- bad rows -------------------------------------------------------------- */
+
+static const char b64[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Length of the valid UTF-8 sequence at p, 0 if there is none. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+static int is_utf8(const unsigned char *p, size_t n)
+{
+	size_t k;
+
+	while (n > 0) {
+		if ((k = utf8_seq(p, n)) == 0)
+			return 0;
+		p += k;
+		n -= k;
+	}
+	return 1;
+}
+
+static sl_status put(sl_sink *s, const char *p, size_t n)
+{
+	return sl_sink_write(s, p, n);
+}
+
+static sl_status put_json_string(sl_sink *s, const unsigned char *p,
+				 size_t n)
+{
+	char esc[8];
+	size_t i, run = 0;
+
+	if (put(s, "\"", 1))
+		return SL_EIO;
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (put(s, (const char *)p + run, i - run))
+			return SL_EIO;
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", c);
+		else
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+		if (put(s, esc, strlen(esc)))
+			return SL_EIO;
+		run = i + 1;
+	}
+	if (put(s, (const char *)p + run, n - run) || put(s, "\"", 1))
+		return SL_EIO;
+	return SL_OK;
+}
+
+static sl_status put_base64(sl_sink *s, const unsigned char *p, size_t n)
+{
+	char q[4];
+	size_t i;
+
+	if (put(s, "\"", 1))
+		return SL_EIO;
+	for (i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		q[0] = b64[v >> 18 & 63];
+		q[1] = b64[v >> 12 & 63];
+		q[2] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		q[3] = i + 2 < n ? b64[v & 63] : '=';
+		if (put(s, q, 4))
+			return SL_EIO;
+	}
+	return put(s, "\"", 1);
+}
+
+/* {"file":..,"record":..,"line":..,"offset":..,"reason":..,"raw":..} */
+static sl_status write_reject(sl_reader *r)
+{
+	sl_sink *s = r->opt.rejects;
+	const unsigned char *raw = (const unsigned char *)r->row.raw;
+	size_t rawn = raw ? r->row.raw_len : 0;
+	char num[128];
+
+	if (put(s, "{\"file\":", 8) ||
+	    put_json_string(s, (const unsigned char *)r->name,
+			    strlen(r->name)))
+		return sl_errcode(r->ctx);
+	snprintf(num, sizeof(num),
+		 ",\"record\":%llu,\"line\":%llu,\"offset\":%llu,\"reason\":",
+		 (unsigned long long)r->nrows, (unsigned long long)r->row.line,
+		 (unsigned long long)r->row.offset);
+	if (put(s, num, strlen(num)) ||
+	    put_json_string(s, (const unsigned char *)r->bad,
+			    strlen(r->bad)))
+		return sl_errcode(r->ctx);
+	if (is_utf8(raw, rawn)) {
+		if (put(s, ",\"raw\":", 7) || put_json_string(s, raw, rawn))
+			return sl_errcode(r->ctx);
+	} else if (put(s, ",\"raw_base64\":", 14) ||
+		   put_base64(s, raw, rawn)) {
+		return sl_errcode(r->ctx);
+	}
+	return put(s, "}\n", 2) ? sl_errcode(r->ctx) : SL_OK;
+}
+
+/* A bad row: fail, or skip it.  Returns 0 to go on, -1 to stop. */
+static int reject(sl_reader *r)
+{
+	if (r->opt.on_error != SL_SKIP) {
+		sl_error(r->ctx, SL_EDATA,
+			 "%s in '%s' at record %llu, line %llu, byte %llu",
+			 r->bad, r->name, (unsigned long long)r->nrows,
+			 (unsigned long long)r->row.line,
+			 (unsigned long long)r->row.offset);
+		return -1;
+	}
+	r->skipped++;
+	if (r->opt.rejects && write_reject(r) != SL_OK)
+		return -1;
+	return 0;
+}
+
+/* The next good data row into r->row: ROW_OK, ROW_END or ROW_ERR. */
+static int good_row(sl_reader *r)
+{
+	for (;;) {
+		int rc = r->next_row(r);
+
+		if (rc == ROW_END || rc == ROW_ERR)
+			return rc;
+		r->nrows++;
+		if (rc == ROW_OK && r->row.n != r->nnames) {
+			snprintf(r->bad, sizeof(r->bad),
+				 "%zu field%s where the header has %zu",
+				 r->row.n, r->row.n == 1 ? "" : "s",
+				 r->nnames);
+			rc = ROW_BAD;
+		}
+		if (rc == ROW_OK)
+			return ROW_OK;
+		if (reject(r) < 0)
+			return ROW_ERR;
+	}
+}
+
+/* ---- the header ------------------------------------------------------------ */
+
+static int read_header(sl_reader *r)
+{
+	int rc;
+
+	if (r->header_state)
+		return r->header_state == 1 ? 0 : -1;
+	if (r->fmt == SL_FORMAT_JSONL && r->opt.names) {
+		if (sl_reader_set_names(r, r->opt.names, r->opt.nnames))
+			return -1;
+		r->header_state = 1;
+		return 0;
+	}
+	rc = r->next_row(r);
+	if (rc == ROW_ERR)
+		return -1;
+	if (rc == ROW_END) {
+		r->header_state = 2;
+		r->done = 1;
+		return -1;
+	}
+	if (r->fmt == SL_FORMAT_JSONL) {
+		/* the module named the fields after the first object's keys */
+		r->nrows++;
+		if (rc == ROW_BAD) {
+			r->header_state = 2;
+			reject(r);
+			sl_error(r->ctx, SL_EDATA,
+				 "%s in '%s' at record 1, line %llu: the first"
+				 " object gives the field names", r->bad,
+				 r->name, (unsigned long long)r->row.line);
+			return -1;
+		}
+		r->pending = 1;
+	} else if (r->opt.no_header) {
+		sl_str *v = sl_arena_alloc(r->arena, r->row.n * sizeof(*v));
+		char num[24];
+		size_t i;
+
+		if (!v)
+			return -1;
+		for (i = 0; i < r->row.n; i++) {
+			int k = snprintf(num, sizeof(num), "%zu", i + 1);
+
+			v[i].ptr = sl_arena_strndup(r->arena, num, (size_t)k);
+			if (!v[i].ptr)
+				return -1;
+			v[i].len = (size_t)k;
+		}
+		r->names = v;
+		r->nnames = r->row.n;
+		r->nrows++;
+		r->pending = 1;
+	} else {
+		if (sl_reader_set_names(r, r->row.f, r->row.n) != SL_OK)
+			return -1;
+	}
+	r->header_state = 1;
+	return 0;
+}
+
+const sl_str *sl_reader_header(sl_reader *r, size_t *n)
+{
+	*n = 0;
+	if (read_header(r) < 0)
+		return NULL;
+	*n = r->nnames;
+	return r->names;
+}
+
+size_t sl_reader_field_index(sl_reader *r, const char *name, size_t len)
+{
+	size_t i, n;
+	const sl_str *h = sl_reader_header(r, &n);
+
+	for (i = 0; h && i < n; i++)
+		if (h[i].len == len && memcmp(h[i].ptr, name, len) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+/* ---- records ------------------------------------------------------------- */
+
+const sl_record *sl_reader_next(sl_reader *r)
+{
+	if (r->done || sl_failed(r->ctx))
+		return NULL;
+	if (read_header(r) < 0)
+		return NULL;
+	if (r->pending) {
+		r->pending = 0;
+	} else {
+		int rc = good_row(r);
+
+		if (rc != ROW_OK) {
+			r->done = 1;
+			return NULL;
+		}
+	}
+	r->rec.nfields = r->row.n;
+	r->rec.fields = r->row.f;
+	r->rec.number = r->nrows;
+	r->rec.line = r->row.line;
+	r->rec.offset = r->row.offset;
+	return &r->rec;
+}
+
+uint64_t sl_reader_count(sl_reader *r)
+{
+	uint64_t n = 0;
+
+	if (r->done || sl_failed(r->ctx))
+		return 0;
+	if (r->fmt == SL_FORMAT_LINES && !r->pending) {
+		r->done = 1;
+		return sl_lines_count(r->lines);
+	}
+	if (read_header(r) < 0)
+		return 0;
+	r->counting = 1;
+	if (r->pending) {
+		r->pending = 0;
+		n++;
+	}
+	while (good_row(r) == ROW_OK)
+		n++;
+	r->done = 1;
+	return n;
+}

@@ -1,0 +1,735 @@
+/*
+ * writer.c - format records onto a sink as csv, tsv, jsonl or lines; and
+ * the format names shared with the readers.
+ *
+ * Call order: sl_writer_new(), sl_writer_header() at most once (required
+ * for jsonl, whose keys it sets), then sl_writer_write() per record.  The
+ * writer has no close of its own: each record is handed to the sink whole
+ * before sl_writer_write() returns, so closing the sink finishes the file.
+ *
+ * Each record is built in the row buffer and given to the sink with one
+ * sl_sink_write().  That makes a record all or nothing: a field that
+ * cannot be written (invalid UTF-8 for jsonl, a row past the ceiling)
+ * leaves no half row in the output, which matters because a program may
+ * still flush what preceded an error (see sl_sink_flush).  It also makes
+ * separators single byte stores instead of calls into the sink.  The
+ * buffer, charged as "writer.row", starts at ROW_START bytes and doubles
+ * up to the largest record written; in the steady state writing
+ * allocates nothing.
+ *
+ * Fields are scanned with 256-entry tables that mark the bytes needing
+ * attention (csv: delimiter, quote, CR, LF; tsv: the escaped four; json:
+ * controls, quote, backslash and bytes >= 0x80); runs of other bytes are
+ * copied with one memcpy.  A csv field is quoted only if the scan finds
+ * such a byte, or when it is the only field of its row and empty: an empty
+ * line would be skipped by readers, "" is a row with one empty field.
+ *
+ * For jsonl the header's keys are escaped once, stored as `{"k1":` and
+ * `,"k2":`, so a record is key, value, key, value ... with no work on the
+ * keys.  Values are numbers (RFC 8259 grammar, text kept as is), the words
+ * true, false and null, or strings.  JSON text must be UTF-8, so bytes >=
+ * 0x80 are checked to form shortest-form scalar values (no overlongs, no
+ * surrogates, nothing past U+10FFFF, no cut sequences) and copied as is.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sluice_int.h"
+
+#define ROW_START ((size_t)4096)
+#define ROW_TAG "writer.row"
+
+struct sl_writer {
+	sl_ctx *ctx;
+	sl_arena *arena;       /* where the header's copies go */
+	sl_sink *sink;
+	sl_format fmt;
+	char delim;
+	int no_header;
+	int strings;
+	int have_header;
+	int in_header;         /* building the header: for messages */
+	uint64_t records;      /* records written, header not counted */
+	size_t nnames;
+	sl_str *names;         /* copies of the header's names */
+	sl_str *keys;          /* jsonl: `{"name":` then `,"name":` */
+	char *buf;             /* the row being built */
+	size_t cap, len;
+	unsigned char csv_special[256];  /* bytes that force csv quoting */
+};
+
+/* ---- formats --------------------------------------------------------- */
+
+static const char *const format_names[] = {
+	[SL_FORMAT_CSV] = "csv",
+	[SL_FORMAT_TSV] = "tsv",
+	[SL_FORMAT_JSONL] = "jsonl",
+	[SL_FORMAT_LINES] = "lines",
+};
+
+const char *sl_format_name(sl_format f)
+{
+	if (f <= SL_FORMAT_AUTO || f > SL_FORMAT_LINES)
+		return NULL;
+	return format_names[f];
+}
+
+sl_format sl_format_parse(const char *name)
+{
+	int f;
+
+	if (!name)
+		return SL_FORMAT_AUTO;
+	for (f = SL_FORMAT_CSV; f <= SL_FORMAT_LINES; f++)
+		if (strcasecmp(name, format_names[f]) == 0)
+			return (sl_format)f;
+	if (strcasecmp(name, "ndjson") == 0)
+		return SL_FORMAT_JSONL;
+	return SL_FORMAT_AUTO;
+}
+
+sl_format sl_format_from_name(const char *path)
+{
+	static const struct {
+		const char *ext;
+		sl_format f;
+	} exts[] = {
+		{ "csv", SL_FORMAT_CSV },     { "tsv", SL_FORMAT_TSV },
+		{ "jsonl", SL_FORMAT_JSONL }, { "ndjson", SL_FORMAT_JSONL },
+		{ "txt", SL_FORMAT_LINES },   { "log", SL_FORMAT_LINES },
+	};
+	const char *base, *dot;
+	size_t n, i;
+
+	if (!path)
+		return SL_FORMAT_AUTO;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 3 && strncasecmp(base + n - 3, ".gz", 3) == 0)
+		n -= 3;
+	/* the last dot of the base name, not its first byte: ".csv" is a
+	 * hidden file with no extension, as for most tools */
+	for (dot = NULL, i = n; i > 1; i--)
+		if (base[i - 1] == '.') {
+			dot = base + i - 1;
+			break;
+		}
+	if (!dot)
+		return SL_FORMAT_AUTO;
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		size_t el = strlen(exts[i].ext);
+
+		if ((size_t)(base + n - dot - 1) == el &&
+		    strncasecmp(dot + 1, exts[i].ext, el) == 0)
+			return exts[i].f;
+	}
+	return SL_FORMAT_AUTO;
+}
+
+/* ---- JSON numbers ---------------------------------------------------- */
+
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int sl_is_json_number(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	if (i < n && p[i] == '-')
+		i++;
+	if (i == n)
+		return 0;
+	if (p[i] == '0') {
+		i++;
+	} else if (p[i] >= '1' && p[i] <= '9') {
+		while (i < n && is_digit(p[i]))
+			i++;
+	} else {
+		return 0;
+	}
+	if (i < n && p[i] == '.') {
+		if (++i == n || !is_digit(p[i]))
+			return 0;
+		while (i < n && is_digit(p[i]))
+			i++;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		if (++i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		if (i == n || !is_digit(p[i]))
+			return 0;
+		while (i < n && is_digit(p[i]))
+			i++;
+	}
+	return i == n;
+}
+
+/* ---- the row buffer -------------------------------------------------- */
+
+static void writer_release(void *arg)
+{
+	sl_writer *w = arg;
+
+	sl_mem_free(w->buf);
+	w->buf = NULL;
+	w->cap = w->len = 0;
+}
+
+/* Make room for n more bytes: double, or grow to just what is needed when
+ * doubling is refused, so a record close to the ceiling still fits. */
+static __attribute__((noinline)) int grow(sl_writer *w, size_t n)
+{
+	size_t need = w->len + n;
+	size_t cap = w->cap * 2;
+	char *b;
+
+	if (need < n)
+		cap = need = (size_t)-1;   /* overflow: refused below */
+	if (cap < need)
+		cap = need;
+	b = sl_mem_try_realloc(w->ctx, w->buf, cap, ROW_TAG);
+	if (!b && cap > need)
+		b = sl_mem_try_realloc(w->ctx, w->buf, cap = need, ROW_TAG);
+	if (!b) {
+		char ceil[32], size[32], what[48];
+
+		if (w->in_header)
+			snprintf(what, sizeof(what), "the header");
+		else
+			snprintf(what, sizeof(what), "record %llu",
+				 (unsigned long long)w->records + 1);
+		sl_error(w->ctx, SL_ENOMEM,
+			 "%s of '%s' is too big to write within the memory"
+			 " ceiling of %s (%s built so far; raise --max-memory)",
+			 what, sl_sink_name(w->sink),
+			 sl_format_size(ceil, sizeof(ceil),
+					sl_mem_ceiling(w->ctx)),
+			 sl_format_size(size, sizeof(size), w->len));
+		return -1;
+	}
+	w->buf = b;
+	w->cap = cap;
+	return 0;
+}
+
+static inline int room(sl_writer *w, size_t n)
+{
+	return n <= w->cap - w->len ? 0 : grow(w, n);
+}
+
+static inline int put(sl_writer *w, const void *p, size_t n)
+{
+	if (room(w, n) < 0)
+		return -1;
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+	return 0;
+}
+
+static inline int put1(sl_writer *w, char c)
+{
+	if (room(w, 1) < 0)
+		return -1;
+	w->buf[w->len++] = c;
+	return 0;
+}
+
+static inline int put2(sl_writer *w, char c1, char c2)
+{
+	if (room(w, 2) < 0)
+		return -1;
+	w->buf[w->len++] = c1;
+	w->buf[w->len++] = c2;
+	return 0;
+}
+
+/* Hand the row to the sink.  The buffer is emptied either way: after a
+ * failure the context refuses further work. */
+static sl_status flush_row(sl_writer *w)
+{
+	sl_status st = sl_sink_write(w->sink, w->buf, w->len);
+
+	w->len = 0;
+	return st;
+}
+
+/* Drop a half-built row and report the error already recorded. */
+static sl_status drop_row(sl_writer *w)
+{
+	w->len = 0;
+	return sl_errcode(w->ctx) ? sl_errcode(w->ctx) : SL_ENOMEM;
+}
+
+/* ---- csv ------------------------------------------------------------- */
+
+static int csv_field(sl_writer *w, const sl_str *f, int alone)
+{
+	const unsigned char *p = (const unsigned char *)f->ptr;
+	const unsigned char *q;
+	size_t n = f->len, i = 0;
+
+	if (n == 0)   /* p may be NULL */
+		return alone ? put2(w, '"', '"') : 0;
+	while (i < n && !w->csv_special[p[i]])
+		i++;
+	if (i == n)
+		return put(w, p, n);
+	/* quoted: copy up to and including each quote, then double it */
+	if (put1(w, '"') < 0)
+		return -1;
+	while ((q = memchr(p, '"', n)) != NULL) {
+		size_t k = (size_t)(q - p) + 1;
+
+		if (put(w, p, k) < 0 || put1(w, '"') < 0)
+			return -1;
+		p += k;
+		n -= k;
+	}
+	if (put(w, p, n) < 0 || put1(w, '"') < 0)
+		return -1;
+	return 0;
+}
+
+static int csv_row(sl_writer *w, const sl_str *fields, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0 && put1(w, w->delim) < 0)
+			return -1;
+		if (csv_field(w, &fields[i], n == 1) < 0)
+			return -1;
+	}
+	return put1(w, '\n');
+}
+
+/* ---- tsv ------------------------------------------------------------- */
+
+/* The escape letter for each byte tsv escapes, 0 for the rest. */
+static const char tsv_escape[256] = {
+	['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r', ['\\'] = '\\',
+};
+
+static int tsv_field(sl_writer *w, const sl_str *f)
+{
+	const unsigned char *p = (const unsigned char *)f->ptr;
+	size_t n = f->len, i = 0, run = 0;
+
+	if (n == 0)   /* p may be NULL */
+		return 0;
+	for (;;) {
+		while (i < n && !tsv_escape[p[i]])
+			i++;
+		if (put(w, p + run, i - run) < 0)
+			return -1;
+		if (i == n)
+			return 0;
+		if (put2(w, '\\', tsv_escape[p[i]]) < 0)
+			return -1;
+		run = ++i;
+	}
+}
+
+static int tsv_row(sl_writer *w, const sl_str *fields, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0 && put1(w, '\t') < 0)
+			return -1;
+		if (tsv_field(w, &fields[i]) < 0)
+			return -1;
+	}
+	return put1(w, '\n');
+}
+
+/* ---- lines ----------------------------------------------------------- */
+
+static int lines_row(sl_writer *w, const sl_str *fields, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((i > 0 && put1(w, '\t') < 0) ||
+		    (fields[i].len > 0 &&
+		     put(w, fields[i].ptr, fields[i].len) < 0))
+			return -1;
+	return put1(w, '\n');
+}
+
+/* ---- jsonl ----------------------------------------------------------- */
+
+/*
+ * What a byte needs inside a JSON string: 0 nothing, 'u' a \u00XX escape,
+ * a letter its short escape (\" and \\ too), 8 a UTF-8 check.
+ */
+#define U8 8
+static const unsigned char json_class[256] = {
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+	'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+	['"'] = '"', ['\\'] = '\\',
+	[0x80] = U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
+	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
+	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
+	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
+	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
+	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
+	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
+	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
+};
+
+/*
+ * The length of the UTF-8 sequence at p (n > 0 bytes left, p[0] >= 0x80),
+ * or 0 when it is not a well-formed one (Unicode table 3-7: the second
+ * byte's range depends on the first, which excludes overlongs, surrogates
+ * and values past U+10FFFF).
+ */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;  /* a stray continuation, C0, C1 or F5..FF */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/*
+ * Append p[0..n) as a JSON string.  Returns 0, -1 when the row buffer
+ * cannot grow (error recorded), or -2 with the offset of the first byte
+ * that is not UTF-8 in *bad (nothing recorded: the caller names it).
+ */
+static int json_string(sl_writer *w, const char *s, size_t n, size_t *bad)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	unsigned char c;
+
+	if (n == 0)   /* p may be NULL */
+		return put2(w, '"', '"');
+	if (put1(w, '"') < 0)
+		return -1;
+	for (;;) {
+		while (i < n && !json_class[p[i]])
+			i++;
+		if (i == n)
+			break;
+		c = json_class[p[i]];
+		if (c == U8) {
+			size_t k = utf8_len(p + i, n - i);
+
+			if (k == 0) {
+				*bad = i;
+				return -2;
+			}
+			i += k;   /* copied with the run */
+			continue;
+		}
+		if (put(w, p + run, i - run) < 0)
+			return -1;
+		if (c == 'u') {
+			char e[6] = { '\\', 'u', '0', '0', hex[p[i] >> 4],
+				      hex[p[i] & 15] };
+
+			if (put(w, e, sizeof(e)) < 0)
+				return -1;
+		} else if (put2(w, '\\', (char)c) < 0) {
+			return -1;
+		}
+		run = ++i;
+	}
+	if (put(w, p + run, n - run) < 0 || put1(w, '"') < 0)
+		return -1;
+	return 0;
+}
+
+static int is_json_word(const char *p, size_t n)
+{
+	switch (n) {
+	case 4:
+		return memcmp(p, "true", 4) == 0 || memcmp(p, "null", 4) == 0;
+	case 5:
+		return memcmp(p, "false", 5) == 0;
+	default:
+		return 0;
+	}
+}
+
+static sl_status not_utf8(sl_writer *w, const sl_str *name, size_t bad,
+			  int in_header)
+{
+	if (in_header)
+		return sl_error(w->ctx, SL_EDATA,
+				"field name '%.*s' is not valid UTF-8 (JSON"
+				" needs UTF-8) at byte %zu of the name",
+				(int)(name->len > 200 ? 200 : name->len),
+				name->ptr, bad + 1);
+	return sl_error(w->ctx, SL_EDATA,
+			"field '%.*s' of record %llu is not valid UTF-8 (JSON"
+			" needs UTF-8) at byte %zu of the field",
+			(int)(name->len > 200 ? 200 : name->len), name->ptr,
+			(unsigned long long)w->records + 1, bad + 1);
+}
+
+static sl_status jsonl_row(sl_writer *w, const sl_str *fields, size_t n)
+{
+	size_t i, bad;
+	int r;
+
+	if (n == 0)
+		return put(w, "{}\n", 3) < 0 ? drop_row(w) : SL_OK;
+	for (i = 0; i < n; i++) {
+		const sl_str *f = &fields[i];
+
+		if (put(w, w->keys[i].ptr, w->keys[i].len) < 0)
+			return drop_row(w);
+		if (!w->strings && (sl_is_json_number(f->ptr, f->len) ||
+				    is_json_word(f->ptr, f->len))) {
+			if (put(w, f->ptr, f->len) < 0)
+				return drop_row(w);
+			continue;
+		}
+		if ((r = json_string(w, f->ptr, f->len, &bad)) == -1)
+			return drop_row(w);
+		if (r == -2) {
+			w->len = 0;
+			return not_utf8(w, &w->names[i], bad, 0);
+		}
+	}
+	return put2(w, '}', '\n') < 0 ? drop_row(w) : SL_OK;
+}
+
+/* Escape every key once into the row buffer, then copy the lot to the
+ * arena: records then write keys without looking at them. */
+static sl_status jsonl_keys(sl_writer *w)
+{
+	sl_arena *a = w->arena;
+	size_t i, bad, at;
+	char *block;
+	int r;
+
+	if (w->nnames == 0)
+		return SL_OK;
+	w->keys = sl_arena_alloc(a, w->nnames * sizeof(*w->keys));
+	if (!w->keys)
+		return drop_row(w);
+	for (i = 0; i < w->nnames; i++) {
+		at = w->len;
+		if (put1(w, i == 0 ? '{' : ',') < 0)
+			return drop_row(w);
+		r = json_string(w, w->names[i].ptr, w->names[i].len, &bad);
+		if (r == -1)
+			return drop_row(w);
+		if (r == -2) {
+			w->len = 0;
+			return not_utf8(w, &w->names[i], bad, 1);
+		}
+		if (put1(w, ':') < 0)
+			return drop_row(w);
+		w->keys[i].len = w->len - at;
+	}
+	block = sl_arena_alloc(a, w->len);
+	if (!block)
+		return drop_row(w);
+	memcpy(block, w->buf, w->len);
+	for (at = 0, i = 0; i < w->nnames; at += w->keys[i].len, i++)
+		w->keys[i].ptr = block + at;
+	w->len = 0;
+	return SL_OK;
+}
+
+/* ---- the writer ------------------------------------------------------ */
+
+sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
+			 const sl_write_options *opt)
+{
+	sl_ctx *ctx = sl_arena_ctx(a);
+	char delim = opt && opt->delimiter ? opt->delimiter : ',';
+	sl_writer *w;
+
+	if (sl_failed(ctx))
+		return NULL;
+	if (!sl_format_name(fmt)) {
+		sl_error(ctx, SL_EINVAL, "cannot write format %d: name csv,"
+			 " tsv, jsonl or lines", (int)fmt);
+		return NULL;
+	}
+	if (!sink) {
+		sl_error(ctx, SL_EINVAL, "a %s writer needs a sink",
+			 sl_format_name(fmt));
+		return NULL;
+	}
+	if (fmt == SL_FORMAT_CSV &&
+	    (delim == '"' || delim == '\r' || delim == '\n')) {
+		sl_error(ctx, SL_EINVAL, "csv delimiter cannot be a quote or a"
+			 " line ending");
+		return NULL;
+	}
+	w = sl_arena_alloc(a, sizeof(*w));
+	if (!w)
+		return NULL;
+	memset(w, 0, sizeof(*w));
+	w->ctx = ctx;
+	w->arena = a;
+	w->sink = sink;
+	w->fmt = fmt;
+	w->delim = delim;
+	w->no_header = opt && opt->no_header;
+	w->strings = opt && opt->strings;
+	w->csv_special[(unsigned char)delim] = 1;
+	w->csv_special['"'] = 1;
+	w->csv_special['\r'] = 1;
+	w->csv_special['\n'] = 1;
+	if (sl_arena_on_release(a, writer_release, w) != SL_OK)
+		return NULL;
+	w->buf = sl_mem_alloc(ctx, ROW_START, ROW_TAG);
+	if (!w->buf)
+		return NULL;
+	w->cap = ROW_START;
+	return w;
+}
+
+/* Copy the names into the writer's arena: the caller's may be views into
+ * a reader's buffers, valid only until its next call. */
+static sl_status copy_names(sl_writer *w, const sl_str *names, size_t n)
+{
+	size_t total = 1, i;
+	char *p;
+
+	if (n == 0)
+		return SL_OK;
+	for (i = 0; i < n; i++) {
+		if (names[i].len > (size_t)-1 / 2 - total)
+			break;
+		total += names[i].len;
+	}
+	if (i < n || n > (size_t)-1 / 2 / sizeof(*w->names))
+		return sl_error(w->ctx, SL_ENOMEM, "the header of '%s' is too"
+				" big to copy", sl_sink_name(w->sink));
+	w->names = sl_arena_alloc(w->arena, n * sizeof(*w->names));
+	p = w->names ? sl_arena_alloc(w->arena, total) : NULL;
+	if (!p)
+		return drop_row(w);
+	for (i = 0; i < n; i++) {
+		if (names[i].len > 0)
+			memcpy(p, names[i].ptr, names[i].len);
+		w->names[i].ptr = p;
+		w->names[i].len = names[i].len;
+		p += names[i].len;
+	}
+	w->nnames = n;
+	return SL_OK;
+}
+
+/* Build what the header puts in the row buffer, or prepare the keys. */
+static sl_status header_row(sl_writer *w)
+{
+	int r = 0;
+
+	switch (w->fmt) {
+	case SL_FORMAT_CSV:
+		if (!w->no_header)
+			r = csv_row(w, w->names, w->nnames);
+		break;
+	case SL_FORMAT_TSV:
+		if (!w->no_header)
+			r = tsv_row(w, w->names, w->nnames);
+		break;
+	case SL_FORMAT_JSONL:
+		return jsonl_keys(w);
+	default:
+		break;   /* lines have no header */
+	}
+	return r < 0 ? drop_row(w) : SL_OK;
+}
+
+sl_status sl_writer_header(sl_writer *w, const sl_str *names, size_t n)
+{
+	sl_status st;
+
+	if (sl_failed(w->ctx))
+		return sl_errcode(w->ctx);
+	if (w->have_header)
+		return sl_error(w->ctx, SL_EINVAL, "the header of '%s' is set"
+				" twice", sl_sink_name(w->sink));
+	if (w->records > 0)
+		return sl_error(w->ctx, SL_EINVAL, "the header of '%s' comes"
+				" after %llu records", sl_sink_name(w->sink),
+				(unsigned long long)w->records);
+	if ((st = copy_names(w, names, n)) != SL_OK)
+		return st;
+	w->in_header = 1;
+	st = header_row(w);
+	w->in_header = 0;
+	if (st != SL_OK)
+		return st;
+	w->have_header = 1;
+	return w->len > 0 ? flush_row(w) : SL_OK;
+}
+
+sl_status sl_writer_write(sl_writer *w, const sl_str *fields, size_t n)
+{
+	sl_status st;
+	int r;
+
+	if (sl_failed(w->ctx))
+		return sl_errcode(w->ctx);
+	switch (w->fmt) {
+	case SL_FORMAT_CSV:
+		r = csv_row(w, fields, n);
+		break;
+	case SL_FORMAT_TSV:
+		r = tsv_row(w, fields, n);
+		break;
+	case SL_FORMAT_LINES:
+		r = lines_row(w, fields, n);
+		break;
+	default:
+		if (!w->have_header)
+			return sl_error(w->ctx, SL_EINVAL, "jsonl output '%s'"
+					" needs a header before record %llu",
+					sl_sink_name(w->sink),
+					(unsigned long long)w->records + 1);
+		if (n != w->nnames)
+			return sl_error(w->ctx, SL_EINVAL, "record %llu of"
+					" '%s' has %zu fields, the header %zu",
+					(unsigned long long)w->records + 1,
+					sl_sink_name(w->sink), n, w->nnames);
+		if ((st = jsonl_row(w, fields, n)) != SL_OK)
+			return st;
+		r = 0;
+		break;
+	}
+	if (r < 0)
+		return drop_row(w);
+	if ((st = flush_row(w)) == SL_OK)
+		w->records++;
+	return st;
+}
