@@ -39,8 +39,9 @@ CLI_SRC += cli/head.c
 CLI_SRC += cli/tail.c
 CLI_SRC += cli/select.c
 CLI_SRC += cli/sample.c
+CLI_SRC += cli/gen.c
 
-UNIT_TESTS = test_mem test_source test_sink test_lines
+UNIT_TESTS = test_mem test_source test_sink test_lines test_reader
 TEST_TOOLS = maxrss
 EXAMPLES = longest
 

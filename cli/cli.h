@@ -144,5 +144,6 @@ int cmd_head(int argc, char **argv, struct cli *c);
 int cmd_tail(int argc, char **argv, struct cli *c);
 int cmd_select(int argc, char **argv, struct cli *c);
 int cmd_sample(int argc, char **argv, struct cli *c);
+int cmd_gen(int argc, char **argv, struct cli *c);
 
 #endif /* SLUICE_CLI_H */

@@ -25,6 +25,7 @@ static const struct cmd {
 	{ "tail", cmd_tail, "print the last N records" },
 	{ "select", cmd_select, "choose, reorder, rename or drop fields" },
 	{ "sample", cmd_sample, "N records chosen at random, seeded" },
+	{ "gen", cmd_gen, "generate a reproducible synthetic table" },
 };
 
 static const char main_usage[] =

@@ -26,6 +26,9 @@
 
 #include "sluice_int.h"
 
+/* libcsv's parser state for "inside a field" (libcsv.c, stable since 3.0) */
+#define LIBCSV_FIELD_BEGUN 2
+
 typedef struct span {
 	size_t off, len;
 } span;
@@ -173,6 +176,11 @@ static int pop_row(csv_state *cs)
 	r->row.f = NULL;
 	r->row.raw = cs->keep_raw ? cs->raw + d->raw_off : NULL;
 	r->row.raw_len = cs->keep_raw ? d->raw_end - d->raw_off : 0;
+	/* the row's bytes without its line ending */
+	if (r->row.raw_len && r->row.raw[r->row.raw_len - 1] == '\n')
+		r->row.raw_len--;
+	if (r->row.raw_len && r->row.raw[r->row.raw_len - 1] == '\r')
+		r->row.raw_len--;
 	if (cs->count_only)
 		return ROW_OK;
 	if (grow(cs, (void **)&cs->views, &cs->vcap, d->n ? d->n : 1,
@@ -286,15 +294,19 @@ static int feed_piece(csv_state *cs)
 static int finish(csv_state *cs)
 {
 	sl_reader *r = cs->r;
-	int rc;
+	int rc, open_quote;
 
 	cs->finished = 1;
+	/* libcsv reports an open quote at the end only in its strict mode,
+	 * which also refuses stray quotes that RFC 4180 readers tolerate, so
+	 * look at its state instead: a quoted field still being read */
+	open_quote = cs->p.quoted && cs->p.pstate == LIBCSV_FIELD_BEGUN;
 	sl_hook_enter(r->ctx, "csv.parser");
 	rc = csv_fini(&cs->p, on_field, on_row, cs);
 	sl_hook_leave();
 	if (cs->oom)
 		return parse_failed(cs);
-	if (rc == CSV_EPARSE) {
+	if (rc == CSV_EPARSE || open_quote) {
 		sl_error(r->ctx, SL_EDATA,
 			 "unterminated quoted field in '%s' in the record"
 			 " starting at line %llu, byte %llu", r->name,

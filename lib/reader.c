@@ -48,17 +48,30 @@ int sl_lines_row_open(sl_reader *r)
 
 /* ---- opening ------------------------------------------------------------- */
 
+/*
+ * "{" first means JSON Lines, anything else CSV.  Leading blank lines mean
+ * nothing in either format, so whole chunks of them are dropped; spaces
+ * and tabs are data in CSV, so they are only looked past within the chunk
+ * that is handed back.
+ */
 static sl_format sniff(sl_source *src)
 {
 	const unsigned char *p;
 	size_t n, i;
 
-	p = sl_source_next(src, &n);
-	if (!p)
-		return SL_FORMAT_CSV;
+	for (;;) {
+		p = sl_source_next(src, &n);
+		if (!p)
+			return SL_FORMAT_CSV;
+		for (i = 0; i < n && (p[i] == '\r' || p[i] == '\n'); i++)
+			;
+		if (i < n)
+			break;
+	}
 	sl_source_unget(src);
-	for (i = 0; i < n; i++) {
-		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')
+	for (; i < n; i++) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+		    p[i] == '\n')
 			continue;
 		return p[i] == '{' ? SL_FORMAT_JSONL : SL_FORMAT_CSV;
 	}

@@ -17,12 +17,16 @@
  * up to the largest record written; in the steady state writing
  * allocates nothing.
  *
- * Fields are scanned with 256-entry tables that mark the bytes needing
- * attention (csv: delimiter, quote, CR, LF; tsv: the escaped four; json:
- * controls, quote, backslash and bytes >= 0x80); runs of other bytes are
- * copied with one memcpy.  A csv field is quoted only if the scan finds
- * such a byte, or when it is the only field of its row and empty: an empty
- * line would be skipped by readers, "" is a row with one empty field.
+ * Fields are scanned eight bytes at a time (the has-zero-byte trick on a
+ * 64-bit word tells whether any byte of the word needs attention), then
+ * byte by byte with 256-entry tables that say what each byte needs (csv:
+ * delimiter, quote, CR, LF; tsv: the escaped four; json: controls, quote,
+ * backslash and bytes >= 0x80); runs of other bytes are copied with one
+ * memcpy.  A csv field, which rarely needs quotes, is copied while it is
+ * scanned and only started again quoted when a special byte turns up.  It
+ * is quoted only then, or when it is the only field of its row and empty:
+ * an empty line would be skipped by readers, "" is a row with one empty
+ * field.  (A row of no fields has no such way out and is an empty line.)
  *
  * For jsonl the header's keys are escaped once, stored as `{"k1":` and
  * `,"k2":`, so a record is key, value, key, value ... with no work on the
@@ -31,6 +35,7 @@
  * 0x80 are checked to form shortest-form scalar values (no overlongs, no
  * surrogates, nothing past U+10FFFF, no cut sequences) and copied as is.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -56,6 +61,7 @@ struct sl_writer {
 	sl_str *keys;          /* jsonl: `{"name":` then `,"name":` */
 	char *buf;             /* the row being built */
 	size_t cap, len;
+	uint64_t delim_pat;    /* the delimiter in every byte */
 	unsigned char csv_special[256];  /* bytes that force csv quoting */
 };
 
@@ -185,11 +191,11 @@ static void writer_release(void *arg)
 static __attribute__((noinline)) int grow(sl_writer *w, size_t n)
 {
 	size_t need = w->len + n;
-	size_t cap = w->cap * 2;
+	size_t cap = w->cap > SIZE_MAX / 2 ? SIZE_MAX : w->cap * 2;
 	char *b;
 
 	if (need < n)
-		cap = need = (size_t)-1;   /* overflow: refused below */
+		cap = need = SIZE_MAX;   /* overflow: refused below */
 	if (cap < need)
 		cap = need;
 	b = sl_mem_try_realloc(w->ctx, w->buf, cap, ROW_TAG);
@@ -267,19 +273,23 @@ static sl_status drop_row(sl_writer *w)
 
 /* ---- csv ------------------------------------------------------------- */
 
-static int csv_field(sl_writer *w, const sl_str *f, int alone)
+/* Bytes of x equal to the byte repeated in pat: non-zero iff any (the
+ * classic has-zero-byte test, exact as a yes or no). */
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t has_byte(uint64_t x, uint64_t pat)
 {
-	const unsigned char *p = (const unsigned char *)f->ptr;
-	const unsigned char *q;
-	size_t n = f->len, i = 0;
+	uint64_t v = x ^ pat;
 
-	if (n == 0)   /* p may be NULL */
-		return alone ? put2(w, '"', '"') : 0;
-	while (i < n && !w->csv_special[p[i]])
-		i++;
-	if (i == n)
-		return put(w, p, n);
-	/* quoted: copy up to and including each quote, then double it */
+	return (v - ONES) & ~v & HIGHS;
+}
+
+/* Quote p[0..n) (n > 0), doubling its quotes, then add end. */
+static int csv_quoted(sl_writer *w, const unsigned char *p, size_t n,
+		      char end)
+{
+	const unsigned char *q;
+
 	if (put1(w, '"') < 0)
 		return -1;
 	while ((q = memchr(p, '"', n)) != NULL) {
@@ -290,8 +300,45 @@ static int csv_field(sl_writer *w, const sl_str *f, int alone)
 		p += k;
 		n -= k;
 	}
-	if (put(w, p, n) < 0 || put1(w, '"') < 0)
+	if (put(w, p, n) < 0 || put2(w, '"', end) < 0)
 		return -1;
+	return 0;
+}
+
+/*
+ * Append a field and the byte that follows it (delimiter or newline).
+ * Most fields need no quotes, so copy while scanning, eight bytes at a
+ * time, and only when a special byte turns up start again quoted: one
+ * pass over the field instead of a scan and then a copy.
+ */
+static int csv_field(sl_writer *w, const sl_str *f, int alone, char end)
+{
+	const unsigned char *p = (const unsigned char *)f->ptr;
+	size_t n = f->len, i = 0;
+	char *o;
+
+	if (n == 0)   /* p may be NULL */
+		return alone ? put(w, (char[]){ '"', '"', end }, 3) :
+			put1(w, end);
+	if (room(w, n + 1) < 0)
+		return -1;
+	o = w->buf + w->len;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, p + i, 8);
+		if (has_byte(x, w->delim_pat) | has_byte(x, ONES * '"') |
+		    has_byte(x, ONES * '\r') | has_byte(x, ONES * '\n'))
+			break;   /* the byte loop finds which */
+		memcpy(o + i, &x, 8);
+	}
+	for (; i < n; i++) {
+		if (w->csv_special[p[i]])
+			return csv_quoted(w, p, n, end);
+		o[i] = (char)p[i];
+	}
+	o[n] = end;
+	w->len += n + 1;
 	return 0;
 }
 
@@ -299,13 +346,13 @@ static int csv_row(sl_writer *w, const sl_str *fields, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (i > 0 && put1(w, w->delim) < 0)
+	if (n == 0)
+		return put1(w, '\n');
+	for (i = 0; i < n; i++)
+		if (csv_field(w, &fields[i], n == 1,
+			      i + 1 < n ? w->delim : '\n') < 0)
 			return -1;
-		if (csv_field(w, &fields[i], n == 1) < 0)
-			return -1;
-	}
-	return put1(w, '\n');
+	return 0;
 }
 
 /* ---- tsv ------------------------------------------------------------- */
@@ -315,6 +362,22 @@ static const char tsv_escape[256] = {
 	['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r', ['\\'] = '\\',
 };
 
+/* The first byte at or after i that tsv escapes, or n. */
+static size_t tsv_scan(const unsigned char *p, size_t i, size_t n)
+{
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, p + i, 8);
+		if (has_byte(x, ONES * '\t') | has_byte(x, ONES * '\n') |
+		    has_byte(x, ONES * '\r') | has_byte(x, ONES * '\\'))
+			break;
+	}
+	while (i < n && !tsv_escape[p[i]])
+		i++;
+	return i;
+}
+
 static int tsv_field(sl_writer *w, const sl_str *f)
 {
 	const unsigned char *p = (const unsigned char *)f->ptr;
@@ -323,8 +386,7 @@ static int tsv_field(sl_writer *w, const sl_str *f)
 	if (n == 0)   /* p may be NULL */
 		return 0;
 	for (;;) {
-		while (i < n && !tsv_escape[p[i]])
-			i++;
+		i = tsv_scan(p, i, n);
 		if (put(w, p + run, i - run) < 0)
 			return -1;
 		if (i == n)
@@ -385,6 +447,24 @@ static const unsigned char json_class[256] = {
 	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
 };
 
+/* The first byte at or after i that json_class marks, or n.  Eight bytes
+ * at a time: a high bit, a byte below 0x20 (exact for bounds up to 0x80),
+ * a quote or a backslash stops the fast loop. */
+static size_t json_scan(const unsigned char *p, size_t i, size_t n)
+{
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, p + i, 8);
+		if ((x & HIGHS) | ((x - ONES * 0x20) & ~x & HIGHS) |
+		    has_byte(x, ONES * '"') | has_byte(x, ONES * '\\'))
+			break;
+	}
+	while (i < n && !json_class[p[i]])
+		i++;
+	return i;
+}
+
 /*
  * The length of the UTF-8 sequence at p (n > 0 bytes left, p[0] >= 0x80),
  * or 0 when it is not a well-formed one (Unicode table 3-7: the second
@@ -437,8 +517,7 @@ static int json_string(sl_writer *w, const char *s, size_t n, size_t *bad)
 	if (put1(w, '"') < 0)
 		return -1;
 	for (;;) {
-		while (i < n && !json_class[p[i]])
-			i++;
+		i = json_scan(p, i, n);
 		if (i == n)
 			break;
 		c = json_class[p[i]];
@@ -482,20 +561,24 @@ static int is_json_word(const char *p, size_t n)
 	}
 }
 
+/* The record number is the output's (the writer cannot know where the
+ * record came from), so the message names the output too. */
 static sl_status not_utf8(sl_writer *w, const sl_str *name, size_t bad,
 			  int in_header)
 {
+	int len = (int)(name->len > 200 ? 200 : name->len);
+
 	if (in_header)
 		return sl_error(w->ctx, SL_EDATA,
 				"field name '%.*s' is not valid UTF-8 (JSON"
-				" needs UTF-8) at byte %zu of the name",
-				(int)(name->len > 200 ? 200 : name->len),
-				name->ptr, bad + 1);
+				" needs UTF-8) in the header of '%s' at byte"
+				" %zu of the name", len, name->ptr,
+				sl_sink_name(w->sink), bad + 1);
 	return sl_error(w->ctx, SL_EDATA,
-			"field '%.*s' of record %llu is not valid UTF-8 (JSON"
-			" needs UTF-8) at byte %zu of the field",
-			(int)(name->len > 200 ? 200 : name->len), name->ptr,
-			(unsigned long long)w->records + 1, bad + 1);
+			"field '%.*s' is not valid UTF-8 (JSON needs UTF-8) in"
+			" record %llu of '%s' at byte %zu of the field", len,
+			name->ptr, (unsigned long long)w->records + 1,
+			sl_sink_name(w->sink), bad + 1);
 }
 
 static sl_status jsonl_row(sl_writer *w, const sl_str *fields, size_t n)
@@ -603,6 +686,7 @@ sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
 	w->delim = delim;
 	w->no_header = opt && opt->no_header;
 	w->strings = opt && opt->strings;
+	w->delim_pat = ONES * (unsigned char)delim;
 	w->csv_special[(unsigned char)delim] = 1;
 	w->csv_special['"'] = 1;
 	w->csv_special['\r'] = 1;
@@ -626,11 +710,11 @@ static sl_status copy_names(sl_writer *w, const sl_str *names, size_t n)
 	if (n == 0)
 		return SL_OK;
 	for (i = 0; i < n; i++) {
-		if (names[i].len > (size_t)-1 / 2 - total)
+		if (names[i].len > SIZE_MAX - total)
 			break;
 		total += names[i].len;
 	}
-	if (i < n || n > (size_t)-1 / 2 / sizeof(*w->names))
+	if (i < n || n > SIZE_MAX / sizeof(*w->names))
 		return sl_error(w->ctx, SL_ENOMEM, "the header of '%s' is too"
 				" big to copy", sl_sink_name(w->sink));
 	w->names = sl_arena_alloc(w->arena, n * sizeof(*w->names));
@@ -680,9 +764,9 @@ sl_status sl_writer_header(sl_writer *w, const sl_str *names, size_t n)
 		return sl_error(w->ctx, SL_EINVAL, "the header of '%s' is set"
 				" twice", sl_sink_name(w->sink));
 	if (w->records > 0)
-		return sl_error(w->ctx, SL_EINVAL, "the header of '%s' comes"
-				" after %llu records", sl_sink_name(w->sink),
-				(unsigned long long)w->records);
+		return sl_error(w->ctx, SL_EINVAL, "the header of '%s' must"
+				" come before its first record",
+				sl_sink_name(w->sink));
 	if ((st = copy_names(w, names, n)) != SL_OK)
 		return st;
 	w->in_header = 1;

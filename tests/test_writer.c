@@ -242,7 +242,7 @@ struct rt_row {
 	size_t len[RT_MAXF];
 };
 
-static unsigned long rt_seed = 12345;
+static uint64_t rt_seed = 12345;
 
 static unsigned rt_rand(void)
 {
@@ -563,6 +563,8 @@ static void test_writer_jsonl_rejects_invalid_utf8(void **state)
 		{ "\xf4\x90\x80\x80", 4, "at byte 1 of" }, /* > U+10FFFF */
 		{ "\x80", 1, "at byte 1 of" },             /* lone cont. */
 		{ "\xe2\x28\xa1", 3, "at byte 1 of" },     /* bad cont. */
+		{ "\xf0\x8f\xbf\xbf", 4, "at byte 1 of" }, /* overlong */
+		{ "0123456789\xf0\x9f\x98", 13, "at byte 11 of" },
 	};
 	size_t i;
 
@@ -577,8 +579,8 @@ static void test_writer_jsonl_rejects_invalid_utf8(void **state)
 		assert_int_equal(sl_writer_write(o.w, f, 2), SL_EDATA);
 		assert_int_equal(sl_errcode(o.ctx), SL_EDATA);
 		assert_non_null(strstr(sl_errmsg(o.ctx),
-				       "field 'name' of record 2 is not valid"
-				       " UTF-8 (JSON needs UTF-8)"));
+				       "field 'name' is not valid UTF-8 (JSON"
+				       " needs UTF-8) in record 2 of '"));
 		if (!strstr(sl_errmsg(o.ctx), bad[i].at))
 			fail_msg("case %zu: '%s' lacks '%s'", i,
 				 sl_errmsg(o.ctx), bad[i].at);
@@ -735,6 +737,210 @@ static void test_writer_jsonl_python_reads_values(void **state)
 	out_free(&o);
 }
 
+/* ---- every byte at every offset -------------------------------------- */
+
+/* The reference encoders: one byte at a time, as plainly as possible. */
+static size_t ref_csv(const char *f, size_t n, char *out)
+{
+	size_t i, k = 0;
+	int quote = 0;
+
+	for (i = 0; i < n; i++)
+		quote |= f[i] == ',' || f[i] == '"' || f[i] == '\r' ||
+			 f[i] == '\n';
+	if (quote)
+		out[k++] = '"';
+	for (i = 0; i < n; i++) {
+		if (f[i] == '"')
+			out[k++] = '"';
+		out[k++] = f[i];
+	}
+	if (quote)
+		out[k++] = '"';
+	return k;
+}
+
+static size_t ref_tsv(const char *f, size_t n, char *out)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *e = f[i] == '\t' ? "\\t" : f[i] == '\n' ? "\\n" :
+			f[i] == '\r' ? "\\r" : f[i] == '\\' ? "\\\\" : NULL;
+
+		if (e) {
+			memcpy(out + k, e, 2);
+			k += 2;
+		} else {
+			out[k++] = f[i];
+		}
+	}
+	return k;
+}
+
+static size_t ref_json(const char *f, size_t n, char *out)
+{
+	size_t i, k = 0;
+
+	out[k++] = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)f[i];
+
+		switch (c) {
+		case '"': k += (size_t)sprintf(out + k, "\\\""); break;
+		case '\\': k += (size_t)sprintf(out + k, "\\\\"); break;
+		case '\b': k += (size_t)sprintf(out + k, "\\b"); break;
+		case '\f': k += (size_t)sprintf(out + k, "\\f"); break;
+		case '\n': k += (size_t)sprintf(out + k, "\\n"); break;
+		case '\r': k += (size_t)sprintf(out + k, "\\r"); break;
+		case '\t': k += (size_t)sprintf(out + k, "\\t"); break;
+		default:
+			if (c < 0x20)
+				k += (size_t)sprintf(out + k, "\\u%04x", c);
+			else
+				out[k++] = (char)c;
+		}
+	}
+	out[k++] = '"';
+	return k;
+}
+
+/*
+ * Every byte value at every offset of a 19-byte field of 'a's (so in the
+ * eight-byte blocks of the fast scans and in their tails), then a second
+ * field; the file must equal what the reference encoder makes.  jsonl
+ * takes bytes below 0x80, which alone are valid UTF-8.
+ */
+static void check_every_byte(sl_format fmt, size_t (*ref)(const char *,
+							 size_t, char *))
+{
+	enum { LEN = 19 };
+	unsigned top = fmt == SL_FORMAT_JSONL ? 0x80 : 0x100;
+	size_t cap = (size_t)top * LEN * (6 * LEN + 16) + 64, wn = 0, gn;
+	char *want = malloc(cap), *got;
+	char f[LEN];
+	unsigned b;
+	size_t k;
+	struct out o;
+
+	assert_non_null(want);
+	out_open(&o, fmt, NULL);
+	if (fmt == SL_FORMAT_JSONL) {
+		assert_int_equal(HEADER(o.w, S("f"), S("g")), SL_OK);
+	}
+	for (b = 0; b < top; b++)
+		for (k = 0; k < LEN; k++) {
+			sl_str fields[2] = { { f, LEN }, S("z") };
+
+			memset(f, 'a', LEN);
+			f[k] = (char)b;
+			assert_int_equal(sl_writer_write(o.w, fields, 2),
+					 SL_OK);
+			if (fmt == SL_FORMAT_JSONL)
+				wn += (size_t)sprintf(want + wn, "{\"f\":");
+			wn += ref(f, LEN, want + wn);
+			wn += (size_t)sprintf(want + wn, fmt == SL_FORMAT_JSONL ?
+					      ",\"g\":\"z\"}\n" : fmt ==
+					      SL_FORMAT_CSV ? ",z\n" : "\tz\n");
+		}
+	got = out_close(&o, &gn);
+	if (gn != wn || memcmp(got, want, gn) != 0) {
+		for (k = 0; k < gn && k < wn && got[k] == want[k]; k++)
+			;
+		fail_msg("%s output differs at byte %zu: got [%.40s], want"
+			 " [%.40s]", sl_format_name(fmt), k, got + k,
+			 want + k);
+	}
+	free(got);
+	free(want);
+	out_free(&o);
+}
+
+static void test_writer_csv_every_byte_at_every_offset(void **state)
+{
+	(void)state;
+	check_every_byte(SL_FORMAT_CSV, ref_csv);
+}
+
+static void test_writer_tsv_every_byte_at_every_offset(void **state)
+{
+	(void)state;
+	check_every_byte(SL_FORMAT_TSV, ref_tsv);
+}
+
+static void test_writer_jsonl_every_byte_at_every_offset(void **state)
+{
+	(void)state;
+	check_every_byte(SL_FORMAT_JSONL, ref_json);
+}
+
+/*
+ * python3's strict UTF-8 decoder judges every two-byte start from 0x80
+ * and a few continuations of it; the writer must accept exactly what it
+ * accepts.  Each case is padded with ASCII on both sides, longer than a
+ * fast-scan block.
+ */
+static void test_writer_jsonl_utf8_agrees_with_python(void **state)
+{
+	static const char *const tails[] = {
+		"", "\x80", "\x80\x80", "A", ("\x80" "A"), "\xbf\xbf",
+	};
+	static const char prog[] =
+		"import sys\n"
+		"t=[b\"\",b\"\\x80\",b\"\\x80\\x80\",b\"A\",b\"\\x80A\","
+		"b\"\\xbf\\xbf\"]\n"
+		"o=[]\n"
+		"for b0 in range(128,256):\n"
+		" for b1 in range(256):\n"
+		"  for s in t:\n"
+		"   try: (bytes([b0,b1])+s).decode(\"utf-8\"); o.append(\"1\")\n"
+		"   except UnicodeDecodeError: o.append(\"0\")\n"
+		"sys.stdout.write(\"\".join(o))\n";
+	size_t nt = sizeof(tails) / sizeof(*tails), gn, at = 0, agree = 0;
+	char *verdict;
+	unsigned b0, b1;
+
+	(void)state;
+	verdict = python(prog, "", &gn);
+	assert_int_equal(gn, 128 * 256 * nt);
+	for (b0 = 0x80; b0 < 0x100; b0++)
+		for (b1 = 0; b1 < 0x100; b1++)
+			for (size_t t = 0; t < nt; t++, at++) {
+				char f[64];
+				size_t tl = strlen(tails[t]), n;
+				sl_ctx *ctx = tu_ctx(0, 0);
+				sl_arena *a = sl_arena_new(ctx, "t");
+				/* standard output, never flushed: one row
+				 * stays in the sink's buffer */
+				sl_sink *s = sl_sink_open(a, NULL, NULL);
+				sl_writer *w = sl_writer_new(a, s,
+							     SL_FORMAT_JSONL,
+							     NULL);
+				sl_str v;
+				int ok;
+
+				n = (size_t)sprintf(f, "0123456789");
+				f[n++] = (char)b0;
+				f[n++] = (char)b1;
+				memcpy(f + n, tails[t], tl);
+				n += tl;
+				n += (size_t)sprintf(f + n, "0123456789");
+				v.ptr = f;
+				v.len = n;
+				assert_int_equal(HEADER(w, S("v")), SL_OK);
+				ok = sl_writer_write(w, &v, 1) == SL_OK;
+				if (ok != (verdict[at] == '1'))
+					fail_msg("%02x %02x + tail %zu: writer"
+						 " says %d, python %c", b0, b1,
+						 t, ok, verdict[at]);
+				agree += ok;
+				tu_ctx_free(ctx);
+			}
+	/* both kinds occurred */
+	assert_true(agree > 1000 && agree < at - 1000);
+	free(verdict);
+}
+
 /* ---- numbers and names ----------------------------------------------- */
 
 static void test_writer_is_json_number(void **state)
@@ -840,7 +1046,7 @@ static void test_writer_header_after_records(void **state)
 	out_open(&o, SL_FORMAT_TSV, NULL);
 	assert_int_equal(ROW(o.w, S("1")), SL_OK);
 	assert_int_equal(HEADER(o.w, S("a")), SL_EINVAL);
-	assert_non_null(strstr(sl_errmsg(o.ctx), "after 1 records"));
+	assert_non_null(strstr(sl_errmsg(o.ctx), "before its first record"));
 	out_free(&o);
 }
 
@@ -1104,6 +1310,10 @@ int main(void)
 		cmocka_unit_test(test_writer_jsonl_rejects_invalid_utf8_name),
 		cmocka_unit_test(test_writer_jsonl_empty_header),
 		cmocka_unit_test(test_writer_jsonl_python_reads_values),
+		cmocka_unit_test(test_writer_csv_every_byte_at_every_offset),
+		cmocka_unit_test(test_writer_tsv_every_byte_at_every_offset),
+		cmocka_unit_test(test_writer_jsonl_every_byte_at_every_offset),
+		cmocka_unit_test(test_writer_jsonl_utf8_agrees_with_python),
 		cmocka_unit_test(test_writer_is_json_number),
 		cmocka_unit_test(test_writer_format_names),
 		cmocka_unit_test(test_writer_header_twice),

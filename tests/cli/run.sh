@@ -18,7 +18,8 @@ SAN=${SAN:-}
 case $S in /*) ;; *) S=$PWD/$S ;; esac
 case $EX in /*) ;; *) EX=$PWD/$EX ;; esac
 case $MAXRSS in /*) ;; *) MAXRSS=$PWD/$MAXRSS ;; esac
-TD=$(cd "$(dirname "$0")/../../testdata" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+TD=$(cd "$HERE/../../testdata" && pwd)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/sluice-cli-XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -353,6 +354,15 @@ t_count_2g_under_8m() {
 	[ -n "$SAN" ] || le "gzip peak RSS KiB" "$kib" $limit
 }
 
+# ---- records ---------------------------------------------------------------
+
+t_formats_differential() {
+	local out
+	out=$(python3 "$HERE/diff_formats.py" "$S" 500) || {
+		echo "$out"; return 1; }
+	echo "figure: $out"
+}
+
 # ---- examples/ ------------------------------------------------------------------
 
 t_example_longest() {
@@ -389,6 +399,7 @@ run signal_removes_temp t_signal_removes_temp
 run chunk_sizes_same_output t_chunk_sizes_same_output
 run mem_report t_mem_report
 run env_max_memory t_env_max_memory
+run formats_differential t_formats_differential
 run example_longest t_example_longest
 run count_2g_under_8m t_count_2g_under_8m
 

@@ -1,0 +1,500 @@
+/*
+ * test_reader.c - records from CSV, TSV, JSON Lines and lines: the same
+ * records at every chunk size, headers, quoting, escapes, number texts,
+ * bad rows (fail, skip, rejects), and memory faults.
+ *
+ * Records are flattened to text for comparison: each field as
+ * "[LEN:BYTES]", each record ended by "\n", after the header line "H".
+ */
+#include "testutil.h"
+
+static const size_t chunks[] = { 1, 2, 3, 7, 64, 65536 };
+#define NCHUNKS (sizeof(chunks) / sizeof(chunks[0]))
+
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
+static void add(struct buf *b, const char *p, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 1) * 2;
+		b->p = realloc(b->p, b->cap);
+		assert_non_null(b->p);
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static void add_fields(struct buf *b, const sl_str *f, size_t n)
+{
+	char num[32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(num, sizeof(num), "[%zu:", f[i].len);
+		add(b, num, strlen(num));
+		add(b, f[i].ptr, f[i].len);
+		add(b, "]", 1);
+	}
+	add(b, "\n", 1);
+}
+
+static char *dir;
+
+static char *put_file(const char *name, const char *data, size_t n)
+{
+	static char path[4200];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	tu_write_file(path, data, n);
+	return path;
+}
+
+/* Flatten a file read at a chunk size; NULL if it failed (ctx kept). */
+static char *flatten(const char *path, size_t chunk,
+		     const sl_read_options *o, sl_ctx **ctxp)
+{
+	sl_ctx *ctx = tu_ctx(0, chunk);
+	sl_reader *r = sl_reader_open(sl_arena_new(ctx, "t"), path, o);
+	struct buf b = { 0 };
+	const sl_record *rec;
+	const sl_str *h;
+	size_t n;
+
+	add(&b, "", 0);
+	if (r) {
+		h = sl_reader_header(r, &n);
+		add(&b, "H", 1);
+		if (h)
+			add_fields(&b, h, n);
+		else
+			add(&b, "\n", 1);
+		while ((rec = sl_reader_next(r)) != NULL) {
+			assert_int_equal(rec->nfields, n);
+			add_fields(&b, rec->fields, rec->nfields);
+		}
+	}
+	if (ctxp) {
+		*ctxp = ctx;
+	} else {
+		if (sl_failed(ctx))
+			fail_msg("chunk %zu: %s", chunk, sl_errmsg(ctx));
+		tu_ctx_free(ctx);
+	}
+	return b.p;
+}
+
+/* Every chunk size gives want. */
+static void expect(const char *name, const char *data, const char *want,
+		   const sl_read_options *o)
+{
+	char *path = put_file(name, data, strlen(data));
+	size_t i;
+
+	for (i = 0; i < NCHUNKS; i++) {
+		char *got = flatten(path, chunks[i], o, NULL);
+
+		if (strcmp(got, want) != 0)
+			fail_msg("%s at chunk %zu:\ngot:\n%s\nwant:\n%s", name,
+				 chunks[i], got, want);
+		free(got);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = tu_tmpdir();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rmdir(dir);
+	return 0;
+}
+
+static void test_reader_csv_rfc4180(void **state)
+{
+	(void)state;
+	expect("a.csv",
+	       "name,note,n\r\n"
+	       "alice,\"hello, world\",1\r\n"
+	       "\"bo\"\"b\",\"two\nlines\",\r\n"
+	       "  carol  ,,3\r\n"
+	       "\n"
+	       "dave,\"\",4",
+	       "H[4:name][4:note][1:n]\n"
+	       "[5:alice][12:hello, world][1:1]\n"
+	       "[4:bo\"b][9:two\nlines][0:]\n"
+	       "[9:  carol  ][0:][1:3]\n"
+	       "[4:dave][0:][1:4]\n", NULL);
+}
+
+static void test_reader_csv_bom_stripped(void **state)
+{
+	(void)state;
+	expect("bom.csv", "\xef\xbb\xbf" "a,b\n1,2\n",
+	       "H[1:a][1:b]\n[1:1][1:2]\n", NULL);
+	/* a file that only starts like a mark keeps its bytes */
+	expect("notbom.csv", "\xef\xbb" "x,b\n1,2\n",
+	       "H[3:\xef\xbbx][1:b]\n[1:1][1:2]\n", NULL);
+}
+
+static void test_reader_csv_delimiter_and_no_header(void **state)
+{
+	sl_read_options o = { .delimiter = ';', .no_header = 1 };
+
+	(void)state;
+	expect("semi.csv", "a;b,c\n\"x;y\";2\n",
+	       "H[1:1][1:2]\n[1:a][3:b,c]\n[3:x;y][1:2]\n", &o);
+}
+
+static void test_reader_csv_empty_and_header_only(void **state)
+{
+	(void)state;
+	expect("empty.csv", "", "H\n", NULL);
+	expect("hdr.csv", "a,b\n", "H[1:a][1:b]\n", NULL);
+}
+
+static void test_reader_csv_long_field_across_chunks(void **state)
+{
+	char *data = malloc(300000), *want = malloc(300100);
+	size_t i;
+
+	(void)state;
+	strcpy(data, "k,v\n1,\"");
+	for (i = 0; i < 200000; i++)
+		data[7 + i] = (char)('a' + i % 26);
+	strcpy(data + 7 + 200000, "\"\n");
+	strcpy(want, "H[1:k][1:v]\n[1:1][200000:");
+	memcpy(want + strlen(want), data + 7, 200000);
+	strcpy(want + strlen("H[1:k][1:v]\n[1:1][200000:") + 200000, "]\n");
+	expect("long.csv", data, want, NULL);
+	free(data);
+	free(want);
+}
+
+static void test_reader_csv_wrong_field_count_fails(void **state)
+{
+	char *path = put_file("bad.csv", "a,b\n1,2\n3\n4,5\n", 14);
+	sl_ctx *ctx;
+	char *got;
+
+	(void)state;
+	got = flatten(path, 64, NULL, &ctx);
+	assert_int_equal(sl_errcode(ctx), SL_EDATA);
+	assert_non_null(strstr(sl_errmsg(ctx),
+			       "1 field where the header has 2 in '"));
+	assert_non_null(strstr(sl_errmsg(ctx), "bad.csv' at record 2, line 3,"
+			       " byte 8"));
+	/* the good record before it came out */
+	assert_string_equal(got, "H[1:a][1:b]\n[1:1][1:2]\n");
+	free(got);
+	tu_ctx_free(ctx);
+}
+
+static void test_reader_csv_skip_and_rejects(void **state)
+{
+	char *path = put_file("skip.csv", "a,b\n1,2\n3\n4,5,6\r\n7,8\n", 21);
+	char rej[4300];
+	sl_read_options o = { .on_error = SL_SKIP };
+	sl_ctx *ctx = tu_ctx(0, 3);
+	sl_arena *a = sl_arena_new(ctx, "t");
+	const sl_record *rec;
+	unsigned char *out;
+	sl_reader *r;
+	size_t n;
+	int recs = 0;
+
+	(void)state;
+	snprintf(rej, sizeof(rej), "%s/rejects.jsonl", dir);
+	o.rejects = sl_sink_open(a, rej, NULL);
+	r = sl_reader_open(a, path, &o);
+	while ((rec = sl_reader_next(r)) != NULL)
+		recs++;
+	assert_false(sl_failed(ctx));
+	assert_int_equal(recs, 2);
+	assert_int_equal(sl_reader_skipped(r), 2);
+	assert_int_equal(sl_sink_close(o.rejects), SL_OK);
+	out = tu_read_file(rej, &n);
+	out = realloc(out, n + 1);
+	out[n] = '\0';
+	assert_non_null(strstr((char *)out, "\"record\":2,\"line\":3,"
+			       "\"offset\":8,\"reason\":\"1 field where the"
+			       " header has 2\",\"raw\":\"3\""));
+	assert_non_null(strstr((char *)out, "\"record\":3,\"line\":4,"
+			       "\"offset\":10,\"reason\":\"3 fields where the"
+			       " header has 2\",\"raw\":\"4,5,6\""));
+	free(out);
+	tu_ctx_free(ctx);
+}
+
+static void test_reader_csv_unterminated_quote(void **state)
+{
+	char *path = put_file("open.csv", "a,b\n1,\"never\nclosed\n", 21);
+	sl_ctx *ctx;
+	char *got;
+
+	(void)state;
+	got = flatten(path, 7, NULL, &ctx);
+	assert_int_equal(sl_errcode(ctx), SL_EDATA);
+	assert_non_null(strstr(sl_errmsg(ctx), "unterminated quoted field"));
+	assert_non_null(strstr(sl_errmsg(ctx), "starting at line 2, byte 4"));
+	free(got);
+	tu_ctx_free(ctx);
+}
+
+static void test_reader_csv_record_over_ceiling(void **state)
+{
+	size_t n = 600000, i;
+	char *data = malloc(n + 16);
+	sl_ctx *ctx = tu_ctx(256 << 10, 4096);
+	sl_reader *r;
+	char *path;
+
+	(void)state;
+	memcpy(data, "a\n\"", 3);
+	for (i = 3; i < n; i++)
+		data[i] = 'x';
+	path = put_file("huge.csv", data, n);
+	r = sl_reader_open(sl_arena_new(ctx, "t"), path, NULL);
+	assert_null(sl_reader_next(r));
+	assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+	assert_non_null(strstr(sl_errmsg(ctx), "line 2 of '"));
+	assert_non_null(strstr(sl_errmsg(ctx), "memory ceiling of 256.0 KiB"));
+	assert_true(sl_mem_peak(ctx) <= 256 << 10);
+	tu_ctx_free(ctx);
+	free(data);
+}
+
+static void test_reader_count_matches_next(void **state)
+{
+	static const char *const inputs[] = {
+		"a,b\n1,2\n\"x\ny\",3\n4,5",
+		"a\tb\n1\t2\n3\t4\n",
+		"{\"a\":1}\n\n{\"a\":2}\n",
+		"one\ntwo\r\nthree",
+	};
+	static const char *const names[] = { "c.csv", "c.tsv", "c.jsonl",
+					     "c.txt" };
+	static const uint64_t want[] = { 3, 2, 2, 3 };
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		char *path = put_file(names[i], inputs[i], strlen(inputs[i]));
+
+		for (j = 0; j < NCHUNKS; j++) {
+			sl_ctx *ctx = tu_ctx(0, chunks[j]);
+			sl_reader *r = sl_reader_open(sl_arena_new(ctx, "t"),
+						      path, NULL);
+
+			assert_int_equal(sl_reader_count(r), want[i]);
+			assert_false(sl_failed(ctx));
+			tu_ctx_free(ctx);
+		}
+	}
+}
+
+static void test_reader_tsv_escapes(void **state)
+{
+	(void)state;
+	expect("e.tsv", "a\tb\r\nx\\ty\tback\\\\slash\nnew\\nline\t\\q\n",
+	       "H[1:a][1:b]\n[3:x\ty][10:back\\slash]\n[8:new\nline][2:\\q]\n",
+	       NULL);
+}
+
+static void test_reader_tsv_blank_line_is_one_field(void **state)
+{
+	(void)state;
+	expect("one.tsv", "only\nx\n\ny\n",
+	       "H[4:only]\n[1:x]\n[0:]\n[1:y]\n", NULL);
+}
+
+static void test_reader_jsonl_values_keep_text(void **state)
+{
+	(void)state;
+	expect("v.jsonl",
+	       "{\"n\": 1.50, \"s\": \"a\\\"b\\u00e9\\ud83d\\ude00\", \"t\": true,"
+	       " \"z\": null, \"o\": {\"k\": [1, 2.0, \"x y\"]}, \"big\":"
+	       " 123456789012345678901234567890}\n"
+	       "  \n"
+	       "{\"big\": -0, \"n\": 1e5, \"s\": \"\", \"t\": false, \"z\": 7,"
+	       " \"o\": []}\n"
+	       "{\"o\": {}}\n",
+	       "H[1:n][1:s][1:t][1:z][1:o][3:big]\n"
+	       "[4:1.50][9:a\"b\xc3""\xa9""\xf0""\x9f""\x98""\x80""][4:true][4:null][19:{\"k\":[1,2.0,\"x y\"]}][30:123456789012345678901234567890]\n"
+	       "[3:1e5][0:][5:false][1:7][2:[]][2:-0]\n"
+	       "[0:][0:][0:][0:][2:{}][0:]\n"
+	       "", NULL);
+}
+
+static void test_reader_jsonl_bad_lines(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{ "{\"a\":1}\n{\"a\":\n", "invalid JSON: " },
+		{ "{\"a\":1}\n[1,2]\n", "not a JSON object" },
+		{ "{\"a\":1}\n{\"b\":2}\n", "key 'b' is not in the header" },
+		{ "{\"a\":1}\n{\"a\":1,\"a\":2}\n", "duplicate object key" },
+		{ "{\"a\":1}\n{\"a\":007}\n", "invalid JSON: " },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = put_file("bad.jsonl", cases[i].text,
+				      strlen(cases[i].text));
+		sl_ctx *ctx;
+		char *got = flatten(path, 5, NULL, &ctx);
+
+		assert_int_equal(sl_errcode(ctx), SL_EDATA);
+		if (!strstr(sl_errmsg(ctx), cases[i].msg))
+			fail_msg("case %zu: '%s' lacks '%s'", i,
+				 sl_errmsg(ctx), cases[i].msg);
+		assert_non_null(strstr(sl_errmsg(ctx), "at record 2, line 2"));
+		assert_string_equal(got, "H[1:a]\n[1:1]\n");
+		free(got);
+		tu_ctx_free(ctx);
+	}
+}
+
+static void test_reader_jsonl_names_given(void **state)
+{
+	static const sl_str names[] = { { "b", 1 }, { "a", 1 } };
+	sl_read_options o = { .names = names, .nnames = 2 };
+
+	(void)state;
+	expect("given.jsonl", "{\"a\":1,\"b\":2}\n{\"a\":3}\n",
+	       "H[1:b][1:a]\n[1:2][1:1]\n[0:][1:3]\n", &o);
+}
+
+static void test_reader_lines(void **state)
+{
+	(void)state;
+	expect("l.txt", "a,b\r\n\"q\n\nlast",
+	       "H[4:line]\n[3:a,b]\n[2:\"q]\n[0:]\n[4:last]\n", NULL);
+}
+
+static void test_reader_sniffs_format(void **state)
+{
+	sl_read_options o = { 0 };
+	static const char *const data[] = { "\r\n\n{\"a\":1}\n", "a,b\n1,2\n" };
+	static const sl_format want[] = { SL_FORMAT_JSONL, SL_FORMAT_CSV };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		char *path = put_file("noext", data[i], strlen(data[i]));
+		sl_ctx *ctx = tu_ctx(0, 1);
+		sl_reader *r = sl_reader_open(sl_arena_new(ctx, "t"), path,
+					      &o);
+
+		assert_non_null(r);
+		assert_int_equal(sl_reader_format(r), want[i]);
+		assert_non_null(sl_reader_next(r));
+		tu_ctx_free(ctx);
+	}
+	/* -i wins over the name */
+	o.format = SL_FORMAT_LINES;
+	{
+		char *path = put_file("x.csv", "a,b\n", 4);
+		sl_ctx *ctx = tu_ctx(0, 0);
+		sl_reader *r = sl_reader_open(sl_arena_new(ctx, "t"), path,
+					      &o);
+
+		assert_int_equal(sl_reader_format(r), SL_FORMAT_LINES);
+		tu_ctx_free(ctx);
+	}
+}
+
+static void test_reader_field_index(void **state)
+{
+	char *path = put_file("idx.csv", "x,amount,y\n1,2,3\n", 17);
+	sl_ctx *ctx = tu_ctx(0, 0);
+	sl_reader *r = sl_reader_open(sl_arena_new(ctx, "t"), path, NULL);
+
+	(void)state;
+	assert_int_equal(sl_reader_field_index(r, "amount", 6), 1);
+	assert_int_equal(sl_reader_field_index(r, "nope", 4), (size_t)-1);
+	assert_memory_equal(sl_reader_next(r)->fields[1].ptr, "2", 1);
+	tu_ctx_free(ctx);
+}
+
+/* Allocation N fails, for every N until the read succeeds. */
+static void test_reader_fault_at_every_allocation(void **state)
+{
+	static const char *const names[] = { "f.csv", "f.tsv", "f.jsonl" };
+	static const char *const data[] = {
+		"a,b\n1,\"x\ny\"\n3,4\n",
+		"a\tb\n1\tx\\ny\n3\t4\n",
+		"{\"a\":1,\"b\":\"x\\ny\"}\n{\"a\":3,\"b\":4}\n",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		char *path = put_file(names[i], data[i], strlen(data[i]));
+		int failures = 0;
+
+		for (unsigned long n = 1;; n++) {
+			sl_ctx *ctx = tu_ctx(0, 4);
+			sl_arena *a;
+			sl_reader *r;
+			int recs = 0;
+
+			sl_mem_fail_at(ctx, n);
+			a = sl_arena_new(ctx, "t");
+			r = a ? sl_reader_open(a, path, NULL) : NULL;
+			while (r && sl_reader_next(r))
+				recs++;
+			if (sl_failed(ctx)) {
+				if (sl_errcode(ctx) != SL_ENOMEM)
+					fail_msg("%s, fault %lu: %s", names[i],
+						 n, sl_errmsg(ctx));
+				failures++;
+				tu_ctx_free(ctx);
+				continue;
+			}
+			assert_int_equal(recs, 2);
+			tu_ctx_free(ctx);
+			break;
+		}
+		if (failures < 3)
+			fail_msg("%s: only %d failure points", names[i],
+				 failures);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reader_csv_rfc4180),
+		cmocka_unit_test(test_reader_csv_bom_stripped),
+		cmocka_unit_test(test_reader_csv_delimiter_and_no_header),
+		cmocka_unit_test(test_reader_csv_empty_and_header_only),
+		cmocka_unit_test(test_reader_csv_long_field_across_chunks),
+		cmocka_unit_test(test_reader_csv_wrong_field_count_fails),
+		cmocka_unit_test(test_reader_csv_skip_and_rejects),
+		cmocka_unit_test(test_reader_csv_unterminated_quote),
+		cmocka_unit_test(test_reader_csv_record_over_ceiling),
+		cmocka_unit_test(test_reader_count_matches_next),
+		cmocka_unit_test(test_reader_tsv_escapes),
+		cmocka_unit_test(test_reader_tsv_blank_line_is_one_field),
+		cmocka_unit_test(test_reader_jsonl_values_keep_text),
+		cmocka_unit_test(test_reader_jsonl_bad_lines),
+		cmocka_unit_test(test_reader_jsonl_names_given),
+		cmocka_unit_test(test_reader_lines),
+		cmocka_unit_test(test_reader_sniffs_format),
+		cmocka_unit_test(test_reader_field_index),
+		cmocka_unit_test(test_reader_fault_at_every_allocation),
+	};
+
+	return cmocka_run_group_tests_name("reader", tests, setup, teardown);
+}
