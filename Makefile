@@ -41,7 +41,8 @@ CLI_SRC += cli/select.c
 CLI_SRC += cli/sample.c
 CLI_SRC += cli/gen.c
 
-UNIT_TESTS = test_mem test_source test_sink test_lines test_reader
+UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
+	     test_writer
 TEST_TOOLS = maxrss
 EXAMPLES = longest
 

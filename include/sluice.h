@@ -436,12 +436,14 @@ typedef struct sl_record {
 /* "csv", "tsv", "jsonl", "lines"; NULL for a bad name or 0 and AUTO. */
 const char *sl_format_name(sl_format f);
 
-/* The format a name like "csv" stands for; SL_FORMAT_AUTO if none. */
+/* The format a name like "csv" stands for ("ndjson" is jsonl; case is
+ * ignored); SL_FORMAT_AUTO if none. */
 sl_format sl_format_parse(const char *name);
 
 /*
  * The format a file name suggests: .csv .tsv .jsonl .ndjson .txt .log,
- * after taking off a .gz; SL_FORMAT_AUTO when it suggests none.
+ * after taking off a .gz, ignoring case; SL_FORMAT_AUTO when it suggests
+ * none.
  */
 sl_format sl_format_from_name(const char *path);
 
@@ -489,7 +491,14 @@ const char *sl_reader_name(const sl_reader *r);
  * and ends rows with \n; tsv escapes \t \n \r \\; jsonl writes each
  * field as a number when its text is a valid JSON number, as true, false
  * or null when it is that word, and as a string otherwise (all strings
- * with the strings option); lines writes the first field.
+ * with the strings option); lines joins the fields with tabs, unescaped.
+ *
+ * Each record is built whole in a buffer charged as "writer.row" and then
+ * handed to the sink, so a failing record leaves no half row behind; a
+ * record whose encoded form does not fit under the ceiling is SL_ENOMEM.
+ * Values are text: a JSON array or object read from JSON Lines is written
+ * back as a string.  A CSV row of no fields cannot be written (it would be
+ * a blank line, which readers skip).
  *
  *     sl_writer *w = sl_writer_new(a, sink, SL_FORMAT_JSONL, NULL);
  *     sl_writer_header(w, names, n);
@@ -509,8 +518,8 @@ sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
 
 /*
  * Set the field names: csv and tsv write them as the first row (unless
- * no_header); jsonl uses them as keys.  Copied; call once, before
- * sl_writer_write().
+ * no_header); jsonl uses them as keys and needs them.  Copied.  Calling it
+ * twice, or after sl_writer_write(), is SL_EINVAL.
  */
 sl_status sl_writer_header(sl_writer *w, const sl_str *names, size_t n);
 

@@ -217,7 +217,8 @@ static void compact(csv_state *cs)
 		/* keep the bytes of the row in progress */
 		keep = cs->need_start ? cs->raw_len :
 			(size_t)(cs->start_off - cs->raw_base);
-		memmove(cs->raw, cs->raw + keep, cs->raw_len - keep);
+		if (keep < cs->raw_len)
+			memmove(cs->raw, cs->raw + keep, cs->raw_len - keep);
 		cs->raw_len -= keep;
 		cs->raw_base += keep;
 	}

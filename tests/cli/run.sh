@@ -363,6 +363,153 @@ t_formats_differential() {
 	echo "figure: $out"
 }
 
+# a small CSV with quoted newlines, commas and quotes, and its oracle rows
+mk_csv() {
+	python3 - "$1" "$2" <<'PY'
+import csv, random, sys
+rng = random.Random(int(sys.argv[2]))
+with open(sys.argv[1], "w", newline="") as f:
+    w = csv.writer(f, lineterminator="\r\n")
+    w.writerow(["id", "name", "note", "amount"])
+    for i in range(1, 201):
+        note = rng.choice(["plain", "with, comma", 'say "hi"', "two\nlines", ""])
+        w.writerow([i, "n%d" % (i % 7), note, "%d.%02d" % (i * 3, i % 100)])
+PY
+}
+
+t_count_csv() {
+	mk_csv in.csv 1
+	eq "csv records" "$("$S" count in.csv)" 200 || return 1
+	eq "no-header" "$("$S" count --no-header in.csv)" 201 || return 1
+	eq "gzip csv" "$(gzip -c in.csv | "$S" count -i csv)" 200 || return 1
+	eq "two inputs" "$("$S" count in.csv in.csv)" 400 || return 1
+	printf '{"a":1}\n\n{"a":2}\n' >x.jsonl
+	eq "jsonl" "$("$S" count x.jsonl)" 2 || return 1
+	printf 'a\tb\n1\t2\n' >x.tsv
+	eq "tsv" "$("$S" count x.tsv)" 1
+}
+
+# the records of a CSV file as Python sees them, one JSON array a line
+py_rows() {
+	python3 -c 'import csv, json, sys
+r = list(csv.reader(open(sys.argv[1], newline="")))
+lo, hi = int(sys.argv[2]), int(sys.argv[3])
+for row in r[:1] + r[1:][lo:hi if hi else None]:
+    print(json.dumps(row))' "$@"
+}
+
+t_head_tail_csv() {
+	mk_csv in.csv 2
+	"$S" head -n 5 in.csv >h.csv || return 1
+	eq "head" "$(py_rows h.csv 0 0)" "$(py_rows in.csv 0 5)" || return 1
+	"$S" tail -n 7 in.csv >t.csv || return 1
+	eq "tail" "$(py_rows t.csv 0 0)" "$(py_rows in.csv 193 0)" || return 1
+	"$S" tail -n 1000 in.csv >all.csv || return 1
+	eq "tail more than all" "$(py_rows all.csv 0 0)" "$(py_rows in.csv 0 0)" || return 1
+	"$S" tail -n 0 in.csv >none.csv || return 1
+	eq "tail 0" "$(cat none.csv)" "id,name,note,amount"
+}
+
+t_tail_over_ceiling() {
+	local rc
+	"$S" gen --rows 200000 | "$S" tail -n 150000 -m 4M >/dev/null 2>err
+	rc=$?
+	eq exit $rc 3 || return 1
+	has message "$(cat err)" "the last 150000 records do not fit in the memory ceiling of 4.0 MiB"
+}
+
+t_select() {
+	mk_csv in.csv 3
+	"$S" select -f note,1,amount:total in.csv >s.csv || return 1
+	python3 - in.csv s.csv <<'PY' || return 1
+import csv, sys
+src = list(csv.reader(open(sys.argv[1], newline="")))
+got = list(csv.reader(open(sys.argv[2], newline="")))
+want = [["note", "id", "total"]] + [[r[2], r[0], r[3]] for r in src[1:]]
+assert got == want, (got[:3], want[:3])
+PY
+	"$S" select -f 2-3 in.csv | "$S" select -f 1- >r.csv || return 1
+	eq "range" "$(head -n 1 r.csv)" "name,note" || return 1
+	"$S" select -x name,4 in.csv >x.csv || return 1
+	eq "exclude" "$(head -n 1 x.csv)" "id,note" || return 1
+	"$S" select -f nope in.csv 2>err; eq "unknown field" $? 2 || return 1
+	has message "$(cat err)" "no field 'nope' in the header; it has: id, name, note, amount" || return 1
+	"$S" select -f 9 in.csv 2>err; eq "out of range" $? 2 || return 1
+	"$S" select in.csv 2>err; eq "no list" $? 2
+}
+
+t_sample() {
+	local a b
+	seq 1 1000 | sed '1i n' >in.csv
+	a=$("$S" sample -n 10 --seed 42 in.csv) || return 1
+	b=$("$S" sample -n 10 --seed 42 in.csv) || return 1
+	eq "same seed" "$a" "$b" || return 1
+	eq "count" "$(echo "$a" | wc -l)" 11 || return 1
+	eq "in input order" "$(echo "$a" | sed 1d)" "$(echo "$a" | sed 1d | sort -n)" || return 1
+	[ "$a" != "$("$S" sample -n 10 --seed 43 in.csv)" ] ||
+		{ echo "seeds 42 and 43 gave the same sample"; return 1; }
+	eq "n over size" "$("$S" sample -n 5000 --seed 1 in.csv | wc -l)" 1001
+}
+
+t_sample_uniform() {
+	# each of 10 records is picked about 500 * 2 / 10 = 100 times
+	seq 1 10 | sed '1i n' >in.csv
+	for s in $(seq 1 500); do
+		"$S" sample -n 2 --seed "$s" in.csv | sed 1d
+	done | sort -n | uniq -c >hist
+	eq "all picked" "$(wc -l <hist)" 10 || return 1
+	awk '$1 < 60 || $1 > 140 { print "record " $2 " picked " $1 " times"; bad = 1 }
+		END { exit bad }' hist
+}
+
+t_convert_options() {
+	printf 'a;b\n"x;y";2\n' >semi.csv
+	eq "-d" "$("$S" cat -d ';' -O jsonl semi.csv)" '{"a":"x;y","b":2}' || return 1
+	printf '1,2\n3,4\n' >nh.csv
+	eq "--no-header" "$("$S" cat --no-header -O jsonl nh.csv | head -n 1)" '{"1":1,"2":2}' || return 1
+	eq "--strings" "$(printf 'a\n1\n' | "$S" cat -i csv -O jsonl --strings)" '{"a":"1"}' || return 1
+	eq "-o name" "$(printf 'a\n1\n' | "$S" cat -i csv -o out.jsonl && cat out.jsonl)" '{"a":1}' || return 1
+	printf 'a,b\n1,2\n' >one.csv; printf 'a,c\n3,4\n' >two.csv
+	"$S" cat -O tsv one.csv two.csv 2>err; eq "header clash" $? 1 || return 1
+	has message "$(cat err)" "the header of 'two.csv' differs" || return 1
+	eq "one header" "$("$S" cat one.csv one.csv)" "$(printf 'a,b\n1,2\n1,2')" || return 1
+	printf '{"a":1,"b":2}\n' >p.jsonl; printf '{"b":3,"a":4}\n' >q.jsonl
+	eq "jsonl names" "$("$S" cat -O csv p.jsonl q.jsonl)" "$(printf 'a,b\n1,2\n4,3')"
+}
+
+t_on_error_skip() {
+	local rc
+	printf 'a,b\n1,2\n3\n4,5,6\n7,8\n' >bad.csv
+	"$S" cat -O jsonl bad.csv >out 2>err; rc=$?
+	eq "fail exit" $rc 1 || return 1
+	has message "$(cat err)" "sluice cat: 1 field where the header has 2 in 'bad.csv' at record 2, line 3, byte 8" || return 1
+	"$S" cat -O jsonl --on-error skip --rejects rej.jsonl bad.csv >out 2>err || return 1
+	eq "kept" "$(cat out)" "$(printf '{"a":1,"b":2}\n{"a":7,"b":8}')" || return 1
+	has note "$(cat err)" "skipped 2 bad records; see rej.jsonl" || return 1
+	python3 - rej.jsonl <<'PY' || return 1
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["record"] for r in rows] == [2, 3], rows
+assert [r["line"] for r in rows] == [3, 4], rows
+assert [r["raw"] for r in rows] == ["3", "4,5,6"], rows
+assert all(r["file"] == "bad.csv" and r["reason"] for r in rows), rows
+PY
+	eq "count skips" "$("$S" count -q --on-error skip bad.csv 2>&1)" 2 || return 1
+	"$S" cat --rejects r.jsonl bad.csv 2>err; eq "rejects needs skip" $? 2 || return 1
+	printf '{"a":1}\n{"a":\n{"b":1}\n{"a":2}\n' >bad.jsonl
+	eq "jsonl skip" "$("$S" cat -q -O csv --on-error skip bad.jsonl)" "$(printf 'a\n1\n2')"
+}
+
+t_empty_inputs() {
+	: >e.csv
+	eq "count" "$("$S" count e.csv)" 0 || return 1
+	eq "cat -O jsonl" "$("$S" cat -O jsonl e.csv | wc -c)" 0 || return 1
+	eq "head" "$("$S" head e.csv | wc -c)" 0 || return 1
+	eq "select" "$("$S" select -f a e.csv | wc -c)" 0 || return 1
+	printf 'a,b\n1,2\n' >one.csv
+	eq "empty then data" "$("$S" cat -O tsv e.csv one.csv)" "$(printf 'a\tb\n1\t2')"
+}
+
 # ---- examples/ ------------------------------------------------------------------
 
 t_example_longest() {
@@ -400,6 +547,15 @@ run chunk_sizes_same_output t_chunk_sizes_same_output
 run mem_report t_mem_report
 run env_max_memory t_env_max_memory
 run formats_differential t_formats_differential
+run count_csv t_count_csv
+run head_tail_csv t_head_tail_csv
+run tail_over_ceiling t_tail_over_ceiling
+run select t_select
+run sample t_sample
+run sample_uniform t_sample_uniform
+run convert_options t_convert_options
+run on_error_skip t_on_error_skip
+run empty_inputs t_empty_inputs
 run example_longest t_example_longest
 run count_2g_under_8m t_count_2g_under_8m
 
