@@ -326,6 +326,9 @@ sl_status sl_sink_flush(sl_sink *s);
  */
 sl_status sl_sink_close(sl_sink *s);
 
+/* Bytes given to sl_sink_write() so far (before any compression). */
+uint64_t sl_sink_bytes(const sl_sink *s);
+
 /* The name used in messages: the path, or "<stdout>". */
 const char *sl_sink_name(const sl_sink *s);
 

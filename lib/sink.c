@@ -41,6 +41,7 @@ struct sl_sink {
 	int registered;
 	unsigned char *buf;
 	size_t cap, len;
+	uint64_t taken;        /* bytes accepted by sl_sink_write() */
 	int gzip;
 	int zinit;
 	unsigned char *zbuf;   /* deflated bytes, zcap of them */
@@ -200,6 +201,11 @@ const char *sl_sink_name(const sl_sink *s)
 	return s->name;
 }
 
+uint64_t sl_sink_bytes(const sl_sink *s)
+{
+	return s->taken;
+}
+
 static sl_status write_all(sl_sink *s, const unsigned char *p, size_t n)
 {
 	while (n > 0) {
@@ -281,10 +287,12 @@ sl_status sl_sink_write(sl_sink *s, const void *p, size_t n)
 			return SL_OK;
 		memcpy(s->buf + s->len, p, n);
 		s->len += n;
+		s->taken += n;
 		return SL_OK;
 	}
 	if ((st = check_open(s)) != SL_OK)
 		return st;
+	s->taken += n;
 	if (s->len > 0) {
 		size_t room = s->cap - s->len;
 

@@ -510,6 +510,74 @@ t_empty_inputs() {
 	eq "empty then data" "$("$S" cat -O tsv e.csv one.csv)" "$(printf 'a\tb\n1\t2')"
 }
 
+# ---- gen --------------------------------------------------------------------
+
+t_gen() {
+	local a b
+	a=$("$S" gen --rows 100000 --seed 7 | md5sum) || return 1
+	b=$("$S" gen --rows 100000 --seed 7 | md5sum) || return 1
+	eq "same seed, same bytes" "$a" "$b" || return 1
+	[ "$a" != "$("$S" gen --rows 100000 --seed 8 | md5sum)" ] ||
+		{ echo "seeds 7 and 8 gave the same bytes"; return 1; }
+	"$S" gen --rows 100000 --seed 7 >g.csv || return 1
+	python3 - g.csv <<'PY' || return 1
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert rows[0] == ["id", "int", "float", "date", "cat", "text"], rows[0]
+assert len(rows) == 100001, len(rows)
+assert all(len(r) == 6 for r in rows), "ragged row"
+assert [int(r[0]) for r in rows[1:]] == list(range(1, 100001))
+texts = [r[5] for r in rows[1:]]
+assert any("," in t for t in texts) and any('"' in t for t in texts)
+assert any("\n" in t for t in texts), "no text with a newline"
+assert any(r[1].startswith("-") for r in rows[1:]), "no negative int"
+assert any("e" in r[2] for r in rows[1:]), "no float in exponent form"
+assert len({r[4] for r in rows[1:]}) == 100, "cardinality"
+PY
+	"$S" gen --rows 1000 -O jsonl | python3 -c 'import json, sys
+n = sum(1 for l in sys.stdin if json.loads(l))
+assert n == 1000, n' || return 1
+	# --rows N is a prefix of --rows M; --size reaches SIZE, no further
+	"$S" gen --rows 50 | cmp -s - <("$S" gen --rows 60 | head -c "$("$S" gen --rows 50 | wc -c)") ||
+		{ echo "--rows 50 is not a prefix of --rows 60"; return 1; }
+	"$S" gen --size 100K >s.csv || return 1
+	le "size reached" 102400 "$(stat -c %s s.csv)" || return 1
+	eq "size: one record past" "$("$S" count s.csv)" "$(( $("$S" gen --size 102399 | "$S" count) ))" || return 1
+	"$S" gen --rows 5 --columns 'a:int,b:cat' --cardinality 3 | head -n 1 >h
+	eq "columns" "$(cat h)" "a,b" || return 1
+	"$S" gen --rows 5 --columns 'a:nope' 2>err; eq "bad type" $? 2 || return 1
+	"$S" gen 2>err; eq "no size" $? 2
+}
+
+t_gen_memory() {
+	local kib size=1G
+	[ -n "$SAN" ] && size=50M
+	"$MAXRSS" rss "$S" gen --size $size >/dev/null || return 1
+	kib=$(cat rss)
+	echo "figure: gen --size $size: peak RSS $kib KiB"
+	[ -n "$SAN" ] || le "gen peak RSS KiB" "$kib" 8192
+}
+
+# CSV -> JSON Lines (gzip'ed) -> CSV, 1 GB generated, under -m 16M each
+t_convert_1g_under_16m() {
+	local size=1G k1 k2 want got
+	[ -n "$SAN" ] && size=20M
+	mkfifo back
+	want=$("$S" gen --size $size | md5sum)
+	"$S" gen --size $size |
+		"$MAXRSS" rss1 "$S" cat -O jsonl -z --level 1 -m 16M |
+		"$MAXRSS" rss2 "$S" cat -i jsonl -O csv -m 16M | md5sum >got ||
+		return 1
+	k1=$(cat rss1)
+	k2=$(cat rss2)
+	echo "figure: $size CSV -> JSON Lines.gz: peak RSS $k1 KiB;" \
+		"JSON Lines.gz -> CSV: peak RSS $k2 KiB"
+	eq "round trip" "$(cat got)" "$want" || return 1
+	[ -n "$SAN" ] && return 0
+	le "csv->jsonl peak RSS KiB" "$k1" 24576 || return 1
+	le "jsonl->csv peak RSS KiB" "$k2" 24576
+}
+
 # ---- examples/ ------------------------------------------------------------------
 
 t_example_longest() {
@@ -556,6 +624,9 @@ run sample_uniform t_sample_uniform
 run convert_options t_convert_options
 run on_error_skip t_on_error_skip
 run empty_inputs t_empty_inputs
+run gen t_gen
+run gen_memory t_gen_memory
+run convert_1g_under_16m t_convert_1g_under_16m
 run example_longest t_example_longest
 run count_2g_under_8m t_count_2g_under_8m
 
