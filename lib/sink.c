@@ -8,7 +8,11 @@
  *
  * A named output is written to "DIR/.NAME.sluice-XXXXXX" (mkostemp, in the
  * target's folder so that rename(2) is atomic) and renamed over NAME on
- * close.  The temporary file takes the mode of an existing NAME, or
+ * close.  A NAME that is a symbolic link is resolved first, so the link
+ * stays and its target is replaced.  A NAME that exists and is not a
+ * regular file (a FIFO, a terminal), or lies under /dev or /proc, is
+ * written directly: renaming over it would destroy it.  /dev/stdout,
+ * /dev/stderr, /dev/fd/N and /proc/self/fd/N use that descriptor itself.  The temporary file takes the mode of an existing NAME, or
  * 0666 less the umask for a new one, as the shell's `>` would.  While it
  * exists its path is on the process-wide list that sl_tmpfiles_remove()
  * walks from a signal handler.
@@ -35,8 +39,10 @@ enum { SINK_OPEN, SINK_CLOSED, SINK_FAILED };
 struct sl_sink {
 	sl_ctx *ctx;
 	const char *name;
-	char *tmp_path;        /* NULL for standard output */
+	char *tmp_path;        /* NULL when writing directly */
+	const char *final;     /* what tmp_path is renamed to */
 	int fd;
+	int own_fd;            /* not standard output */
 	int state;
 	int registered;
 	unsigned char *buf;
@@ -53,7 +59,7 @@ struct sl_sink {
 
 static void drop_tmp(sl_sink *s)
 {
-	if (s->fd >= 0 && s->tmp_path)
+	if (s->fd >= 0 && s->own_fd)
 		close(s->fd);
 	s->fd = -1;
 	if (s->registered) {
@@ -124,6 +130,8 @@ static sl_status open_tmp(sl_arena *a, sl_sink *s, const char *path)
 		return sl_error_errno(s->ctx, errno,
 				      "cannot create a temporary file for '%s'",
 				      path);
+	s->own_fd = 1;
+	s->final = path;
 	sl_tmpfile_register(&s->node, s->tmp_path);
 	s->registered = 1;
 	if (fchmod(s->fd, new_file_mode(path)) < 0)
@@ -131,6 +139,73 @@ static sl_status open_tmp(sl_arena *a, sl_sink *s, const char *path)
 					      "cannot set the mode of '%s'",
 					      s->tmp_path));
 	return SL_OK;
+}
+
+/*
+ * Open a named output: directly when it exists and is not a regular file,
+ * else through a temporary file next to it (next to a link's target).
+ */
+/* The descriptor a path like /dev/stdout or /proc/self/fd/3 names, or -1. */
+static int named_fd(const char *path)
+{
+	static const char *const prefix[] = { "/dev/fd/", "/proc/self/fd/" };
+	size_t i, n;
+	char *end;
+	long fd;
+
+	if (strcmp(path, "/dev/stdout") == 0)
+		return STDOUT_FILENO;
+	if (strcmp(path, "/dev/stderr") == 0)
+		return STDERR_FILENO;
+	for (i = 0; i < 2; i++) {
+		n = strlen(prefix[i]);
+		if (strncmp(path, prefix[i], n) != 0 || !path[n])
+			continue;
+		fd = strtol(path + n, &end, 10);
+		if (!*end && fd >= 0 && fd < 1 << 20)
+			return (int)fd;
+	}
+	return -1;
+}
+
+static sl_status open_named(sl_arena *a, sl_sink *s, const char *path)
+{
+	struct stat st;
+	char *real;
+	int fd = named_fd(path);
+
+	if (fd >= 0) {
+		/* the descriptor itself, at its own offset: reopening would
+		 * start a regular file over from its first byte */
+		s->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (s->fd < 0)
+			return sl_error_errno(s->ctx, errno, "cannot use '%s'",
+					      path);
+		s->own_fd = 1;
+		return SL_OK;
+	}
+	if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) ||
+	    strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return sl_error(s->ctx, SL_EINVAL, "output '%s' is a"
+					" folder, not a file", path);
+		s->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (s->fd < 0)
+			return sl_error_errno(s->ctx, errno, "cannot open '%s'",
+					      path);
+		s->own_fd = 1;
+		return SL_OK;
+	}
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    (real = realpath(path, NULL)) != NULL) {
+		char *copy = sl_arena_strndup(a, real, strlen(real));
+
+		free(real);
+		if (!copy)
+			return sl_errcode(s->ctx);
+		return open_tmp(a, s, copy);
+	}
+	return open_tmp(a, s, path);
 }
 
 sl_sink *sl_sink_open(sl_arena *a, const char *path,
@@ -190,7 +265,7 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 	}
 	if (stdout_)
 		s->fd = STDOUT_FILENO;
-	else if (open_tmp(a, s, path) != SL_OK)
+	else if (open_named(a, s, path) != SL_OK)
 		return NULL;
 	s->state = SINK_OPEN;
 	return s;
@@ -335,6 +410,13 @@ sl_status sl_sink_close(sl_sink *s)
 	if (st != SL_OK)
 		return st;
 	if (!s->tmp_path) {
+		if (s->own_fd && close(s->fd) < 0) {
+			s->fd = -1;
+			return fail(s, sl_error_errno(s->ctx, errno,
+						      "cannot write '%s'",
+						      s->name));
+		}
+		s->fd = -1;
 		s->state = SINK_CLOSED;
 		return SL_OK;
 	}
@@ -344,10 +426,10 @@ sl_status sl_sink_close(sl_sink *s)
 					      s->name));
 	}
 	s->fd = -1;
-	if (rename(s->tmp_path, s->name) < 0)
+	if (rename(s->tmp_path, s->final) < 0)
 		return fail(s, sl_error_errno(s->ctx, errno,
 					      "cannot rename '%s' to '%s'",
-					      s->tmp_path, s->name));
+					      s->tmp_path, s->final));
 	sl_tmpfile_unregister(&s->node);
 	s->registered = 0;
 	s->state = SINK_CLOSED;

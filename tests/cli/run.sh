@@ -252,6 +252,33 @@ t_cat_output_missing_dir() {
 	has message "$(cat err)" "cannot create a temporary file for 'no/such/dir/out'"
 }
 
+t_output_special_paths() {
+	local pid
+	# /dev/stdout is the descriptor itself, at its offset, never replaced
+	echo before >cap
+	{ echo first; seq 1 3 | "$S" cat -i lines -o /dev/stdout; echo last; } >>cap
+	eq "/dev/stdout" "$(cat cap)" "$(printf 'before\nfirst\n1\n2\n3\nlast')" || return 1
+	[ -L /dev/stdout ] || { echo "/dev/stdout is no longer a link"; return 1; }
+	seq 1 3 | "$S" cat -i lines -o /dev/null || return 1
+	[ -c /dev/null ] || { echo "/dev/null is no longer a device"; return 1; }
+	# a link stays a link; its target is replaced
+	echo old >real.txt
+	ln -s real.txt link.txt
+	seq 1 2 | "$S" cat -i lines -o link.txt || return 1
+	[ -L link.txt ] || { echo "link.txt was replaced by a file"; return 1; }
+	eq "link target" "$(cat real.txt)" "$(seq 1 2)" || return 1
+	# a FIFO is written, not renamed over
+	mkfifo ff
+	cat ff >ff.out &
+	pid=$!
+	seq 1 4 | "$S" cat -i lines -o ff || return 1
+	wait "$pid"
+	[ -p ff ] || { echo "the FIFO was replaced"; return 1; }
+	eq "fifo" "$(cat ff.out)" "$(seq 1 4)" || return 1
+	mkdir sub
+	"$S" cat -i lines -o sub </dev/null 2>err; eq "folder" $? 2
+}
+
 t_closed_pipe_is_quiet() {
 	local st
 	seq 1 5000000 >in.txt
@@ -608,6 +635,7 @@ run cat_roundtrip t_cat_roundtrip
 run cat_output_file t_cat_output_file
 run cat_output_atomic t_cat_output_atomic
 run cat_output_missing_dir t_cat_output_missing_dir
+run output_special_paths t_output_special_paths
 run closed_pipe_is_quiet t_closed_pipe_is_quiet
 run full_disk t_full_disk
 run signal_removes_temp t_signal_removes_temp
