@@ -401,7 +401,18 @@ static int open_next(struct cli_input *in)
 			 sl_reader_name(in->r), n, in->nnames);
 		return -1;
 	}
+	if (in->want && sl_reader_want(in->r, in->want, in->nwant) != SL_OK)
+		return -1;
 	return 1;
+}
+
+void cli_input_want(struct cli_input *in, const unsigned char *want,
+		    size_t n)
+{
+	in->want = want;
+	in->nwant = n;
+	if (in->r)
+		sl_reader_want(in->r, want, n);
 }
 
 int cli_input_open(struct cli *c, struct cli_input *in, int argc,

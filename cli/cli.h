@@ -57,6 +57,8 @@ struct cli_input {
 	const sl_str *names;     /* in the run arena */
 	size_t nnames;
 	sl_format format;        /* of the first input */
+	const unsigned char *want;
+	size_t nwant;
 };
 
 /*
@@ -97,6 +99,11 @@ int cli_close_output(struct cli *c, sl_sink *out);
  * an exit status. */
 int cli_input_open(struct cli *c, struct cli_input *in, int argc,
 		   char **argv);
+
+/* Only the fields i with want[i] will be looked at (sl_reader_want());
+ * applies to every input.  want must live as long as the run. */
+void cli_input_want(struct cli_input *in, const unsigned char *want,
+		    size_t n);
 
 /* The next record of all the inputs; NULL at the end or on failure. */
 const sl_record *cli_input_next(struct cli_input *in);

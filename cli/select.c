@@ -186,6 +186,7 @@ int cmd_select(int argc, char **argv, struct cli *c)
 	struct pick pk, drop;
 	struct cli_input in;
 	const sl_record *rec;
+	unsigned char *want;
 	sl_writer *w;
 	sl_str *out;
 	size_t i;
@@ -224,7 +225,14 @@ int cmd_select(int argc, char **argv, struct cli *c)
 	if (status)
 		return status;
 	out = sl_arena_alloc(c->arena, (pk.n ? pk.n : 1) * sizeof(*out));
-	w = out ? cli_open_writer(c, &in, pk.names, pk.n) : NULL;
+	want = sl_arena_alloc(c->arena, in.nnames ? in.nnames : 1);
+	if (!out || !want)
+		return cli_fail(c);
+	memset(want, 0, in.nnames);
+	for (i = 0; i < pk.n; i++)
+		want[pk.idx[i]] = 1;
+	cli_input_want(&in, want, in.nnames);
+	w = cli_open_writer(c, &in, pk.names, pk.n);
 	if (!w)
 		return cli_fail(c);
 	while ((rec = cli_input_next(&in)) != NULL) {

@@ -471,6 +471,13 @@ const sl_str *sl_reader_header(sl_reader *r, size_t *n);
 /* The index of a field by name, or (size_t)-1. */
 size_t sl_reader_field_index(sl_reader *r, const char *name, size_t len);
 
+/*
+ * Promise to look only at the fields i with want[i] non-zero (fields past
+ * n are wanted).  The reader may then hand out the others empty, which
+ * spares copying them (CSV does; other formats ignore it).  want is copied.
+ */
+sl_status sl_reader_want(sl_reader *r, const unsigned char *want, size_t n);
+
 /* The next record, NULL at the end or on failure. */
 const sl_record *sl_reader_next(sl_reader *r);
 

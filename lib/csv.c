@@ -3,12 +3,16 @@
  *
  * libcsv pushes: csv_parse() calls on_field() for each field and on_row()
  * at the end of each row, however many there are in the bytes given.  The
- * reader pulls one row at a time, so the bytes are fed a line at a time
- * (up to and including each '\n') and the rows that complete are queued;
- * a row is handed out from the queue and the queue is emptied, keeping the
- * fields of a row still in progress, before more bytes are fed.  Feeding
- * by lines also tells where each row starts: the first non-blank line fed
- * after the previous row ended.
+ * reader pulls one row at a time, so the rows that complete are queued; a
+ * row is handed out from the queue and the queue is emptied, keeping the
+ * fields of a row still in progress, before more bytes are fed.
+ *
+ * Each row's line and offset are known from how the bytes are fed.  At a
+ * row boundary, the longest run of whole lines with no '"' and no bare
+ * '\r' goes to libcsv in one call: there every non-blank line is one row,
+ * so on_row() finds where its row started by walking the lines.  Other
+ * bytes go a line at a time, and a row starts on the first non-blank line
+ * fed after the previous row ended.
  *
  * libcsv copies every field into its entry buffer and hands out a pointer
  * that is reused for the next field, so field bytes are copied into fbuf;
@@ -68,6 +72,8 @@ typedef struct csv_state {
 	size_t raw_len, raw_cap;
 	uint64_t raw_base;     /* stream offset of raw[0] */
 	int oom;               /* a buffer could not grow */
+	const unsigned char *cursor;   /* in a clean run: next line to match */
+	const unsigned char *run_end;  /* NULL when not in a clean run */
 } csv_state;
 
 static int no_space(unsigned char c)
@@ -123,16 +129,25 @@ static int grow(csv_state *cs, void **buf, size_t *cap, size_t need,
 static void on_field(void *s, size_t n, void *data)
 {
 	csv_state *cs = data;
+	size_t k;
 
 	if (cs->count_only) {
 		cs->row_nf++;
 		return;
 	}
-	if (cs->oom ||
-	    grow(cs, (void **)&cs->fbuf, &cs->fcap, cs->flen + n, 1,
-		 "csv.fields") < 0 ||
-	    grow(cs, (void **)&cs->spans, &cs->spcap, cs->nspans + 1,
-		 sizeof(span), "csv.fields") < 0)
+	/* a field the caller will not look at is kept empty; the header
+	 * row is read before any such promise is made */
+	k = cs->nspans - cs->row_first;
+	if (k < cs->r->nwant && !cs->r->want[k] && cs->r->header_state == 1)
+		n = 0;
+	/* the buffers have room but for the first rows and the largest */
+	if (__builtin_expect(n > cs->fcap - cs->flen ||
+			     cs->nspans == cs->spcap, 0) &&
+	    (cs->oom ||
+	     grow(cs, (void **)&cs->fbuf, &cs->fcap, cs->flen + n, 1,
+		  "csv.fields") < 0 ||
+	     grow(cs, (void **)&cs->spans, &cs->spcap, cs->nspans + 1,
+		  sizeof(span), "csv.fields") < 0))
 		return;
 	if (n)
 		memcpy(cs->fbuf + cs->flen, s, n);
@@ -148,6 +163,26 @@ static void on_row(int c, void *data)
 	rowdesc *d;
 
 	(void)c;
+	if (cs->run_end) {
+		/* a clean run: this row is the next non-blank line */
+		const unsigned char *nl;
+
+		for (;;) {
+			nl = memchr(cs->cursor, '\n',
+				    (size_t)(cs->run_end - cs->cursor));
+			if (nl - cs->cursor > 1 ||
+			    (nl - cs->cursor == 1 && cs->cursor[0] != '\r'))
+				break;
+			cs->line++;
+			cs->off += (uint64_t)(nl - cs->cursor) + 1;
+			cs->cursor = nl + 1;
+		}
+		cs->start_line = cs->line;
+		cs->start_off = cs->off;
+		cs->line++;
+		cs->off += (uint64_t)(nl - cs->cursor) + 1;
+		cs->cursor = nl + 1;
+	}
 	if (cs->oom || grow(cs, (void **)&cs->q, &cs->qcap, cs->qn + 1,
 			    sizeof(rowdesc), "csv.rows") < 0)
 		return;
@@ -292,6 +327,65 @@ static int feed_piece(csv_state *cs)
 	return ROW_OK;
 }
 
+/*
+ * The length of the longest prefix of s[0..n) made of whole lines with no
+ * '"' and no '\r' but before a '\n'; 0 if there is none.
+ */
+static size_t clean_run(const unsigned char *s, size_t n)
+{
+	const unsigned char *q = memchr(s, '"', n), *end, *cr;
+
+	if (q)
+		n = (size_t)(q - s);
+	end = memrchr(s, '\n', n);
+	if (!end)
+		return 0;
+	n = (size_t)(end - s) + 1;
+	for (cr = memchr(s, '\r', n); cr; cr = memchr(cr + 1, '\r',
+						       n - (size_t)(cr + 1 - s)))
+		if (cr[1] != '\n')
+			return 0;   /* rare: a bare '\r' ends a row mid-line */
+	return n;
+}
+
+/* Feed a clean run of whole lines at a row boundary in one call. */
+static int feed_run(csv_state *cs, const unsigned char *s, size_t n)
+{
+	const unsigned char *nl;
+	size_t done;
+
+	cs->cursor = s;
+	cs->run_end = s + n;
+	sl_hook_enter(cs->r->ctx, "csv.parser");
+	done = csv_parse(&cs->p, s, n, on_field, on_row, cs);
+	sl_hook_leave();
+	cs->run_end = NULL;
+	if (done != n || cs->oom)
+		return parse_failed(cs);
+	/* blank lines after the last row */
+	while (cs->cursor < s + n) {
+		nl = memchr(cs->cursor, '\n', (size_t)(s + n - cs->cursor));
+		cs->line++;
+		cs->off += (uint64_t)(nl - cs->cursor) + 1;
+		cs->cursor = nl + 1;
+	}
+	cs->pos += n;
+	return ROW_OK;
+}
+
+/* Feed what comes next: a clean run if there is one, else a line. */
+static int feed(csv_state *cs)
+{
+	if (cs->need_start && cs->at_line_start && !cs->keep_raw) {
+		const unsigned char *s = cs->chunk + cs->pos;
+		size_t n = clean_run(s, cs->len - cs->pos);
+
+		if (n)
+			return feed_run(cs, s, n);
+	}
+	return feed_piece(cs);
+}
+
 static int finish(csv_state *cs)
 {
 	sl_reader *r = cs->r;
@@ -341,7 +435,7 @@ static int csv_next_row(sl_reader *r)
 				return cs->qn ? pop_row(cs) : ROW_END;
 			}
 		}
-		if (feed_piece(cs) != ROW_OK)
+		if (feed(cs) != ROW_OK)
 			return ROW_ERR;
 		if (cs->qn)
 			return pop_row(cs);

@@ -422,6 +422,18 @@ size_t sl_reader_field_index(sl_reader *r, const char *name, size_t len)
 
 /* ---- records ------------------------------------------------------------- */
 
+sl_status sl_reader_want(sl_reader *r, const unsigned char *want, size_t n)
+{
+	unsigned char *w = sl_arena_alloc(r->arena, n ? n : 1);
+
+	if (!w)
+		return sl_errcode(r->ctx);
+	memcpy(w, want, n);
+	r->want = w;
+	r->nwant = n;
+	return SL_OK;
+}
+
 const sl_record *sl_reader_next(sl_reader *r)
 {
 	if (r->done || sl_failed(r->ctx))

@@ -95,6 +95,8 @@ struct sl_reader {
 	uint64_t nrows;           /* data rows seen, bad ones included */
 	uint64_t skipped;
 	char bad[512];            /* why the module called a row ROW_BAD */
+	unsigned char *want;      /* sl_reader_want(), NULL for all */
+	size_t nwant;
 	void *state;              /* the format module's */
 	int (*next_row)(sl_reader *r);
 };
