@@ -144,7 +144,17 @@ deps:
 		exit 1; \
 	fi
 
+# Peers for bench/ (not needed by make check).
+BENCH_PKGS = miller bc time
+
+deps-bench:
+	$(MAKE) deps DEB_PKGS="$(BENCH_PKGS)"
+
+bench-records: $(B)/sluice
+	bash bench/records.sh $(B)/sluice
+
 clean:
 	rm -rf build
 
-.PHONY: all check test-build test-run demo install deps clean
+.PHONY: all check test-build test-run demo install deps deps-bench \
+	bench-records clean

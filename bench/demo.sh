@@ -1,41 +1,38 @@
 #!/usr/bin/env bash
-# bench/demo.sh - what `make demo` runs: ~200 MB of log lines generated on
-# the fly, gzip'ed by sluice under a 16 MiB ceiling, then counted by sluice
-# under an 8 MiB ceiling, each with --mem-report; nothing is stored.
+# bench/demo.sh - what `make demo` runs: about 200 MB of CSV made by
+# `sluice gen` on the fly, converted to gzip'ed JSON Lines under a 16 MiB
+# ceiling and counted back under 8 MiB, each step with --mem-report.
+# Nothing is stored but a few report files in a scratch folder.
 set -eu
 S=${1:-build/sluice}
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-demo-XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
-# 2.4 million log lines of about 90 bytes, the same every time
-gen() {
-	awk 'BEGIN {
-		split("GET POST PUT DELETE", m, " ");
-		for (i = 0; i < 2400000; i++) {
-			s = (i * 7919) % 86400;
-			printf "2026-11-21T%02d:%02d:%02dZ host%02d %s /api/v1/items/%d status=%d bytes=%d ms=%d\n",
-				s / 3600, (s / 60) % 60, s % 60, i % 17, m[i % 4 + 1],
-				(i * 31) % 100000, (i % 23 ? 200 : 500), (i * 37) % 65536,
-				(i * 13) % 997;
-		}
-	}'
+peak() {  # peak REPORT.json FIELD: a number from a --mem-report=json line
+	sed -n "s/.*\"$2\":\\([0-9]*\\).*/\\1/p" "$1"
 }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 
-echo "demo: sluice cat -z | sluice count over ~200 MB generated through a pipe"
+echo "demo: sluice gen --size 200M | sluice cat -O jsonl -z -m 16M | sluice count -m 8M"
 echo
-gen | tee >(wc -c >"$W/size") | "$S" cat -z --level 1 -m 16M --mem-report=json 2>"$W/cat.json" |
-	"$S" count -m 8M --mem-report 2>"$W/count.txt" >"$W/n"
-wait
-size=$(cat "$W/size")
-echo "records counted: $(cat "$W/n")"
+"$S" gen --size 200M | tee >(wc -c >"$W/size") |
+	"$S" cat -i csv -O jsonl -z --level 1 -m 16M --mem-report=json \
+		2>"$W/cat.json" |
+	"$S" count -i jsonl -m 8M --mem-report=json 2>"$W/count.json" >"$W/n"
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	[ -s "$W/size" ] && break
+	sleep 0.2
+done
+echo "first records as JSON Lines:"
+"$S" gen --rows 2 | "$S" cat -i csv -O jsonl | sed 's/^/  /'
 echo
-cat "$W/count.txt"
+printf '%-34s %12s %14s\n' "step" "budget peak" "process RSS"
+printf '%-34s %12s %14s\n' "cat -O jsonl -z (ceiling 16 MiB)" \
+	"$(mib "$(peak "$W/cat.json" peak)")" \
+	"$(mib "$(peak "$W/cat.json" peak_rss)")"
+printf '%-34s %12s %14s\n' "count -i jsonl (ceiling 8 MiB)" \
+	"$(mib "$(peak "$W/count.json" peak)")" \
+	"$(mib "$(peak "$W/count.json" peak_rss)")"
 echo
-awk -v size="$size" -v cat="$(cat "$W/cat.json")" 'BEGIN {
-	match(cat, /"peak_rss":[0-9]+/);
-	rss = substr(cat, RSTART + 11, RLENGTH - 11);
-	match(cat, /"peak":[0-9]+/);
-	peak = substr(cat, RSTART + 7, RLENGTH - 7);
-	printf "input %.1f MB; sluice cat -z: budget peak %.1f MiB, peak RSS %.1f MiB\n",
-		size / 1e6, peak / 1048576, rss / 1048576;
-}'
+echo "input: $(awk -v b="$(cat "$W/size")" 'BEGIN { printf "%.1f MB", b / 1e6 }') of CSV," \
+	"$(cat "$W/n") records counted back from the gzip'ed JSON Lines"
