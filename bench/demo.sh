@@ -8,8 +8,8 @@ S=${1:-build/sluice}
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-demo-XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
-peak() {  # peak REPORT.json FIELD: a number from a --mem-report=json line
-	sed -n "s/.*\"$2\":\\([0-9]*\\).*/\\1/p" "$1"
+peak() {  # peak REPORT.json FIELD: a top-level number of --mem-report=json
+	sed -n "s/^{[^[]*\"$2\":\\([0-9]*\\).*/\\1/p" "$1"
 }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 
