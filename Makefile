@@ -56,7 +56,7 @@ DEB_PKGS = zlib1g-dev libcsv-dev libjansson-dev libcmocka-dev pigz python3
 
 all: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice
 
-$(B)/%.o: %.c $(LIB_HDR) cli/cli.h
+$(B)/%.o: %.c $(LIB_HDR) cli/cli.h cli/rng.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 

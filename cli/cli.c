@@ -497,6 +497,34 @@ sl_writer *cli_open_writer(struct cli *c, struct cli_input *in,
 	return w;
 }
 
+int cli_saved_grow(struct cli *c, struct cli_saved **arr, size_t *cap,
+		   size_t used, uint64_t most, const char *tag)
+{
+	size_t ncap = *cap ? *cap * 2 : 64;
+	struct cli_saved *n;
+
+	if (used < *cap)
+		return 0;
+	if (ncap > most)
+		ncap = (size_t)most;
+	n = sl_mem_realloc(c->ctx, *arr, ncap * sizeof(*n), tag);
+	if (!n)
+		return -1;
+	memset(n + *cap, 0, (ncap - *cap) * sizeof(*n));
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+void cli_saved_free(struct cli_saved *arr, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sl_mem_free(arr[i].mem);
+	sl_mem_free(arr);
+}
+
 int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
 	     const char *tag)
 {

@@ -132,6 +132,14 @@ struct cli_saved {
 	size_t cap;
 };
 
+/* Make room for one more in *arr (used of *cap in use), growing by
+ * doubling but never past most.  Returns 0 or -1 (error in the context). */
+int cli_saved_grow(struct cli *c, struct cli_saved **arr, size_t *cap,
+		   size_t used, uint64_t most, const char *tag);
+
+/* Free n saved records and the array. */
+void cli_saved_free(struct cli_saved *arr, size_t n);
+
 /* Copy rec into s.  Returns 0 or -1 (the error is in the context). */
 int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
 	     const char *tag);

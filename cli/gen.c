@@ -4,7 +4,7 @@
  * Each row is built in one small buffer (about 96 bytes a column) as
  * sl_str views and handed to the library writer, which quotes and escapes
  * it for the output format; nothing of the table is kept.  The numbers
- * come from one xoshiro256** stream seeded through splitmix64 (as in
+ * come from one xoshiro256** stream seeded through splitmix64 (rng.h, as in
  * sample.c), drawn in a fixed order, so a seed and a set of options always
  * give the same bytes, and --rows N is a prefix of --rows M > N.  Every
  * value is made from integers only (no printf, no floating point), so the
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "rng.h"
 
 static const char usage[] =
 	"usage: sluice gen (--rows N | --size SIZE) [--seed S] [--columns SPEC]\n"
@@ -91,62 +92,6 @@ struct column {
 };
 
 /* ---- random numbers ----------------------------------------------------- */
-
-typedef struct rng {
-	uint64_t s[4];
-} rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static void rng_seed(rng *r, uint64_t seed)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t rng_next(rng *r)
-{
-	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-/* x scaled into [0, n): the high half of x * n (Lemire, without the
- * rejection step: a bias of n / 2^64 does not matter here).  Where there
- * is no 128-bit type the same bits are made from 32-bit halves. */
-static inline uint64_t scale(uint64_t x, uint64_t n)
-{
-#ifdef __SIZEOF_INT128__
-	return (uint64_t)(((unsigned __int128)x * n) >> 64);
-#else
-	uint64_t xl = x & 0xffffffffu, xh = x >> 32;
-	uint64_t nl = n & 0xffffffffu, nh = n >> 32;
-	uint64_t ll = xl * nl, lh = xl * nh, hl = xh * nl, hh = xh * nh;
-	uint64_t mid = (ll >> 32) + (lh & 0xffffffffu) + (hl & 0xffffffffu);
-
-	return hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
-#endif
-}
 
 /* Small uniform pieces of one 64-bit draw: bits [at, at+16) scaled into
  * [0, n); at is at most 48. */
@@ -279,7 +224,7 @@ static size_t gen_int(struct gen *g, char *o)
 	int n = 1 + (int)piece(r, 10, 12), neg = (r & 0x3ff) < 102;
 	uint64_t lo = n == 1 ? 0 : p10[n - 1];
 
-	v = lo + scale(rng_next(&g->r), p10[n] - lo);
+	v = lo + rng_scale(rng_next(&g->r), p10[n] - lo);
 	neg = neg && v != 0;
 	o[0] = '-';
 	put_digits(o + neg + n, v, n);
@@ -307,7 +252,7 @@ static size_t gen_float(struct gen *g, char *o)
 		fd = 1 + (int)piece(r, 36, 3);
 		*p++ = (char)('1' + piece(x, 16, 9));
 		*p++ = '.';
-		frac = scale(x, p10[fd - 1]) * 10 + 1 + piece(x, 0, 9);
+		frac = rng_scale(x, p10[fd - 1]) * 10 + 1 + piece(x, 0, 9);
 		put_digits(p + fd, frac, fd);
 		p += fd;
 		*p++ = 'e';
@@ -318,14 +263,14 @@ static size_t gen_float(struct gen *g, char *o)
 	}
 	n = (int)piece(r, 20, 7);          /* integer digits, 0..6 */
 	fd = 1 + (int)piece(r, 36, 4);
-	ip = n == 0 ? 0 : p10[n - 1] + scale(x, p10[n] - p10[n - 1]);
+	ip = n == 0 ? 0 : p10[n - 1] + rng_scale(x, p10[n] - p10[n - 1]);
 	if (n == 0)
 		n = 1;
 	put_digits(p + n, ip, n);
 	p += n;
 	*p++ = '.';
 	x = rng_next(&g->r);
-	frac = scale(x, p10[fd - 1]) * 10 + 1 + piece(x, 0, 9);
+	frac = rng_scale(x, p10[fd - 1]) * 10 + 1 + piece(x, 0, 9);
 	put_digits(p + fd, frac, fd);
 	return (size_t)(p + fd - o);
 }
@@ -337,7 +282,7 @@ static size_t gen_float(struct gen *g, char *o)
 static size_t gen_date(struct gen *g, char *o)
 {
 	/* days since 0000-03-01: 2000-01-01 is day 730425 */
-	uint64_t z = 730425 + scale(rng_next(&g->r), DATE_DAYS);
+	uint64_t z = 730425 + rng_scale(rng_next(&g->r), DATE_DAYS);
 	uint64_t era = z / 146097, doe = z - era * 146097;
 	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -356,7 +301,7 @@ static size_t gen_date(struct gen *g, char *o)
 
 static size_t gen_cat(struct gen *g, char *o)
 {
-	uint64_t v = scale(rng_next(&g->r), g->card);
+	uint64_t v = rng_scale(rng_next(&g->r), g->card);
 
 	memcpy(o, "cat", 3);
 	put_digits(o + 3 + g->cat_width, v, g->cat_width);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "rng.h"
 
 static const char usage[] =
 	"usage: sluice sample -n N [--seed S] [OPTIONS] [FILE...]\n"
@@ -33,62 +34,6 @@ static const struct option longopts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ NULL, 0, NULL, 0 },
 };
-
-typedef struct rng {
-	uint64_t s[4];
-} rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static void rng_seed(rng *r, uint64_t seed)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(rng *r)
-{
-	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-/* Uniform in [0, n), without modulo bias (Lemire's method). */
-static uint64_t rng_below(rng *r, uint64_t n)
-{
-	unsigned __int128 m = (unsigned __int128)rng_next(r) * n;
-	uint64_t low = (uint64_t)m;
-
-	if (low < n) {
-		uint64_t t = -n % n;
-
-		while (low < t) {
-			m = (unsigned __int128)rng_next(r) * n;
-			low = (uint64_t)m;
-		}
-	}
-	return (uint64_t)(m >> 64);
-}
 
 static int by_seq(const void *a, const void *b)
 {
@@ -137,21 +82,9 @@ int cmd_sample(int argc, char **argv, struct cli *c)
 	while (want && (rec = cli_input_next(&in)) != NULL) {
 		seen++;
 		if (used < want) {
-			if (used == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				struct cli_saved *n;
-
-				if (ncap > want)
-					ncap = (size_t)want;
-				n = sl_mem_realloc(c->ctx, res,
-						   ncap * sizeof(*n),
-						   "sample.reservoir");
-				if (!n)
-					break;
-				memset(n + cap, 0, (ncap - cap) * sizeof(*n));
-				res = n;
-				cap = ncap;
-			}
+			if (cli_saved_grow(c, &res, &cap, used, want,
+					   "sample.reservoir") < 0)
+				break;
 			if (cli_save(c, &res[used], rec,
 				     "sample.reservoir") < 0)
 				break;
@@ -173,9 +106,7 @@ int cmd_sample(int argc, char **argv, struct cli *c)
 	for (i = 0; w && i < used; i++)
 		if (sl_writer_write(w, res[i].f, res[i].n) != SL_OK)
 			break;
-	for (i = 0; i < cap; i++)
-		sl_mem_free(res[i].mem);
-	sl_mem_free(res);
+	cli_saved_free(res, cap);
 	if (sl_failed(c->ctx))
 		return cli_fail(c);
 	return cli_close_output(c, c->out);

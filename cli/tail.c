@@ -20,15 +20,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void free_ring(struct cli_saved *ring, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sl_mem_free(ring[i].mem);
-	sl_mem_free(ring);
-}
-
 static int explain(struct cli *c, uint64_t want)
 {
 	if (sl_errcode(c->ctx) == SL_ENOMEM) {
@@ -72,21 +63,10 @@ int cmd_tail(int argc, char **argv, struct cli *c)
 	while (want && (rec = cli_input_next(&in)) != NULL) {
 		size_t slot;
 
-		if (used < want && used == cap) {
-			/* grow the ring as records come, up to N slots */
-			size_t ncap = cap ? cap * 2 : 64;
-			struct cli_saved *n;
-
-			if (ncap > want)
-				ncap = (size_t)want;
-			n = sl_mem_realloc(c->ctx, ring, ncap * sizeof(*n),
-					   "tail.ring");
-			if (!n)
-				break;
-			memset(n + cap, 0, (ncap - cap) * sizeof(*n));
-			ring = n;
-			cap = ncap;
-		}
+		/* the ring grows as records come, up to N slots */
+		if (used < want && cli_saved_grow(c, &ring, &cap, used, want,
+						  "tail.ring") < 0)
+			break;
 		slot = (size_t)(seen % want);
 		if (cli_save(c, &ring[slot], rec, "tail.ring") < 0)
 			break;
@@ -96,7 +76,7 @@ int cmd_tail(int argc, char **argv, struct cli *c)
 	}
 	cli_input_end(&in);
 	if (sl_failed(c->ctx)) {
-		free_ring(ring, cap);
+		cli_saved_free(ring, cap);
 		return explain(c, want);
 	}
 	w = cli_open_writer(c, &in, in.names, in.nnames);
@@ -106,7 +86,7 @@ int cmd_tail(int argc, char **argv, struct cli *c)
 		if (sl_writer_write(w, s->f, s->n) != SL_OK)
 			break;
 	}
-	free_ring(ring, cap);
+	cli_saved_free(ring, cap);
 	if (sl_failed(c->ctx))
 		return cli_fail(c);
 	return cli_close_output(c, c->out);
