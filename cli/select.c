@@ -58,8 +58,10 @@ static int add(struct cli *c, struct pick *pk, size_t idx, const char *name,
 
 	if (!ni || !nn)
 		return -1;
-	memcpy(ni, pk->idx, pk->n * sizeof(*ni));
-	memcpy(nn, pk->names, pk->n * sizeof(*nn));
+	if (pk->n) {
+		memcpy(ni, pk->idx, pk->n * sizeof(*ni));
+		memcpy(nn, pk->names, pk->n * sizeof(*nn));
+	}
 	ni[pk->n] = idx;
 	nn[pk->n].ptr = name;
 	nn[pk->n].len = len;

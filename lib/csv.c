@@ -7,12 +7,14 @@
  * row is handed out from the queue and the queue is emptied, keeping the
  * fields of a row still in progress, before more bytes are fed.
  *
- * Each row's line and offset are known from how the bytes are fed.  At a
- * row boundary, the longest run of whole lines with no '"' and no bare
- * '\r' goes to libcsv in one call: there every non-blank line is one row,
- * so on_row() finds where its row started by walking the lines.  Other
- * bytes go a line at a time, and a row starts on the first non-blank line
- * fed after the previous row ended.
+ * A line with no '"' and no bare '\r' that lies wholly in the chunk and
+ * starts a row is trivially RFC 4180: its fields are the bytes between
+ * delimiters.  Such a line is split here into views of the chunk, with no
+ * copy and no call into libcsv; libcsv keeps everything else, every line
+ * with a quote in it above all, and is at a row boundary whenever a line
+ * is split here.  Bytes go to libcsv a line at a time, so each row's line
+ * and offset are known: a row starts on the first non-blank line fed
+ * after the previous row ended.
  *
  * libcsv copies every field into its entry buffer and hands out a pointer
  * that is reused for the next field, so field bytes are copied into fbuf;
@@ -72,8 +74,8 @@ typedef struct csv_state {
 	size_t raw_len, raw_cap;
 	uint64_t raw_base;     /* stream offset of raw[0] */
 	int oom;               /* a buffer could not grow */
-	const unsigned char *cursor;   /* in a clean run: next line to match */
-	const unsigned char *run_end;  /* NULL when not in a clean run */
+	sl_str *lviews;        /* views of a line split here */
+	size_t lvcap;
 } csv_state;
 
 static int no_space(unsigned char c)
@@ -93,11 +95,13 @@ static void csv_release(void *arg)
 	sl_mem_free(cs->spans);
 	sl_mem_free(cs->q);
 	sl_mem_free(cs->views);
+	sl_mem_free(cs->lviews);
 	sl_mem_free(cs->raw);
 	cs->fbuf = cs->raw = NULL;
 	cs->spans = NULL;
 	cs->q = NULL;
 	cs->views = NULL;
+	cs->lviews = NULL;
 }
 
 /* Grow *buf to hold need elements of size each. */
@@ -163,26 +167,6 @@ static void on_row(int c, void *data)
 	rowdesc *d;
 
 	(void)c;
-	if (cs->run_end) {
-		/* a clean run: this row is the next non-blank line */
-		const unsigned char *nl;
-
-		for (;;) {
-			nl = memchr(cs->cursor, '\n',
-				    (size_t)(cs->run_end - cs->cursor));
-			if (nl - cs->cursor > 1 ||
-			    (nl - cs->cursor == 1 && cs->cursor[0] != '\r'))
-				break;
-			cs->line++;
-			cs->off += (uint64_t)(nl - cs->cursor) + 1;
-			cs->cursor = nl + 1;
-		}
-		cs->start_line = cs->line;
-		cs->start_off = cs->off;
-		cs->line++;
-		cs->off += (uint64_t)(nl - cs->cursor) + 1;
-		cs->cursor = nl + 1;
-	}
 	if (cs->oom || grow(cs, (void **)&cs->q, &cs->qcap, cs->qn + 1,
 			    sizeof(rowdesc), "csv.rows") < 0)
 		return;
@@ -328,62 +312,64 @@ static int feed_piece(csv_state *cs)
 }
 
 /*
- * The length of the longest prefix of s[0..n) made of whole lines with no
- * '"' and no '\r' but before a '\n'; 0 if there is none.
+ * If the next line is wholly in the chunk, starts a row and has no '"'
+ * and no bare '\r', split it into r->row and return ROW_OK; else return
+ * ROW_END and let libcsv have it.  A blank line is skipped as libcsv
+ * would.
  */
-static size_t clean_run(const unsigned char *s, size_t n)
+static int split_line(csv_state *cs)
 {
-	const unsigned char *q = memchr(s, '"', n), *end, *cr;
+	sl_reader *r = cs->r;
+	const unsigned char *s, *nl, *e, *p, *d;
+	size_t n = 0, len;
+	char delim = r->opt.delimiter;
 
-	if (q)
-		n = (size_t)(q - s);
-	end = memrchr(s, '\n', n);
-	if (!end)
-		return 0;
-	n = (size_t)(end - s) + 1;
-	for (cr = memchr(s, '\r', n); cr; cr = memchr(cr + 1, '\r',
-						       n - (size_t)(cr + 1 - s)))
-		if (cr[1] != '\n')
-			return 0;   /* rare: a bare '\r' ends a row mid-line */
-	return n;
-}
-
-/* Feed a clean run of whole lines at a row boundary in one call. */
-static int feed_run(csv_state *cs, const unsigned char *s, size_t n)
-{
-	const unsigned char *nl;
-	size_t done;
-
-	cs->cursor = s;
-	cs->run_end = s + n;
-	sl_hook_enter(cs->r->ctx, "csv.parser");
-	done = csv_parse(&cs->p, s, n, on_field, on_row, cs);
-	sl_hook_leave();
-	cs->run_end = NULL;
-	if (done != n || cs->oom)
-		return parse_failed(cs);
-	/* blank lines after the last row */
-	while (cs->cursor < s + n) {
-		nl = memchr(cs->cursor, '\n', (size_t)(s + n - cs->cursor));
+	for (;;) {
+		if (!cs->need_start || !cs->at_line_start || cs->pos == cs->len)
+			return ROW_END;
+		s = cs->chunk + cs->pos;
+		nl = memchr(s, '\n', cs->len - cs->pos);
+		if (!nl)
+			return ROW_END;
+		e = nl > s && nl[-1] == '\r' ? nl - 1 : nl;
+		len = (size_t)(e - s);
+		if (memchr(s, '"', len) || memchr(s, '\r', len))
+			return ROW_END;
+		if (len > 0)
+			break;
+		cs->pos += (size_t)(nl - s) + 1;   /* a blank line */
+		cs->off += (uint64_t)(nl - s) + 1;
 		cs->line++;
-		cs->off += (uint64_t)(nl - cs->cursor) + 1;
-		cs->cursor = nl + 1;
 	}
-	cs->pos += n;
+	r->row.line = cs->line;
+	r->row.offset = cs->off;
+	r->row.raw = (const char *)s;
+	r->row.raw_len = len;
+	r->row.f = NULL;
+	if (cs->count_only) {
+		for (n = 1, p = s; (d = memchr(p, delim, (size_t)(e - p)));
+		     n++)
+			p = d + 1;
+	} else {
+		for (p = s;; p = d + 1) {
+			d = memchr(p, delim, (size_t)(e - p));
+			if (n == cs->lvcap &&
+			    grow(cs, (void **)&cs->lviews, &cs->lvcap, n + 1,
+				 sizeof(sl_str), "csv.fields") < 0)
+				return parse_failed(cs);
+			cs->lviews[n].ptr = (const char *)p;
+			cs->lviews[n].len = (size_t)((d ? d : e) - p);
+			n++;
+			if (!d)
+				break;
+		}
+		r->row.f = cs->lviews;
+	}
+	r->row.n = n;
+	cs->pos += (size_t)(nl - s) + 1;
+	cs->off += (uint64_t)(nl - s) + 1;
+	cs->line++;
 	return ROW_OK;
-}
-
-/* Feed what comes next: a clean run if there is one, else a line. */
-static int feed(csv_state *cs)
-{
-	if (cs->need_start && cs->at_line_start && !cs->keep_raw) {
-		const unsigned char *s = cs->chunk + cs->pos;
-		size_t n = clean_run(s, cs->len - cs->pos);
-
-		if (n)
-			return feed_run(cs, s, n);
-	}
-	return feed_piece(cs);
 }
 
 static int finish(csv_state *cs)
@@ -415,6 +401,7 @@ static int finish(csv_state *cs)
 static int csv_next_row(sl_reader *r)
 {
 	csv_state *cs = r->state;
+	int rc;
 
 	cs->count_only = r->counting && r->header_state == 1;
 	if (cs->qhead < cs->qn)
@@ -435,7 +422,10 @@ static int csv_next_row(sl_reader *r)
 				return cs->qn ? pop_row(cs) : ROW_END;
 			}
 		}
-		if (feed(cs) != ROW_OK)
+		rc = split_line(cs);
+		if (rc != ROW_END)
+			return rc;
+		if (feed_piece(cs) != ROW_OK)
 			return ROW_ERR;
 		if (cs->qn)
 			return pop_row(cs);

@@ -416,7 +416,8 @@ char *sl_arena_strndup(sl_arena *a, const char *s, size_t len)
 	char *p = sl_arena_alloc(a, len + 1);
 
 	if (p) {
-		memcpy(p, s, len);
+		if (len)
+			memcpy(p, s, len);
 		p[len] = '\0';
 	}
 	return p;

@@ -630,10 +630,11 @@ static void test_sink_rename_failure_removes_tmp(void **state)
 	sl_sink *s;
 
 	(void)state;
-	assert_int_equal(mkdir(out, 0755), 0);
 	s = sl_sink_open(a, out, NULL);
 	assert_non_null(s);
 	assert_int_equal(sl_sink_write(s, "data\n", 5), SL_OK);
+	/* the name becomes a folder while the sink is open */
+	assert_int_equal(mkdir(out, 0755), 0);
 	assert_int_equal(tu_count_entries(dir), 2);
 	assert_int_equal(sl_sink_close(s), SL_EIO);
 	assert_non_null(strstr(sl_errmsg(ctx), "cannot rename"));
@@ -642,6 +643,22 @@ static void test_sink_rename_failure_removes_tmp(void **state)
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(rmdir(out), 0);
 	free(out);
+	tu_ctx_free(ctx);
+	tu_rmdir(dir);
+}
+
+/* A folder is refused at once, before anything is written. */
+static void test_sink_folder_target_refused(void **state)
+{
+	sl_ctx *ctx = tu_ctx(0, 0);
+	sl_arena *a = sl_arena_new(ctx, "test");
+	char *dir = tu_tmpdir();
+
+	(void)state;
+	assert_null(sl_sink_open(a, dir, NULL));
+	assert_int_equal(sl_errcode(ctx), SL_EINVAL);
+	assert_non_null(strstr(sl_errmsg(ctx), "is a folder"));
+	assert_int_equal(tu_count_entries(dir), 0);
 	tu_ctx_free(ctx);
 	tu_rmdir(dir);
 }
@@ -1333,6 +1350,7 @@ int main(void)
 		cmocka_unit_test(test_sink_open_refused_after_error),
 		cmocka_unit_test(test_sink_write_failure_removes_tmp),
 		cmocka_unit_test(test_sink_rename_failure_removes_tmp),
+		cmocka_unit_test(test_sink_folder_target_refused),
 		cmocka_unit_test(test_sink_stdout_full_disk),
 		cmocka_unit_test(test_sink_stdout_full_disk_at_close),
 		cmocka_unit_test(test_sink_stdout_closed_pipe),
