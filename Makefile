@@ -14,7 +14,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_GNU_SOURCE -Iinclude
-LIBS = -lcsv -ljansson -lz -lpthread
+LIBS = -lcsv -ljansson -lz -lpthread -lm
 PREFIX ?= /usr/local
 
 # B is the build folder; SAN=1 builds the sanitizer variant into build/san.
@@ -28,7 +28,8 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
-	  lib/lines.c lib/reader.c lib/csv.c lib/tsv.c lib/jsonl.c lib/writer.c
+	  lib/lines.c lib/reader.c lib/csv.c lib/tsv.c lib/jsonl.c lib/writer.c \
+	  lib/expr.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 
 # One line per verb.
@@ -40,6 +41,7 @@ CLI_SRC += cli/tail.c
 CLI_SRC += cli/select.c
 CLI_SRC += cli/sample.c
 CLI_SRC += cli/gen.c
+CLI_SRC += cli/filter.c
 
 UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 	     test_writer

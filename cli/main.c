@@ -24,6 +24,7 @@ static const struct cmd {
 	{ "head", cmd_head, "print the first N records, then stop reading" },
 	{ "tail", cmd_tail, "print the last N records" },
 	{ "select", cmd_select, "choose, reorder, rename or drop fields" },
+	{ "filter", cmd_filter, "keep the records an expression holds for" },
 	{ "sample", cmd_sample, "N records chosen at random, seeded" },
 	{ "gen", cmd_gen, "generate a reproducible synthetic table" },
 };

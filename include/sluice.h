@@ -542,6 +542,54 @@ sl_status sl_writer_write(sl_writer *w, const sl_str *fields, size_t n);
 /* Non-zero when the text is a valid JSON number (RFC 8259 grammar). */
 int sl_is_json_number(const char *p, size_t n);
 
+/* ------------------------------------------------------------------------
+ * Filter expressions
+ *
+ * A small language over the fields of a record, compiled once into a tree
+ * in an arena; evaluating a record allocates nothing once the scratch
+ * buffers of lower()/upper() have grown to the largest value seen.
+ *
+ *     sl_expr *e = sl_expr_compile(a, "amount > 100 && country =~ \"^N\"",
+ *                                  names, nnames, &col);
+ *     while ((rec = sl_reader_next(r)) != NULL)
+ *             if (sl_expr_eval(e, rec->fields, rec->nfields)) keep(rec);
+ *
+ * Fields: a bare name (amount), $name, ${name with spaces}, $3 (from 1).
+ * Literals: numbers (12, -1.5, 2e3), "strings" or 'strings' with \" \'
+ * \\ \n \t \r escapes, true, false.  Operators, loosest first:
+ *   ||   &&   == != < <= > >= =~ !~ (no chaining)   + -   * / %
+ *   unary ! and -
+ * Values are strings, numbers or booleans.  A field is a string; it is
+ * also a number when its whole text is a decimal number ([+-]digits, an
+ * optional fraction, an optional exponent; no spaces, no inf or nan).
+ * Comparisons are numeric when both sides are numbers, byte-wise on the
+ * text otherwise; arithmetic takes numbers (anything else is NaN, which
+ * compares false except with !=) and follows IEEE 754 (x/0 is infinite,
+ * % is fmod).  =~ and !~ match a POSIX extended regular expression, a
+ * string literal compiled once.  The text of a number is the integer when
+ * it is one (below 1e15), else %.17g; of a boolean, true or false.  A
+ * value is true when it is a true boolean, a number other than 0 and NaN,
+ * or a non-empty string.
+ * Functions: len(x) (bytes), lower(x), upper(x) (ASCII), is_empty(x),
+ * contains(x, s), starts_with(x, s).
+ */
+
+typedef struct sl_expr sl_expr;
+
+/*
+ * Compile text against the field names[0..n).  Returns NULL with SL_EINVAL
+ * for a syntax error or a field the names lack (the message says which
+ * and lists the names); *errcol (if not NULL) gets the 1-based column of
+ * the expression where it went wrong, 0 when there is none.  The tree,
+ * compiled regular expressions and scratch buffers belong to arena a.
+ */
+sl_expr *sl_expr_compile(sl_arena *a, const char *text, const sl_str *names,
+			 size_t n, size_t *errcol);
+
+/* 1 when the record's fields make the expression true, else 0.  A field
+ * index past n reads as an empty string. */
+int sl_expr_eval(sl_expr *e, const sl_str *fields, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

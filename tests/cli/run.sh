@@ -537,6 +537,35 @@ t_empty_inputs() {
 	eq "empty then data" "$("$S" cat -O tsv e.csv one.csv)" "$(printf 'a\tb\n1\t2')"
 }
 
+# ---- filter -------------------------------------------------------------------
+
+t_filter_differential() {
+	local out
+	out=$(python3 "$HERE/diff_filter.py" "$S" 200 1) || { echo "$out"; return 1; }
+	echo "figure: $out"
+}
+
+t_filter_cli() {
+	local rc
+	"$S" gen --rows 1000 >g.csv
+	eq "count" "$("$S" filter 'cat == "cat0007"' g.csv | "$S" count)" \
+		"$(python3 -c 'import csv,sys; print(sum(1 for r in csv.DictReader(open(sys.argv[1], newline="")) if r["cat"] == "cat0007"))' g.csv)" || return 1
+	eq "-v splits" "$(( $("$S" filter 'int > 0' g.csv | "$S" count) + $("$S" filter -v 'int > 0' g.csv | "$S" count) ))" 1000 || return 1
+	"$S" filter 'int > && 1' g.csv 2>err; rc=$?
+	eq "syntax exit" $rc 2 || return 1
+	has message "$(cat err)" "sluice filter: syntax error at column 7: expected an operand, not '&'" || return 1
+	has caret "$(cat err)" "$(printf '  int > && 1\n        ^')" || return 1
+	"$S" filter 'amount > 1' g.csv 2>err; rc=$?
+	eq "unknown field exit" $rc 2 || return 1
+	has message "$(cat err)" "unknown field 'amount' at column 1; the fields are: id, int, float, date, cat, text" || return 1
+	"$S" filter 2>err; eq "missing" $? 2 || return 1
+	eq "leading minus" "$("$S" filter -- '-int > 0' g.csv | "$S" count)" "$("$S" filter 'int < 0' g.csv | "$S" count)" || return 1
+	printf '{"a":1,"b":"x"}\n{"a":2}\n{"a":3,"b":"y"}\n' >j.jsonl
+	eq "jsonl missing key" "$("$S" filter 'is_empty(b)' j.jsonl)" '{"a":2,"b":""}' || return 1
+	printf 'a\tb c\n1\tx\n2\ty\n' >t.tsv
+	eq "tsv, \${}" "$("$S" filter '${b c} == "y"' t.tsv)" "$(printf 'a\tb c\n2\ty')"
+}
+
 # ---- gen --------------------------------------------------------------------
 
 t_gen() {
@@ -652,6 +681,8 @@ run sample_uniform t_sample_uniform
 run convert_options t_convert_options
 run on_error_skip t_on_error_skip
 run empty_inputs t_empty_inputs
+run filter_differential t_filter_differential
+run filter_cli t_filter_cli
 run gen t_gen
 run gen_memory t_gen_memory
 run convert_1g_under_16m t_convert_1g_under_16m

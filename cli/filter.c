@@ -1,0 +1,95 @@
+/*
+ * filter.c - keep the records for which an expression is true.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: sluice filter [-v] EXPR [OPTIONS] [FILE...]\n"
+	"\n"
+	"Write the records for which EXPR is true (with -v, false), e.g.\n"
+	"  sluice filter 'amount > 100 && country =~ \"^(NO|SE)$\"' sales.csv\n"
+	"\n"
+	"Fields: a bare name, $name, ${name with spaces} or $3 (from 1).\n"
+	"Literals: numbers, \"strings\" or 'strings' (\\\" \\' \\\\ \\n \\t \\r),\n"
+	"true, false.  Operators, loosest first: || && then == != < <= > >=\n"
+	"=~ !~ (not chained) then + - then * / % then unary ! and -.\n"
+	"Comparisons are numeric when both sides are decimal numbers, byte-wise\n"
+	"otherwise; arithmetic on a non-number gives NaN, which compares false\n"
+	"(but for !=).  =~ and !~ take a POSIX extended regular expression as a\n"
+	"string literal.  A value is true when it is true, a number other than\n"
+	"0, or a non-empty string.  On JSON Lines a missing key is empty.\n"
+	"Functions: len(x) (bytes), lower(x), upper(x) (ASCII), is_empty(x),\n"
+	"contains(x, s), starts_with(x, s).  An EXPR that starts with '-'\n"
+	"goes after --: sluice filter -- '-x > 1' FILE.\n"
+	"\n"
+	"  -v, --invert           keep the records for which EXPR is false\n";
+
+static const struct option longopts[] = {
+	{ "invert", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The message, then the expression with a caret under the column. */
+static int syntax_error(struct cli *c, const char *text, size_t col)
+{
+	fprintf(stderr, "sluice filter: %s\n", sl_errmsg(c->ctx));
+	if (col && !strchr(text, '\n'))
+		fprintf(stderr, "  %s\n  %*s^\n", text, (int)(col - 1), "");
+	return EXIT_USAGE;
+}
+
+int cmd_filter(int argc, char **argv, struct cli *c)
+{
+	struct cli_input in;
+	const sl_record *rec;
+	const char *text;
+	int ch, status, invert = 0;
+	sl_writer *w;
+	sl_expr *e;
+	size_t col;
+
+	c->usage = usage;
+	while ((ch = cli_getopt(c, argc, argv, "v", longopts)) != -1) {
+		switch (ch) {
+		case 'v':
+			invert = 1;
+			break;
+		default:
+			return cli_stop(c, ch);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(c, "missing the expression");
+	text = argv[optind++];
+	if ((status = cli_start(c)) != 0)
+		return status;
+	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
+		return status;
+	if (!in.names) {      /* an empty input: no fields, no records */
+		cli_input_end(&in);
+		if (!cli_open_output(c))
+			return cli_fail(c);
+		return cli_close_output(c, c->out);
+	}
+	e = sl_expr_compile(c->arena, text, in.names, in.nnames, &col);
+	if (!e)
+		return sl_errcode(c->ctx) == SL_EINVAL ?
+			syntax_error(c, text, col) : cli_fail(c);
+	w = cli_open_writer(c, &in, in.names, in.nnames);
+	if (!w)
+		return cli_fail(c);
+	while ((rec = cli_input_next(&in)) != NULL) {
+		if (sl_expr_eval(e, rec->fields, rec->nfields) == invert)
+			continue;
+		if (sl_failed(c->ctx) ||
+		    sl_writer_write(w, rec->fields, rec->nfields) != SL_OK)
+			break;
+	}
+	cli_input_end(&in);
+	if (sl_failed(c->ctx))
+		return cli_fail(c);
+	return cli_close_output(c, c->out);
+}

@@ -1,0 +1,955 @@
+/*
+ * expr.c - filter expressions: a recursive-descent parser into a tree,
+ * and an evaluator over a record's fields.
+ *
+ * Call order: sl_expr_compile() once, sl_expr_eval() per record.
+ *
+ * The grammar, loosest first (sluice.h has the language):
+ *
+ *   or      := and ('||' and)*
+ *   and     := cmp ('&&' cmp)*
+ *   cmp     := sum [('=='|'!='|'<'|'<='|'>'|'>='|'=~'|'!~') sum]
+ *   sum     := product (('+'|'-') product)*
+ *   product := unary (('*'|'/'|'%') unary)*
+ *   unary   := ('!'|'-') unary | primary
+ *   primary := number | string | true | false | field
+ *            | name '(' [or (',' or)*] ')' | '(' or ')'
+ *
+ * Fields are resolved to indexes and literals parsed at compile time; the
+ * right side of =~ must be a string literal, compiled once with regcomp.
+ * Evaluation walks the tree with values that are views (a field's bytes,
+ * a literal) or numbers; lower() and upper() write into a buffer owned by
+ * their node, grown to the longest value and then reused, so a record
+ * costs no allocation.  Regular expressions run on views with glibc's
+ * REG_STARTEND, so fields need no terminating NUL.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice_int.h"
+
+enum op {
+	OP_NUM, OP_STR, OP_BOOL, OP_FIELD,
+	OP_NOT, OP_NEG,
+	OP_OR, OP_AND,
+	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_MATCH, OP_NOMATCH,
+	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
+	OP_LEN, OP_LOWER, OP_UPPER, OP_IS_EMPTY, OP_CONTAINS, OP_STARTS_WITH
+};
+
+typedef struct node {
+	enum op op;
+	struct node *a, *b;
+	double num;             /* OP_NUM */
+	sl_str str;             /* OP_STR */
+	int num_ok;             /* OP_STR: the literal is a number, num */
+	size_t field;           /* OP_FIELD */
+	regex_t *re;            /* OP_MATCH, OP_NOMATCH */
+	char *buf;              /* OP_LOWER, OP_UPPER: scratch */
+	size_t cap;
+} node;
+
+struct sl_expr {
+	sl_ctx *ctx;
+	node *root;
+	const sl_str *fields;   /* of the record being evaluated */
+	size_t nfields;
+};
+
+/* ---- values -------------------------------------------------------------- */
+
+enum { V_STR, V_NUM, V_BOOL };
+
+typedef struct val {
+	int kind;
+	double num;             /* V_NUM, V_BOOL (0 or 1) */
+	const char *s;          /* V_STR */
+	size_t n;
+	int num_known;          /* V_STR: num_ok is set */
+	int num_ok;             /* V_STR: the text is a number, in num */
+	char text[32];          /* V_NUM, V_BOOL: the text, when asked */
+} val;
+
+/*
+ * Is p[0..n) a decimal number: [+-] digits [. digits] [e [+-] digits],
+ * with digits on at least one side of the point?
+ */
+static int decimal(const char *p, size_t n)
+{
+	size_t i = 0, d = 0;
+
+	if (i < n && (p[i] == '+' || p[i] == '-'))
+		i++;
+	while (i < n && p[i] >= '0' && p[i] <= '9')
+		i++, d++;
+	if (i < n && p[i] == '.') {
+		i++;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++, d++;
+	}
+	if (!d)
+		return 0;
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		if (i == n || p[i] < '0' || p[i] > '9')
+			return 0;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	}
+	return i == n;
+}
+
+/* strtod on a view: decimal() said it is a number, so at most a few
+ * hundred significant bytes matter; longer texts are copied whole. */
+static double view_to_double(const char *p, size_t n)
+{
+	char small[128], *copy = small, *end;
+	double d;
+
+	if (n >= sizeof(small)) {
+		copy = malloc(n + 1);
+		if (!copy)
+			return NAN;
+	}
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	d = strtod(copy, &end);
+	if (copy != small)
+		free(copy);
+	return d;
+}
+
+/* Is v a number?  Its value in *d. */
+static int as_number(val *v, double *d)
+{
+	if (v->kind != V_STR) {
+		*d = v->num;
+		return 1;
+	}
+	if (!v->num_known) {
+		v->num_known = 1;
+		v->num_ok = decimal(v->s, v->n);
+		if (v->num_ok)
+			v->num = view_to_double(v->s, v->n);
+	}
+	*d = v->num;
+	return v->num_ok;
+}
+
+static double to_number(val *v)
+{
+	double d;
+
+	return as_number(v, &d) ? d : NAN;
+}
+
+/* The text of v, as a view (numbers and booleans are printed into v). */
+static void as_text(val *v, const char **p, size_t *n)
+{
+	if (v->kind == V_STR) {
+		*p = v->s;
+		*n = v->n;
+		return;
+	}
+	if (v->kind == V_BOOL)
+		snprintf(v->text, sizeof(v->text), "%s", v->num ? "true" :
+			 "false");
+	else if (isnan(v->num))
+		snprintf(v->text, sizeof(v->text), "nan");
+	else if (isinf(v->num))
+		snprintf(v->text, sizeof(v->text), "%sinf",
+			 v->num < 0 ? "-" : "");
+	else if (v->num == floor(v->num) && fabs(v->num) < 1e15)
+		snprintf(v->text, sizeof(v->text), "%lld",
+			 (long long)v->num);
+	else
+		snprintf(v->text, sizeof(v->text), "%.17g", v->num);
+	*p = v->text;
+	*n = strlen(v->text);
+}
+
+static int truthy(val *v)
+{
+	if (v->kind == V_STR)
+		return v->n > 0;
+	return v->num != 0 && !isnan(v->num);
+}
+
+static void set_num(val *v, double d)
+{
+	v->kind = V_NUM;
+	v->num = d;
+}
+
+static void set_bool(val *v, int b)
+{
+	v->kind = V_BOOL;
+	v->num = b ? 1 : 0;
+}
+
+static void set_str(val *v, const char *p, size_t n)
+{
+	v->kind = V_STR;
+	v->s = p;
+	v->n = n;
+	v->num_known = 0;
+}
+
+/* Byte-wise order of two texts: <0, 0, >0. */
+static int text_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	if (c)
+		return c;
+	return an < bn ? -1 : an > bn;
+}
+
+/* ---- evaluation ------------------------------------------------------------ */
+
+static void eval(sl_expr *e, node *x, val *out);
+
+static int compare(sl_expr *e, node *x)
+{
+	val l, r;
+	double a, b;
+	const char *ap, *bp;
+	size_t an, bn;
+	int c;
+
+	eval(e, x->a, &l);
+	eval(e, x->b, &r);
+	if (as_number(&l, &a) && as_number(&r, &b)) {
+		switch (x->op) {
+		case OP_EQ: return a == b;
+		case OP_NE: return a != b;
+		case OP_LT: return a < b;
+		case OP_LE: return a <= b;
+		case OP_GT: return a > b;
+		default: return a >= b;
+		}
+	}
+	as_text(&l, &ap, &an);
+	as_text(&r, &bp, &bn);
+	c = text_cmp(ap, an, bp, bn);
+	switch (x->op) {
+	case OP_EQ: return c == 0;
+	case OP_NE: return c != 0;
+	case OP_LT: return c < 0;
+	case OP_LE: return c <= 0;
+	case OP_GT: return c > 0;
+	default: return c >= 0;
+	}
+}
+
+static int match(sl_expr *e, node *x)
+{
+	regmatch_t m;
+	const char *p;
+	size_t n;
+	val l;
+
+	eval(e, x->a, &l);
+	as_text(&l, &p, &n);
+	m.rm_so = 0;
+	m.rm_eo = (regoff_t)n;
+	return regexec(x->re, p, 1, &m, REG_STARTEND) == 0;
+}
+
+static double arith(enum op op, double a, double b)
+{
+	switch (op) {
+	case OP_ADD: return a + b;
+	case OP_SUB: return a - b;
+	case OP_MUL: return a * b;
+	case OP_DIV: return a / b;
+	default: return fmod(a, b);
+	}
+}
+
+/* lower() and upper() into the node's buffer; on no memory, the value
+ * is left as it was (the error is in the context). */
+static void map_case(sl_expr *e, node *x, val *out)
+{
+	const char *p;
+	size_t n, i;
+
+	eval(e, x->a, out);
+	as_text(out, &p, &n);
+	if (n > x->cap) {
+		char *b = sl_mem_realloc(e->ctx, x->buf, n, "expr.scratch");
+
+		if (!b)
+			return;
+		x->buf = b;
+		x->cap = n;
+	}
+	for (i = 0; i < n; i++)
+		x->buf[i] = (char)(x->op == OP_LOWER ? tolower((unsigned char)p[i])
+				   : toupper((unsigned char)p[i]));
+	set_str(out, x->buf, n);
+}
+
+static void two_texts(sl_expr *e, node *x, val *l, val *r, const char **a,
+		      size_t *an, const char **b, size_t *bn)
+{
+	eval(e, x->a, l);
+	eval(e, x->b, r);
+	as_text(l, a, an);
+	as_text(r, b, bn);
+}
+
+static void eval(sl_expr *e, node *x, val *out)
+{
+	const char *a, *b;
+	size_t an, bn;
+	val l, r;
+
+	switch (x->op) {
+	case OP_NUM:
+		set_num(out, x->num);
+		return;
+	case OP_STR:
+		set_str(out, x->str.ptr, x->str.len);
+		out->num_known = 1;
+		out->num_ok = x->num_ok;
+		out->num = x->num;
+		return;
+	case OP_BOOL:
+		set_bool(out, x->num != 0);
+		return;
+	case OP_FIELD:
+		if (x->field < e->nfields)
+			set_str(out, e->fields[x->field].ptr,
+				e->fields[x->field].len);
+		else
+			set_str(out, "", 0);
+		return;
+	case OP_NOT:
+		eval(e, x->a, &l);
+		set_bool(out, !truthy(&l));
+		return;
+	case OP_NEG:
+		eval(e, x->a, &l);
+		set_num(out, -to_number(&l));
+		return;
+	case OP_OR:
+		eval(e, x->a, &l);
+		if (truthy(&l)) {
+			set_bool(out, 1);
+			return;
+		}
+		eval(e, x->b, &r);
+		set_bool(out, truthy(&r));
+		return;
+	case OP_AND:
+		eval(e, x->a, &l);
+		if (!truthy(&l)) {
+			set_bool(out, 0);
+			return;
+		}
+		eval(e, x->b, &r);
+		set_bool(out, truthy(&r));
+		return;
+	case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+		set_bool(out, compare(e, x));
+		return;
+	case OP_MATCH:
+		set_bool(out, match(e, x));
+		return;
+	case OP_NOMATCH:
+		set_bool(out, !match(e, x));
+		return;
+	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD:
+		eval(e, x->a, &l);
+		eval(e, x->b, &r);
+		set_num(out, arith(x->op, to_number(&l), to_number(&r)));
+		return;
+	case OP_LEN:
+		eval(e, x->a, &l);
+		as_text(&l, &a, &an);
+		set_num(out, (double)an);
+		return;
+	case OP_LOWER:
+	case OP_UPPER:
+		map_case(e, x, out);
+		return;
+	case OP_IS_EMPTY:
+		eval(e, x->a, &l);
+		as_text(&l, &a, &an);
+		set_bool(out, an == 0);
+		return;
+	case OP_CONTAINS:
+		two_texts(e, x, &l, &r, &a, &an, &b, &bn);
+		set_bool(out, bn == 0 || (an >= bn && memmem(a, an, b, bn)));
+		return;
+	case OP_STARTS_WITH:
+		two_texts(e, x, &l, &r, &a, &an, &b, &bn);
+		set_bool(out, an >= bn && memcmp(a, b, bn) == 0);
+		return;
+	}
+}
+
+int sl_expr_eval(sl_expr *e, const sl_str *fields, size_t n)
+{
+	val v;
+
+	e->fields = fields;
+	e->nfields = n;
+	eval(e, e->root, &v);
+	return truthy(&v);
+}
+
+/* ---- parsing --------------------------------------------------------------- */
+
+typedef struct parser {
+	sl_arena *a;
+	sl_ctx *ctx;
+	const char *text;
+	const char *p;          /* next byte */
+	const sl_str *names;
+	size_t nnames;
+	size_t errcol;
+	int failed;
+} parser;
+
+static node *parse_or(parser *ps);
+
+static void fail_at(parser *ps, const char *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void fail_at(parser *ps, const char *at, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	if (ps->failed)
+		return;
+	ps->failed = 1;
+	ps->errcol = (size_t)(at - ps->text) + 1;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	sl_error(ps->ctx, SL_EINVAL, "syntax error at column %zu: %s",
+		 ps->errcol, what);
+}
+
+static void skip_space(parser *ps)
+{
+	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' ||
+	       *ps->p == '\r')
+		ps->p++;
+}
+
+/* Consume the operator s if it comes next. */
+static int accept(parser *ps, const char *s)
+{
+	size_t n = strlen(s);
+
+	skip_space(ps);
+	if (strncmp(ps->p, s, n) != 0)
+		return 0;
+	/* "=" alone or "!" before "=" belong to longer operators */
+	ps->p += n;
+	return 1;
+}
+
+static node *new_node(parser *ps, enum op op, node *a, node *b)
+{
+	node *x;
+
+	if (ps->failed)
+		return NULL;
+	x = sl_arena_alloc(ps->a, sizeof(*x));
+	if (!x) {
+		ps->failed = 1;
+		return NULL;
+	}
+	memset(x, 0, sizeof(*x));
+	x->op = op;
+	x->a = a;
+	x->b = b;
+	return x;
+}
+
+static int ident_start(char c)
+{
+	return isalpha((unsigned char)c) || c == '_';
+}
+
+static int ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.';
+}
+
+static void release_regex(void *arg)
+{
+	regfree(arg);
+}
+
+static node *field_node(parser *ps, const char *at, const char *name,
+			size_t len)
+{
+	char list[512];
+	size_t i, k = 0;
+	node *x;
+
+	for (i = 0; i < ps->nnames; i++) {
+		if (ps->names[i].len == len &&
+		    memcmp(ps->names[i].ptr, name, len) == 0) {
+			x = new_node(ps, OP_FIELD, NULL, NULL);
+			if (x)
+				x->field = i;
+			return x;
+		}
+	}
+	list[0] = '\0';
+	for (i = 0; i < ps->nnames && k < sizeof(list) - 64; i++)
+		k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%.*s",
+				      i ? ", " : "", (int)ps->names[i].len,
+				      ps->names[i].ptr);
+	if (i < ps->nnames)
+		snprintf(list + k, sizeof(list) - k, ", ...");
+	ps->failed = 1;
+	ps->errcol = (size_t)(at - ps->text) + 1;
+	sl_error(ps->ctx, SL_EINVAL, "unknown field '%.*s' at column %zu; the"
+		 " fields are: %s", (int)len, name, ps->errcol, list);
+	return NULL;
+}
+
+static node *string_node(parser *ps)
+{
+	const char *at = ps->p;
+	char quote = *ps->p++;
+	char *buf = sl_arena_alloc(ps->a, strlen(ps->p) + 1);
+	size_t n = 0;
+	node *x;
+
+	if (!buf) {
+		ps->failed = 1;
+		return NULL;
+	}
+	for (;;) {
+		char c = *ps->p++;
+
+		if (c == '\0') {
+			fail_at(ps, at, "unterminated string");
+			return NULL;
+		}
+		if (c == quote)
+			break;
+		if (c == '\\') {
+			c = *ps->p++;
+			switch (c) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case '\\': case '"': case '\'': break;
+			default:
+				fail_at(ps, ps->p - 2, "unknown escape '\\%c'"
+					" in a string", c ? c : '0');
+				return NULL;
+			}
+		}
+		buf[n++] = c;
+	}
+	x = new_node(ps, OP_STR, NULL, NULL);
+	if (x) {
+		x->str.ptr = buf;
+		x->str.len = n;
+		x->num_ok = decimal(buf, n);
+		if (x->num_ok)
+			x->num = view_to_double(buf, n);
+	}
+	return x;
+}
+
+static const struct func {
+	const char *name;
+	enum op op;
+	int nargs;
+} funcs[] = {
+	{ "len", OP_LEN, 1 },
+	{ "lower", OP_LOWER, 1 },
+	{ "upper", OP_UPPER, 1 },
+	{ "is_empty", OP_IS_EMPTY, 1 },
+	{ "contains", OP_CONTAINS, 2 },
+	{ "starts_with", OP_STARTS_WITH, 2 },
+};
+
+static node *call_node(parser *ps, const char *at, const char *name,
+		       size_t len)
+{
+	const struct func *f = NULL;
+	node *args[2] = { NULL, NULL };
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		if (strlen(funcs[i].name) == len &&
+		    memcmp(funcs[i].name, name, len) == 0)
+			f = &funcs[i];
+	if (!f) {
+		fail_at(ps, at, "unknown function '%.*s' (len, lower, upper,"
+			" is_empty, contains, starts_with)", (int)len, name);
+		return NULL;
+	}
+	if (!accept(ps, ")")) {
+		do {
+			node *arg = parse_or(ps);
+
+			if (!arg)
+				return NULL;
+			if (n < 2)
+				args[n] = arg;
+			n++;
+		} while (accept(ps, ","));
+		if (!accept(ps, ")")) {
+			fail_at(ps, ps->p, "expected ',' or ')' in the call of"
+				" %s()", f->name);
+			return NULL;
+		}
+	}
+	if (n != f->nargs) {
+		fail_at(ps, at, "%s() takes %d argument%s, not %d", f->name,
+			f->nargs, f->nargs == 1 ? "" : "s", n);
+		return NULL;
+	}
+	return new_node(ps, f->op, args[0], args[1]);
+}
+
+static node *parse_primary(parser *ps)
+{
+	const char *at, *start;
+	node *x;
+
+	skip_space(ps);
+	at = ps->p;
+	if (*ps->p == '(') {
+		ps->p++;
+		x = parse_or(ps);
+		if (x && !accept(ps, ")")) {
+			fail_at(ps, ps->p, "expected ')' to close the '(' at"
+				" column %zu", (size_t)(at - ps->text) + 1);
+			return NULL;
+		}
+		return x;
+	}
+	if (*ps->p == '"' || *ps->p == '\'')
+		return string_node(ps);
+	if (isdigit((unsigned char)*ps->p) ||
+	    (*ps->p == '.' && isdigit((unsigned char)ps->p[1]))) {
+		char *end;
+		double d = strtod(ps->p, &end);
+
+		if (ident_char(*end)) {
+			fail_at(ps, end, "unexpected '%c' after a number",
+				*end);
+			return NULL;
+		}
+		ps->p = end;
+		x = new_node(ps, OP_NUM, NULL, NULL);
+		if (x)
+			x->num = d;
+		return x;
+	}
+	if (*ps->p == '$') {
+		ps->p++;
+		if (*ps->p == '{') {
+			start = ++ps->p;
+			while (*ps->p && *ps->p != '}')
+				ps->p++;
+			if (!*ps->p) {
+				fail_at(ps, at, "unterminated '${'");
+				return NULL;
+			}
+			ps->p++;
+			return field_node(ps, at, start,
+					  (size_t)(ps->p - 1 - start));
+		}
+		if (isdigit((unsigned char)*ps->p)) {
+			size_t k = 0;
+
+			while (isdigit((unsigned char)*ps->p) && k < 100000000)
+				k = k * 10 + (size_t)(*ps->p++ - '0');
+			if (k < 1 || k > ps->nnames) {
+				fail_at(ps, at, "field $%zu is not within"
+					" 1-%zu", k, ps->nnames);
+				return NULL;
+			}
+			x = new_node(ps, OP_FIELD, NULL, NULL);
+			if (x)
+				x->field = k - 1;
+			return x;
+		}
+		if (!ident_start(*ps->p)) {
+			fail_at(ps, at, "expected a field name after '$'");
+			return NULL;
+		}
+		start = ps->p;
+		while (ident_char(*ps->p))
+			ps->p++;
+		return field_node(ps, at, start, (size_t)(ps->p - start));
+	}
+	if (ident_start(*ps->p)) {
+		size_t len;
+
+		start = ps->p;
+		while (ident_char(*ps->p))
+			ps->p++;
+		len = (size_t)(ps->p - start);
+		if (accept(ps, "("))
+			return call_node(ps, at, start, len);
+		if (len == 4 && memcmp(start, "true", 4) == 0) {
+			x = new_node(ps, OP_BOOL, NULL, NULL);
+			if (x)
+				x->num = 1;
+			return x;
+		}
+		if (len == 5 && memcmp(start, "false", 5) == 0)
+			return new_node(ps, OP_BOOL, NULL, NULL);
+		return field_node(ps, at, start, len);
+	}
+	if (*ps->p == '\0')
+		fail_at(ps, at, "expected an operand at the end");
+	else
+		fail_at(ps, at, "expected an operand, not '%c'", *ps->p);
+	return NULL;
+}
+
+static node *parse_unary(parser *ps)
+{
+	node *x;
+
+	skip_space(ps);
+	if (*ps->p == '!' && ps->p[1] != '=' && ps->p[1] != '~') {
+		ps->p++;
+		x = parse_unary(ps);
+		return x ? new_node(ps, OP_NOT, x, NULL) : NULL;
+	}
+	if (*ps->p == '-') {
+		ps->p++;
+		x = parse_unary(ps);
+		return x ? new_node(ps, OP_NEG, x, NULL) : NULL;
+	}
+	return parse_primary(ps);
+}
+
+static node *parse_product(parser *ps)
+{
+	node *x = parse_unary(ps), *y;
+	enum op op;
+
+	while (x) {
+		if (accept(ps, "*"))
+			op = OP_MUL;
+		else if (accept(ps, "/"))
+			op = OP_DIV;
+		else if (accept(ps, "%"))
+			op = OP_MOD;
+		else
+			break;
+		y = parse_unary(ps);
+		x = y ? new_node(ps, op, x, y) : NULL;
+	}
+	return x;
+}
+
+static node *parse_sum(parser *ps)
+{
+	node *x = parse_product(ps), *y;
+	enum op op;
+
+	while (x) {
+		if (accept(ps, "+"))
+			op = OP_ADD;
+		else if (accept(ps, "-"))
+			op = OP_SUB;
+		else
+			break;
+		y = parse_product(ps);
+		x = y ? new_node(ps, op, x, y) : NULL;
+	}
+	return x;
+}
+
+static const struct cmpop {
+	const char *text;
+	enum op op;
+} cmpops[] = {
+	/* longer first: "<=" before "<" */
+	{ "==", OP_EQ }, { "!=", OP_NE }, { "<=", OP_LE }, { ">=", OP_GE },
+	{ "=~", OP_MATCH }, { "!~", OP_NOMATCH }, { "<", OP_LT }, { ">", OP_GT },
+};
+
+static int accept_cmp(parser *ps, enum op *op)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cmpops) / sizeof(cmpops[0]); i++) {
+		if (accept(ps, cmpops[i].text)) {
+			*op = cmpops[i].op;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static node *regex_node(parser *ps, node *left, enum op op, const char *at)
+{
+	char msg[128];
+	regex_t *re;
+	node *pat, *x;
+	char *text;
+	int rc;
+
+	skip_space(ps);
+	at = ps->p;
+	if (*ps->p != '"' && *ps->p != '\'') {
+		fail_at(ps, at, "the right side of %s must be a string"
+			" literal", op == OP_MATCH ? "=~" : "!~");
+		return NULL;
+	}
+	pat = string_node(ps);
+	if (!pat)
+		return NULL;
+	text = sl_arena_strndup(ps->a, pat->str.ptr, pat->str.len);
+	re = sl_arena_alloc(ps->a, sizeof(*re));
+	if (!text || !re) {
+		ps->failed = 1;
+		return NULL;
+	}
+	rc = regcomp(re, text, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		regerror(rc, re, msg, sizeof(msg));
+		regfree(re);
+		fail_at(ps, at, "bad regular expression: %s", msg);
+		return NULL;
+	}
+	if (sl_arena_on_release(ps->a, release_regex, re) != SL_OK) {
+		regfree(re);
+		ps->failed = 1;
+		return NULL;
+	}
+	x = new_node(ps, op, left, NULL);
+	if (x)
+		x->re = re;
+	return x;
+}
+
+static node *parse_cmp(parser *ps)
+{
+	node *x = parse_sum(ps), *y;
+	const char *at;
+	enum op op;
+
+	if (!x)
+		return NULL;
+	skip_space(ps);
+	at = ps->p;
+	if (!accept_cmp(ps, &op))
+		return x;
+	if (op == OP_MATCH || op == OP_NOMATCH)
+		x = regex_node(ps, x, op, at);
+	else
+		x = (y = parse_sum(ps)) ? new_node(ps, op, x, y) : NULL;
+	skip_space(ps);
+	if (x && accept_cmp(ps, &op)) {
+		fail_at(ps, at, "comparisons do not chain; join them with &&");
+		return NULL;
+	}
+	return x;
+}
+
+static node *parse_and(parser *ps)
+{
+	node *x = parse_cmp(ps), *y;
+
+	while (x && accept(ps, "&&")) {
+		y = parse_cmp(ps);
+		x = y ? new_node(ps, OP_AND, x, y) : NULL;
+	}
+	return x;
+}
+
+static node *parse_or(parser *ps)
+{
+	node *x = parse_and(ps), *y;
+
+	while (x && accept(ps, "||")) {
+		y = parse_and(ps);
+		x = y ? new_node(ps, OP_OR, x, y) : NULL;
+	}
+	return x;
+}
+
+static void release_scratch(void *arg)
+{
+	node *x = arg;
+
+	sl_mem_free(x->buf);
+	x->buf = NULL;
+	x->cap = 0;
+}
+
+/* Register the scratch buffers of lower() and upper() for release. */
+static int own_scratch(parser *ps, node *x)
+{
+	if (!x)
+		return 0;
+	if ((x->op == OP_LOWER || x->op == OP_UPPER) &&
+	    sl_arena_on_release(ps->a, release_scratch, x) != SL_OK)
+		return -1;
+	if (own_scratch(ps, x->a) < 0)
+		return -1;
+	return own_scratch(ps, x->b);
+}
+
+sl_expr *sl_expr_compile(sl_arena *a, const char *text, const sl_str *names,
+			 size_t n, size_t *errcol)
+{
+	parser ps = { .a = a, .ctx = sl_arena_ctx(a), .text = text,
+		      .p = text, .names = names, .nnames = n };
+	sl_expr *e;
+	node *root;
+
+	if (errcol)
+		*errcol = 0;
+	if (sl_failed(ps.ctx))
+		return NULL;
+	root = parse_or(&ps);
+	if (root) {
+		skip_space(&ps);
+		if (*ps.p) {
+			if (*ps.p == ')')
+				fail_at(&ps, ps.p, "unmatched ')'");
+			else if (*ps.p == '=')
+				fail_at(&ps, ps.p, "'=' is not an operator; use"
+					" == to compare");
+			else if (*ps.p == '&' || *ps.p == '|')
+				fail_at(&ps, ps.p, "'%c' is not an operator; use"
+					" %c%c", *ps.p, *ps.p, *ps.p);
+			else
+				fail_at(&ps, ps.p, "unexpected '%c' after a"
+					" complete expression", *ps.p);
+			root = NULL;
+		}
+	}
+	if (errcol)
+		*errcol = ps.errcol;
+	if (!root || own_scratch(&ps, root) < 0)
+		return NULL;
+	e = sl_arena_alloc(a, sizeof(*e));
+	if (!e)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->ctx = ps.ctx;
+	e->root = root;
+	return e;
+}
