@@ -44,7 +44,7 @@ CLI_SRC += cli/gen.c
 CLI_SRC += cli/filter.c
 
 UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
-	     test_writer
+	     test_writer test_expr
 TEST_TOOLS = maxrss
 EXAMPLES = longest
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/records.sh - count, select and CSV to JSON Lines on a generated
+# bench/records.sh - count, select, CSV to JSON Lines and filter on a generated
 # CSV, sluice next to Miller (mlr) and libcsv alone, with peak RSS.
 #
 #   bash bench/records.sh [SLUICE] [SIZE]      (SIZE default 1G)
@@ -53,10 +53,16 @@ row "libcsv alone (empty callbacks)" "'$W/libcsv_rate' '$W/in.csv'"
 row "sluice count" "'$S' count '$W/in.csv'"
 row "sluice select -f id,cat,float" "'$S' select -f id,cat,float '$W/in.csv'"
 row "sluice cat -O jsonl" "'$S' cat -O jsonl '$W/in.csv'"
+row "sluice filter (1% kept)" "'$S' filter 'int > 0 && cat == \"cat0042\"' '$W/in.csv'"
+row "sluice filter =~ (6% kept)" "'$S' filter 'text =~ \"^the\"' '$W/in.csv'"
+row "sluice filter (10% kept)" "'$S' filter 'float < 0' '$W/in.csv'"
 if command -v mlr >/dev/null; then
 	row "mlr count" "mlr --icsv --ojson count '$W/in.csv'"
 	row "mlr cut -o -f id,cat,float" "mlr --csv cut -o -f id,cat,float '$W/in.csv'"
 	row "mlr --icsv --ojsonl cat" "mlr --icsv --ojsonl cat '$W/in.csv'"
+	row "mlr filter (1% kept)" "mlr --csv filter '\$int > 0 && \$cat == \"cat0042\"' '$W/in.csv'"
+	row "mlr filter =~ (6% kept)" "mlr --csv filter '\$text =~ \"^the\"' '$W/in.csv'"
+	row "mlr filter (10% kept)" "mlr --csv filter '\$float < 0' '$W/in.csv'"
 else
 	echo "| mlr: missing (make deps-bench)     |         |         |           |          |"
 fi

@@ -547,7 +547,7 @@ int sl_is_json_number(const char *p, size_t n);
  *
  * A small language over the fields of a record, compiled once into a tree
  * in an arena; evaluating a record allocates nothing once the scratch
- * buffers of lower()/upper() have grown to the largest value seen.
+ * buffers of lower(), upper() and =~ have grown to the largest value seen.
  *
  *     sl_expr *e = sl_expr_compile(a, "amount > 100 && country =~ \"^N\"",
  *                                  names, nnames, &col);

@@ -18,10 +18,9 @@
  * Fields are resolved to indexes and literals parsed at compile time; the
  * right side of =~ must be a string literal, compiled once with regcomp.
  * Evaluation walks the tree with values that are views (a field's bytes,
- * a literal) or numbers; lower() and upper() write into a buffer owned by
- * their node, grown to the longest value and then reused, so a record
- * costs no allocation.  Regular expressions run on views with glibc's
- * REG_STARTEND, so fields need no terminating NUL.
+ * a literal) or numbers.  lower(), upper() and the regular expressions
+ * (which want a C string) write into a buffer owned by their node, grown
+ * to the longest value and then reused, so a record costs no allocation.
  */
 #include <ctype.h>
 #include <math.h>
@@ -49,7 +48,7 @@ typedef struct node {
 	int num_ok;             /* OP_STR: the literal is a number, num */
 	size_t field;           /* OP_FIELD */
 	regex_t *re;            /* OP_MATCH, OP_NOMATCH */
-	char *buf;              /* OP_LOWER, OP_UPPER: scratch */
+	char *buf;              /* lower, upper, =~, !~: scratch */
 	size_t cap;
 } node;
 
@@ -105,15 +104,16 @@ static int decimal(const char *p, size_t n)
 	return i == n;
 }
 
-/* strtod on a view: decimal() said it is a number, so at most a few
- * hundred significant bytes matter; longer texts are copied whole. */
-static double view_to_double(const char *p, size_t n)
+/* strtod on a view that decimal() accepted: copied, as the view is not
+ * NUL-terminated; a text too long for the stack buffer is copied into
+ * memory charged to the budget (NaN if it is refused). */
+static double view_to_double(sl_ctx *ctx, const char *p, size_t n)
 {
 	char small[128], *copy = small, *end;
 	double d;
 
 	if (n >= sizeof(small)) {
-		copy = malloc(n + 1);
+		copy = sl_mem_alloc(ctx, n + 1, "expr.number");
 		if (!copy)
 			return NAN;
 	}
@@ -121,12 +121,56 @@ static double view_to_double(const char *p, size_t n)
 	copy[n] = '\0';
 	d = strtod(copy, &end);
 	if (copy != small)
-		free(copy);
+		sl_mem_free(copy);
 	return d;
 }
 
+/*
+ * Is p[0..n) a decimal number, and which?  The usual short integer or
+ * fixed-point text is checked and converted in one pass; the rest takes
+ * the general check and conversion.
+ */
+static int parse_number(sl_ctx *ctx, const char *p, size_t n, double *d)
+{
+	static const double p10[16] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15
+	};
+	uint64_t m = 0;
+	size_t i = 0, digits = 0, frac = 0;
+	int neg = 0, point = 0;
+
+	if (n > 0 && (p[0] == '+' || p[0] == '-'))
+		neg = p[i++] == '-';
+	for (; i < n; i++) {
+		unsigned c = (unsigned char)p[i] - '0';
+
+		if (c < 10 && digits < 15) {
+			m = m * 10 + c;
+			digits++;
+			frac += point;
+		} else if (p[i] == '.' && !point) {
+			point = 1;
+		} else {
+			break;
+		}
+	}
+	if (i == n && digits > 0) {
+		*d = neg ? -((double)m / p10[frac]) : (double)m / p10[frac];
+		return 1;
+	}
+	/* only an exponent or a sixteenth digit needs the general path */
+	if (i < n && p[i] != 'e' && p[i] != 'E' &&
+	    ((unsigned char)p[i] - '0' >= 10 || digits < 15))
+		return 0;
+	if (!decimal(p, n))
+		return 0;
+	*d = view_to_double(ctx, p, n);
+	return 1;
+}
+
 /* Is v a number?  Its value in *d. */
-static int as_number(val *v, double *d)
+static int as_number(sl_expr *e, val *v, double *d)
 {
 	if (v->kind != V_STR) {
 		*d = v->num;
@@ -134,19 +178,17 @@ static int as_number(val *v, double *d)
 	}
 	if (!v->num_known) {
 		v->num_known = 1;
-		v->num_ok = decimal(v->s, v->n);
-		if (v->num_ok)
-			v->num = view_to_double(v->s, v->n);
+		v->num_ok = parse_number(e->ctx, v->s, v->n, &v->num);
 	}
 	*d = v->num;
 	return v->num_ok;
 }
 
-static double to_number(val *v)
+static double to_number(sl_expr *e, val *v)
 {
 	double d;
 
-	return as_number(v, &d) ? d : NAN;
+	return as_number(e, v, &d) ? d : NAN;
 }
 
 /* The text of v, as a view (numbers and booleans are printed into v). */
@@ -225,7 +267,9 @@ static int compare(sl_expr *e, node *x)
 
 	eval(e, x->a, &l);
 	eval(e, x->b, &r);
-	if (as_number(&l, &a) && as_number(&r, &b)) {
+	/* the right side first: a literal knows already whether it is a
+	 * number, and when it is not the left need not be parsed */
+	if (as_number(e, &r, &b) && as_number(e, &l, &a)) {
 		switch (x->op) {
 		case OP_EQ: return a == b;
 		case OP_NE: return a != b;
@@ -248,18 +292,36 @@ static int compare(sl_expr *e, node *x)
 	}
 }
 
+/* Room for n bytes in the node's scratch buffer; 0 or -1 (no memory). */
+static int scratch(sl_expr *e, node *x, size_t n)
+{
+	char *b;
+
+	if (n <= x->cap)
+		return 0;
+	b = sl_mem_realloc(e->ctx, x->buf, n, "expr.scratch");
+	if (!b)
+		return -1;
+	x->buf = b;
+	x->cap = n;
+	return 0;
+}
+
+/* regexec() wants a C string: the text is copied into the node's scratch
+ * buffer with a NUL (a NUL inside the text ends what is matched). */
 static int match(sl_expr *e, node *x)
 {
-	regmatch_t m;
 	const char *p;
 	size_t n;
 	val l;
 
 	eval(e, x->a, &l);
 	as_text(&l, &p, &n);
-	m.rm_so = 0;
-	m.rm_eo = (regoff_t)n;
-	return regexec(x->re, p, 1, &m, REG_STARTEND) == 0;
+	if (scratch(e, x, n + 1) < 0)
+		return 0;
+	memcpy(x->buf, p, n);
+	x->buf[n] = '\0';
+	return regexec(x->re, x->buf, 0, NULL, 0) == 0;
 }
 
 static double arith(enum op op, double a, double b)
@@ -282,14 +344,8 @@ static void map_case(sl_expr *e, node *x, val *out)
 
 	eval(e, x->a, out);
 	as_text(out, &p, &n);
-	if (n > x->cap) {
-		char *b = sl_mem_realloc(e->ctx, x->buf, n, "expr.scratch");
-
-		if (!b)
-			return;
-		x->buf = b;
-		x->cap = n;
-	}
+	if (scratch(e, x, n) < 0)
+		return;
 	for (i = 0; i < n; i++)
 		x->buf[i] = (char)(x->op == OP_LOWER ? tolower((unsigned char)p[i])
 				   : toupper((unsigned char)p[i]));
@@ -337,7 +393,7 @@ static void eval(sl_expr *e, node *x, val *out)
 		return;
 	case OP_NEG:
 		eval(e, x->a, &l);
-		set_num(out, -to_number(&l));
+		set_num(out, -to_number(e, &l));
 		return;
 	case OP_OR:
 		eval(e, x->a, &l);
@@ -369,7 +425,8 @@ static void eval(sl_expr *e, node *x, val *out)
 	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD:
 		eval(e, x->a, &l);
 		eval(e, x->b, &r);
-		set_num(out, arith(x->op, to_number(&l), to_number(&r)));
+		set_num(out, arith(x->op, to_number(e, &l),
+				   to_number(e, &r)));
 		return;
 	case OP_LEN:
 		eval(e, x->a, &l);
@@ -536,12 +593,14 @@ static node *string_node(parser *ps)
 		return NULL;
 	}
 	for (;;) {
-		char c = *ps->p++;
+		char c = *ps->p;
 
-		if (c == '\0') {
+		/* never step past the terminating NUL */
+		if (c == '\0' || (c == '\\' && ps->p[1] == '\0')) {
 			fail_at(ps, at, "unterminated string");
 			return NULL;
 		}
+		ps->p++;
 		if (c == quote)
 			break;
 		if (c == '\\') {
@@ -553,7 +612,7 @@ static node *string_node(parser *ps)
 			case '\\': case '"': case '\'': break;
 			default:
 				fail_at(ps, ps->p - 2, "unknown escape '\\%c'"
-					" in a string", c ? c : '0');
+					" in a string", c);
 				return NULL;
 			}
 		}
@@ -563,9 +622,7 @@ static node *string_node(parser *ps)
 	if (x) {
 		x->str.ptr = buf;
 		x->str.len = n;
-		x->num_ok = decimal(buf, n);
-		if (x->num_ok)
-			x->num = view_to_double(buf, n);
+		x->num_ok = parse_number(ps->ctx, buf, n, &x->num);
 	}
 	return x;
 }
@@ -903,7 +960,8 @@ static int own_scratch(parser *ps, node *x)
 {
 	if (!x)
 		return 0;
-	if ((x->op == OP_LOWER || x->op == OP_UPPER) &&
+	if ((x->op == OP_LOWER || x->op == OP_UPPER || x->op == OP_MATCH ||
+	     x->op == OP_NOMATCH) &&
 	    sl_arena_on_release(ps->a, release_scratch, x) != SL_OK)
 		return -1;
 	if (own_scratch(ps, x->a) < 0)
