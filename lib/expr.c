@@ -37,7 +37,8 @@ enum op {
 	OP_OR, OP_AND,
 	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_MATCH, OP_NOMATCH,
 	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
-	OP_LEN, OP_LOWER, OP_UPPER, OP_IS_EMPTY, OP_CONTAINS, OP_STARTS_WITH
+	OP_LEN, OP_LOWER, OP_UPPER, OP_IS_EMPTY, OP_CONTAINS, OP_STARTS_WITH,
+	OP_FIELD_CMP           /* field CMP literal, made by specialize() */
 };
 
 typedef struct node {
@@ -48,6 +49,8 @@ typedef struct node {
 	int num_ok;             /* OP_STR: the literal is a number, num */
 	size_t field;           /* OP_FIELD */
 	regex_t *re;            /* OP_MATCH, OP_NOMATCH */
+	enum op cmp;            /* OP_FIELD_CMP: the comparison, field first */
+	char lit_text[32];      /* OP_FIELD_CMP on a number: its text */
 	char *buf;              /* lower, upper, =~, !~: scratch */
 	size_t cap;
 } node;
@@ -256,6 +259,7 @@ static int text_cmp(const char *a, size_t an, const char *b, size_t bn)
 /* ---- evaluation ------------------------------------------------------------ */
 
 static void eval(sl_expr *e, node *x, val *out);
+static int field_cmp(sl_expr *e, node *x);
 
 static int compare(sl_expr *e, node *x)
 {
@@ -416,6 +420,9 @@ static void eval(sl_expr *e, node *x, val *out)
 	case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
 		set_bool(out, compare(e, x));
 		return;
+	case OP_FIELD_CMP:
+		set_bool(out, field_cmp(e, x));
+		return;
 	case OP_MATCH:
 		set_bool(out, match(e, x));
 		return;
@@ -453,14 +460,81 @@ static void eval(sl_expr *e, node *x, val *out)
 	}
 }
 
-int sl_expr_eval(sl_expr *e, const sl_str *fields, size_t n)
+/* The order c of two values decides the comparison op. */
+static int decide(enum op op, int c)
+{
+	switch (op) {
+	case OP_EQ: return c == 0;
+	case OP_NE: return c != 0;
+	case OP_LT: return c < 0;
+	case OP_LE: return c <= 0;
+	case OP_GT: return c > 0;
+	default: return c >= 0;
+	}
+}
+
+/*
+ * field CMP literal, the common filter: the literal's number and text
+ * were worked out when compiling, so only the field is looked at.
+ */
+static int field_cmp(sl_expr *e, node *x)
+{
+	const node *lit = x->b;
+	const char *p = "", *t;
+	size_t n = 0, tn;
+	double d;
+
+	if (x->field < e->nfields) {
+		p = e->fields[x->field].ptr;
+		n = e->fields[x->field].len;
+	}
+	if (lit->op == OP_NUM || lit->num_ok) {
+		if (parse_number(e->ctx, p, n, &d)) {
+			/* NaN cannot come from a decimal: a plain order */
+			return decide(x->cmp, (d > lit->num) - (d < lit->num));
+		}
+	}
+	if (lit->op == OP_NUM) {
+		t = x->lit_text;
+		tn = strlen(t);
+	} else {
+		t = lit->str.ptr;
+		tn = lit->str.len;
+	}
+	return decide(x->cmp, text_cmp(p, n, t, tn));
+}
+
+/* The truth of x, without building values where it is a yes or no. */
+static int test(sl_expr *e, node *x)
 {
 	val v;
 
+	switch (x->op) {
+	case OP_AND:
+		return test(e, x->a) && test(e, x->b);
+	case OP_OR:
+		return test(e, x->a) || test(e, x->b);
+	case OP_NOT:
+		return !test(e, x->a);
+	case OP_FIELD_CMP:
+		return field_cmp(e, x);
+	case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+		return compare(e, x);
+	case OP_MATCH:
+		return match(e, x);
+	case OP_NOMATCH:
+		return !match(e, x);
+	default:
+		eval(e, x, &v);
+		return truthy(&v);
+	}
+}
+
+int sl_expr_eval(sl_expr *e, const sl_str *fields, size_t n)
+{
 	e->fields = fields;
 	e->nfields = n;
-	eval(e, e->root, &v);
-	return truthy(&v);
+	return test(e, e->root);
 }
 
 /* ---- parsing --------------------------------------------------------------- */
@@ -955,6 +1029,61 @@ static void release_scratch(void *arg)
 	x->cap = 0;
 }
 
+/* The comparison that holds with its sides swapped: a < b is b > a. */
+static enum op mirror(enum op op)
+{
+	switch (op) {
+	case OP_LT: return OP_GT;
+	case OP_LE: return OP_GE;
+	case OP_GT: return OP_LT;
+	case OP_GE: return OP_LE;
+	default: return op;
+	}
+}
+
+/*
+ * Turn "field CMP literal" (either way round) into OP_FIELD_CMP, with the
+ * literal's text ready.  The rules are those of compare(): a number
+ * literal compares numerically with a numeric field, else as text.
+ */
+static void specialize(node *x)
+{
+	node *f = NULL, *lit = NULL;
+	val v;
+
+	if (!x)
+		return;
+	specialize(x->a);
+	specialize(x->b);
+	if (x->op < OP_EQ || x->op > OP_GE)
+		return;
+	if (x->a->op == OP_FIELD && (x->b->op == OP_NUM ||
+				     x->b->op == OP_STR)) {
+		f = x->a;
+		lit = x->b;
+		x->cmp = x->op;
+	} else if (x->b->op == OP_FIELD && (x->a->op == OP_NUM ||
+					    x->a->op == OP_STR)) {
+		f = x->b;
+		lit = x->a;
+		x->cmp = mirror(x->op);
+	} else {
+		return;
+	}
+	if (lit->op == OP_NUM) {
+		const char *p;
+		size_t n;
+
+		set_num(&v, lit->num);
+		as_text(&v, &p, &n);
+		memcpy(x->lit_text, p, n + 1);
+	}
+	x->op = OP_FIELD_CMP;
+	x->field = f->field;
+	x->a = NULL;
+	x->b = lit;
+}
+
 /* Register the scratch buffers of lower() and upper() for release. */
 static int own_scratch(parser *ps, node *x)
 {
@@ -1003,6 +1132,7 @@ sl_expr *sl_expr_compile(sl_arena *a, const char *text, const sl_str *names,
 		*errcol = ps.errcol;
 	if (!root || own_scratch(&ps, root) < 0)
 		return NULL;
+	specialize(root);
 	e = sl_arena_alloc(a, sizeof(*e));
 	if (!e)
 		return NULL;
