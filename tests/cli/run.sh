@@ -566,6 +566,17 @@ t_filter_cli() {
 	eq "tsv, \${}" "$("$S" filter '${b c} == "y"' t.tsv)" "$(printf 'a\tb c\n2\ty')"
 }
 
+t_filter_memory() {
+	local size=1G kib
+	[ -n "$SAN" ] && size=20M
+	"$S" gen --size $size | "$MAXRSS" rss "$S" filter -m 16M \
+		'int > 0 && cat =~ "^cat00[0-4]" || len(text) > 55' >out || return 1
+	kib=$(cat rss)
+	echo "figure: filter of $size streamed: peak RSS $kib KiB, $("$S" count out) records kept"
+	eq "kept" "$("$S" count out)" "$("$S" gen --size $size | "$S" filter 'int > 0 && cat =~ "^cat00[0-4]" || len(text) > 55' | "$S" count)" || return 1
+	[ -n "$SAN" ] || le "filter peak RSS KiB" "$kib" 16384
+}
+
 # ---- gen --------------------------------------------------------------------
 
 t_gen() {
@@ -683,6 +694,7 @@ run on_error_skip t_on_error_skip
 run empty_inputs t_empty_inputs
 run filter_differential t_filter_differential
 run filter_cli t_filter_cli
+run filter_memory t_filter_memory
 run gen t_gen
 run gen_memory t_gen_memory
 run convert_1g_under_16m t_convert_1g_under_16m
