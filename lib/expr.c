@@ -139,33 +139,43 @@ static int parse_number(sl_ctx *ctx, const char *p, size_t n, double *d)
 		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 		1e12, 1e13, 1e14, 1e15
 	};
+	const char *q = p, *end = p + n, *start, *point = NULL;
 	uint64_t m = 0;
-	size_t i = 0, digits = 0, frac = 0;
-	int neg = 0, point = 0;
+	size_t digits, frac;
+	unsigned c;
+	int neg = 0;
+	double v;
 
-	if (n > 0 && (p[0] == '+' || p[0] == '-'))
-		neg = p[i++] == '-';
-	for (; i < n; i++) {
-		unsigned c = (unsigned char)p[i] - '0';
-
-		if (c < 10 && digits < 15) {
+	if (q < end && (*q == '+' || *q == '-'))
+		neg = *q++ == '-';
+	start = q;
+	if (end - start > 16)
+		goto general;      /* more than 15 digits and a point */
+	for (; q < end && (c = (unsigned char)*q - '0') < 10; q++)
+		m = m * 10 + c;
+	if (q < end && *q == '.') {
+		point = q;
+		for (q++; q < end && (c = (unsigned char)*q - '0') < 10; q++)
 			m = m * 10 + c;
-			digits++;
-			frac += point;
-		} else if (p[i] == '.' && !point) {
-			point = 1;
-		} else {
-			break;
-		}
 	}
-	if (i == n && digits > 0) {
-		*d = neg ? -((double)m / p10[frac]) : (double)m / p10[frac];
-		return 1;
+	if (q < end) {
+		if (*q == 'e' || *q == 'E')
+			goto general;
+		return 0;          /* a second point, a letter, a space ... */
 	}
-	/* only an exponent or a sixteenth digit needs the general path */
-	if (i < n && p[i] != 'e' && p[i] != 'E' &&
-	    ((unsigned char)p[i] - '0' >= 10 || digits < 15))
-		return 0;
+	digits = (size_t)(end - start) - (point != NULL);
+	if (digits == 0)
+		return 0;          /* "", "+", "." */
+	if (digits > 15)
+		goto general;      /* not exact in a double */
+	/* m < 10^15 < 2^53 and 10^frac are exact: one rounding */
+	frac = point ? (size_t)(end - point) - 1 : 0;
+	v = (double)m;
+	if (frac)
+		v /= p10[frac];
+	*d = neg ? -v : v;
+	return 1;
+general:
 	if (!decimal(p, n))
 		return 0;
 	*d = view_to_double(ctx, p, n);
