@@ -29,7 +29,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
 	  lib/lines.c lib/reader.c lib/csv.c lib/tsv.c lib/jsonl.c lib/writer.c \
-	  lib/expr.c
+	  lib/expr.c lib/spill.c lib/sort.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 
 # One line per verb.
@@ -42,6 +42,7 @@ CLI_SRC += cli/select.c
 CLI_SRC += cli/sample.c
 CLI_SRC += cli/gen.c
 CLI_SRC += cli/filter.c
+CLI_SRC += cli/sort.c
 
 UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 	     test_writer test_expr

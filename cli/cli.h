@@ -161,5 +161,6 @@ int cmd_select(int argc, char **argv, struct cli *c);
 int cmd_sample(int argc, char **argv, struct cli *c);
 int cmd_gen(int argc, char **argv, struct cli *c);
 int cmd_filter(int argc, char **argv, struct cli *c);
+int cmd_sort(int argc, char **argv, struct cli *c);
 
 #endif /* SLUICE_CLI_H */

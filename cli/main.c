@@ -25,6 +25,7 @@ static const struct cmd {
 	{ "tail", cmd_tail, "print the last N records" },
 	{ "select", cmd_select, "choose, reorder, rename or drop fields" },
 	{ "filter", cmd_filter, "keep the records an expression holds for" },
+	{ "sort", cmd_sort, "sort by keys under the ceiling, spilling to disk" },
 	{ "sample", cmd_sample, "N records chosen at random, seeded" },
 	{ "gen", cmd_gen, "generate a reproducible synthetic table" },
 };

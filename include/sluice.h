@@ -590,6 +590,67 @@ sl_expr *sl_expr_compile(sl_arena *a, const char *text, const sl_str *names,
  * index past n reads as an empty string. */
 int sl_expr_eval(sl_expr *e, const sl_str *fields, size_t n);
 
+/* ------------------------------------------------------------------------
+ * External sort
+ *
+ * A sorter takes records in any number, holds as many as the memory
+ * ceiling allows, sorts them and writes them as a compressed run to a
+ * spill file when it is full, then merges the runs k-way (in several
+ * passes when there are more runs than the ceiling has room for readers
+ * of).  The sort is stable.  Records that fit in memory never touch the
+ * disk.  Spill files are unlinked as soon as they are made, so no exit
+ * path leaves one behind.
+ *
+ *     sl_sorter *s = sl_sorter_new(a, keys, nkeys, &(sl_sort_options){0});
+ *     while ((rec = sl_reader_next(r)) != NULL)
+ *             if (sl_sorter_add(s, rec->fields, rec->nfields)) break;
+ *     while ((f = sl_sorter_next(s, &n)) != NULL)
+ *             sl_writer_write(w, f, n);
+ *
+ * Keys compare byte-wise (as LC_ALL=C) unless numeric: a numeric key
+ * orders decimal numbers by value, after the fields that are not numbers,
+ * which come first in byte order.  reverse turns a key's order round;
+ * records equal on every key keep their input order.
+ */
+
+typedef struct sl_sorter sl_sorter;
+
+typedef struct sl_sort_key {
+	size_t field;     /* index into the record */
+	int numeric;
+	int reverse;
+} sl_sort_key;
+
+typedef struct sl_sort_options {
+	const char *tmpdir;   /* NULL: $TMPDIR, else /tmp */
+	int level;            /* zlib level of spill files; 0 means 1 */
+	uint64_t tmp_limit;   /* bytes spill files may use at once; 0: any */
+} sl_sort_options;
+
+typedef struct sl_spill_stats {
+	uint64_t runs;        /* spill files written */
+	uint64_t passes;      /* merge passes, the final one included */
+	uint64_t raw;         /* bytes of records spilled */
+	uint64_t packed;      /* bytes written to disk after compression */
+	uint64_t on_disk;     /* bytes of live spill files now */
+	uint64_t limit;       /* the tmp_limit */
+} sl_spill_stats;
+
+/* A sorter on keys (copied); NULL on failure. */
+sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
+			 const sl_sort_options *opt);
+
+/* Add a record (copied).  Returns SL_OK or the failure: SL_ENOMEM when
+ * one record does not fit, SL_ENOSPC or SL_EIO while spilling. */
+sl_status sl_sorter_add(sl_sorter *s, const sl_str *fields, size_t n);
+
+/* The next record in order (the first call ends the input), valid until
+ * the next call; NULL at the end or on failure. */
+const sl_str *sl_sorter_next(sl_sorter *s, size_t *n);
+
+/* Spill counters so far. */
+const sl_spill_stats *sl_sorter_stats(const sl_sorter *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -133,7 +133,7 @@ static double view_to_double(sl_ctx *ctx, const char *p, size_t n)
  * fixed-point text is checked and converted in one pass; the rest takes
  * the general check and conversion.
  */
-static int parse_number(sl_ctx *ctx, const char *p, size_t n, double *d)
+int sl_parse_decimal(sl_ctx *ctx, const char *p, size_t n, double *d)
 {
 	static const double p10[16] = {
 		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -191,7 +191,7 @@ static int as_number(sl_expr *e, val *v, double *d)
 	}
 	if (!v->num_known) {
 		v->num_known = 1;
-		v->num_ok = parse_number(e->ctx, v->s, v->n, &v->num);
+		v->num_ok = sl_parse_decimal(e->ctx, v->s, v->n, &v->num);
 	}
 	*d = v->num;
 	return v->num_ok;
@@ -499,7 +499,7 @@ static int field_cmp(sl_expr *e, node *x)
 		n = e->fields[x->field].len;
 	}
 	if (lit->op == OP_NUM || lit->num_ok) {
-		if (parse_number(e->ctx, p, n, &d)) {
+		if (sl_parse_decimal(e->ctx, p, n, &d)) {
 			/* NaN cannot come from a decimal: a plain order */
 			return decide(x->cmp, (d > lit->num) - (d < lit->num));
 		}
@@ -706,7 +706,7 @@ static node *string_node(parser *ps)
 	if (x) {
 		x->str.ptr = buf;
 		x->str.len = n;
-		x->num_ok = parse_number(ps->ctx, buf, n, &x->num);
+		x->num_ok = sl_parse_decimal(ps->ctx, buf, n, &x->num);
 	}
 	return x;
 }

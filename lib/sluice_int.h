@@ -57,6 +57,9 @@ void *sl_hook_realloc(void *p, size_t size);
 void sl_hook_free(void *p);
 
 /* source.c */
+/* A source reading fd, which it owns from now on (closed on release, or
+ * at once on failure); name is for messages. */
+sl_source *sl_source_open_fd(sl_arena *a, int fd, const char *name);
 /* Hand out the last chunk again on the next sl_source_next(). */
 void sl_source_unget(sl_source *src);
 /* Drop a UTF-8 byte-order mark at the start of the (inflated) stream. */
@@ -115,6 +118,22 @@ int sl_hook_refused(void);
 
 /* Offset in the stream of the line last returned by sl_lines_next(). */
 uint64_t sl_lines_offset(const sl_lines *lr);
+
+/* expr.c: is p[0..n) a decimal number ([+-]digits[.digits][e[+-]digits],
+ * digits on at least one side of the point), and which?  1 or 0. */
+int sl_parse_decimal(sl_ctx *ctx, const char *p, size_t n, double *d);
+
+/* spill.c: a run of records in an unlinked, compressed temporary file */
+typedef struct sl_spill sl_spill;
+sl_spill *sl_spill_new(sl_arena *a, const char *dir, int level,
+		       sl_spill_stats *stats);
+sl_status sl_spill_put(sl_spill *sp, const sl_str *f, size_t n);
+/* Finish writing and start reading from the first record. */
+sl_status sl_spill_rewind(sl_spill *sp);
+/* The next record, valid until the next call; NULL at the end. */
+const sl_str *sl_spill_get(sl_spill *sp, size_t *n);
+/* Close the file and free the buffers now (the arena keeps the rest). */
+void sl_spill_close(sl_spill *sp);
 
 /* ctx.c */
 sl_status sl_verror(sl_ctx *ctx, sl_status code, const char *fmt, va_list ap);

@@ -63,11 +63,11 @@ static void source_release(void *arg)
 	sl_source_close(arg);
 }
 
-sl_source *sl_source_open(sl_arena *a, const char *path)
+/* A source named name with its buffers, not yet reading anything. */
+static sl_source *source_new(sl_arena *a, const char *name)
 {
 	sl_ctx *ctx = sl_arena_ctx(a);
 	sl_source *src;
-	int stdin_ = !path || strcmp(path, "-") == 0;
 
 	if (sl_failed(ctx))
 		return NULL;
@@ -78,7 +78,7 @@ sl_source *sl_source_open(sl_arena *a, const char *path)
 	src->ctx = ctx;
 	src->fd = -1;
 	src->closed = 1;
-	src->name = stdin_ ? "<stdin>" : sl_arena_strndup(a, path, strlen(path));
+	src->name = sl_arena_strndup(a, name, strlen(name));
 	if (!src->name)
 		return NULL;
 	src->chunk = sl_ctx_chunk_size(ctx);
@@ -89,19 +89,42 @@ sl_source *sl_source_open(sl_arena *a, const char *path)
 	if (!src->raw)
 		return NULL;
 	src->closed = 0;
+	return src;
+}
+
+sl_source *sl_source_open(sl_arena *a, const char *path)
+{
+	int stdin_ = !path || strcmp(path, "-") == 0;
+	sl_source *src = source_new(a, stdin_ ? "<stdin>" : path);
+
+	if (!src)
+		return NULL;
 	if (stdin_) {
 		src->fd = STDIN_FILENO;
 		return src;
 	}
 	src->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (src->fd < 0) {
-		sl_error_errno(ctx, errno, "cannot open '%s'", path);
+		sl_error_errno(src->ctx, errno, "cannot open '%s'", path);
 		return NULL;
 	}
 	src->own_fd = 1;
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+	return src;
+}
+
+sl_source *sl_source_open_fd(sl_arena *a, int fd, const char *name)
+{
+	sl_source *src = source_new(a, name);
+
+	if (!src) {
+		close(fd);
+		return NULL;
+	}
+	src->fd = fd;
+	src->own_fd = 1;
 	return src;
 }
 

@@ -577,6 +577,109 @@ t_filter_memory() {
 	[ -n "$SAN" ] || le "filter peak RSS KiB" "$kib" 16384
 }
 
+# ---- sort ---------------------------------------------------------------------
+
+# gen columns without text: no quoting, so GNU sort -t, sees the fields
+SORTCOLS=id:id,int:int,float:float,cat:cat,date:date
+
+# sluice sort ARGS... compared with LC_ALL=C sort -s -t, GNUKEYS on the body
+sort_vs_gnu() {  # sort_vs_gnu INPUT "SLUICE ARGS" "GNU KEYS"
+	local want got
+	want=$( { head -n 1 "$1"; tail -n +2 "$1" | sort -s -t, $3; } | md5sum)
+	got=$("$S" sort $2 "$1" | md5sum)
+	eq "sort $2 vs sort -s -t, $3" "$got" "$want"
+}
+
+t_sort_vs_gnu() {
+	"$S" gen --rows 200000 --columns $SORTCOLS --cardinality 50 >in.csv
+	sort_vs_gnu in.csv "-k cat" "-k4,4" || return 1
+	sort_vs_gnu in.csv "-k int:n" "-k2,2g" || return 1
+	sort_vs_gnu in.csv "-k float:nr" "-k3,3gr" || return 1
+	sort_vs_gnu in.csv "-k date:r -k id:n" "-k5,5r -k1,1g" || return 1
+	sort_vs_gnu in.csv "-k cat -k int:nr" "-k4,4 -k2,2gr" || return 1
+	# the same with a small ceiling: spilled and merged
+	sort_vs_gnu in.csv "-m 2M -k cat -k int:nr" "-k4,4 -k2,2gr"
+}
+
+t_sort_numeric_and_stable() {
+	printf 'k,v\n10,a\n-2.5,b\nx,c\n1e1,d\n,e\n007,f\nabc,g\n-0,h\n0,i\n+3,j\n.5,k\n1.,l\n' >n.csv
+	for flags in n nr; do
+		"$S" sort -k k:$flags n.csv >got.csv || return 1
+		python3 - n.csv got.csv $flags <<'PY' || return 1
+import csv, re, sys
+num = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+def key(r):
+    k = r[0]
+    return (1, float(k), b"") if num.match(k) else (0, 0.0, k.encode())
+# Python's sort is stable, reverse=True included
+want = [rows[0]] + sorted(rows[1:], key=key, reverse=sys.argv[3] == "nr")
+got = list(csv.reader(open(sys.argv[2], newline="")))
+assert got == want, (sys.argv[3], got, want)
+PY
+	done
+}
+
+t_sort_in_memory_writes_nothing() {
+	"$S" gen --rows 1000 >in.csv
+	"$S" sort -k int:n --mem-report=json in.csv 2>err >/dev/null || return 1
+	has report "$(cat err)" '"spill_runs":0' || return 1
+	"$S" gen --rows 100000 | "$S" sort -k text -m 3M --mem-report=json 2>err >/dev/null || return 1
+	python3 -c 'import json,sys
+r = [json.loads(l) for l in open(sys.argv[1]) if "spill_runs" in l][0]
+assert r["spill_runs"] > 1 and r["spill_packed"] > 0, r' err
+}
+
+t_sort_multipass() {
+	local passes
+	"$S" gen --rows 300000 >in.csv
+	"$S" sort -k text -k id:n -m 2M --chunk-size 16K --mem-report=json in.csv 2>err >got.csv || return 1
+	passes=$(sed -n 's/.*"merge_passes":\([0-9]*\).*/\1/p' err)
+	echo "figure: sort -m 2M of $(stat -c %s in.csv) bytes: $passes merge passes"
+	le "more than one pass" 2 "$passes" || return 1
+	eq "same as in memory" "$(md5sum <got.csv)" "$("$S" sort -k text -k id:n in.csv | md5sum)"
+}
+
+t_sort_spill_failures_leave_nothing() {
+	local rc pid
+	mkdir spill
+	"$S" gen --rows 300000 | "$S" sort -k text -m 3M --tmpdir spill --tmp-limit 100K >/dev/null 2>err
+	rc=$?
+	eq "tmp-limit exit" $rc 3 || return 1
+	has message "$(cat err)" "spill files in 'spill' would pass --tmp-limit 100.0 KiB" || return 1
+	eq "nothing left" "$(ls -A spill)" "" || return 1
+	"$S" gen --rows 300000 | "$S" sort -k text -m 3M --tmpdir no/such/dir >/dev/null 2>err
+	eq "missing tmpdir exit" $? 3 || return 1
+	has message "$(cat err)" "cannot create a spill file in 'no/such/dir'" || return 1
+	# SIGINT while spilling: the input trickles in through a FIFO
+	mkfifo ff
+	"$S" sort -k text -m 3M --tmpdir spill ff >/dev/null 2>&1 &
+	pid=$!
+	exec 7>ff
+	"$S" gen --rows 150000 >&7
+	sleep 0.5
+	eq "no names while spilling" "$(ls -A spill)" "" || return 1
+	kill -INT "$pid"
+	wait "$pid"
+	eq "interrupted" $? 130 || return 1
+	exec 7>&-
+	eq "nothing left after SIGINT" "$(ls -A spill)" ""
+}
+
+# 1 GB streamed into sort -m 32M: sorted, complete, peak RSS under 48 MiB
+t_sort_1g_under_32m() {
+	local size=1G kib
+	[ -n "$SAN" ] && size=30M
+	"$S" gen --size $size --columns $SORTCOLS |
+		"$MAXRSS" rss "$S" sort -k int:n -m 32M --mem-report 2>report |
+		tail -n +2 | md5sum >got || return 1
+	kib=$(cat rss)
+	echo "figure: sort of $size, -m 32M: peak RSS $kib KiB; $(grep spilled report)"
+	eq "sorted and complete" "$(cat got)" \
+		"$("$S" gen --size $size --columns $SORTCOLS | tail -n +2 | sort -s -t, -k2,2n | md5sum)" || return 1
+	[ -n "$SAN" ] || le "sort peak RSS KiB" "$kib" 49152
+}
+
 # ---- gen --------------------------------------------------------------------
 
 t_gen() {
@@ -695,6 +798,12 @@ run empty_inputs t_empty_inputs
 run filter_differential t_filter_differential
 run filter_cli t_filter_cli
 run filter_memory t_filter_memory
+run sort_vs_gnu t_sort_vs_gnu
+run sort_numeric_and_stable t_sort_numeric_and_stable
+run sort_in_memory_writes_nothing t_sort_in_memory_writes_nothing
+run sort_multipass t_sort_multipass
+run sort_spill_failures_leave_nothing t_sort_spill_failures_leave_nothing
+run sort_1g_under_32m t_sort_1g_under_32m
 run gen t_gen
 run gen_memory t_gen_memory
 run convert_1g_under_16m t_convert_1g_under_16m

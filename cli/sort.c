@@ -1,0 +1,182 @@
+/*
+ * sort.c - sort records of any number under the memory ceiling.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: sluice sort [-k KEY]... [OPTIONS] [FILE...]\n"
+	"\n"
+	"Write the records in order of the keys (of all fields, left to\n"
+	"right, without -k).  Records are sorted in memory up to the ceiling,\n"
+	"then spilled to compressed runs and merged; input that fits is never\n"
+	"written to disk.  The sort is stable.\n"
+	"\n"
+	"  -k, --key KEY          a field name or position (from 1), with\n"
+	"                         :FLAGS after it: n numeric, r reverse,\n"
+	"                         e.g. -k country -k amount:nr.  Without n the\n"
+	"                         order is byte-wise (as LC_ALL=C); with n,\n"
+	"                         decimal numbers by value, after the fields\n"
+	"                         that are not numbers (those byte-wise)\n"
+	"      --tmpdir DIR       where spill files go (default $TMPDIR or\n"
+	"                         /tmp); they are unlinked as they are made\n"
+	"      --spill-level N    zlib level of spill files, 1-9 (default 1)\n"
+	"      --tmp-limit SIZE   most disk the spill files may use at once\n";
+
+enum { OPT_TMPDIR = 512, OPT_SPILL_LEVEL, OPT_TMP_LIMIT };
+
+static const struct option longopts[] = {
+	{ "key", required_argument, NULL, 'k' },
+	{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
+	{ "spill-level", required_argument, NULL, OPT_SPILL_LEVEL },
+	{ "tmp-limit", required_argument, NULL, OPT_TMP_LIMIT },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Resolve "name[:flags]" against the header into key. */
+static int parse_key(struct cli *c, const char *spec, const sl_str *h,
+		     size_t nh, sl_sort_key *key)
+{
+	const char *colon = strrchr(spec, ':'), *p;
+	size_t len = strlen(spec), i;
+
+	memset(key, 0, sizeof(*key));
+	if (colon && colon[1] && strspn(colon + 1, "nr") == strlen(colon + 1)) {
+		for (p = colon + 1; *p; p++) {
+			if (*p == 'n')
+				key->numeric = 1;
+			else
+				key->reverse = 1;
+		}
+		len = (size_t)(colon - spec);
+	}
+	for (i = 0; i < nh; i++) {
+		if (h[i].len == len && memcmp(h[i].ptr, spec, len) == 0) {
+			key->field = i;
+			return 0;
+		}
+	}
+	if (len && strspn(spec, "0123456789") >= len) {
+		unsigned long v = strtoul(spec, NULL, 10);
+
+		if (v >= 1 && v <= nh) {
+			key->field = v - 1;
+			return 0;
+		}
+		return cli_usage_error(c, "key %.*s is not within 1-%zu",
+				       (int)len, spec, nh);
+	}
+	fprintf(stderr, "sluice sort: no field '%.*s' in the header; it has:",
+		(int)len, spec);
+	for (i = 0; i < nh; i++)
+		fprintf(stderr, "%s %.*s", i ? "," : "", (int)h[i].len,
+			h[i].ptr);
+	fprintf(stderr, "\n");
+	return EXIT_USAGE;
+}
+
+static void report(struct cli *c, sl_sorter *s)
+{
+	const sl_spill_stats *st = sl_sorter_stats(s);
+	char raw[32], packed[32];
+
+	if (c->mem_report == REPORT_JSON)
+		fprintf(stderr, "{\"verb\":\"sort\",\"spill_runs\":%llu,"
+			"\"merge_passes\":%llu,\"spill_raw\":%llu,"
+			"\"spill_packed\":%llu}\n",
+			(unsigned long long)st->runs,
+			(unsigned long long)st->passes,
+			(unsigned long long)st->raw,
+			(unsigned long long)st->packed);
+	else if (c->mem_report)
+		fprintf(stderr, "sluice sort: spilled %llu run%s, %llu merge"
+			" pass%s, %s of records as %s on disk\n",
+			(unsigned long long)st->runs, st->runs == 1 ? "" : "s",
+			(unsigned long long)st->passes,
+			st->passes == 1 ? "" : "es",
+			sl_format_size(raw, sizeof(raw), (size_t)st->raw),
+			sl_format_size(packed, sizeof(packed),
+				       (size_t)st->packed));
+}
+
+int cmd_sort(int argc, char **argv, struct cli *c)
+{
+	sl_sort_options so = { 0 };
+	const char *specs[64];
+	sl_sort_key keys[64];
+	size_t nspecs = 0, nkeys, i, n;
+	struct cli_input in;
+	const sl_record *rec;
+	const sl_str *f;
+	sl_sorter *s;
+	sl_writer *w;
+	uint64_t v;
+	int ch, status;
+
+	c->usage = usage;
+	while ((ch = cli_getopt(c, argc, argv, "k:", longopts)) != -1) {
+		switch (ch) {
+		case 'k':
+			if (nspecs == 64)
+				return cli_usage_error(c, "at most 64 keys");
+			specs[nspecs++] = optarg;
+			break;
+		case OPT_TMPDIR:
+			so.tmpdir = optarg;
+			break;
+		case OPT_SPILL_LEVEL:
+			if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 9)
+				return cli_usage_error(c, "invalid --spill-level"
+						       " '%s' (1 to 9)", optarg);
+			so.level = (int)v;
+			break;
+		case OPT_TMP_LIMIT:
+			if (cli_parse_size(optarg, &n) < 0 || n == 0)
+				return cli_usage_error(c, "invalid --tmp-limit"
+						       " '%s'", optarg);
+			so.tmp_limit = n;
+			break;
+		default:
+			return cli_stop(c, ch);
+		}
+	}
+	if ((status = cli_start(c)) != 0)
+		return status;
+	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
+		return status;
+	if (!in.names) {
+		cli_input_end(&in);
+		if (!cli_open_output(c))
+			return cli_fail(c);
+		return cli_close_output(c, c->out);
+	}
+	nkeys = nspecs ? nspecs : (in.nnames < 64 ? in.nnames : 64);
+	for (i = 0; i < nkeys; i++) {
+		if (!nspecs) {
+			memset(&keys[i], 0, sizeof(keys[i]));
+			keys[i].field = i;
+		} else if ((status = parse_key(c, specs[i], in.names, in.nnames,
+					       &keys[i])) != 0) {
+			return status;
+		}
+	}
+	s = sl_sorter_new(c->arena, keys, nkeys, &so);
+	if (!s)
+		return cli_fail(c);
+	while ((rec = cli_input_next(&in)) != NULL)
+		if (sl_sorter_add(s, rec->fields, rec->nfields) != SL_OK)
+			break;
+	cli_input_end(&in);
+	w = sl_failed(c->ctx) ? NULL :
+		cli_open_writer(c, &in, in.names, in.nnames);
+	while (w && (f = sl_sorter_next(s, &n)) != NULL)
+		if (sl_writer_write(w, f, n) != SL_OK)
+			break;
+	report(c, s);
+	if (sl_failed(c->ctx))
+		return cli_fail(c);
+	return cli_close_output(c, c->out);
+}

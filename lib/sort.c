@@ -1,0 +1,541 @@
+/*
+ * sort.c - external merge sort of records under the memory ceiling.
+ *
+ * Call order: sl_sorter_new(), sl_sorter_add() for every record, then
+ * sl_sorter_next() until NULL.
+ *
+ * Records are copied into 1 MiB blocks charged as "sort.run", each with
+ * its fields' views and the values of its numeric keys, and listed in an
+ * array of items.  Before a record is added, the sorter checks that the
+ * budget still has room for it plus a reserve (what a spill writer
+ * needs); when it has not, the items are sorted (qsort, with the input
+ * sequence number breaking ties, so the sort is stable), written to a
+ * spill file as one run, and the blocks are reused.  Input that fits is
+ * sorted in memory and never written.
+ *
+ * At the end the last run is spilled too and the runs are merged with a
+ * binary heap.  A run reader costs about two chunks and an inflate state,
+ * so the fan-in is what the free budget holds of those; while there are
+ * more runs than that, consecutive groups are merged into single runs (a
+ * pass), which keeps the runs in input order, and ties go to the earlier
+ * run: the merge stays stable.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice_int.h"
+
+#define BLOCK ((size_t)1 << 20)
+
+typedef struct item {
+	const sl_str *f;
+	size_t n;
+	uint64_t seq;
+	const double *num;      /* one per numeric key; NAN: not a number */
+} item;
+
+typedef struct block {
+	struct block *next;
+	size_t used, size;
+	max_align_t data[];
+} block;
+
+typedef struct run {
+	sl_spill *sp;
+} run;
+
+typedef struct head {           /* a run's current record in the merge */
+	size_t run;
+	const sl_str *f;
+	size_t n;
+	double *num;
+} head;
+
+struct sl_sorter {
+	sl_ctx *ctx;
+	sl_arena *arena;
+	sl_sort_key *keys;
+	size_t nkeys, nnum;
+	char *tmpdir;
+	int level;
+	size_t reserve;         /* kept free for a spill writer */
+	block *blocks, *cur;
+	item *items;
+	size_t nitems, icap;
+	uint64_t seq;
+	run *runs;
+	size_t nruns, rcap;
+	int finished;
+	size_t pos;             /* in-memory output */
+	head *heap;             /* final merge */
+	size_t nheap;
+	double *nums;           /* numeric key values of the heads */
+	sl_spill_stats stats;
+};
+
+/* ---- keys ----------------------------------------------------------------- */
+
+static int text_order(const sl_str *a, const sl_str *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = n ? memcmp(a->ptr, b->ptr, n) : 0;
+
+	if (c)
+		return c;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static const sl_str empty = { "", 0 };
+
+static const sl_str *field(const sl_str *f, size_t n, size_t i)
+{
+	return i < n ? &f[i] : &empty;
+}
+
+/* The numeric keys' values of a record into num[]. */
+static void key_numbers(const sl_sorter *s, const sl_str *f, size_t n,
+			double *num)
+{
+	size_t k, j = 0;
+
+	for (k = 0; k < s->nkeys; k++) {
+		const sl_str *v;
+
+		if (!s->keys[k].numeric)
+			continue;
+		v = field(f, n, s->keys[k].field);
+		if (!sl_parse_decimal(s->ctx, v->ptr, v->len, &num[j]))
+			num[j] = NAN;
+		j++;
+	}
+}
+
+static int compare(const sl_sorter *s, const sl_str *af, size_t an,
+		   const double *anum, const sl_str *bf, size_t bn,
+		   const double *bnum)
+{
+	size_t k, j = 0;
+
+	for (k = 0; k < s->nkeys; k++) {
+		const sl_sort_key *key = &s->keys[k];
+		const sl_str *a = field(af, an, key->field);
+		const sl_str *b = field(bf, bn, key->field);
+		int c;
+
+		if (key->numeric) {
+			double x = anum[j], y = bnum[j];
+			int xn = !isnan(x), yn = !isnan(y);
+
+			j++;
+			if (xn && yn)
+				c = (x > y) - (x < y);
+			else if (xn != yn)
+				c = xn ? 1 : -1;     /* non-numbers first */
+			else
+				c = text_order(a, b);
+		} else {
+			c = text_order(a, b);
+		}
+		if (c)
+			return key->reverse ? -c : c;
+	}
+	return 0;
+}
+
+static int item_order(const void *x, const void *y, void *arg)
+{
+	const item *a = x, *b = y;
+	int c = compare(arg, a->f, a->n, a->num, b->f, b->n, b->num);
+
+	if (c)
+		return c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* ---- memory ------------------------------------------------------------------ */
+
+static void sorter_release(void *arg)
+{
+	sl_sorter *s = arg;
+	block *b, *next;
+
+	for (b = s->blocks; b; b = next) {
+		next = b->next;
+		sl_mem_free(b);
+	}
+	s->blocks = s->cur = NULL;
+	sl_mem_free(s->items);
+	sl_mem_free(s->heap);
+	sl_mem_free(s->nums);
+	s->items = NULL;
+	s->heap = NULL;
+	s->nums = NULL;
+}
+
+/* Does the budget have room for more plus the reserve? */
+static int room(const sl_sorter *s, size_t more)
+{
+	size_t used = sl_mem_in_use(s->ctx), cap = sl_mem_ceiling(s->ctx);
+
+	return used <= cap && more <= cap - used &&
+		s->reserve <= cap - used - more;
+}
+
+/* size bytes, aligned, from the blocks; NULL when the budget is full. */
+static void *take(sl_sorter *s, size_t size)
+{
+	size_t need = (size + sizeof(max_align_t) - 1) &
+		~(sizeof(max_align_t) - 1);
+	block *b = s->cur;
+
+	while (b && b->size - b->used < need)
+		b = b->next;       /* blocks kept from an earlier run */
+	if (!b) {
+		size_t bsize = need > BLOCK ? need : BLOCK;
+
+		if (!room(s, sizeof(block) + bsize))
+			return NULL;
+		b = sl_mem_try_alloc(s->ctx, sizeof(block) + bsize,
+				     "sort.run");
+		if (!b)
+			return NULL;
+		b->size = bsize;
+		b->used = 0;
+		b->next = s->blocks;
+		s->blocks = b;
+	}
+	s->cur = b;
+	b->used += need;
+	return (char *)b->data + b->used - need;
+}
+
+/* ---- runs ---------------------------------------------------------------------- */
+
+static run *new_run(sl_sorter *s)
+{
+	run *r;
+
+	if (s->nruns == s->rcap) {
+		size_t cap = s->rcap ? s->rcap * 2 : 16;
+		run *n = sl_arena_alloc(s->arena, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		if (s->nruns)
+			memcpy(n, s->runs, s->nruns * sizeof(*n));
+		s->runs = n;
+		s->rcap = cap;
+	}
+	r = &s->runs[s->nruns];
+	r->sp = sl_spill_new(s->arena, s->tmpdir, s->level, &s->stats);
+	if (!r->sp)
+		return NULL;
+	s->nruns++;
+	return r;
+}
+
+/* Sort the items in memory, write them as a run, reuse the blocks. */
+static sl_status spill_items(sl_sorter *s)
+{
+	run *r;
+	block *b;
+	size_t i;
+
+	qsort_r(s->items, s->nitems, sizeof(item), item_order, s);
+	r = new_run(s);
+	if (!r)
+		return sl_errcode(s->ctx);
+	for (i = 0; i < s->nitems; i++)
+		if (sl_spill_put(r->sp, s->items[i].f, s->items[i].n) != SL_OK)
+			return sl_errcode(s->ctx);
+	if (sl_spill_rewind(r->sp) != SL_OK)
+		return sl_errcode(s->ctx);
+	s->nitems = 0;
+	for (b = s->blocks; b; b = b->next)
+		b->used = 0;
+	s->cur = s->blocks;
+	return SL_OK;
+}
+
+/* ---- adding ------------------------------------------------------------------ */
+
+sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
+			 const sl_sort_options *opt)
+{
+	sl_ctx *ctx = sl_arena_ctx(a);
+	const char *dir = opt && opt->tmpdir ? opt->tmpdir : getenv("TMPDIR");
+	sl_sorter *s;
+	size_t k;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	s = sl_arena_alloc(a, sizeof(*s));
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->ctx = ctx;
+	s->arena = a;
+	s->keys = sl_arena_alloc(a, (nkeys ? nkeys : 1) * sizeof(*keys));
+	s->tmpdir = sl_arena_strndup(a, dir, strlen(dir));
+	if (!s->keys || !s->tmpdir ||
+	    sl_arena_on_release(a, sorter_release, s) != SL_OK)
+		return NULL;
+	if (nkeys)
+		memcpy(s->keys, keys, nkeys * sizeof(*keys));
+	s->nkeys = nkeys;
+	for (k = 0; k < nkeys; k++)
+		s->nnum += keys[k].numeric != 0;
+	s->level = opt && opt->level ? opt->level : 1;
+	s->stats.limit = opt ? opt->tmp_limit : 0;
+	/* a spill writer: two chunk buffers, deflate's state (256 KiB at
+	 * memLevel 8), an arena block and the run list */
+	s->reserve = 2 * sl_ctx_chunk_size(ctx) + (320 << 10);
+	return s;
+}
+
+sl_status sl_sorter_add(sl_sorter *s, const sl_str *f, size_t n)
+{
+	size_t bytes = n * sizeof(sl_str) + s->nnum * sizeof(double), i;
+	sl_str *copy;
+	double *num;
+	char *p;
+	int tries;
+
+	if (sl_failed(s->ctx))
+		return sl_errcode(s->ctx);
+	for (i = 0; i < n; i++)
+		bytes += f[i].len;
+	for (tries = 0; tries < 2; tries++) {
+		if (s->nitems == s->icap) {
+			size_t cap = s->icap ? s->icap * 2 : 1024;
+			item *it = NULL;
+
+			if (room(s, cap * sizeof(item)))
+				it = sl_mem_try_realloc(s->ctx, s->items,
+							cap * sizeof(item),
+							"sort.items");
+			if (it) {
+				s->items = it;
+				s->icap = cap;
+			}
+		}
+		p = s->nitems < s->icap ? take(s, bytes) : NULL;
+		if (p)
+			break;
+		if (tries || s->nitems == 0) {
+			char ceil[32];
+
+			return sl_error(s->ctx, SL_ENOMEM, "a record of %zu"
+					" bytes does not fit under the memory"
+					" ceiling of %s while sorting (raise"
+					" --max-memory)", bytes,
+					sl_format_size(ceil, sizeof(ceil),
+						       sl_mem_ceiling(s->ctx)));
+		}
+		if (spill_items(s) != SL_OK)
+			return sl_errcode(s->ctx);
+	}
+	copy = (sl_str *)p;
+	num = (double *)(p + n * sizeof(sl_str));
+	p += n * sizeof(sl_str) + s->nnum * sizeof(double);
+	for (i = 0; i < n; i++) {
+		if (f[i].len)
+			memcpy(p, f[i].ptr, f[i].len);
+		copy[i].ptr = p;
+		copy[i].len = f[i].len;
+		p += f[i].len;
+	}
+	key_numbers(s, copy, n, num);
+	s->items[s->nitems].f = copy;
+	s->items[s->nitems].n = n;
+	s->items[s->nitems].num = num;
+	s->items[s->nitems].seq = s->seq++;
+	s->nitems++;
+	return SL_OK;
+}
+
+/* ---- merging ------------------------------------------------------------------ */
+
+static int head_less(const sl_sorter *s, const head *a, const head *b)
+{
+	int c = compare(s, a->f, a->n, a->num, b->f, b->n, b->num);
+
+	return c < 0 || (c == 0 && a->run < b->run);
+}
+
+static void sift_down(sl_sorter *s, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		head t;
+
+		if (l < s->nheap && head_less(s, &s->heap[l], &s->heap[m]))
+			m = l;
+		if (r < s->nheap && head_less(s, &s->heap[r], &s->heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = s->heap[i];
+		s->heap[i] = s->heap[m];
+		s->heap[m] = t;
+		i = m;
+	}
+}
+
+/* Read the next record of head h's run; 0 when the run is done. */
+static int advance(sl_sorter *s, head *h, run *runs)
+{
+	h->f = sl_spill_get(runs[h->run].sp, &h->n);
+	if (!h->f)
+		return 0;
+	key_numbers(s, h->f, h->n, h->num);
+	return 1;
+}
+
+/* Set up a heap over runs[0..k); 0 or -1. */
+static int heap_start(sl_sorter *s, run *runs, size_t k)
+{
+	size_t i;
+
+	sl_mem_free(s->heap);
+	sl_mem_free(s->nums);
+	s->heap = sl_mem_alloc(s->ctx, k * sizeof(head), "sort.merge");
+	s->nums = sl_mem_alloc(s->ctx, (k * s->nnum + 1) * sizeof(double),
+			       "sort.merge");
+	if (!s->heap || !s->nums)
+		return -1;
+	s->nheap = 0;
+	for (i = 0; i < k; i++) {
+		head *h = &s->heap[s->nheap];
+
+		h->run = i;
+		h->num = s->nums + i * s->nnum;
+		if (advance(s, h, runs))
+			s->nheap++;
+		else if (sl_failed(s->ctx))
+			return -1;
+	}
+	for (i = s->nheap / 2; i-- > 0;)
+		sift_down(s, i);
+	return 0;
+}
+
+/* The smallest head's record; NULL when every run is done. */
+static const sl_str *heap_top(sl_sorter *s, size_t *n)
+{
+	if (s->nheap == 0)
+		return NULL;
+	*n = s->heap[0].n;
+	return s->heap[0].f;
+}
+
+/* Move the smallest head's run on and restore the heap. */
+static void heap_next(sl_sorter *s, run *runs)
+{
+	head *h = &s->heap[0];
+
+	if (!advance(s, h, runs))
+		s->heap[0] = s->heap[--s->nheap];
+	if (s->nheap)
+		sift_down(s, 0);
+}
+
+/* How many runs the free budget can read at once. */
+static size_t fan_in(const sl_sorter *s)
+{
+	size_t per = 2 * sl_ctx_chunk_size(s->ctx) + (96 << 10);
+	size_t used = sl_mem_in_use(s->ctx), cap = sl_mem_ceiling(s->ctx);
+	size_t free_ = cap > used + s->reserve ? cap - used - s->reserve : 0;
+	size_t k = free_ / per;
+
+	return k < 2 ? 2 : k > 1000 ? 1000 : k;
+}
+
+/* Merge runs [at, at + k) into one run that takes their place. */
+static sl_status merge_group(sl_sorter *s, size_t at, size_t k)
+{
+	run merged, *group = s->runs + at;
+	const sl_str *f;
+	size_t n, i;
+
+	merged.sp = sl_spill_new(s->arena, s->tmpdir, s->level, &s->stats);
+	if (!merged.sp || heap_start(s, group, k) < 0)
+		return sl_errcode(s->ctx);
+	while ((f = heap_top(s, &n)) != NULL) {
+		if (sl_spill_put(merged.sp, f, n) != SL_OK)
+			return sl_errcode(s->ctx);
+		heap_next(s, group);
+	}
+	if (sl_failed(s->ctx) || sl_spill_rewind(merged.sp) != SL_OK)
+		return sl_errcode(s->ctx);
+	for (i = 0; i < k; i++)
+		sl_spill_close(group[i].sp);
+	group[0] = merged;
+	memmove(group + 1, group + k, (s->nruns - at - k) * sizeof(run));
+	s->nruns -= k - 1;
+	return SL_OK;
+}
+
+static sl_status finish(sl_sorter *s)
+{
+	size_t k, at;
+
+	s->finished = 1;
+	if (s->nruns == 0) {
+		qsort_r(s->items, s->nitems, sizeof(item), item_order, s);
+		return SL_OK;
+	}
+	if (s->nitems && spill_items(s) != SL_OK)
+		return sl_errcode(s->ctx);
+	/* the merge needs the memory the runs were built in */
+	{
+		block *b, *next;
+
+		for (b = s->blocks; b; b = next) {
+			next = b->next;
+			sl_mem_free(b);
+		}
+	}
+	s->blocks = s->cur = NULL;
+	sl_mem_free(s->items);
+	s->items = NULL;
+	s->icap = s->nitems = 0;
+	while (s->nruns > (k = fan_in(s))) {
+		for (at = 0; at < s->nruns; at++) {
+			size_t take_ = s->nruns - at < k ? s->nruns - at : k;
+
+			if (take_ > 1 && merge_group(s, at, take_) != SL_OK)
+				return sl_errcode(s->ctx);
+		}
+		s->stats.passes++;
+	}
+	s->stats.passes++;
+	return heap_start(s, s->runs, s->nruns) < 0 ? sl_errcode(s->ctx) :
+		SL_OK;
+}
+
+const sl_str *sl_sorter_next(sl_sorter *s, size_t *n)
+{
+	*n = 0;
+	if (sl_failed(s->ctx))
+		return NULL;
+	if (!s->finished) {
+		if (finish(s) != SL_OK)
+			return NULL;
+	} else if (s->nruns) {
+		heap_next(s, s->runs);
+	}
+	if (s->nruns == 0) {
+		if (s->pos == s->nitems)
+			return NULL;
+		*n = s->items[s->pos].n;
+		return s->items[s->pos++].f;
+	}
+	return heap_top(s, n);
+}
+
+const sl_spill_stats *sl_sorter_stats(const sl_sorter *s)
+{
+	return &s->stats;
+}

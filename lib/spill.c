@@ -1,0 +1,394 @@
+/*
+ * spill.c - runs of records in compressed temporary files.
+ *
+ * Call order: sl_spill_new(), sl_spill_put() for each record, then
+ * sl_spill_rewind() and sl_spill_get() until NULL, and sl_spill_close()
+ * (or the arena's release) to give back the file and the buffers.  Only
+ * the small spill object stays in the arena, so a sort may make many runs
+ * in one arena.  A run being written holds a deflate state and two
+ * buffers; a rewound run holds only its descriptor until it is first read.
+ *
+ * The file is made with mkstemp in the spill folder and unlinked at once,
+ * while its descriptor stays open: it has no name from then on, so no
+ * exit path, not even SIGKILL, can leave it behind, and the kernel frees
+ * its blocks when the descriptor closes.  (For the instant between
+ * mkstemp and unlink the name is on the process-wide list that the CLI's
+ * signal handler removes.)
+ *
+ * A record is written as varint(body length), then the body: varint(n)
+ * and n times varint(length) and the bytes.  Records are gathered in a
+ * buffer and deflated (gzip wrapper, zlib level 1 by default) in chunks;
+ * reading goes back through the chunked source, which inflates.  A record
+ * lying wholly inside a chunk is decoded in place; one that straddles
+ * chunks is gathered in a buffer first.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "sluice_int.h"
+
+struct sl_spill {
+	sl_ctx *ctx;
+	sl_arena *arena;
+	sl_spill_stats *stats;
+	const char *dir;
+	int fd;                 /* while writing; the source owns it after */
+	z_stream z;
+	int zinit;
+	sl_zalloc za;
+	unsigned char *in;      /* encoded records before deflate */
+	size_t inlen, incap;
+	unsigned char *out;     /* deflated bytes before write */
+	size_t outcap;
+	uint64_t packed;        /* bytes of this file on disk */
+	int rewound;
+	sl_source *src;         /* reading */
+	const unsigned char *chunk;
+	size_t clen, cpos;
+	unsigned char *rec;     /* a record that straddled chunks */
+	size_t rcap;
+	sl_str *views;
+	size_t vcap;
+};
+
+void sl_spill_close(sl_spill *sp)
+{
+	if (sp->src)
+		sl_source_close(sp->src);
+	sp->src = NULL;
+	if (sp->fd >= 0)
+		close(sp->fd);
+	sp->fd = -1;
+	if (sp->zinit)
+		deflateEnd(&sp->z);
+	sp->zinit = 0;
+	if (sp->stats)
+		sp->stats->on_disk -= sp->packed;
+	sp->packed = 0;
+	sl_mem_free(sp->in);
+	sl_mem_free(sp->out);
+	sl_mem_free(sp->rec);
+	sl_mem_free(sp->views);
+	sp->in = sp->out = sp->rec = NULL;
+	sp->views = NULL;
+}
+
+static void spill_release(void *arg)
+{
+	sl_spill_close(arg);
+}
+
+sl_spill *sl_spill_new(sl_arena *a, const char *dir, int level,
+		       sl_spill_stats *stats)
+{
+	sl_ctx *ctx = sl_arena_ctx(a);
+	sl_tmpnode node;
+	sl_spill *sp;
+	size_t n;
+	char *path;
+
+	sp = sl_arena_alloc(a, sizeof(*sp));
+	if (!sp)
+		return NULL;
+	memset(sp, 0, sizeof(*sp));
+	sp->ctx = ctx;
+	sp->arena = a;
+	sp->stats = stats;
+	sp->dir = dir;
+	sp->fd = -1;
+	if (sl_arena_on_release(a, spill_release, sp) != SL_OK)
+		return NULL;
+	sp->incap = sp->outcap = sl_ctx_chunk_size(ctx) < 4096 ? 4096 :
+		sl_ctx_chunk_size(ctx);
+	sp->in = sl_mem_alloc(ctx, sp->incap, "spill.buffer");
+	sp->out = sp->in ? sl_mem_alloc(ctx, sp->outcap, "spill.buffer") : NULL;
+	if (!sp->out)
+		return NULL;
+	sp->za.ctx = ctx;
+	sp->za.tag = "spill.deflate";
+	sp->z.zalloc = sl_zalloc_fn;
+	sp->z.zfree = sl_zfree_fn;
+	sp->z.opaque = &sp->za;
+	if (deflateInit2(&sp->z, level ? level : 1, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		sl_error(ctx, SL_ENOMEM, "cannot start compressing a spill file");
+		return NULL;
+	}
+	sp->zinit = 1;
+	n = strlen(dir) + sizeof("/sluice-spill-XXXXXX");
+	path = sl_arena_alloc(a, n);
+	if (!path)
+		return NULL;
+	snprintf(path, n, "%s/sluice-spill-XXXXXX", dir);
+	sp->fd = mkostemp(path, O_CLOEXEC);
+	if (sp->fd < 0) {
+		sl_error_errno(ctx, errno, "cannot create a spill file in '%s'"
+			       " (use --tmpdir)", dir);
+		return NULL;
+	}
+	sl_tmpfile_register(&node, path);
+	unlink(path);
+	sl_tmpfile_unregister(&node);
+	if (stats)
+		stats->runs++;
+	return sp;
+}
+
+static sl_status write_out(sl_spill *sp, size_t n)
+{
+	const unsigned char *p = sp->out;
+
+	if (sp->stats && sp->stats->limit &&
+	    sp->stats->on_disk + n > sp->stats->limit) {
+		char lim[32], need[32];
+
+		return sl_error(sp->ctx, SL_ENOSPC,
+				"spill files in '%s' would pass --tmp-limit %s"
+				" (%s needed so far)", sp->dir,
+				sl_format_size(lim, sizeof(lim),
+					       sp->stats->limit),
+				sl_format_size(need, sizeof(need),
+					       sp->stats->on_disk + n));
+	}
+	while (n > 0) {
+		ssize_t w = write(sp->fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return sl_error_errno(sp->ctx, errno,
+					      "cannot write a spill file in"
+					      " '%s'", sp->dir);
+		}
+		p += w;
+		n -= (size_t)w;
+		sp->packed += (uint64_t)w;
+		if (sp->stats) {
+			sp->stats->packed += (uint64_t)w;
+			sp->stats->on_disk += (uint64_t)w;
+		}
+	}
+	return SL_OK;
+}
+
+/* Deflate the gathered records (finish the stream when end is set). */
+static sl_status pump(sl_spill *sp, int end)
+{
+	int ret, flush = end ? Z_FINISH : Z_NO_FLUSH;
+
+	sp->z.next_in = sp->in;
+	sp->z.avail_in = (uInt)sp->inlen;
+	do {
+		sp->z.next_out = sp->out;
+		sp->z.avail_out = (uInt)sp->outcap;
+		ret = deflate(&sp->z, flush);
+		if (ret == Z_STREAM_ERROR)
+			return sl_error(sp->ctx, SL_EIO, "cannot compress a"
+					" spill file");
+		if (write_out(sp, sp->outcap - sp->z.avail_out) != SL_OK)
+			return sl_errcode(sp->ctx);
+	} while (sp->z.avail_out == 0 || (end && ret != Z_STREAM_END));
+	if (sp->stats)
+		sp->stats->raw += sp->inlen;
+	sp->inlen = 0;
+	return SL_OK;
+}
+
+static size_t varint_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static unsigned char *put_varint(unsigned char *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (unsigned char)v;
+	return p;
+}
+
+sl_status sl_spill_put(sl_spill *sp, const sl_str *f, size_t n)
+{
+	size_t body = varint_len(n), need, i;
+	unsigned char *p;
+
+	for (i = 0; i < n; i++)
+		body += varint_len(f[i].len) + f[i].len;
+	need = varint_len(body) + body;
+	if (need > sp->incap - sp->inlen) {
+		if (sp->inlen && pump(sp, 0) != SL_OK)
+			return sl_errcode(sp->ctx);
+		if (need > sp->incap) {
+			p = sl_mem_realloc(sp->ctx, sp->in, need,
+					   "spill.buffer");
+			if (!p)
+				return sl_errcode(sp->ctx);
+			sp->in = p;
+			sp->incap = need;
+		}
+	}
+	p = put_varint(sp->in + sp->inlen, body);
+	p = put_varint(p, n);
+	for (i = 0; i < n; i++) {
+		p = put_varint(p, f[i].len);
+		if (f[i].len)
+			memcpy(p, f[i].ptr, f[i].len);
+		p += f[i].len;
+	}
+	sp->inlen += need;
+	return SL_OK;
+}
+
+sl_status sl_spill_rewind(sl_spill *sp)
+{
+	if (pump(sp, 1) != SL_OK)
+		return sl_errcode(sp->ctx);
+	deflateEnd(&sp->z);
+	sp->zinit = 0;
+	sl_mem_free(sp->in);
+	sl_mem_free(sp->out);
+	sp->in = sp->out = NULL;
+	if (lseek(sp->fd, 0, SEEK_SET) < 0)
+		return sl_error_errno(sp->ctx, errno, "cannot reread a spill"
+				      " file in '%s'", sp->dir);
+	sp->rewound = 1;        /* the reader opens on the first get */
+	return SL_OK;
+}
+
+/* The next byte of the stream, or -1 at its end. */
+static int next_byte(sl_spill *sp)
+{
+	if (sp->cpos == sp->clen) {
+		sp->chunk = sl_source_next(sp->src, &sp->clen);
+		sp->cpos = 0;
+		if (!sp->chunk)
+			return -1;
+	}
+	return sp->chunk[sp->cpos++];
+}
+
+static int get_varint(const unsigned char **p, const unsigned char *end,
+		      uint64_t *v)
+{
+	int shift = 0;
+
+	*v = 0;
+	while (*p < end && shift < 64) {
+		unsigned c = *(*p)++;
+
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return 0;
+		shift += 7;
+	}
+	return -1;
+}
+
+static const sl_str *corrupt(sl_spill *sp)
+{
+	sl_error(sp->ctx, SL_EDATA, "a spill file in '%s' is damaged", sp->dir);
+	return NULL;
+}
+
+const sl_str *sl_spill_get(sl_spill *sp, size_t *n)
+{
+	const unsigned char *p, *end;
+	uint64_t body = 0, k, len;
+	int c, shift = 0;
+	size_t i;
+
+	*n = 0;
+	if (!sp->rewound || sl_failed(sp->ctx))
+		return NULL;
+	if (!sp->src) {
+		int fd = sp->fd;
+
+		sp->fd = -1;    /* the source owns it now */
+		sp->src = sl_source_open_fd(sp->arena, fd, "spill file");
+		if (!sp->src)
+			return NULL;
+	}
+	/* the body length, which may straddle chunks */
+	for (;;) {
+		c = next_byte(sp);
+		if (c < 0) {
+			if (shift)
+				return corrupt(sp);
+			return NULL;    /* the end of the run */
+		}
+		body |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			break;
+		shift += 7;
+		if (shift > 63)
+			return corrupt(sp);
+	}
+	if (sp->clen - sp->cpos >= body) {
+		p = sp->chunk + sp->cpos;     /* in place */
+		sp->cpos += body;
+	} else {
+		size_t have = 0;
+
+		if (body > sp->rcap) {
+			unsigned char *r = sl_mem_realloc(sp->ctx, sp->rec,
+							  body, "spill.record");
+
+			if (!r)
+				return NULL;
+			sp->rec = r;
+			sp->rcap = body;
+		}
+		while (have < body) {
+			size_t take;
+
+			if (sp->cpos == sp->clen) {
+				sp->chunk = sl_source_next(sp->src, &sp->clen);
+				sp->cpos = 0;
+				if (!sp->chunk)
+					return corrupt(sp);
+			}
+			take = sp->clen - sp->cpos;
+			if (take > body - have)
+				take = body - have;
+			memcpy(sp->rec + have, sp->chunk + sp->cpos, take);
+			have += take;
+			sp->cpos += take;
+		}
+		p = sp->rec;
+	}
+	end = p + body;
+	if (get_varint(&p, end, &k) < 0 || k > body)
+		return corrupt(sp);
+	if (k > sp->vcap) {
+		sl_str *v = sl_mem_realloc(sp->ctx, sp->views,
+					   (size_t)k * sizeof(*v),
+					   "spill.record");
+
+		if (!v)
+			return NULL;
+		sp->views = v;
+		sp->vcap = (size_t)k;
+	}
+	for (i = 0; i < k; i++) {
+		if (get_varint(&p, end, &len) < 0 || len > (uint64_t)(end - p))
+			return corrupt(sp);
+		sp->views[i].ptr = (const char *)p;
+		sp->views[i].len = (size_t)len;
+		p += len;
+	}
+	*n = (size_t)k;
+	return sp->views;
+}
