@@ -45,7 +45,7 @@ CLI_SRC += cli/filter.c
 CLI_SRC += cli/sort.c
 
 UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
-	     test_writer test_expr
+	     test_writer test_expr test_sort
 TEST_TOOLS = maxrss
 EXAMPLES = longest
 

@@ -4,7 +4,8 @@
  * Call order: sl_sorter_new(), sl_sorter_add() for every record, then
  * sl_sorter_next() until NULL.
  *
- * Records are copied into 1 MiB blocks charged as "sort.run", each with
+ * Records are copied into blocks (1/16 of the ceiling, 64 KiB to 1 MiB)
+ * charged as "sort.run", each with
  * its fields' views and the values of its numeric keys, and listed in an
  * array of items.  Before a record is added, the sorter checks that the
  * budget still has room for it plus a reserve (what a spill writer
@@ -26,7 +27,9 @@
 
 #include "sluice_int.h"
 
-#define BLOCK ((size_t)1 << 20)
+/* Run storage comes in blocks of 1/16 of the ceiling, 64 KiB to 1 MiB. */
+#define BLOCK_MIN ((size_t)64 << 10)
+#define BLOCK_MAX ((size_t)1 << 20)
 
 typedef struct item {
 	const sl_str *f;
@@ -60,6 +63,7 @@ struct sl_sorter {
 	char *tmpdir;
 	int level;
 	size_t reserve;         /* kept free for a spill writer */
+	size_t block;           /* size of a run storage block */
 	block *blocks, *cur;
 	item *items;
 	size_t nitems, icap;
@@ -192,7 +196,7 @@ static void *take(sl_sorter *s, size_t size)
 	while (b && b->size - b->used < need)
 		b = b->next;       /* blocks kept from an earlier run */
 	if (!b) {
-		size_t bsize = need > BLOCK ? need : BLOCK;
+		size_t bsize = need > s->block ? need : s->block;
 
 		if (!room(s, sizeof(block) + bsize))
 			return NULL;
@@ -291,6 +295,11 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	/* a spill writer: two chunk buffers, deflate's state (256 KiB at
 	 * memLevel 8), an arena block and the run list */
 	s->reserve = 2 * sl_ctx_chunk_size(ctx) + (320 << 10);
+	s->block = sl_mem_ceiling(ctx) / 16;
+	if (s->block < BLOCK_MIN)
+		s->block = BLOCK_MIN;
+	if (s->block > BLOCK_MAX)
+		s->block = BLOCK_MAX;
 	return s;
 }
 

@@ -1,0 +1,266 @@
+/*
+ * test_sort.c - spill files and the external sort: records that straddle
+ * chunks, no file left in the spill folder, stability across runs and
+ * passes, numeric keys, memory faults and the tmp limit.
+ */
+#include <math.h>
+
+#include "testutil.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = tu_tmpdir();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rmdir(dir);
+	return 0;
+}
+
+static void test_spill_round_trip_every_chunk_size(void **state)
+{
+	static const size_t chunks[] = { 1, 2, 3, 7, 64, 65536 };
+	char big[70000];
+	size_t c, i, n;
+
+	(void)state;
+	memset(big, 'z', sizeof(big));
+	for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+		sl_ctx *ctx = tu_ctx(0, chunks[c]);
+		sl_arena *a = sl_arena_new(ctx, "t");
+		sl_spill_stats st = { 0 };
+		sl_spill *sp = sl_spill_new(a, dir, 1, &st);
+		const sl_str *f;
+
+		assert_non_null(sp);
+		assert_int_equal(tu_count_entries(dir), 0);   /* unlinked */
+		for (i = 0; i < 300; i++) {
+			char num[16];
+			sl_str rec[3] = { { num, (size_t)snprintf(num, 16,
+							"%zu", i) },
+					  { "", 0 }, { big, i * 211 } };
+
+			assert_int_equal(sl_spill_put(sp, rec, i % 4 ? 3 : 1),
+					 SL_OK);
+		}
+		assert_int_equal(sl_spill_rewind(sp), SL_OK);
+		for (i = 0; (f = sl_spill_get(sp, &n)) != NULL; i++) {
+			char num[16];
+
+			assert_int_equal(n, i % 4 ? 3 : 1);
+			assert_int_equal(f[0].len, (size_t)snprintf(num, 16,
+								    "%zu", i));
+			assert_memory_equal(f[0].ptr, num, f[0].len);
+			if (n == 3) {
+				assert_int_equal(f[1].len, 0);
+				assert_int_equal(f[2].len, i * 211);
+				assert_memory_equal(f[2].ptr, big, f[2].len);
+			}
+		}
+		assert_false(sl_failed(ctx));
+		assert_int_equal(i, 300);
+		assert_int_equal(st.runs, 1);
+		assert_true(st.packed > 0 && st.packed < st.raw);
+		tu_ctx_free(ctx);
+		assert_int_equal(tu_count_entries(dir), 0);
+	}
+}
+
+/* Sort n records "key,seq" at a ceiling; check order and stability. */
+static void sort_and_check(size_t ceiling, size_t n, int numeric,
+			   int reverse, uint64_t *runs, uint64_t *passes)
+{
+	sl_ctx *ctx = tu_ctx(ceiling, 4096);
+	sl_arena *a = sl_arena_new(ctx, "t");
+	sl_sort_key key = { .field = 0, .numeric = numeric, .reverse = reverse };
+	sl_sort_options o = { .tmpdir = dir };
+	sl_sorter *s = sl_sorter_new(a, &key, 1, &o);
+	char pad[200];
+	const sl_str *f;
+	double prev = 0;
+	char prevk[32] = "";
+	long prevseq = -1;
+	size_t i, got;
+
+	memset(pad, 'p', sizeof(pad));
+	assert_non_null(s);
+	for (i = 0; i < n; i++) {
+		char k[32], q[32];
+		/* few distinct keys: many ties to keep in order */
+		sl_str rec[3] = {
+			{ k, (size_t)snprintf(k, 32, "%ld", (long)((i * 7919)
+								    % 97) - 48) },
+			{ q, (size_t)snprintf(q, 32, "%zu", i) },
+			{ pad, sizeof(pad) },
+		};
+
+		assert_int_equal(sl_sorter_add(s, rec, 3), SL_OK);
+	}
+	for (got = 0; (f = sl_sorter_next(s, &i)) != NULL; got++) {
+		char k[32];
+		double v;
+		long seq;
+		int c;
+
+		assert_int_equal(i, 3);
+		snprintf(k, sizeof(k), "%.*s", (int)f[0].len, f[0].ptr);
+		v = atof(k);
+		seq = atol(f[1].ptr);
+		if (got) {
+			c = numeric ? (v > prev) - (v < prev) :
+				strcmp(k, prevk);
+			if (reverse)
+				c = -c;
+			assert_true(c >= 0);
+			if (c == 0)
+				assert_true(seq > prevseq);   /* stable */
+		}
+		prev = v;
+		snprintf(prevk, sizeof(prevk), "%s", k);
+		prevseq = seq;
+	}
+	assert_false(sl_failed(ctx));
+	assert_int_equal(got, n);
+	*runs = sl_sorter_stats(s)->runs;
+	*passes = sl_sorter_stats(s)->passes;
+	assert_true(sl_mem_peak(ctx) <= ceiling);
+	tu_ctx_free(ctx);
+	assert_int_equal(tu_count_entries(dir), 0);
+}
+
+static void test_sort_in_memory_no_spill(void **state)
+{
+	uint64_t runs, passes;
+
+	(void)state;
+	sort_and_check(64 << 20, 5000, 1, 0, &runs, &passes);
+	assert_int_equal(runs, 0);
+	assert_int_equal(passes, 0);
+}
+
+static void test_sort_spilled_stable(void **state)
+{
+	uint64_t runs, passes;
+
+	(void)state;
+	sort_and_check(2 << 20, 40000, 1, 0, &runs, &passes);
+	assert_true(runs > 1);
+	sort_and_check(2 << 20, 40000, 0, 1, &runs, &passes);
+	assert_true(runs > 1);
+}
+
+static void test_sort_multipass_at_tiny_ceiling(void **state)
+{
+	uint64_t runs, passes;
+
+	(void)state;
+	/* 1.2 MiB: the fan-in is a handful of runs, so several passes */
+	sort_and_check(1200 << 10, 60000, 1, 1, &runs, &passes);
+	assert_true(passes >= 2);
+}
+
+static void test_sort_tmp_limit(void **state)
+{
+	sl_ctx *ctx = tu_ctx(2 << 20, 4096);
+	sl_sort_key key = { 0 };
+	sl_sort_options o = { .tmpdir = dir, .tmp_limit = 50000 };
+	sl_sorter *s = sl_sorter_new(sl_arena_new(ctx, "t"), &key, 1, &o);
+	char pad[300];
+	size_t i;
+	sl_status st = SL_OK;
+
+	(void)state;
+	memset(pad, 'q', sizeof(pad));
+	for (i = 0; i < 30000 && st == SL_OK; i++) {
+		sl_str rec[1] = { { pad, (i * 31) % 300 } };
+
+		st = sl_sorter_add(s, rec, 1);
+	}
+	assert_int_equal(st, SL_ENOSPC);
+	assert_non_null(strstr(sl_errmsg(ctx), "would pass --tmp-limit"));
+	tu_ctx_free(ctx);
+	assert_int_equal(tu_count_entries(dir), 0);
+}
+
+static void test_sort_record_too_big(void **state)
+{
+	sl_ctx *ctx = tu_ctx(1 << 20, 4096);
+	sl_sort_key key = { 0 };
+	sl_sorter *s = sl_sorter_new(sl_arena_new(ctx, "t"), &key, 1,
+				     &(sl_sort_options){ .tmpdir = dir });
+	static char huge[2 << 20];
+	sl_str rec[1] = { { huge, sizeof(huge) } };
+
+	(void)state;
+	assert_int_equal(sl_sorter_add(s, rec, 1), SL_ENOMEM);
+	assert_non_null(strstr(sl_errmsg(ctx), "does not fit under the memory"
+			       " ceiling of 1.0 MiB"));
+	tu_ctx_free(ctx);
+}
+
+/*
+ * Allocation N fails, for N up to 400: a fault in memory the sorter only
+ * tries for is absorbed by spilling sooner, so a run either sorts every
+ * record or fails with SL_ENOMEM, leaking nothing either way.
+ */
+static void test_sort_fault_at_every_allocation(void **state)
+{
+	int failures = 0, successes = 0;
+
+	(void)state;
+	for (unsigned long n = 1; n <= 400; n++) {
+		sl_ctx *ctx = tu_ctx(1536 << 10, 4096);
+		sl_sort_key key = { .numeric = 1 };
+		sl_sort_options o = { .tmpdir = dir };
+		sl_arena *a;
+		sl_sorter *s;
+		size_t i, k, got = 0;
+
+		sl_mem_fail_at(ctx, n);
+		a = sl_arena_new(ctx, "t");
+		s = a ? sl_sorter_new(a, &key, 1, &o) : NULL;
+		for (i = 0; s && i < 20000; i++) {
+			char num[32];
+			sl_str rec[2] = { { num, (size_t)snprintf(num, 32, "%zu",
+							   (i * 13) % 1000) },
+					  { "........................................", 40 } };
+
+			if (sl_sorter_add(s, rec, 2) != SL_OK)
+				break;
+		}
+		while (s && !sl_failed(ctx) && sl_sorter_next(s, &k))
+			got++;
+		if (sl_failed(ctx)) {
+			assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+			failures++;
+		} else {
+			assert_int_equal(got, 20000);
+			successes++;
+		}
+		tu_ctx_free(ctx);
+		assert_int_equal(tu_count_entries(dir), 0);
+	}
+	if (failures < 5 || successes < 5)
+		fail_msg("%d failures, %d successes", failures, successes);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spill_round_trip_every_chunk_size),
+		cmocka_unit_test(test_sort_in_memory_no_spill),
+		cmocka_unit_test(test_sort_spilled_stable),
+		cmocka_unit_test(test_sort_multipass_at_tiny_ceiling),
+		cmocka_unit_test(test_sort_tmp_limit),
+		cmocka_unit_test(test_sort_record_too_big),
+		cmocka_unit_test(test_sort_fault_at_every_allocation),
+	};
+
+	return cmocka_run_group_tests_name("sort", tests, setup, teardown);
+}
