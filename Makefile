@@ -43,6 +43,9 @@ CLI_SRC += cli/sample.c
 CLI_SRC += cli/gen.c
 CLI_SRC += cli/filter.c
 CLI_SRC += cli/sort.c
+CLI_SRC += cli/uniq.c
+CLI_SRC += cli/top.c
+CLI_SRC += cli/join.c
 
 UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 	     test_writer test_expr test_sort

@@ -415,16 +415,15 @@ void cli_input_want(struct cli_input *in, const unsigned char *want,
 		sl_reader_want(in->r, want, n);
 }
 
-int cli_input_open(struct cli *c, struct cli_input *in, int argc,
-		   char **argv)
+static int input_open(struct cli *c, struct cli_input *in, char **paths,
+		      int npaths)
 {
-	static char *stdin_only[] = { "-" };
 	int rc;
 
 	memset(in, 0, sizeof(*in));
 	in->c = c;
-	in->paths = optind < argc ? argv + optind : stdin_only;
-	in->npaths = optind < argc ? argc - optind : 1;
+	in->paths = paths;
+	in->npaths = npaths;
 	in->format = c->ropt.format ? c->ropt.format : SL_FORMAT_CSV;
 	/* the first input with a header gives it */
 	while ((rc = open_next(in)) == 1 && !in->names)
@@ -432,6 +431,21 @@ int cli_input_open(struct cli *c, struct cli_input *in, int argc,
 	if (rc < 0)
 		return cli_fail(c);
 	return 0;
+}
+
+int cli_input_open(struct cli *c, struct cli_input *in, int argc,
+		   char **argv)
+{
+	static char *stdin_only[] = { "-" };
+
+	if (optind < argc)
+		return input_open(c, in, argv + optind, argc - optind);
+	return input_open(c, in, stdin_only, 1);
+}
+
+int cli_input_open_one(struct cli *c, struct cli_input *in, char **path)
+{
+	return input_open(c, in, path, 1);
 }
 
 const sl_record *cli_input_next(struct cli_input *in)
@@ -650,4 +664,46 @@ void cli_mem_report(struct cli *c)
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "    %-20s %10s\n", tags[i].tag,
 			sl_format_size(a, sizeof(a), tags[i].peak));
+}
+
+int cli_parse_key(struct cli *c, const char *spec, const sl_str *h,
+		  size_t nh, sl_sort_key *key, int flags)
+{
+	const char *colon = strrchr(spec, ':'), *p;
+	size_t len = strlen(spec), i;
+
+	memset(key, 0, sizeof(*key));
+	if (flags && colon && colon[1] &&
+	    strspn(colon + 1, "nr") == strlen(colon + 1)) {
+		for (p = colon + 1; *p; p++) {
+			if (*p == 'n')
+				key->numeric = 1;
+			else
+				key->reverse = 1;
+		}
+		len = (size_t)(colon - spec);
+	}
+	for (i = 0; i < nh; i++) {
+		if (h[i].len == len && memcmp(h[i].ptr, spec, len) == 0) {
+			key->field = i;
+			return 0;
+		}
+	}
+	if (len && strspn(spec, "0123456789") >= len) {
+		unsigned long v = strtoul(spec, NULL, 10);
+
+		if (v >= 1 && v <= nh) {
+			key->field = v - 1;
+			return 0;
+		}
+		return cli_usage_error(c, "key %.*s is not within 1-%zu",
+				       (int)len, spec, nh);
+	}
+	fprintf(stderr, "sluice %s: no field '%.*s' in the header; it has:",
+		c->verb, (int)len, spec);
+	for (i = 0; i < nh; i++)
+		fprintf(stderr, "%s %.*s", i ? "," : "", (int)h[i].len,
+			h[i].ptr);
+	fprintf(stderr, "\n");
+	return EXIT_USAGE;
 }

@@ -105,6 +105,9 @@ int cli_input_open(struct cli *c, struct cli_input *in, int argc,
 void cli_input_want(struct cli_input *in, const unsigned char *want,
 		    size_t n);
 
+/* Open the one input *path (a pointer into argv, which lives long). */
+int cli_input_open_one(struct cli *c, struct cli_input *in, char **path);
+
 /* The next record of all the inputs; NULL at the end or on failure. */
 const sl_record *cli_input_next(struct cli_input *in);
 
@@ -140,6 +143,14 @@ int cli_saved_grow(struct cli *c, struct cli_saved **arr, size_t *cap,
 /* Free n saved records and the array. */
 void cli_saved_free(struct cli_saved *arr, size_t n);
 
+/*
+ * Resolve a key "NAME" or "POSITION" (from 1), with ":FLAGS" (n numeric,
+ * r reverse) when flags is set, against the header h[0..nh).  Returns 0
+ * or an exit status after saying what is wrong.
+ */
+int cli_parse_key(struct cli *c, const char *spec, const sl_str *h,
+		  size_t nh, sl_sort_key *key, int flags);
+
 /* Copy rec into s.  Returns 0 or -1 (the error is in the context). */
 int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
 	     const char *tag);
@@ -162,5 +173,8 @@ int cmd_sample(int argc, char **argv, struct cli *c);
 int cmd_gen(int argc, char **argv, struct cli *c);
 int cmd_filter(int argc, char **argv, struct cli *c);
 int cmd_sort(int argc, char **argv, struct cli *c);
+int cmd_uniq(int argc, char **argv, struct cli *c);
+int cmd_top(int argc, char **argv, struct cli *c);
+int cmd_join(int argc, char **argv, struct cli *c);
 
 #endif /* SLUICE_CLI_H */

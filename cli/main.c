@@ -26,6 +26,9 @@ static const struct cmd {
 	{ "select", cmd_select, "choose, reorder, rename or drop fields" },
 	{ "filter", cmd_filter, "keep the records an expression holds for" },
 	{ "sort", cmd_sort, "sort by keys under the ceiling, spilling to disk" },
+	{ "uniq", cmd_uniq, "distinct records or keys, counted, any number" },
+	{ "top", cmd_top, "the N greatest records by keys" },
+	{ "join", cmd_join, "join two inputs on a key: inner, left, outer" },
 	{ "sample", cmd_sample, "N records chosen at random, seeded" },
 	{ "gen", cmd_gen, "generate a reproducible synthetic table" },
 };

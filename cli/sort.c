@@ -36,48 +36,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Resolve "name[:flags]" against the header into key. */
-static int parse_key(struct cli *c, const char *spec, const sl_str *h,
-		     size_t nh, sl_sort_key *key)
-{
-	const char *colon = strrchr(spec, ':'), *p;
-	size_t len = strlen(spec), i;
-
-	memset(key, 0, sizeof(*key));
-	if (colon && colon[1] && strspn(colon + 1, "nr") == strlen(colon + 1)) {
-		for (p = colon + 1; *p; p++) {
-			if (*p == 'n')
-				key->numeric = 1;
-			else
-				key->reverse = 1;
-		}
-		len = (size_t)(colon - spec);
-	}
-	for (i = 0; i < nh; i++) {
-		if (h[i].len == len && memcmp(h[i].ptr, spec, len) == 0) {
-			key->field = i;
-			return 0;
-		}
-	}
-	if (len && strspn(spec, "0123456789") >= len) {
-		unsigned long v = strtoul(spec, NULL, 10);
-
-		if (v >= 1 && v <= nh) {
-			key->field = v - 1;
-			return 0;
-		}
-		return cli_usage_error(c, "key %.*s is not within 1-%zu",
-				       (int)len, spec, nh);
-	}
-	fprintf(stderr, "sluice sort: no field '%.*s' in the header; it has:",
-		(int)len, spec);
-	for (i = 0; i < nh; i++)
-		fprintf(stderr, "%s %.*s", i ? "," : "", (int)h[i].len,
-			h[i].ptr);
-	fprintf(stderr, "\n");
-	return EXIT_USAGE;
-}
-
 static void report(struct cli *c, sl_sorter *s)
 {
 	const sl_spill_stats *st = sl_sorter_stats(s);
@@ -158,8 +116,8 @@ int cmd_sort(int argc, char **argv, struct cli *c)
 		if (!nspecs) {
 			memset(&keys[i], 0, sizeof(keys[i]));
 			keys[i].field = i;
-		} else if ((status = parse_key(c, specs[i], in.names, in.nnames,
-					       &keys[i])) != 0) {
+		} else if ((status = cli_parse_key(c, specs[i], in.names,
+						   in.nnames, &keys[i], 1)) != 0) {
 			return status;
 		}
 	}

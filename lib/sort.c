@@ -548,3 +548,23 @@ const sl_spill_stats *sl_sorter_stats(const sl_sorter *s)
 {
 	return &s->stats;
 }
+
+int sl_sort_compare(sl_ctx *ctx, const sl_sort_key *keys, size_t nkeys,
+		    const sl_str *a, size_t na, const sl_str *b, size_t nb)
+{
+	sl_sorter s;
+	double an[64], bn[64];
+	size_t k, j = 0;
+
+	/* a sorter with just the keys, and room for 64 numeric values */
+	memset(&s, 0, sizeof(s));
+	s.ctx = ctx;
+	s.keys = (sl_sort_key *)keys;
+	s.nkeys = nkeys < 64 ? nkeys : 64;
+	for (k = 0; k < s.nkeys; k++)
+		j += keys[k].numeric != 0;
+	s.nnum = j;
+	key_numbers(&s, a, na, an);
+	key_numbers(&s, b, nb, bn);
+	return compare(&s, a, na, an, b, nb, bn);
+}

@@ -680,6 +680,94 @@ t_sort_1g_under_32m() {
 	[ -n "$SAN" ] || le "sort peak RSS KiB" "$kib" 49152
 }
 
+# ---- uniq, top, join --------------------------------------------------------------
+
+t_uniq_vs_python() {
+	"$S" gen --rows 120000 --columns id:id,int:int,cat:cat,d:date --cardinality 300 >in.csv
+	for m in 256M 3M; do
+		"$S" uniq -m $m -k cat -k d -c in.csv >sorted.csv || return 1
+		"$S" uniq -m $m -k cat -k d -c --keep first in.csv >first.csv || return 1
+		"$S" uniq -m $m -k d in.csv >plain.csv || return 1
+		python3 - in.csv sorted.csv first.csv plain.csv <<'PY' || return 1
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+head, body = rows[0], rows[1:]
+first, count = {}, {}
+for r in body:
+    k = (r[2], r[3])
+    count[k] = count.get(k, 0) + 1
+    first.setdefault(k, r)
+in_order = [first[k] + [str(count[k])] for k in first]      # dicts keep order
+by_key = sorted(in_order, key=lambda r: (r[2].encode(), r[3].encode()))
+got = lambda f: list(csv.reader(open(f, newline="")))
+assert got(sys.argv[2]) == [head + ["count"]] + by_key, "uniq -c by key"
+assert got(sys.argv[3]) == [head + ["count"]] + in_order, "uniq --keep first"
+firstd = {}
+for r in body:
+    firstd.setdefault(r[3], r)
+assert got(sys.argv[4]) == [head] + sorted(firstd.values(), key=lambda r: r[3].encode()), "uniq -k d"
+PY
+	done
+	eq "whole records" "$(printf 'a\n1\n2\n1\n' | "$S" uniq -i csv | tr '\n' ' ')" "a 1 2 "
+}
+
+t_top_vs_python() {
+	"$S" gen --rows 50000 --columns id:id,int:int,cat:cat --cardinality 20 >in.csv
+	"$S" top -n 25 -k int:n in.csv >a.csv || return 1
+	"$S" top -n 25 -k cat:r -k int:n in.csv >b.csv || return 1
+	"$S" top -n 100000 -k cat in.csv >c.csv || return 1
+	python3 - in.csv a.csv b.csv c.csv <<'PY' || return 1
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+head, body = rows[0], rows[1:]
+got = lambda f: list(csv.reader(open(f, newline="")))
+# greatest first, ties to the earlier record: a stable sort on the
+# negated key keeps input order among equals
+a = sorted(body, key=lambda r: -int(r[1]))[:25]
+assert got(sys.argv[2]) == [head] + a, "top int:n"
+b = sorted(body, key=lambda r: -int(r[1]))
+b = sorted(b, key=lambda r: r[2].encode())[:25]
+assert got(sys.argv[3]) == [head] + b, "top cat:r int:n"
+PY
+	eq "all of them" "$("$S" count c.csv)" 50000
+}
+
+t_join_vs_python() {
+	"$S" gen --rows 20000 --seed 3 --columns id:id,k:cat,x:int --cardinality 500 >l.csv
+	"$S" gen --rows 15000 --seed 4 --columns k:cat,y:date,x:float --cardinality 700 >r.csv
+	for m in 256M 3M; do
+		for mode in "" --left --outer; do
+			"$S" join -m $m -k k $mode l.csv r.csv >j.csv || return 1
+			python3 - l.csv r.csv j.csv "$mode" <<'PY' || { echo "mode '$mode' -m $m"; return 1; }
+import csv, sys
+L = list(csv.reader(open(sys.argv[1], newline="")))
+R = list(csv.reader(open(sys.argv[2], newline="")))
+mode = sys.argv[4]
+lk, rk = L[0].index("k"), R[0].index("k")
+lefts, rights = {}, {}
+for r in L[1:]:
+    lefts.setdefault(r[lk], []).append(r)
+for r in R[1:]:
+    rights.setdefault(r[rk], []).append(r)
+others = lambda row, k: [v for i, v in enumerate(row) if i != k]
+nl, nr = len(L[0]) - 1, len(R[0]) - 1
+want = [["k"] + others(L[0], lk) + ["y", "right.x"]]
+for key in sorted(set(lefts) | set(rights), key=lambda s: s.encode()):
+    ls, rs = lefts.get(key, []), rights.get(key, [])
+    if ls and rs:
+        want += [[key] + others(a, lk) + others(b, rk) for a in ls for b in rs]
+    elif ls and mode in ("--left", "--outer"):
+        want += [[key] + others(a, lk) + [""] * nr for a in ls]
+    elif rs and mode == "--outer":
+        want += [[key] + [""] * nl + others(b, rk) for b in rs]
+got = list(csv.reader(open(sys.argv[3], newline="")))
+assert got == want, (len(got), len(want), got[:3], want[:3])
+PY
+		done
+	done
+	echo "figure: join checked: $("$S" join -k k l.csv r.csv | "$S" count) inner pairs"
+}
+
 # ---- gen --------------------------------------------------------------------
 
 t_gen() {
@@ -804,6 +892,9 @@ run sort_in_memory_writes_nothing t_sort_in_memory_writes_nothing
 run sort_multipass t_sort_multipass
 run sort_spill_failures_leave_nothing t_sort_spill_failures_leave_nothing
 run sort_1g_under_32m t_sort_1g_under_32m
+run uniq_vs_python t_uniq_vs_python
+run top_vs_python t_top_vs_python
+run join_vs_python t_join_vs_python
 run gen t_gen
 run gen_memory t_gen_memory
 run convert_1g_under_16m t_convert_1g_under_16m

@@ -1,0 +1,263 @@
+/*
+ * join.c - join two inputs on a key by external sort-merge.
+ *
+ * Both inputs are sorted on the key under the memory ceiling (spilling
+ * as needed), then merged.  For a key both sides have, the right side's
+ * records with that key are held in memory and every left record with
+ * the key is written with each of them: duplicate keys give the cross
+ * product.  A key with more right-side records than fit under the
+ * ceiling is an error that says so.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: sluice join -k KEY [--left | --outer] [OPTIONS] LEFT RIGHT\n"
+	"\n"
+	"Write a record for each pair of a LEFT and a RIGHT record with the\n"
+	"same KEY (compared byte-wise): the key, then LEFT's other fields,\n"
+	"then RIGHT's (renamed right.NAME where a name is taken).  Both\n"
+	"inputs may be of any size: they are sorted under the memory ceiling.\n"
+	"Output is in key order.\n"
+	"\n"
+	"  -k, --key KEY          the field to join on, by name (in both) or\n"
+	"                         position (from 1)\n"
+	"      --left             also LEFT records with no match (RIGHT's\n"
+	"                         fields empty)\n"
+	"      --outer            also unmatched records of both sides\n"
+	"      --tmpdir DIR       where spill files go\n";
+
+enum { OPT_LEFT = 512, OPT_OUTER, OPT_TMPDIR };
+
+static const struct option longopts[] = {
+	{ "key", required_argument, NULL, 'k' },
+	{ "left", no_argument, NULL, OPT_LEFT },
+	{ "outer", no_argument, NULL, OPT_OUTER },
+	{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct side {
+	struct cli_input in;
+	sl_sort_key key;
+	sl_sorter *s;
+	const sl_str *f;     /* the current sorted record */
+	size_t n;
+};
+
+static const sl_str empty = { "", 0 };
+
+static const sl_str *key_of(const struct side *sd, const sl_str *f, size_t n)
+{
+	return sd->key.field < n ? &f[sd->key.field] : &empty;
+}
+
+static int key_cmp(const sl_str *a, const sl_str *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = n ? memcmp(a->ptr, b->ptr, n) : 0;
+
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Sort one input on its key; 0 or an exit status. */
+static int load(struct cli *c, struct side *sd, char **path,
+		const char *spec, const sl_sort_options *so)
+{
+	const sl_record *rec;
+	int status;
+
+	if ((status = cli_input_open_one(c, &sd->in, path)) != 0)
+		return status;
+	if (!sd->in.names) {
+		cli_input_end(&sd->in);
+		return 0;            /* empty: no records to join */
+	}
+	if ((status = cli_parse_key(c, spec, sd->in.names, sd->in.nnames,
+				    &sd->key, 0)) != 0)
+		return status;
+	sd->s = sl_sorter_new(c->arena, &sd->key, 1, so);
+	if (!sd->s)
+		return cli_fail(c);
+	while ((rec = cli_input_next(&sd->in)) != NULL)
+		if (sl_sorter_add(sd->s, rec->fields, rec->nfields) != SL_OK)
+			break;
+	cli_input_end(&sd->in);
+	if (sl_failed(c->ctx))
+		return cli_fail(c);
+	/* end the input now, so the other side gets the memory */
+	sd->f = sl_sorter_next(sd->s, &sd->n);
+	return sl_failed(c->ctx) ? cli_fail(c) : 0;
+}
+
+static void advance(struct side *sd)
+{
+	sd->f = sd->s ? sl_sorter_next(sd->s, &sd->n) : NULL;
+}
+
+/* key, left's others, right's others; either side may be absent */
+static sl_status emit(sl_writer *w, sl_str *out, const struct side *l,
+		      const sl_str *lf, size_t ln, const struct side *r,
+		      const sl_str *rf, size_t rn)
+{
+	size_t k = 0, i;
+
+	out[k++] = lf ? *key_of(l, lf, ln) : *key_of(r, rf, rn);
+	for (i = 0; i < l->in.nnames; i++)
+		if (i != l->key.field)
+			out[k++] = lf && i < ln ? lf[i] : empty;
+	for (i = 0; i < r->in.nnames; i++)
+		if (i != r->key.field)
+			out[k++] = rf && i < rn ? rf[i] : empty;
+	return sl_writer_write(w, out, k);
+}
+
+/* The output names: the key, left's others, right's others renamed
+ * right.NAME when the name is already taken. */
+static sl_str *out_names(struct cli *c, struct side *l, struct side *r,
+			 size_t *n)
+{
+	size_t total = 1 + (l->in.nnames - 1) + (r->in.nnames - 1), k = 0, i, j;
+	sl_str *v = sl_arena_alloc(c->arena, total * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v[k++] = l->in.names[l->key.field];
+	for (i = 0; i < l->in.nnames; i++)
+		if (i != l->key.field)
+			v[k++] = l->in.names[i];
+	for (i = 0; i < r->in.nnames; i++) {
+		const sl_str *nm = &r->in.names[i];
+		int taken = 0;
+
+		if (i == r->key.field)
+			continue;
+		for (j = 0; j < k; j++)
+			taken |= key_cmp(&v[j], nm) == 0;
+		if (taken) {
+			char *p = sl_arena_alloc(c->arena, nm->len + 6);
+
+			if (!p)
+				return NULL;
+			memcpy(p, "right.", 6);
+			memcpy(p + 6, nm->ptr, nm->len);
+			v[k].ptr = p;
+			v[k].len = nm->len + 6;
+			k++;
+		} else {
+			v[k++] = *nm;
+		}
+	}
+	*n = k;
+	return v;
+}
+
+int cmd_join(int argc, char **argv, struct cli *c)
+{
+	sl_sort_options so = { 0 };
+	const char *spec = NULL;
+	int ch, status, left = 0, outer = 0;
+	struct cli_saved *group = NULL, cur = { 0 };
+	size_t gcap = 0, gn, nnames, i;
+	struct side l, r;
+	sl_str *names, *out;
+	sl_writer *w;
+
+	c->usage = usage;
+	while ((ch = cli_getopt(c, argc, argv, "k:", longopts)) != -1) {
+		switch (ch) {
+		case 'k':
+			spec = optarg;
+			break;
+		case OPT_LEFT:
+			left = 1;
+			break;
+		case OPT_OUTER:
+			outer = left = 1;
+			break;
+		case OPT_TMPDIR:
+			so.tmpdir = optarg;
+			break;
+		default:
+			return cli_stop(c, ch);
+		}
+	}
+	if (!spec)
+		return cli_usage_error(c, "give the key with -k");
+	if (argc - optind != 2)
+		return cli_usage_error(c, "give two inputs, LEFT and RIGHT");
+	if ((status = cli_start(c)) != 0)
+		return status;
+	memset(&l, 0, sizeof(l));
+	memset(&r, 0, sizeof(r));
+	if ((status = load(c, &l, &argv[optind], spec, &so)) != 0 ||
+	    (status = load(c, &r, &argv[optind + 1], spec, &so)) != 0)
+		return status;
+	if (!l.in.names || !r.in.names) {
+		if (!cli_open_output(c))
+			return cli_fail(c);
+		return cli_close_output(c, c->out);
+	}
+	names = out_names(c, &l, &r, &nnames);
+	out = names ? sl_arena_alloc(c->arena, nnames * sizeof(*out)) : NULL;
+	w = out ? cli_open_writer(c, &l.in, names, nnames) : NULL;
+	while (w && (l.f || r.f) && !sl_failed(c->ctx)) {
+		int d = !l.f ? 1 : !r.f ? -1 :
+			key_cmp(key_of(&l, l.f, l.n), key_of(&r, r.f, r.n));
+
+		if (d < 0) {
+			if (left && emit(w, out, &l, l.f, l.n, &r, NULL, 0))
+				break;
+			advance(&l);
+			continue;
+		}
+		if (d > 0) {
+			if (outer && emit(w, out, &l, NULL, 0, &r, r.f, r.n))
+				break;
+			advance(&r);
+			continue;
+		}
+		/* the right side's records with this key, held in memory */
+		for (gn = 0; r.f && key_cmp(key_of(&r, r.f, r.n),
+					    key_of(&l, l.f, l.n)) == 0; gn++) {
+			sl_record rec = { .nfields = r.n, .fields = r.f };
+
+			if (cli_saved_grow(c, &group, &gcap, gn, (uint64_t)-1,
+					   "join.group") < 0 ||
+			    cli_save(c, &group[gn], &rec, "join.group") < 0)
+				break;
+			advance(&r);
+		}
+		if (sl_failed(c->ctx))
+			break;
+		/* every left record with the key, with each of them */
+		{
+			sl_record rec = { .nfields = l.n, .fields = l.f };
+
+			if (cli_save(c, &cur, &rec, "join.group") < 0)
+				break;
+		}
+		while (l.f && key_cmp(key_of(&l, l.f, l.n),
+				      key_of(&l, cur.f, cur.n)) == 0) {
+			for (i = 0; i < gn; i++)
+				if (emit(w, out, &l, l.f, l.n, &r, group[i].f,
+					 group[i].n))
+					break;
+			if (i < gn)
+				break;
+			advance(&l);
+		}
+	}
+	cli_saved_free(group, gcap);
+	sl_mem_free(cur.mem);
+	if (sl_failed(c->ctx)) {
+		if (sl_errcode(c->ctx) == SL_ENOMEM)
+			fprintf(stderr, "sluice join: the right input's records"
+				" for one key must fit under the memory"
+				" ceiling\n");
+		return cli_fail(c);
+	}
+	return cli_close_output(c, c->out);
+}
