@@ -159,8 +159,11 @@ deps-bench:
 bench-records: $(B)/sluice
 	bash bench/records.sh $(B)/sluice
 
+bench-sort: $(B)/sluice
+	bash bench/sort.sh $(B)/sluice
+
 clean:
 	rm -rf build
 
 .PHONY: all check test-build test-run demo install deps deps-bench \
-	bench-records clean
+	bench-records bench-sort clean

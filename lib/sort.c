@@ -36,6 +36,8 @@ typedef struct item {
 	size_t n;
 	uint64_t seq;
 	const double *num;      /* one per numeric key; NAN: not a number */
+	double k0;              /* the first key, numeric: its value */
+	uint64_t p0;            /* the first key, text: 8 bytes, big-endian */
 } item;
 
 typedef struct block {
@@ -147,10 +149,36 @@ static int compare(const sl_sorter *s, const sl_str *af, size_t an,
 	return 0;
 }
 
+/* The first 8 bytes of a text as a big-endian number: the same order as
+ * memcmp when they differ. */
+static uint64_t prefix8(const sl_str *v)
+{
+	uint64_t p = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		p = p << 8 | (i < v->len ? (unsigned char)v->ptr[i] : 0);
+	return p;
+}
+
 static int item_order(const void *x, const void *y, void *arg)
 {
 	const item *a = x, *b = y;
-	int c = compare(arg, a->f, a->n, a->num, b->f, b->n, b->num);
+	const sl_sorter *s = arg;
+	int c = 0;
+
+	/* the first key from the items themselves: no pointer to follow */
+	if (s->nkeys) {
+		if (s->keys[0].numeric) {
+			if (!isnan(a->k0) && !isnan(b->k0))
+				c = (a->k0 > b->k0) - (a->k0 < b->k0);
+		} else if (a->p0 != b->p0) {
+			c = a->p0 < b->p0 ? -1 : 1;
+		}
+		if (c)
+			return s->keys[0].reverse ? -c : c;
+	}
+	c = compare(s, a->f, a->n, a->num, b->f, b->n, b->num);
 
 	if (c)
 		return c;
@@ -356,6 +384,11 @@ sl_status sl_sorter_add(sl_sorter *s, const sl_str *f, size_t n)
 		p += f[i].len;
 	}
 	key_numbers(s, copy, n, num);
+	if (s->nkeys && s->keys[0].numeric)
+		s->items[s->nitems].k0 = num[0];
+	else if (s->nkeys)
+		s->items[s->nitems].p0 = prefix8(field(copy, n,
+						       s->keys[0].field));
 	s->items[s->nitems].f = copy;
 	s->items[s->nitems].n = n;
 	s->items[s->nitems].num = num;

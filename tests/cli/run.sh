@@ -601,6 +601,15 @@ t_sort_vs_gnu() {
 	sort_vs_gnu in.csv "-m 2M -k cat -k int:nr" "-k4,4 -k2,2gr"
 }
 
+# 50 times the ceiling: 100 MB through -m 2M, against GNU sort
+t_sort_50x_ceiling() {
+	local size=100M
+	[ -n "$SAN" ] && size=20M
+	"$S" gen --size $size --columns $SORTCOLS --cardinality 1000 >big.csv
+	sort_vs_gnu big.csv "-m 2M -k cat -k int:nr" "-k4,4 -k2,2gr" || return 1
+	sort_vs_gnu big.csv "-m 2M -k date -k id:n" "-k5,5 -k1,1n"
+}
+
 t_sort_numeric_and_stable() {
 	printf 'k,v\n10,a\n-2.5,b\nx,c\n1e1,d\n,e\n007,f\nabc,g\n-0,h\n0,i\n+3,j\n.5,k\n1.,l\n' >n.csv
 	for flags in n nr; do
@@ -887,6 +896,7 @@ run filter_differential t_filter_differential
 run filter_cli t_filter_cli
 run filter_memory t_filter_memory
 run sort_vs_gnu t_sort_vs_gnu
+run sort_50x_ceiling t_sort_50x_ceiling
 run sort_numeric_and_stable t_sort_numeric_and_stable
 run sort_in_memory_writes_nothing t_sort_in_memory_writes_nothing
 run sort_multipass t_sort_multipass
