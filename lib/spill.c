@@ -47,6 +47,7 @@ struct sl_spill {
 	size_t outcap;
 	uint64_t packed;        /* bytes of this file on disk */
 	int rewound;
+	sl_arena *rarena;       /* the reader's, while reading */
 	sl_source *src;         /* reading */
 	const unsigned char *chunk;
 	size_t clen, cpos;
@@ -56,11 +57,19 @@ struct sl_spill {
 	size_t vcap;
 };
 
+/* The reader's arena is going (freed here or by sl_ctx_free): forget it. */
+static void forget_reader(void *arg)
+{
+	sl_spill *sp = arg;
+
+	sp->rarena = NULL;
+	sp->src = NULL;
+}
+
 void sl_spill_close(sl_spill *sp)
 {
-	if (sp->src)
-		sl_source_close(sp->src);
-	sp->src = NULL;
+	if (sp->rarena)
+		sl_arena_free(sp->rarena);   /* closes the source */
 	if (sp->fd >= 0)
 		close(sp->fd);
 	sp->fd = -1;
@@ -316,8 +325,19 @@ const sl_str *sl_spill_get(sl_spill *sp, size_t *n)
 	if (!sp->src) {
 		int fd = sp->fd;
 
+		/* the reader lives in an arena of its own, given back when
+		 * the run is closed: a sort may read thousands of runs */
+		sp->rarena = sl_arena_new(sp->ctx, "spill.read");
+		if (!sp->rarena)
+			return NULL;
+		if (sl_arena_on_release(sp->rarena, forget_reader,
+					sp) != SL_OK) {
+			sl_arena_free(sp->rarena);
+			sp->rarena = NULL;
+			return NULL;
+		}
 		sp->fd = -1;    /* the source owns it now */
-		sp->src = sl_source_open_fd(sp->arena, fd, "spill file");
+		sp->src = sl_source_open_fd(sp->rarena, fd, "spill file");
 		if (!sp->src)
 			return NULL;
 	}
