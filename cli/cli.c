@@ -479,6 +479,21 @@ sl_format cli_output_format(struct cli *c)
 	return f;
 }
 
+int cli_empty_output(struct cli *c, struct cli_input *in)
+{
+	cli_input_end(in);
+	if (!cli_open_output(c))
+		return cli_fail(c);
+	return cli_close_output(c, c->out);
+}
+
+int cli_parse_lines(struct cli *c, const char *arg, uint64_t *n)
+{
+	if (cli_parse_count(arg, n) < 0)
+		return cli_usage_error(c, "invalid record count '%s'", arg);
+	return 0;
+}
+
 void cli_input_end(struct cli_input *in)
 {
 	if (!in->r)

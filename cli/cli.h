@@ -114,6 +114,13 @@ const sl_record *cli_input_next(struct cli_input *in);
 /* The output format -O or the -o name asks for, else SL_FORMAT_AUTO. */
 sl_format cli_output_format(struct cli *c);
 
+/* For an input with no header at all: write nothing, successfully.
+ * Returns the exit status. */
+int cli_empty_output(struct cli *c, struct cli_input *in);
+
+/* -n N of head, tail, sample, top: 0 or the usage error's status. */
+int cli_parse_lines(struct cli *c, const char *arg, uint64_t *n);
+
 /* Close the open input and count what it skipped. */
 void cli_input_end(struct cli_input *in);
 

@@ -68,12 +68,8 @@ int cmd_filter(int argc, char **argv, struct cli *c)
 		return status;
 	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
 		return status;
-	if (!in.names) {      /* an empty input: no fields, no records */
-		cli_input_end(&in);
-		if (!cli_open_output(c))
-			return cli_fail(c);
-		return cli_close_output(c, c->out);
-	}
+	if (!in.names)		/* an empty input */
+		return cli_empty_output(c, &in);
 	e = sl_expr_compile(c->arena, text, in.names, in.nnames, &col);
 	if (!e)
 		return sl_errcode(c->ctx) == SL_EINVAL ?

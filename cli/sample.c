@@ -57,9 +57,8 @@ int cmd_sample(int argc, char **argv, struct cli *c)
 	while ((ch = cli_getopt(c, argc, argv, "n:", longopts)) != -1) {
 		switch (ch) {
 		case 'n':
-			if (cli_parse_count(optarg, &want) < 0)
-				return cli_usage_error(c, "invalid record count"
-						       " '%s'", optarg);
+			if ((status = cli_parse_lines(c, optarg, &want)) != 0)
+				return status;
 			break;
 		case OPT_SEED:
 			if (cli_parse_count(optarg, &seed) < 0)

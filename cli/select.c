@@ -213,12 +213,8 @@ int cmd_select(int argc, char **argv, struct cli *c)
 		return status;
 	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
 		return status;
-	if (!in.names) {      /* empty input: nothing to select from */
-		cli_input_end(&in);
-		if (!cli_open_output(c))
-			return cli_fail(c);
-		return cli_close_output(c, c->out);
-	}
+	if (!in.names)		/* an empty input */
+		return cli_empty_output(c, &in);
 	if (list)
 		status = resolve(c, list, in.names, in.nnames, &pk, 1);
 	else if (!(status = resolve(c, exclude, in.names, in.nnames, &drop,

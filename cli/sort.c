@@ -105,12 +105,8 @@ int cmd_sort(int argc, char **argv, struct cli *c)
 		return status;
 	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
 		return status;
-	if (!in.names) {
-		cli_input_end(&in);
-		if (!cli_open_output(c))
-			return cli_fail(c);
-		return cli_close_output(c, c->out);
-	}
+	if (!in.names)		/* an empty input */
+		return cli_empty_output(c, &in);
 	nkeys = nspecs ? nspecs : (in.nnames < 64 ? in.nnames : 64);
 	for (i = 0; i < nkeys; i++) {
 		if (!nspecs) {

@@ -48,9 +48,8 @@ int cmd_tail(int argc, char **argv, struct cli *c)
 	while ((ch = cli_getopt(c, argc, argv, "n:", longopts)) != -1) {
 		switch (ch) {
 		case 'n':
-			if (cli_parse_count(optarg, &want) < 0)
-				return cli_usage_error(c, "invalid record count"
-						       " '%s'", optarg);
+			if ((status = cli_parse_lines(c, optarg, &want)) != 0)
+				return status;
 			break;
 		default:
 			return cli_stop(c, ch);

@@ -109,9 +109,8 @@ int cmd_top(int argc, char **argv, struct cli *c)
 	while ((ch = cli_getopt(c, argc, argv, "n:k:", longopts)) != -1) {
 		switch (ch) {
 		case 'n':
-			if (cli_parse_count(optarg, &want) < 0)
-				return cli_usage_error(c, "invalid record count"
-						       " '%s'", optarg);
+			if ((status = cli_parse_lines(c, optarg, &want)) != 0)
+				return status;
 			break;
 		case 'k':
 			if (nspecs == 64)
@@ -128,12 +127,8 @@ int cmd_top(int argc, char **argv, struct cli *c)
 		return status;
 	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
 		return status;
-	if (!in.names) {
-		cli_input_end(&in);
-		if (!cli_open_output(c))
-			return cli_fail(c);
-		return cli_close_output(c, c->out);
-	}
+	if (!in.names)		/* an empty input */
+		return cli_empty_output(c, &in);
 	for (i = 0; i < nspecs; i++)
 		if ((status = cli_parse_key(c, specs[i], in.names, in.nnames,
 					    &keys[i], 1)) != 0)
