@@ -722,3 +722,28 @@ int cli_parse_key(struct cli *c, const char *spec, const sl_str *h,
 	fprintf(stderr, "\n");
 	return EXIT_USAGE;
 }
+
+sl_sort_key *cli_parse_keys(struct cli *c, const char *const *specs,
+			    size_t nspecs, const struct cli_input *in,
+			    int flags, size_t *nkeys, int *status)
+{
+	size_t n = nspecs ? nspecs : in->nnames, i;
+	sl_sort_key *keys = sl_arena_alloc(c->arena, (n ? n : 1) *
+					   sizeof(*keys));
+
+	*status = 0;
+	if (!keys) {
+		*status = cli_fail(c);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		memset(&keys[i], 0, sizeof(keys[i]));
+		keys[i].field = i;    /* no -k: every field, left to right */
+		if (nspecs && (*status = cli_parse_key(c, specs[i], in->names,
+						       in->nnames, &keys[i],
+						       flags)) != 0)
+			return NULL;
+	}
+	*nkeys = n;
+	return keys;
+}

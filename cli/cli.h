@@ -158,6 +158,15 @@ void cli_saved_free(struct cli_saved *arr, size_t n);
 int cli_parse_key(struct cli *c, const char *spec, const sl_str *h,
 		  size_t nh, sl_sort_key *key, int flags);
 
+/*
+ * The keys of specs[0..nspecs) (see cli_parse_key()), or every field of
+ * the input's header, left to right, when there is none; in the run
+ * arena, their number in *nkeys.  NULL with the exit status in *status.
+ */
+sl_sort_key *cli_parse_keys(struct cli *c, const char *const *specs,
+			    size_t nspecs, const struct cli_input *in,
+			    int flags, size_t *nkeys, int *status);
+
 /* Copy rec into s.  Returns 0 or -1 (the error is in the context). */
 int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
 	     const char *tag);

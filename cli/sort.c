@@ -64,8 +64,8 @@ int cmd_sort(int argc, char **argv, struct cli *c)
 {
 	sl_sort_options so = { 0 };
 	const char *specs[64];
-	sl_sort_key keys[64];
-	size_t nspecs = 0, nkeys, i, n;
+	sl_sort_key *keys;
+	size_t nspecs = 0, nkeys, n;
 	struct cli_input in;
 	const sl_record *rec;
 	const sl_str *f;
@@ -107,16 +107,9 @@ int cmd_sort(int argc, char **argv, struct cli *c)
 		return status;
 	if (!in.names)		/* an empty input */
 		return cli_empty_output(c, &in);
-	nkeys = nspecs ? nspecs : (in.nnames < 64 ? in.nnames : 64);
-	for (i = 0; i < nkeys; i++) {
-		if (!nspecs) {
-			memset(&keys[i], 0, sizeof(keys[i]));
-			keys[i].field = i;
-		} else if ((status = cli_parse_key(c, specs[i], in.names,
-						   in.nnames, &keys[i], 1)) != 0) {
-			return status;
-		}
-	}
+	keys = cli_parse_keys(c, specs, nspecs, &in, 1, &nkeys, &status);
+	if (!keys)
+		return status;
 	s = sl_sorter_new(c->arena, keys, nkeys, &so);
 	if (!s)
 		return cli_fail(c);

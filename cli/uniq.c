@@ -40,8 +40,8 @@ int cmd_uniq(int argc, char **argv, struct cli *c)
 {
 	sl_sort_options so = { 0 };
 	const char *specs[64];
-	sl_sort_key keys[64], seqkey;
-	size_t nspecs = 0, nkeys, i, n, nout;
+	sl_sort_key *keys, seqkey;
+	size_t nspecs = 0, nkeys, n, nout;
 	int ch, status, count = 0, keep_first = 0;
 	struct cli_saved first = { 0 };
 	sl_sorter *s, *back = NULL;
@@ -82,14 +82,9 @@ int cmd_uniq(int argc, char **argv, struct cli *c)
 		return status;
 	if (!in.names)		/* an empty input */
 		return cli_empty_output(c, &in);
-	nkeys = nspecs ? nspecs : (in.nnames < 64 ? in.nnames : 64);
-	for (i = 0; i < nkeys; i++) {
-		memset(&keys[i], 0, sizeof(keys[i]));
-		keys[i].field = i;
-		if (nspecs && (status = cli_parse_key(c, specs[i], in.names,
-						      in.nnames, &keys[i], 0)))
-			return status;
-	}
+	keys = cli_parse_keys(c, specs, nspecs, &in, 0, &nkeys, &status);
+	if (!keys)
+		return status;
 	nout = in.nnames + (size_t)count;
 	out = sl_arena_alloc(c->arena, (nout + 1) * sizeof(*out));
 	names = sl_arena_alloc(c->arena, nout * sizeof(*names));

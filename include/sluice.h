@@ -654,8 +654,8 @@ const sl_spill_stats *sl_sorter_stats(const sl_sorter *s);
 /*
  * Compare two records by keys as the sorter does: <0, 0 or >0.  Fields
  * past a record's end are empty.  Numeric keys are parsed on each call
- * (at most 64 keys count; a number over 127 bytes is parsed in memory
- * charged to ctx).
+ * (keys after the 64th numeric one are left out; a number over 127
+ * bytes is parsed in memory charged to ctx).
  */
 int sl_sort_compare(sl_ctx *ctx, const sl_sort_key *keys, size_t nkeys,
 		    const sl_str *a, size_t na, const sl_str *b, size_t nb);

@@ -589,13 +589,14 @@ int sl_sort_compare(sl_ctx *ctx, const sl_sort_key *keys, size_t nkeys,
 	double an[64], bn[64];
 	size_t k, j = 0;
 
-	/* a sorter with just the keys, and room for 64 numeric values */
+	/* a sorter with just the keys, and room for 64 numeric values:
+	 * keys after the 64th numeric one are left out */
 	memset(&s, 0, sizeof(s));
 	s.ctx = ctx;
 	s.keys = (sl_sort_key *)keys;
-	s.nkeys = nkeys < 64 ? nkeys : 64;
-	for (k = 0; k < s.nkeys; k++)
+	for (k = 0; k < nkeys && (j < 64 || !keys[k].numeric); k++)
 		j += keys[k].numeric != 0;
+	s.nkeys = k;
 	s.nnum = j;
 	key_numbers(&s, a, na, an);
 	key_numbers(&s, b, nb, bn);

@@ -720,6 +720,17 @@ PY
 	eq "whole records" "$(printf 'a\n1\n2\n1\n' | "$S" uniq -i csv | tr '\n' ' ')" "a 1 2 "
 }
 
+# without -k every field is a key, even past the 64th
+t_whole_record_keys_wide() {
+	python3 -c 'import csv
+w = csv.writer(open("wide.csv", "w", newline=""), lineterminator="\n")
+w.writerow(["c%d" % i for i in range(70)])
+for v in "baba":
+    w.writerow(["x"] * 65 + [v] + ["y"] * 4)'
+	eq "uniq" "$("$S" uniq wide.csv | "$S" count)" 2 || return 1
+	eq "sort" "$("$S" sort wide.csv | "$S" select -f 66 | tr '\n' ' ')" "c65 a a b b "
+}
+
 t_top_vs_python() {
 	"$S" gen --rows 50000 --columns id:id,int:int,cat:cat --cardinality 20 >in.csv
 	"$S" top -n 25 -k int:n in.csv >a.csv || return 1
@@ -903,6 +914,7 @@ run sort_multipass t_sort_multipass
 run sort_spill_failures_leave_nothing t_sort_spill_failures_leave_nothing
 run sort_1g_under_32m t_sort_1g_under_32m
 run uniq_vs_python t_uniq_vs_python
+run whole_record_keys_wide t_whole_record_keys_wide
 run top_vs_python t_top_vs_python
 run join_vs_python t_join_vs_python
 run gen t_gen
