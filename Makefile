@@ -30,7 +30,9 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
 	  lib/lines.c lib/reader.c lib/csv.c lib/tsv.c lib/jsonl.c lib/writer.c \
 	  lib/expr.c lib/spill.c lib/sort.c
+LIB_SRC += lib/sketch.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
+LIB_HDR += lib/sketch.h
 
 # One line per verb.
 CLI_SRC = cli/main.c cli/cli.c
@@ -49,6 +51,7 @@ CLI_SRC += cli/join.c
 
 UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 	     test_writer test_expr test_sort
+UNIT_TESTS += test_sketch
 TEST_TOOLS = maxrss
 EXAMPLES = longest
 
