@@ -48,6 +48,7 @@ CLI_SRC += cli/sort.c
 CLI_SRC += cli/uniq.c
 CLI_SRC += cli/top.c
 CLI_SRC += cli/join.c
+CLI_SRC += cli/split.c
 
 UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 	     test_writer test_expr test_sort

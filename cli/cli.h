@@ -192,5 +192,6 @@ int cmd_sort(int argc, char **argv, struct cli *c);
 int cmd_uniq(int argc, char **argv, struct cli *c);
 int cmd_top(int argc, char **argv, struct cli *c);
 int cmd_join(int argc, char **argv, struct cli *c);
+int cmd_split(int argc, char **argv, struct cli *c);
 
 #endif /* SLUICE_CLI_H */

@@ -30,6 +30,7 @@ static const struct cmd {
 	{ "top", cmd_top, "the N greatest records by keys" },
 	{ "join", cmd_join, "join two inputs on a key: inner, left, outer" },
 	{ "sample", cmd_sample, "N records chosen at random, seeded" },
+	{ "split", cmd_split, "part I of N of a file, in whole records" },
 	{ "gen", cmd_gen, "generate a reproducible synthetic table" },
 };
 

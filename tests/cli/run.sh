@@ -923,6 +923,8 @@ run convert_1g_under_16m t_convert_1g_under_16m
 run example_longest t_example_longest
 run count_2g_under_8m t_count_2g_under_8m
 
+. "$HERE/t_split.sh"
+
 [ "$fail" -eq 0 ] || echo "failed:$failed_names"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
