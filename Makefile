@@ -30,6 +30,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
 	  lib/lines.c lib/reader.c lib/csv.c lib/tsv.c lib/jsonl.c lib/writer.c \
 	  lib/expr.c lib/spill.c lib/sort.c
+LIB_SRC += lib/agg.c
 LIB_SRC += lib/sketch.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h
@@ -52,7 +53,7 @@ CLI_SRC += cli/split.c
 
 UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 	     test_writer test_expr test_sort
-UNIT_TESTS += test_sketch
+UNIT_TESTS += test_sketch test_agg
 TEST_TOOLS = maxrss
 EXAMPLES = longest
 

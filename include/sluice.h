@@ -625,6 +625,9 @@ typedef struct sl_sort_options {
 	const char *tmpdir;   /* NULL: $TMPDIR, else /tmp */
 	int level;            /* zlib level of spill files; 0 means 1 */
 	uint64_t tmp_limit;   /* bytes spill files may use at once; 0: any */
+	size_t mem_limit;     /* bytes of records held in memory at once (the
+			       * rest of the budget is left to the caller);
+			       * 0: as much as the ceiling allows */
 } sl_sort_options;
 
 typedef struct sl_spill_stats {
@@ -659,6 +662,139 @@ const sl_spill_stats *sl_sorter_stats(const sl_sorter *s);
  */
 int sl_sort_compare(sl_ctx *ctx, const sl_sort_key *keys, size_t nkeys,
 		    const sl_str *a, size_t na, const sl_str *b, size_t nb);
+
+/* ------------------------------------------------------------------------
+ * Aggregation
+ *
+ * An aggregator groups records by key fields and sums up value fields per
+ * group.  Groups live in a hash table; when it outgrows half the ceiling,
+ * its groups go, as partial states, to a sorter that spills them to
+ * compressed runs, and the table starts again empty.  At the end the runs
+ * are merged and the states of equal keys combined, so any number of
+ * groups works under the ceiling.  Groups come out in byte order of their
+ * keys.
+ *
+ *     sl_agg_op ops[] = { SL_AGG_COUNT, SL_AGG_SUM };
+ *     sl_agg *g = sl_agg_new(a, 1, 1, ops, 2, NULL);
+ *     while ((rec = sl_reader_next(r)) != NULL)
+ *             sl_agg_add(g, &rec->fields[0], &rec->fields[3]);
+ *     while ((key = sl_agg_next(g)) != NULL)
+ *             printf("%.*s %s\n", (int)key[0].len, key[0].ptr,
+ *                    sl_agg_result(g, 0, SL_AGG_SUM).ptr);
+ *
+ * Values: empty, or an integer ([+-]digits), or a decimal number (the
+ * filter language's: digits, a point, an exponent), or another string.
+ * sum, mean and stddev take the numbers; sum is exact (a 128-bit decimal)
+ * while every number has at most 18 significant digits, else a double;
+ * stddev is the sample standard deviation (Welford's method).  min and
+ * max order numbers by value before other strings, which compare
+ * byte-wise; empty values are left out.  Quantiles p50, p90 and p99 are
+ * the number of nearest rank ceil(q * n).  distinct counts distinct
+ * values (the empty one included).  first and last are the values of the
+ * group's first and last records.  Numbers are written in their shortest
+ * round-trip form, integers without a point.
+ *
+ * Exactness: every aggregate is exact except, without keys and without
+ * the exact option, distinct past 65536 distinct values (then a
+ * HyperLogLog: within 2.5% with 99.7% probability) and quantiles past
+ * 65536 numbers (then a KLL sketch: rank within 1.7% of n with 99%
+ * probability).  With keys, or with the exact option, distinct and
+ * quantiles come from sorting (group, value) pairs under the ceiling
+ * instead of from a table.
+ *
+ * Partial states: sl_agg_write_partial() writes every group's state as
+ * one line of JSON; sl_agg_add_partial() combines such a line into
+ * another aggregator of the same spec.  Combining the states of parts
+ * gives what one run over the whole gives (stddev up to rounding, first
+ * and last in the order the parts are added).  Distinct and quantiles
+ * with keys, or with the exact option, have no partial state.
+ */
+
+typedef enum sl_agg_op {
+	SL_AGG_COUNT,      /* values, empty ones included */
+	SL_AGG_EMPTY,      /* empty values */
+	SL_AGG_TYPE,       /* int, float, string, or empty when all are */
+	SL_AGG_MIN,
+	SL_AGG_MAX,
+	SL_AGG_SUM,
+	SL_AGG_MEAN,
+	SL_AGG_STDDEV,
+	SL_AGG_DISTINCT,
+	SL_AGG_P50,
+	SL_AGG_P90,
+	SL_AGG_P99,
+	SL_AGG_FIRST,
+	SL_AGG_LAST,
+	SL_AGG_NOPS
+} sl_agg_op;
+
+/* The name of an op ("count", "p50" ...), and back: -1 for none. */
+const char *sl_agg_op_name(sl_agg_op op);
+int sl_agg_op_parse(const char *name, size_t len);
+
+typedef struct sl_agg_options {
+	const char *tmpdir;   /* spill files; NULL: $TMPDIR, else /tmp */
+	int level;            /* zlib level of spill files; 0 means 1 */
+	uint64_t tmp_limit;   /* bytes spill files may use at once; 0: any */
+	int exact;            /* distinct and quantiles exact, by sorting */
+} sl_agg_options;
+
+typedef struct sl_agg sl_agg;
+
+/* An aggregator of records split into nkeys key fields and nfields value
+ * fields, computing ops[0..nops) (copied) of each value field; NULL on
+ * failure. */
+sl_agg *sl_agg_new(sl_arena *a, size_t nkeys, size_t nfields,
+		   const sl_agg_op *ops, size_t nops,
+		   const sl_agg_options *opt);
+
+/* Add one record: its nkeys keys and nfields values (copied as needed). */
+sl_status sl_agg_add(sl_agg *g, const sl_str *keys, const sl_str *values);
+
+/* Combine one line written by sl_agg_write_partial() (no newline).
+ * SL_EDATA for a line that is not such a state. */
+sl_status sl_agg_add_partial(sl_agg *g, const char *line, size_t len);
+
+/* The next group (the first call ends the input): its keys, valid until
+ * the next call; NULL at the end or on failure.  Without keys there is
+ * one group, even for no records. */
+const sl_str *sl_agg_next(sl_agg *g);
+
+/* The current group's number of records. */
+uint64_t sl_agg_rows(const sl_agg *g);
+
+/* The text of op over value field f in the current group, NUL-terminated,
+ * valid until the next call; empty when there is no such value (the mean
+ * of no numbers).  An op not given to sl_agg_new() is empty too. */
+sl_str sl_agg_result(sl_agg *g, size_t f, sl_agg_op op);
+
+/* Write every group's partial state (this ends the input like
+ * sl_agg_next(); call one or the other). */
+sl_status sl_agg_write_partial(sl_agg *g, sl_sink *out);
+
+/* Spill counters so far. */
+const sl_spill_stats *sl_agg_stats(const sl_agg *g);
+
+/* What a stream of partial states is: its first line. */
+typedef struct sl_agg_spec {
+	const char *verb;            /* the verb that wrote it */
+	const sl_str *keys;          /* key names */
+	size_t nkeys;
+	const sl_str *fields;        /* value field names */
+	size_t nfields;
+	const sl_agg_op *ops;
+	size_t nops;
+	uint64_t top;                /* freq -n; 0 for all */
+} sl_agg_spec;
+
+/* Write the first line of a partial stream. */
+sl_status sl_agg_write_header(sl_ctx *ctx, sl_sink *out,
+			      const sl_agg_spec *spec);
+
+/* Read a first line into *spec (its strings in arena a).  SL_EDATA when
+ * it is not one. */
+sl_status sl_agg_read_header(sl_arena *a, const char *line, size_t len,
+			     sl_agg_spec *spec);
 
 #ifdef __cplusplus
 }

@@ -42,6 +42,11 @@ static void set_hooks(void)
 	json_set_alloc_funcs(sl_hook_malloc, sl_hook_free);
 }
 
+void sl_json_init(void)
+{
+	pthread_once(&hooks_once, set_hooks);
+}
+
 static void jsonl_release(void *arg)
 {
 	jsonl_state *js = arg;
@@ -418,7 +423,7 @@ int sl_jsonl_open(sl_reader *r)
 	if (!js)
 		return -1;
 	memset(js, 0, sizeof(*js));
-	pthread_once(&hooks_once, set_hooks);
+	sl_json_init();
 	if (sl_arena_on_release(r->arena, jsonl_release, js) != SL_OK)
 		return -1;
 	r->lines = sl_lines_new(r->arena, r->src);

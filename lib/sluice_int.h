@@ -112,6 +112,9 @@ int sl_tsv_open(sl_reader *r);
 int sl_jsonl_open(sl_reader *r);
 int sl_lines_row_open(sl_reader *r);
 
+/* jsonl.c: point jansson's allocator at the hooks (once per process). */
+void sl_json_init(void);
+
 /* Non-zero when an allocation hook refused memory since the last
  * sl_hook_enter() on this thread. */
 int sl_hook_refused(void);

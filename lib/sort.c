@@ -65,6 +65,7 @@ struct sl_sorter {
 	char *tmpdir;
 	int level;
 	size_t reserve;         /* kept free for a spill writer */
+	size_t held, limit;     /* bytes of blocks and items; the most */
 	size_t block;           /* size of a run storage block */
 	block *blocks, *cur;
 	item *items;
@@ -210,6 +211,8 @@ static int room(const sl_sorter *s, size_t more)
 {
 	size_t used = sl_mem_in_use(s->ctx), cap = sl_mem_ceiling(s->ctx);
 
+	if (s->limit && (more > s->limit || s->held > s->limit - more))
+		return 0;
 	return used <= cap && more <= cap - used &&
 		s->reserve <= cap - used - more;
 }
@@ -234,6 +237,7 @@ static void *take(sl_sorter *s, size_t size)
 			return NULL;
 		b->size = bsize;
 		b->used = 0;
+		s->held += sizeof(block) + bsize;
 		b->next = s->blocks;
 		s->blocks = b;
 	}
@@ -320,6 +324,7 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 		s->nnum += keys[k].numeric != 0;
 	s->level = opt && opt->level ? opt->level : 1;
 	s->stats.limit = opt ? opt->tmp_limit : 0;
+	s->limit = opt ? opt->mem_limit : 0;
 	/* a spill writer: two chunk buffers, deflate's state (256 KiB at
 	 * memLevel 8), an arena block and the run list */
 	s->reserve = 2 * sl_ctx_chunk_size(ctx) + (320 << 10);
@@ -353,6 +358,7 @@ sl_status sl_sorter_add(sl_sorter *s, const sl_str *f, size_t n)
 							cap * sizeof(item),
 							"sort.items");
 			if (it) {
+				s->held += (cap - s->icap) * sizeof(item);
 				s->items = it;
 				s->icap = cap;
 			}

@@ -1,0 +1,425 @@
+/*
+ * test_agg.c - the aggregator: exact decimal sums, groups that spill and
+ * come back the same, partial states that combine to the single-run
+ * result, sorted distinct and quantiles, and memory faults.
+ */
+#include <math.h>
+
+#include "testutil.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = tu_tmpdir();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rmdir(dir);
+	return 0;
+}
+
+/* Every op of hash mode; stddev last, as states combined in another
+ * order may round it differently. */
+static const sl_agg_op all_ops[] = {
+	SL_AGG_COUNT, SL_AGG_EMPTY, SL_AGG_TYPE, SL_AGG_MIN, SL_AGG_MAX,
+	SL_AGG_SUM, SL_AGG_MEAN, SL_AGG_FIRST, SL_AGG_LAST, SL_AGG_STDDEV
+};
+#define NALL (sizeof(all_ops) / sizeof(all_ops[0]))
+
+static sl_str S(const char *s)
+{
+	sl_str v = { s, strlen(s) };
+
+	return v;
+}
+
+/* The text of one result of the current group, copied. */
+static void result(sl_agg *g, size_t f, sl_agg_op op, char *out, size_t cap)
+{
+	sl_str r = sl_agg_result(g, f, op);
+
+	assert_true(r.len < cap);
+	memcpy(out, r.ptr, r.len);
+	out[r.len] = '\0';
+	assert_int_equal(strlen(r.ptr), r.len);     /* NUL-terminated */
+}
+
+static void test_exact_decimal_sums(void **state)
+{
+	static const char *vals[] = { "0.1", "0.2", "1e-3", "-0.3", "7",
+				      "2.50", "+1.5E1", "" };
+	sl_ctx *ctx = tu_ctx(0, 0);
+	sl_arena *a = sl_arena_new(ctx, "t");
+	sl_agg_op ops[] = { SL_AGG_SUM, SL_AGG_MEAN, SL_AGG_TYPE,
+			    SL_AGG_EMPTY };
+	sl_agg *g = sl_agg_new(a, 0, 1, ops, 4, NULL);
+	char text[64];
+	size_t i;
+
+	(void)state;
+	assert_non_null(g);
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		sl_str v = S(vals[i]);
+
+		assert_int_equal(sl_agg_add(g, NULL, &v), SL_OK);
+	}
+	assert_non_null(sl_agg_next(g));
+	result(g, 0, SL_AGG_SUM, text, sizeof(text));
+	assert_string_equal(text, "24.501");   /* not 24.500999999... */
+	result(g, 0, SL_AGG_MEAN, text, sizeof(text));
+	assert_string_equal(text, "3.500142857142857");
+	result(g, 0, SL_AGG_TYPE, text, sizeof(text));
+	assert_string_equal(text, "float");
+	result(g, 0, SL_AGG_EMPTY, text, sizeof(text));
+	assert_string_equal(text, "1");
+	assert_null(sl_agg_next(g));
+	tu_ctx_free(ctx);
+}
+
+static void test_sum_falls_back_to_double(void **state)
+{
+	sl_ctx *ctx = tu_ctx(0, 0);
+	sl_arena *a = sl_arena_new(ctx, "t");
+	sl_agg_op op = SL_AGG_SUM;
+	sl_agg *g = sl_agg_new(a, 0, 1, &op, 1, NULL);
+	sl_str v;
+	char text[64];
+	int i;
+
+	(void)state;
+	/* 19 significant digits: more than the exact sum takes */
+	v = S("1234567890123456789");
+	assert_int_equal(sl_agg_add(g, NULL, &v), SL_OK);
+	for (i = 0; i < 3; i++) {
+		v = S("1");
+		assert_int_equal(sl_agg_add(g, NULL, &v), SL_OK);
+	}
+	assert_non_null(sl_agg_next(g));
+	result(g, 0, SL_AGG_SUM, text, sizeof(text));
+	assert_true(fabs(strtod(text, NULL) - 1234567890123456792.0) < 1e4);
+	tu_ctx_free(ctx);
+}
+
+/*
+ * n records over k keys; field 0 cycles through ints, decimals, strings
+ * and empties so that every kind of state is exercised.
+ */
+static void feed(sl_agg *g, unsigned seed, int n, int k, int from)
+{
+	char key[32], val[32];
+	int i;
+
+	for (i = from; i < n; i++) {
+		unsigned r = (unsigned)i * 2654435761u + seed;
+		sl_str kv, v;
+
+		snprintf(key, sizeof(key), "key%d", (int)(r % (unsigned)k));
+		switch (i % 4) {
+		case 0:
+			snprintf(val, sizeof(val), "%d", (int)(r % 1000) - 500);
+			break;
+		case 1:
+			snprintf(val, sizeof(val), "%d.%02d", (int)(r % 77),
+				 (int)(r % 100));
+			break;
+		case 2:
+			snprintf(val, sizeof(val), "w%u", r % 13);
+			break;
+		default:
+			val[0] = '\0';
+		}
+		kv = S(key);
+		v = S(val);
+		assert_int_equal(sl_agg_add(g, &kv, &v), SL_OK);
+	}
+}
+
+/* Every group's every result as one text, for comparing runs. */
+static char *dump(sl_agg *g, const sl_agg_op *ops, size_t nops)
+{
+	size_t cap = 1 << 20, len = 0, i;
+	char *out = malloc(cap);
+	const sl_str *key;
+
+	assert_non_null(out);
+	while ((key = sl_agg_next(g)) != NULL) {
+		len += (size_t)snprintf(out + len, cap - len, "%.*s:%llu",
+					(int)key[0].len, key[0].ptr,
+					(unsigned long long)sl_agg_rows(g));
+		for (i = 0; i < nops; i++) {
+			sl_str r = sl_agg_result(g, 0, ops[i]);
+
+			len += (size_t)snprintf(out + len, cap - len, ",%.*s",
+						(int)r.len, r.ptr);
+		}
+		out[len++] = '\n';
+		assert_true(len < cap - 256);
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* Dumps equal line by line, but for the last field (stddev), which
+ * only agrees to rounding. */
+static void same_but_rounding(const char *a, const char *b)
+{
+	while (*a && *b) {
+		const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+		const char *ca = ea, *cb = eb;
+
+		while (ca > a && ca[-1] != ',')
+			ca--;
+		while (cb > b && cb[-1] != ',')
+			cb--;
+		assert_int_equal(ca - a, cb - b);
+		assert_memory_equal(a, b, (size_t)(ca - a));
+		if (ca != ea || cb != eb) {
+			double x = strtod(ca, NULL), y = strtod(cb, NULL);
+
+			assert_true(fabs(x - y) <= 1e-9 * fabs(x));
+		}
+		a = ea + 1;
+		b = eb + 1;
+	}
+	assert_int_equal(*a, *b);
+}
+
+static void test_spilled_groups_equal_in_memory(void **state)
+{
+	sl_ctx *big = tu_ctx(0, 0), *small = tu_ctx(1 << 20, 4096);
+	sl_agg_options o = { .tmpdir = dir };
+	sl_agg *g1 = sl_agg_new(sl_arena_new(big, "t"), 1, 1, all_ops, NALL,
+				&o);
+	sl_agg *g2 = sl_agg_new(sl_arena_new(small, "t"), 1, 1, all_ops,
+				NALL, &o);
+	char *a, *b;
+
+	(void)state;
+	feed(g1, 7, 60000, 20000, 0);
+	feed(g2, 7, 60000, 20000, 0);
+	a = dump(g1, all_ops, NALL);
+	b = dump(g2, all_ops, NALL);
+	assert_true(sl_agg_stats(g2)->runs > 0);      /* it did spill */
+	assert_int_equal(sl_agg_stats(g1)->runs, 0);
+	same_but_rounding(a, b);
+	assert_int_equal(tu_count_entries(dir), 0);
+	free(a);
+	free(b);
+	tu_ctx_free(big);
+	tu_ctx_free(small);
+}
+
+/* Write g's partial states to path. */
+static void save_partial(sl_ctx *ctx, sl_agg *g, const char *path)
+{
+	sl_arena *a = sl_arena_new(ctx, "out");
+	sl_sink *out = sl_sink_open(a, path, NULL);
+
+	assert_non_null(out);
+	assert_int_equal(sl_agg_write_partial(g, out), SL_OK);
+	assert_int_equal(sl_sink_close(out), SL_OK);
+	sl_arena_free(a);
+}
+
+static void load_partial(sl_agg *g, sl_ctx *ctx, const char *path)
+{
+	sl_arena *a = sl_arena_new(ctx, "in");
+	sl_lines *lr = sl_lines_open(a, path);
+	const sl_str *line;
+
+	assert_non_null(lr);
+	while ((line = sl_lines_next(lr)) != NULL)
+		assert_int_equal(sl_agg_add_partial(g, line->ptr, line->len),
+				 SL_OK);
+	assert_false(sl_failed(ctx));
+	sl_arena_free(a);
+}
+
+static void test_partials_combine_to_single_run(void **state)
+{
+	static const sl_agg_op exact[] = {
+		SL_AGG_COUNT, SL_AGG_EMPTY, SL_AGG_TYPE, SL_AGG_MIN,
+		SL_AGG_MAX, SL_AGG_SUM, SL_AGG_MEAN, SL_AGG_FIRST, SL_AGG_LAST
+	};
+	size_t ne = sizeof(exact) / sizeof(exact[0]);
+	sl_ctx *ctx = tu_ctx(0, 0), *small = tu_ctx(1 << 20, 4096);
+	sl_agg_options o = { .tmpdir = dir };
+	char p1[4200], p2[4200], *a, *b;
+	sl_agg *whole, *part, *merged;
+
+	(void)state;
+	snprintf(p1, sizeof(p1), "%s/p1.jsonl", dir);
+	snprintf(p2, sizeof(p2), "%s/p2.jsonl.gz", dir);
+	whole = sl_agg_new(sl_arena_new(ctx, "w"), 1, 1, exact, ne, &o);
+	feed(whole, 3, 30000, 5000, 0);
+	a = dump(whole, exact, ne);
+	part = sl_agg_new(sl_arena_new(ctx, "p1"), 1, 1, exact, ne, &o);
+	feed(part, 3, 12345, 5000, 0);
+	save_partial(ctx, part, p1);
+	part = sl_agg_new(sl_arena_new(ctx, "p2"), 1, 1, exact, ne, &o);
+	feed(part, 3, 30000, 5000, 12345);
+	save_partial(ctx, part, p2);
+	/* combined in a small budget, so that the combining spills too */
+	merged = sl_agg_new(sl_arena_new(small, "m"), 1, 1, exact, ne, &o);
+	load_partial(merged, small, p1);
+	load_partial(merged, small, p2);
+	b = dump(merged, exact, ne);
+	assert_true(sl_agg_stats(merged)->runs > 0);
+	assert_string_equal(a, b);
+	unlink(p1);
+	unlink(p2);
+	free(a);
+	free(b);
+	tu_ctx_free(ctx);
+	tu_ctx_free(small);
+}
+
+static void test_bad_partial_states(void **state)
+{
+	static const char *bad[] = {
+		"not json",
+		"{\"key\":[\"a\"],\"rows\":1}",
+		"{\"key\":[],\"rows\":1,\"fields\":[{}]}",
+		"{\"key\":[1],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":0,\"float\":0}]}",
+		"{\"key\":[\"a\"],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":2,"
+		"\"int\":0,\"float\":0}]}",
+		"{\"key\":[\"a\"],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":1,\"float\":0,\"sum\":\"1\"}]}",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sl_ctx *ctx = tu_ctx(0, 0);
+		sl_agg_op op = SL_AGG_SUM;
+		sl_agg *g = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, &op, 1,
+				       NULL);
+
+		assert_int_equal(sl_agg_add_partial(g, bad[i], strlen(bad[i])),
+				 SL_EDATA);
+		tu_ctx_free(ctx);
+	}
+}
+
+static int by_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Sort mode: exact distinct and quantiles per group, spilling. */
+static void test_sorted_distinct_and_quantiles(void **state)
+{
+	sl_agg_op ops[] = { SL_AGG_DISTINCT, SL_AGG_P50, SL_AGG_P90,
+			    SL_AGG_P99, SL_AGG_FIRST, SL_AGG_LAST };
+	sl_ctx *ctx = tu_ctx(1 << 20, 4096);
+	sl_agg_options o = { .tmpdir = dir };
+	sl_agg *g = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, ops, 6, &o);
+	enum { N = 40000, K = 3 };
+	static double vals[K][N];
+	size_t nv[K] = { 0 }, i;
+	const sl_str *key;
+	char text[64], want[64];
+
+	(void)state;
+	assert_non_null(g);
+	for (i = 0; i < N; i++) {
+		unsigned r = (unsigned)i * 2654435761u;
+		char kb[8], vb[32];
+		size_t k = r % K;
+		sl_str kv, v;
+
+		snprintf(kb, sizeof(kb), "g%zu", k);
+		snprintf(vb, sizeof(vb), "%u", (r >> 8) % 5000);
+		vals[k][nv[k]++] = (double)((r >> 8) % 5000);
+		kv = S(kb);
+		v = S(vb);
+		assert_int_equal(sl_agg_add(g, &kv, &v), SL_OK);
+	}
+	for (i = 0; (key = sl_agg_next(g)) != NULL; i++) {
+		size_t n = nv[i], d = 1, j;
+		double q[3] = { 0.5, 0.9, 0.99 };
+
+		assert_int_equal(key[0].ptr[1] - '0', (int)i);
+		qsort(vals[i], n, sizeof(double), by_double);
+		for (j = 1; j < n; j++)
+			d += vals[i][j] != vals[i][j - 1];
+		result(g, 0, SL_AGG_DISTINCT, text, sizeof(text));
+		snprintf(want, sizeof(want), "%zu", d);
+		assert_string_equal(text, want);
+		for (j = 0; j < 3; j++) {
+			result(g, 0, (sl_agg_op)(SL_AGG_P50 + j), text,
+			       sizeof(text));
+			snprintf(want, sizeof(want), "%.0f",
+				 vals[i][(size_t)ceil(q[j] * (double)n) - 1]);
+			assert_string_equal(text, want);
+		}
+	}
+	assert_int_equal(i, K);
+	assert_true(sl_agg_stats(g)->runs > 0);
+	/* no partial state in sort mode */
+	assert_int_equal(sl_agg_add_partial(sl_agg_new(sl_arena_new(ctx,
+				"u"), 1, 1, ops, 6, &o), "{}", 2), SL_EINVAL);
+	tu_ctx_free(ctx);
+}
+
+/* Every allocation failing in turn: an error, never a crash or leak. */
+static void test_memory_faults(void **state)
+{
+	unsigned long n;
+	int failed = 0;
+
+	(void)state;
+	for (n = 1; n < 400; n += 3) {
+		sl_ctx *ctx = tu_ctx(1 << 20, 4096);
+		sl_agg_options o = { .tmpdir = dir };
+		sl_arena *a = sl_arena_new(ctx, "t");
+		sl_agg *g;
+		sl_str key, v;
+		int i;
+
+		sl_mem_fail_at(ctx, n);
+		g = sl_agg_new(a, 1, 1, all_ops, NALL, &o);
+		for (i = 0; g && i < 20000; i++) {
+			char kb[16], vb[16];
+
+			snprintf(kb, sizeof(kb), "k%d", i % 7000);
+			snprintf(vb, sizeof(vb), "%d.5", i);
+			key = S(kb);
+			v = S(vb);
+			if (sl_agg_add(g, &key, &v) != SL_OK)
+				break;
+		}
+		while (g && !sl_failed(ctx) && sl_agg_next(g))
+			;
+		if (sl_failed(ctx)) {
+			assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+			failed++;
+		}
+		tu_ctx_free(ctx);
+		assert_int_equal(tu_count_entries(dir), 0);
+	}
+	assert_true(failed > 10);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exact_decimal_sums),
+		cmocka_unit_test(test_sum_falls_back_to_double),
+		cmocka_unit_test(test_spilled_groups_equal_in_memory),
+		cmocka_unit_test(test_partials_combine_to_single_run),
+		cmocka_unit_test(test_bad_partial_states),
+		cmocka_unit_test(test_sorted_distinct_and_quantiles),
+		cmocka_unit_test(test_memory_faults),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
