@@ -49,6 +49,9 @@ CLI_SRC += cli/sort.c
 CLI_SRC += cli/uniq.c
 CLI_SRC += cli/top.c
 CLI_SRC += cli/join.c
+CLI_SRC += cli/stats.c
+CLI_SRC += cli/freq.c
+CLI_SRC += cli/merge.c
 CLI_SRC += cli/split.c
 
 UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
@@ -63,7 +66,8 @@ UNIT_BIN = $(UNIT_TESTS:%=$(B)/tests/%)
 TOOL_BIN = $(TEST_TOOLS:%=$(B)/tests/%)
 EXAMPLE_BIN = $(EXAMPLES:%=$(B)/examples/%)
 
-DEB_PKGS = zlib1g-dev libcsv-dev libjansson-dev libcmocka-dev pigz python3
+DEB_PKGS = zlib1g-dev libcsv-dev libjansson-dev libcmocka-dev pigz python3 \
+	   parallel
 
 all: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice
 

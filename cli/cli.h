@@ -177,6 +177,29 @@ int cli_parse_size(const char *s, size_t *out);
 /* A non-negative decimal count.  Returns 0 or -1. */
 int cli_parse_count(const char *s, uint64_t *out);
 
+/* Aggregates "count,sum,..." (-a) into *ops, in the run arena.  Returns
+ * 0 or an exit status after saying what is wrong. */
+int cli_parse_ops(struct cli *c, const char *list, sl_agg_op **ops,
+		  size_t *n);
+
+/* Fields "a,3,b" (names or positions from 1) of the header h[0..nh) into
+ * indexes *idx, in the run arena.  Returns 0 or an exit status. */
+int cli_parse_fields(struct cli *c, const char *list, const sl_str *h,
+		     size_t nh, size_t **idx, size_t *n);
+
+/* Write the results of stats (and of merge of stats states) for the
+ * spec; returns the exit status. */
+int stats_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
+		struct cli_input *in);
+
+/* Write the results of freq; returns the exit status. */
+int freq_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
+	       struct cli_input *in);
+
+/* Write the spec's header line and every partial state of g to the
+ * output; returns the exit status. */
+int cli_write_partial(struct cli *c, sl_agg *g, const sl_agg_spec *sp);
+
 /* Print the memory report to stderr. */
 void cli_mem_report(struct cli *c);
 
@@ -193,5 +216,8 @@ int cmd_uniq(int argc, char **argv, struct cli *c);
 int cmd_top(int argc, char **argv, struct cli *c);
 int cmd_join(int argc, char **argv, struct cli *c);
 int cmd_split(int argc, char **argv, struct cli *c);
+int cmd_stats(int argc, char **argv, struct cli *c);
+int cmd_freq(int argc, char **argv, struct cli *c);
+int cmd_merge(int argc, char **argv, struct cli *c);
 
 #endif /* SLUICE_CLI_H */

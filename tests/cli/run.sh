@@ -924,6 +924,7 @@ run example_longest t_example_longest
 run count_2g_under_8m t_count_2g_under_8m
 
 . "$HERE/t_split.sh"
+. "$HERE/t_agg.sh"
 
 [ "$fail" -eq 0 ] || echo "failed:$failed_names"
 echo "$pass passed, $fail failed"
