@@ -65,10 +65,11 @@ static int same_spec(const sl_agg_spec *a, const sl_agg_spec *b)
 				    a->nops * sizeof(*a->ops)) == 0);
 }
 
-/* Header lines start so (group lines start {"key":). */
+/* Header lines start so; group lines start {"key":, which sorts after,
+ * so sorting the lines of many streams keeps a header first. */
 static int is_header(const sl_str *line)
 {
-	static const char tag[] = "{\"sluice\":\"partial\"";
+	static const char tag[] = "{\"format\":\"sluice-partial\"";
 
 	return line->len >= sizeof(tag) - 1 &&
 		memcmp(line->ptr, tag, sizeof(tag) - 1) == 0;

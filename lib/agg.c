@@ -1721,7 +1721,7 @@ const sl_spill_stats *sl_agg_stats(const sl_agg *g)
 /*
  * A stream of partial states is JSON Lines: a first line
  *
- *     {"sluice":"partial","version":1,"verb":"stats","keys":["k"],
+ *     {"format":"sluice-partial","version":1,"verb":"stats","keys":["k"],
  *      "fields":["x"],"ops":["count","sum"],"top":0}
  *
  * then one line per group:
@@ -1734,6 +1734,9 @@ const sl_spill_stats *sl_agg_stats(const sl_agg *g)
  * cannot hold are the strings "inf", "-inf" and "nan".  Without keys a
  * field may also have "distinct": {"values": [...]} or {"hll": "..."}
  * and "q": {"values": [...]} or {"kll": "..."}.
+ *
+ * The header's first key sorts before "key", so a byte-wise sort of the
+ * lines of many streams (Hadoop's shuffle) still puts a header first.
  */
 
 #define PARTIAL_VERSION 1
@@ -2200,7 +2203,7 @@ sl_status sl_agg_write_header(sl_ctx *ctx, sl_sink *out,
 		bad |= json_array_append_new(ops, json_string(
 					sl_agg_op_name(spec->ops[i])));
 	if (!bad) {
-		bad |= jset(o, "sluice", json_string("partial"));
+		bad |= jset(o, "format", json_string("sluice-partial"));
 		bad |= jset(o, "version", json_integer(PARTIAL_VERSION));
 		bad |= jset(o, "verb", json_string(spec->verb));
 		bad |= jset(o, "keys", names_json(spec->keys, spec->nkeys));
@@ -2266,9 +2269,9 @@ sl_status sl_agg_read_header(sl_arena *a, const char *line, size_t len,
 	verb = json_object_get(root, "verb");
 	ops = json_object_get(root, "ops");
 	top = json_object_get(root, "top");
-	bad = !json_is_string(json_object_get(root, "sluice")) ||
-		strcmp(json_string_value(json_object_get(root, "sluice")),
-		       "partial") != 0 ||
+	bad = !json_is_string(json_object_get(root, "format")) ||
+		strcmp(json_string_value(json_object_get(root, "format")),
+		       "sluice-partial") != 0 ||
 		!json_is_string(verb) || !json_is_array(ops) ||
 		(top && !json_is_integer(top));
 	if (!bad && json_integer_value(json_object_get(root, "version")) !=

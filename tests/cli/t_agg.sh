@@ -74,6 +74,13 @@ t_parallel_merge() {
 			return 1
 		eq "parallel $v" "$merged" "$single" || return 1
 	done
+	# Hadoop Streaming's shuffle: lines sorted byte-wise, a tab after
+	# each key (the whole line); a header must still come first
+	merged=$(for i in 1 2 3; do "$S" split --parts 3 --part $i in.csv |
+		"$S" stats -g cat -f float --partial; done | LC_ALL=C sort |
+		sed 's/$/\t/' | "$S" merge | md5sum) || return 1
+	eq "sorted shuffle" "$merged" \
+		"$("$S" stats -g cat -f float in.csv | md5sum)" || return 1
 	# a tree of merges, files on disk, gzip: the same again
 	for i in 1 2 3 4 5 6; do
 		"$S" split --parts 6 --part $i in.csv |
@@ -96,7 +103,7 @@ t_merge_errors() {
 	"$S" merge s.jsonl f.jsonl 2>err; rc=$?
 	eq "mixed partials exit" $rc 1 || return 1
 	has "mixed partials" "$(cat err)" "another kind" || return 1
-	printf '{"sluice":"partial","version":1,"verb":"stats","keys":[],"fields":["v"],"ops":["count"],"top":0}\n{"key":[],"rows":"x"}\n' >bad.jsonl
+	printf '{"format":"sluice-partial","version":1,"verb":"stats","keys":[],"fields":["v"],"ops":["count"],"top":0}\n{"key":[],"rows":"x"}\n' >bad.jsonl
 	"$S" merge bad.jsonl 2>err; rc=$?
 	eq "bad state exit" $rc 1 || return 1
 	printf 'not json\n' >bad.jsonl
