@@ -160,7 +160,7 @@ deps:
 	fi
 
 # Peers for bench/ (not needed by make check).
-BENCH_PKGS = miller bc time
+BENCH_PKGS = miller datamash bc time
 
 deps-bench:
 	$(MAKE) deps DEB_PKGS="$(BENCH_PKGS)"
@@ -171,8 +171,11 @@ bench-records: $(B)/sluice
 bench-sort: $(B)/sluice
 	bash bench/sort.sh $(B)/sluice
 
+bench-stats: $(B)/sluice
+	bash bench/stats.sh $(B)/sluice
+
 clean:
 	rm -rf build
 
 .PHONY: all check test-build test-run demo install deps deps-bench \
-	bench-records bench-sort clean
+	bench-records bench-sort bench-stats clean
