@@ -58,7 +58,7 @@ UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 	     test_writer test_expr test_sort
 UNIT_TESTS += test_sketch test_agg
 TEST_TOOLS = maxrss
-EXAMPLES = longest
+EXAMPLES = longest sumcol wordfreq stage
 
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(B)/%.o)
@@ -67,7 +67,7 @@ TOOL_BIN = $(TEST_TOOLS:%=$(B)/tests/%)
 EXAMPLE_BIN = $(EXAMPLES:%=$(B)/examples/%)
 
 DEB_PKGS = zlib1g-dev libcsv-dev libjansson-dev libcmocka-dev pigz python3 \
-	   parallel
+	   parallel pkgconf
 
 all: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice
 
@@ -102,10 +102,21 @@ $(B)/tests/maxrss: tests/maxrss.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
-$(B)/examples/%: examples/%.c $(B)/libsluice.a
+# The examples are built as a user builds them: against the library
+# installed under $(B)/inst, with the flags pkg-config gives.
+INST = $(abspath $(B))/inst
+PKG = PKG_CONFIG_PATH=$(INST)/lib/pkgconfig pkg-config
+
+$(B)/inst/.stamp: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice \
+		  sluice.pc.in
+	$(MAKE) install B=$(B) SAN=$(SAN) PREFIX=$(INST)
+	touch $@
+
+$(B)/examples/%: examples/%.c $(B)/inst/.stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
-		$(B)/libsluice.a $(LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(SANFLAGS) $$($(PKG) --cflags sluice) \
+		-o $@ $< $$($(PKG) --libs sluice) -Wl,-rpath,$(INST)/lib
+
 
 # ---- tests -------------------------------------------------------------
 

@@ -925,6 +925,7 @@ run count_2g_under_8m t_count_2g_under_8m
 
 . "$HERE/t_split.sh"
 . "$HERE/t_agg.sh"
+. "$HERE/t_examples.sh"
 
 [ "$fail" -eq 0 ] || echo "failed:$failed_names"
 echo "$pass passed, $fail failed"
