@@ -67,9 +67,9 @@ TOOL_BIN = $(TEST_TOOLS:%=$(B)/tests/%)
 EXAMPLE_BIN = $(EXAMPLES:%=$(B)/examples/%)
 
 DEB_PKGS = zlib1g-dev libcsv-dev libjansson-dev libcmocka-dev pigz python3 \
-	   parallel pkgconf
+	   parallel pkgconf groff-base man-db
 
-all: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice
+all: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice $(B)/sluice.1
 
 $(B)/%.o: %.c $(LIB_HDR) cli/cli.h cli/rng.h
 	@mkdir -p $(dir $@)
@@ -98,6 +98,10 @@ $(B)/tests/test_%: tests/test_%.c tests/testutil.h $(B)/libsluice.a
 	$(CC) $(CPPFLAGS) -Ilib $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
 		$(B)/libsluice.a -lcmocka $(LIBS)
 
+# The manual page, put together from the verbs' --help texts.
+$(B)/sluice.1: $(B)/sluice doc/mkman.sh
+	sh doc/mkman.sh $(B)/sluice > $@.tmp && mv $@.tmp $@
+
 $(B)/tests/maxrss: tests/maxrss.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
@@ -120,7 +124,7 @@ $(B)/examples/%: examples/%.c $(B)/inst/.stamp
 
 # ---- tests -------------------------------------------------------------
 
-test-build: $(B)/sluice $(UNIT_BIN) $(TOOL_BIN) $(EXAMPLE_BIN)
+test-build: $(B)/sluice $(B)/sluice.1 $(UNIT_BIN) $(TOOL_BIN) $(EXAMPLE_BIN)
 
 test-run: test-build
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
@@ -150,6 +154,11 @@ install: all
 		$(DESTDIR)$(PREFIX)/lib/libsluice.so.$(SOVERSION)
 	ln -sf libsluice.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libsluice.so
 	install -m 644 include/sluice.h $(DESTDIR)$(PREFIX)/include/sluice.h
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 $(B)/sluice.1 $(DESTDIR)$(PREFIX)/share/man/man1/sluice.1
+	install -m 644 completion/sluice.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/sluice
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 		sluice.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sluice.pc
 

@@ -926,6 +926,7 @@ run count_2g_under_8m t_count_2g_under_8m
 . "$HERE/t_split.sh"
 . "$HERE/t_agg.sh"
 . "$HERE/t_examples.sh"
+. "$HERE/t_docs.sh"
 
 [ "$fail" -eq 0 ] || echo "failed:$failed_names"
 echo "$pass passed, $fail failed"
