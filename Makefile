@@ -180,7 +180,7 @@ deps:
 	fi
 
 # Peers for bench/ (not needed by make check).
-BENCH_PKGS = miller datamash bc time
+BENCH_PKGS = miller datamash bc time gnuplot-nox jq csvkit pigz gzip
 
 deps-bench:
 	$(MAKE) deps DEB_PKGS="$(BENCH_PKGS)"
@@ -194,8 +194,17 @@ bench-sort: $(B)/sluice
 bench-stats: $(B)/sluice
 	bash bench/stats.sh $(B)/sluice
 
+# The whole memory-ceiling suite (an hour or more on 2 cores; BENCH_BIG=1
+# adds 4 GB), and a version of it in a few minutes.  Results in
+# bench/results/suite.* (bench-quick: suite-quick.*).
+bench: $(B)/sluice
+	bash bench/suite.sh $(B)/sluice
+
+bench-quick: $(B)/sluice
+	BENCH_QUICK=1 bash bench/suite.sh $(B)/sluice
+
 clean:
 	rm -rf build
 
 .PHONY: all check test-build test-run demo install deps deps-bench \
-	bench-records bench-sort bench-stats clean
+	bench-records bench-sort bench-stats bench bench-quick clean
