@@ -101,7 +101,7 @@ END {
 	print "## Peak RSS of sluice at -m " ceil ": flat across sizes"
 	print ""
 	print "Check: for every verb, sluice peak RSS at each size within 10% of its RSS at " \
-		small " (the brief: 1 GB against 64 MB)."
+		small " (the goal: 1 GB against 64 MB)."
 	print ""
 	h = "| verb |"; d = "| ---- |"
 	for (i = 1; i <= nz; i++) { h = h " " sizes[i] " MiB |"; d = d " ---: |" }
