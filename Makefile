@@ -6,6 +6,7 @@
 #   make demo       a short pipeline over ~200 MB generated on the fly
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #   make deps       install the Debian packages the build needs
+#   make fuzz       each libFuzzer harness FUZZ_SECONDS (10) on its seeds
 
 VERSION = 0.1.0
 SOVERSION = 0
@@ -57,6 +58,7 @@ CLI_SRC += cli/split.c
 UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 	     test_writer test_expr test_sort
 UNIT_TESTS += test_sketch test_agg
+UNIT_TESTS += test_fuzz_regress
 TEST_TOOLS = maxrss
 EXAMPLES = longest sumcol wordfreq stage
 
@@ -64,6 +66,7 @@ LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN = $(UNIT_TESTS:%=$(B)/tests/%)
 TOOL_BIN = $(TEST_TOOLS:%=$(B)/tests/%)
+TOOL_BIN += $(B)/tests/faultshim.so
 EXAMPLE_BIN = $(EXAMPLES:%=$(B)/examples/%)
 
 DEB_PKGS = zlib1g-dev libcsv-dev libjansson-dev libcmocka-dev pigz python3 \
@@ -98,6 +101,9 @@ $(B)/tests/test_%: tests/test_%.c tests/testutil.h $(B)/libsluice.a
 	$(CC) $(CPPFLAGS) -Ilib $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
 		$(B)/libsluice.a -lcmocka $(LIBS)
 
+# It includes the fuzz harnesses to replay testdata/fuzz/.
+$(B)/tests/test_fuzz_regress: $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
+
 # The manual page, put together from the verbs' --help texts.
 $(B)/sluice.1: $(B)/sluice doc/mkman.sh
 	sh doc/mkman.sh $(B)/sluice > $@.tmp && mv $@.tmp $@
@@ -105,6 +111,12 @@ $(B)/sluice.1: $(B)/sluice doc/mkman.sh
 $(B)/tests/maxrss: tests/maxrss.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+# LD_PRELOAD'ed by tests/cli/t_faults.sh; never sanitized itself, since
+# libasan must come first in the process.
+$(B)/tests/faultshim.so: tests/faultshim.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 # The examples are built as a user builds them: against the library
 # installed under $(B)/inst, with the flags pkg-config gives.
@@ -121,7 +133,6 @@ $(B)/examples/%: examples/%.c $(B)/inst/.stamp
 	$(CC) $(WARN) $(CFLAGS) $(SANFLAGS) $$($(PKG) --cflags sluice) \
 		-o $@ $< $$($(PKG) --libs sluice) -Wl,-rpath,$(INST)/lib
 
-
 # ---- tests -------------------------------------------------------------
 
 test-build: $(B)/sluice $(B)/sluice.1 $(UNIT_BIN) $(TOOL_BIN) $(EXAMPLE_BIN)
@@ -130,6 +141,7 @@ test-run: test-build
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
 		(cd tests && ../$$t); done
 	SLUICE=$(B)/sluice MAXRSS=$(B)/tests/maxrss EXAMPLES=$(B)/examples \
+		FAULTSHIM=$(B)/tests/faultshim.so \
 		SAN=$(SAN) \
 		bash tests/cli/run.sh
 
@@ -203,8 +215,129 @@ bench: $(B)/sluice
 bench-quick: $(B)/sluice
 	BENCH_QUICK=1 bash bench/suite.sh $(B)/sluice
 
+# ---- fuzzing -----------------------------------------------------------
+# libFuzzer harnesses in tests/fuzz/, linked with the library built by
+# clang with sanitizers into $(B)/fuzz, apart from the normal build.
+# `make fuzz FUZZ_SECONDS=N` runs each harness N seconds on its seeds
+# (testdata/fuzz/NAME, read only; the corpus grows in a temporary folder)
+# and fails on any finding, whose input is kept in $(B)/fuzz/artifacts.
+FUZZ_CC = clang
+FUZZ_SECONDS = 10
+FUZZ_TARGETS = source lines csv tsv jsonl expr spill
+FUZZ_CFLAGS = -std=c11 -Wall -Wextra -g -O1 -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=all
+FUZZ_PKGS = clang libclang-rt-14-dev
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(B)/fuzz/%.o)
+FUZZ_BIN = $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+
+$(B)/fuzz/lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) \
+		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
+		  tests/fuzz/reader_body.h $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(CPPFLAGS) -Ilib $(FUZZ_CFLAGS) -Werror \
+		-fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(FUZZ_LIB_OBJ) $(LIBS)
+
+fuzz-build: $(FUZZ_LIB_OBJ) $(FUZZ_BIN)
+
+fuzz: deps-fuzz
+	$(MAKE) fuzz-build
+	bash tests/fuzz/run.sh $(B)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+deps-fuzz:
+	$(MAKE) deps DEB_PKGS="$(DEB_PKGS) $(FUZZ_PKGS)"
+
+# ---- valgrind ----------------------------------------------------------
+# `make check-valgrind`: the unit tests and the command-line tests under
+# memcheck, run.sh at its VALGRIND=1 sizes (SAN=1's, fewer differential
+# cases, no peak-RSS checks: the RSS would be valgrind's).  SLUICE is a
+# small program that runs the real sluice under valgrind, or runs it
+# directly when a test preloads tests/faultshim.so, whose faults
+# valgrind's launcher would meet itself (as would a shell reading a
+# wrapper script).  Findings go to $(B)/valgrind/*.log: any log that is
+# not empty fails the target.
+#
+# Valgrind emulates x87 long double at double precision and converts
+# __int128 to long double wrongly (-15916 becomes -16384), which the mean
+# of stats uses.  So the unit tests in VALGRIND_X87 may fail their own
+# assertions and are run for memory errors only (a failed assertion also
+# leaks its test's context), and the CLI tests in VALGRIND_SKIP, which
+# compare means with python's or with a run outside valgrind, are not run.
+VALGRIND_OPTS = -q --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99
+VALGRIND_X87 = test_agg
+VALGRIND_SKIP = stats_differential faults
+VG_DIR = $(abspath $(B))/valgrind
+
+define VG_WRAPPER
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	static char *opts[] = { VG_OPTS };
+	size_t nopts = sizeof(opts) / sizeof(opts[0]), k = 0;
+	const char *pre = getenv("LD_PRELOAD");
+	char **v = calloc(nopts + (size_t)argc + 4, sizeof(*v));
+	int i;
+
+	if (!v || (pre && strstr(pre, "faultshim"))) {
+		argv[0] = REAL;
+		execv(REAL, argv);
+		return 127;
+	}
+	v[k++] = "valgrind";
+	for (i = 0; i < (int)nopts; i++)
+		v[k++] = opts[i];
+	v[k++] = LOG;
+	v[k++] = REAL;
+	for (i = 1; i < argc; i++)
+		v[k++] = argv[i];
+	execvp("valgrind", v);
+	return 127;
+}
+endef
+export VG_WRAPPER
+
+$(B)/valgrind/sluice: $(B)/sluice
+	@mkdir -p $(dir $@)
+	printf '%s\n' "$$VG_WRAPPER" | $(CC) $(WARN) -O1 -x c -o $@ \
+		-DREAL='"$(abspath $(B))/sluice"' \
+		-DLOG='"--log-file=$(VG_DIR)/sluice.%p.log"' \
+		-DVG_OPTS='$(foreach o,$(VALGRIND_OPTS),"$(o)",)' -
+	ln -sf $(abspath $(B))/sluice.1 $(dir $@)sluice.1
+
+check-valgrind: deps deps-valgrind
+	$(MAKE) test-build $(B)/valgrind/sluice
+	@rm -f $(VG_DIR)/*.log
+	@for t in $(abspath $(UNIT_BIN)); do echo "== valgrind $$t"; \
+		case " $(VALGRIND_X87) " in \
+		*" $${t##*/} "*) x87="--leak-check=no --error-exitcode=98" ;; \
+		*) x87= ;; esac; \
+		(cd tests && valgrind $(VALGRIND_OPTS) $$x87 \
+			--log-file=$(VG_DIR)/$${t##*/}.%p.log $$t); st=$$?; \
+		if [ $$st != 0 ] && [ -n "$$x87" ] && [ $$st != 98 ]; then \
+			echo "(a failed assertion, in VALGRIND_X87: ignored)"; \
+		elif [ $$st != 0 ]; then exit $$st; fi; done
+	@SLUICE=$(VG_DIR)/sluice MAXRSS=$(B)/tests/maxrss \
+		EXAMPLES=$(B)/examples FAULTSHIM=$(B)/tests/faultshim.so \
+		VALGRIND=1 SKIP="$(VALGRIND_SKIP)" bash tests/cli/run.sh; \
+	status=$$?; \
+	found=$$(find $(VG_DIR) -name '*.log' -size +0c); \
+	if [ -n "$$found" ]; then head -n 50 $$found; \
+		echo "valgrind found errors: see $$found"; exit 1; fi; \
+	exit $$status
+
+deps-valgrind:
+	$(MAKE) deps DEB_PKGS="valgrind"
+
 clean:
 	rm -rf build
 
 .PHONY: all check test-build test-run demo install deps deps-bench \
-	bench-records bench-sort bench-stats bench bench-quick clean
+	bench-records bench-sort bench-stats bench bench-quick clean \
+	fuzz fuzz-build deps-fuzz check-valgrind deps-valgrind

@@ -261,6 +261,8 @@ int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
 	}
 }
 
+void sl_mem_fail_at(sl_ctx *ctx, unsigned long n);  /* lib/sluice_int.h */
+
 int cli_start(struct cli *c)
 {
 	const char *env = getenv("SLUICE_MAX_MEMORY");
@@ -277,6 +279,11 @@ int cli_start(struct cli *c)
 			c->verb);
 		return EXIT_RESOURCE;
 	}
+	/* tests only (tests/cli/t_faults.sh): SLUICE_FAULT=alloc:N makes the
+	 * N-th charge to the budget fail as if past the ceiling */
+	env = getenv("SLUICE_FAULT");
+	if (env && strncmp(env, "alloc:", 6) == 0)
+		sl_mem_fail_at(c->ctx, strtoul(env + 6, NULL, 10));
 	c->arena = sl_arena_new(c->ctx, "run");
 	if (!c->arena)
 		return cli_fail(c);
@@ -324,9 +331,11 @@ sl_sink *cli_open_output(struct cli *c)
 
 int cli_close_output(struct cli *c, sl_sink *out)
 {
-	if (sl_sink_close(out) != SL_OK)
-		return cli_fail(c);
+	/* the output is renamed into place last, so that a failure to
+	 * finish --rejects leaves -o FILE as it was */
 	if (c->rejects_sink && sl_sink_close(c->rejects_sink) != SL_OK)
+		return cli_fail(c);
+	if (sl_sink_close(out) != SL_OK)
 		return cli_fail(c);
 	if (c->skipped && !c->quiet)
 		fprintf(stderr, "sluice %s: skipped %llu bad record%s%s%s\n",

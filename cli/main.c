@@ -10,9 +10,11 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "../lib/sluice_int.h"   /* fault_report() reads the budget */
 
 static const struct cmd {
 	const char *name;
@@ -55,6 +57,20 @@ static void print_usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", commands[i].name,
 			commands[i].summary);
 	fputs("\nRun 'sluice VERB --help' for a verb's options.\n", f);
+}
+
+/*
+ * Tests only (tests/cli/t_faults.sh): SLUICE_FAULT=count prints how many
+ * charges the budget took, the range of N for SLUICE_FAULT=alloc:N (which
+ * cli_start() arms).
+ */
+static void fault_report(const struct cli *c)
+{
+	const char *env = getenv("SLUICE_FAULT");
+
+	if (env && strcmp(env, "count") == 0)
+		fprintf(stderr, "sluice %s: fault: %lu charges\n", c->verb,
+			c->ctx->budget.charges);
 }
 
 static void on_signal(int sig)

@@ -100,7 +100,7 @@ int cmd_sample(int argc, char **argv, struct cli *c)
 	cli_input_end(&in);
 	w = sl_failed(c->ctx) ? NULL :
 		cli_open_writer(c, &in, in.names, in.nnames);
-	if (w)
+	if (w && used)   /* no records: no reservoir, res is NULL */
 		qsort(res, used, sizeof(*res), by_seq);
 	for (i = 0; w && i < used; i++)
 		if (sl_writer_write(w, res[i].f, res[i].n) != SL_OK)

@@ -42,7 +42,7 @@ int cmd_tail(int argc, char **argv, struct cli *c)
 	struct cli_input in;
 	const sl_record *rec;
 	sl_writer *w;
-	int ch, status;
+	int ch, status, ring_full = 0;
 
 	c->usage = usage;
 	while ((ch = cli_getopt(c, argc, argv, "n:", longopts)) != -1) {
@@ -64,11 +64,15 @@ int cmd_tail(int argc, char **argv, struct cli *c)
 
 		/* the ring grows as records come, up to N slots */
 		if (used < want && cli_saved_grow(c, &ring, &cap, used, want,
-						  "tail.ring") < 0)
+						  "tail.ring") < 0) {
+			ring_full = 1;
 			break;
+		}
 		slot = (size_t)(seen % want);
-		if (cli_save(c, &ring[slot], rec, "tail.ring") < 0)
+		if (cli_save(c, &ring[slot], rec, "tail.ring") < 0) {
+			ring_full = 1;
 			break;
+		}
 		if (used < want)
 			used++;
 		seen++;
@@ -76,7 +80,9 @@ int cmd_tail(int argc, char **argv, struct cli *c)
 	cli_input_end(&in);
 	if (sl_failed(c->ctx)) {
 		cli_saved_free(ring, cap);
-		return explain(c, want);
+		/* the first record too long to read is the reader's to
+		 * explain; once records are held, they take the room */
+		return ring_full || used ? explain(c, want) : cli_fail(c);
 	}
 	w = cli_open_writer(c, &in, in.names, in.nnames);
 	for (i = 0; w && i < used; i++) {

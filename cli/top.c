@@ -157,7 +157,8 @@ int cmd_top(int argc, char **argv, struct cli *c)
 	}
 	cli_input_end(&in);
 	sorting = &t;
-	qsort(t.heap, t.n, sizeof(*t.heap), best_first);
+	if (t.n)   /* no records: no heap, t.heap is NULL */
+		qsort(t.heap, t.n, sizeof(*t.heap), best_first);
 	w = sl_failed(c->ctx) ? NULL :
 		cli_open_writer(c, &in, in.names, in.nnames);
 	for (i = 0; w && i < t.n; i++)

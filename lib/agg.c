@@ -2170,11 +2170,16 @@ sl_status sl_agg_add_partial(sl_agg *g, const char *line, size_t len)
 		return sl_error(g->ctx, SL_EINVAL, "distinct and quantiles"
 				" with keys or exact have no partial state");
 	sl_json_init();
-	sl_hook_enter(g->ctx, "agg.json");
+	if (!sl_json_fits(g->ctx, sl_json_parse_cost(line, len)))
+		return sl_error(g->ctx, SL_ENOMEM, "a partial state of %zu"
+				" bytes needs more memory to parse than the"
+				" ceiling leaves (raise --max-memory)", len);
+	sl_hook_enter_lenient(g->ctx, "agg.json");
 	root = json_loadb(line, len, JSON_ALLOW_NUL, &err);
-	if (!root) {
+	if (!root || sl_hook_refused()) {
 		int refused = sl_hook_refused();
 
+		json_decref(root);
 		sl_hook_leave();
 		if (refused)
 			return sl_error(g->ctx, SL_ENOMEM, "no memory to read"
@@ -2277,8 +2282,17 @@ sl_status sl_agg_read_header(sl_arena *a, const char *line, size_t len,
 
 	memset(spec, 0, sizeof(*spec));
 	sl_json_init();
-	sl_hook_enter(ctx, "agg.json");
+	if (!sl_json_fits(ctx, sl_json_parse_cost(line, len)))
+		return sl_error(ctx, SL_ENOMEM, "no memory to read the header"
+				" of a partial state of %zu bytes", len);
+	sl_hook_enter_lenient(ctx, "agg.json");
 	root = json_loadb(line, len, 0, &err);
+	if (sl_hook_refused()) {
+		json_decref(root);
+		sl_hook_leave();
+		return sl_error(ctx, SL_ENOMEM, "no memory to read the header"
+				" of a partial state of %zu bytes", len);
+	}
 	sl_hook_leave();
 	if (!root)
 		return sl_error(ctx, SL_EDATA, "not a stream of partial"

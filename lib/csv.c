@@ -12,8 +12,9 @@
  * delimiters.  Such a line is split here into views of the chunk, with no
  * copy and no call into libcsv; libcsv keeps everything else, every line
  * with a quote in it above all, and is at a row boundary whenever a line
- * is split here.  Bytes go to libcsv a line at a time, so each row's line
- * and offset are known: a row starts on the first non-blank line fed
+ * is split here.  Bytes go to libcsv a line at a time (a piece also ends
+ * after a bare '\r', where libcsv ends a row too), so each row's line
+ * and offset are known: a row starts on the first non-blank piece fed
  * after the previous row ended.
  *
  * libcsv copies every field into its entry buffer and hands out a pointer
@@ -67,6 +68,7 @@ typedef struct csv_state {
 	uint64_t line;         /* line of the next byte fed, from 1 */
 	uint64_t off;          /* stream offset of the next byte fed */
 	int at_line_start;
+	int after_cr;          /* the last piece fed ended with '\r' */
 	int need_start;        /* the next non-blank line starts a row */
 	uint64_t start_line, start_off;
 	int keep_raw;          /* rejects want each row's bytes */
@@ -111,16 +113,20 @@ static int grow(csv_state *cs, void **buf, size_t *cap, size_t need,
 	size_t n = *cap ? *cap : 16;
 	void *p;
 
-	if (need <= *cap)
+	/* made even for no bytes: empty fields point into it, not at NULL */
+	if (need <= *cap && *buf)
 		return 0;
 	while (n < need)
 		n *= 2;
 	if (n > SIZE_MAX / each)
 		n = need;
 	p = sl_mem_try_realloc(cs->r->ctx, *buf, n * each, tag);
-	if (!p && n > need)
-		p = sl_mem_try_realloc(cs->r->ctx, *buf, need * each, tag),
-		n = need;
+	/* near the ceiling, ask for half the step, and half again: growing
+	 * by just what is needed would copy the buffer for every field */
+	while (!p && n > need) {
+		n = need + (n - need) / 2;
+		p = sl_mem_try_realloc(cs->r->ctx, *buf, n * each, tag);
+	}
 	if (!p) {
 		cs->oom = 1;
 		return -1;
@@ -182,6 +188,8 @@ static void on_row(int c, void *data)
 	cs->need_start = 1;
 }
 
+static int parse_failed(csv_state *cs);
+
 /* Hand out the row at the head of the queue. */
 static int pop_row(csv_state *cs)
 {
@@ -204,7 +212,7 @@ static int pop_row(csv_state *cs)
 		return ROW_OK;
 	if (grow(cs, (void **)&cs->views, &cs->vcap, d->n ? d->n : 1,
 		 sizeof(sl_str), "csv.fields") < 0)
-		return ROW_ERR;
+		return parse_failed(cs);   /* grow() records no error */
 	for (i = 0; i < d->n; i++) {
 		cs->views[i].ptr = cs->fbuf + cs->spans[d->first + i].off;
 		cs->views[i].len = cs->spans[d->first + i].len;
@@ -265,19 +273,28 @@ static int parse_failed(csv_state *cs)
 	return ROW_ERR;
 }
 
-/* Feed the bytes up to and including the next '\n' (or the chunk's end). */
+/*
+ * Feed the bytes up to and including the next '\n' (or the chunk's end),
+ * or a bare '\r' before it: libcsv ends a row there too, and the row
+ * after it must start a piece to know its line and offset.
+ */
 static int feed_piece(csv_state *cs)
 {
 	const unsigned char *s = cs->chunk + cs->pos;
 	size_t n = cs->len - cs->pos;
-	const unsigned char *nl = memchr(s, '\n', n);
+	const unsigned char *nl = memchr(s, '\n', n), *cr;
 	size_t done;
-	int ends_line;
+	int ends_line, between_rows = cs->need_start;
 
 	if (nl)
 		n = (size_t)(nl - s) + 1;
+	cr = memchr(s, '\r', n);
+	if (cr && (size_t)(cr - s) + 1 < n && cr[1] != '\n') {
+		n = (size_t)(cr - s) + 1;
+		nl = NULL;
+	}
 	ends_line = nl != NULL;
-	if (cs->at_line_start && cs->need_start) {
+	if ((cs->at_line_start || cs->after_cr) && cs->need_start) {
 		int blank = (n == 1 && ends_line) ||
 			(n == 2 && ends_line && s[0] == '\r') ||
 			(n == 1 && s[0] == '\r');
@@ -289,12 +306,23 @@ static int feed_piece(csv_state *cs)
 		}
 	}
 	if (cs->keep_raw) {
+		/* between rows raw holds nothing of use (and lines split
+		 * or skipped as blank here never pass through it) */
+		if (between_rows) {
+			cs->raw_len = 0;
+			cs->raw_base = cs->off;
+		}
 		if (grow(cs, (void **)&cs->raw, &cs->raw_cap, cs->raw_len + n,
 			 1, "csv.raw") < 0)
 			return parse_failed(cs);
 		memcpy(cs->raw + cs->raw_len, s, n);
 		cs->raw_len += n;
 	}
+	/* libcsv grows its field buffer by blk_size at a time: a step as
+	 * big as the buffer makes the growth geometric (libcsv halves the
+	 * step itself when the ceiling refuses it) */
+	if (cs->p.entry_size > cs->p.blk_size)
+		csv_set_blk_size(&cs->p, cs->p.entry_size);
 	sl_hook_enter(cs->r->ctx, "csv.parser");
 	done = csv_parse(&cs->p, s, n, on_field, on_row, cs);
 	sl_hook_leave();
@@ -308,6 +336,7 @@ static int feed_piece(csv_state *cs)
 	} else if (!(n == 1 && s[0] == '\r' && cs->at_line_start)) {
 		cs->at_line_start = 0;
 	}
+	cs->after_cr = s[n - 1] == '\r';
 	return ROW_OK;
 }
 
@@ -425,6 +454,8 @@ static int csv_next_row(sl_reader *r)
 		rc = split_line(cs);
 		if (rc != ROW_END)
 			return rc;
+		if (cs->pos == cs->len)
+			continue;   /* blank lines to the chunk's end: no piece */
 		if (feed_piece(cs) != ROW_OK)
 			return ROW_ERR;
 		if (cs->qn)
@@ -440,7 +471,8 @@ int sl_csv_open(sl_reader *r)
 		return -1;
 	memset(cs, 0, sizeof(*cs));
 	cs->r = r;
-	cs->line = 1;
+	cs->line = 1 + r->lead_lines;
+	cs->off = r->lead_bytes;
 	cs->at_line_start = 1;
 	cs->need_start = 1;
 	cs->keep_raw = r->opt.on_error == SL_SKIP && r->opt.rejects;

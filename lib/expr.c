@@ -53,6 +53,7 @@ typedef struct node {
 	char lit_text[32];      /* OP_FIELD_CMP on a number: its text */
 	char *buf;              /* lower, upper, =~, !~: scratch */
 	size_t cap;
+	unsigned depth;         /* of the subtree: eval and specialize recurse */
 } node;
 
 struct sl_expr {
@@ -363,7 +364,7 @@ static void map_case(sl_expr *e, node *x, val *out)
 	for (i = 0; i < n; i++)
 		x->buf[i] = (char)(x->op == OP_LOWER ? tolower((unsigned char)p[i])
 				   : toupper((unsigned char)p[i]));
-	set_str(out, x->buf, n);
+	set_str(out, n ? x->buf : "", n);   /* no buffer yet for "" */
 }
 
 static void two_texts(sl_expr *e, node *x, val *l, val *r, const char **a,
@@ -558,7 +559,16 @@ typedef struct parser {
 	size_t nnames;
 	size_t errcol;
 	int failed;
+	unsigned nest;          /* '(', calls and unary operators open */
 } parser;
+
+/*
+ * The parser and the walks over the tree recurse, so a hostile expression
+ * ("((((..." or "1+1+1+...") could overflow the stack: both the nesting
+ * and the tree's depth are capped, far above what a person writes and
+ * well within the stack, sanitizers included.
+ */
+enum { MAX_NEST = 1000, MAX_DEPTH = 10000 };
 
 static node *parse_or(parser *ps);
 
@@ -603,10 +613,18 @@ static int accept(parser *ps, const char *s)
 
 static node *new_node(parser *ps, enum op op, node *a, node *b)
 {
+	unsigned depth = 1 + (a ? a->depth : 0);
 	node *x;
 
+	if (b && b->depth >= depth)
+		depth = b->depth + 1;
 	if (ps->failed)
 		return NULL;
+	if (depth > MAX_DEPTH) {
+		fail_at(ps, ps->p, "the expression is more than %d operators"
+			" deep", MAX_DEPTH);
+		return NULL;
+	}
 	x = sl_arena_alloc(ps->a, sizeof(*x));
 	if (!x) {
 		ps->failed = 1;
@@ -616,7 +634,18 @@ static node *new_node(parser *ps, enum op op, node *a, node *b)
 	x->op = op;
 	x->a = a;
 	x->b = b;
+	x->depth = depth;
 	return x;
+}
+
+/* Enter one more level of '(', call or unary operator; 0 if too deep. */
+static int nest_in(parser *ps, const char *at)
+{
+	if (++ps->nest <= MAX_NEST)
+		return 1;
+	fail_at(ps, at, "parentheses, calls and unary operators nest more"
+		" than %d deep", MAX_NEST);
+	return 0;
 }
 
 static int ident_start(char c)
@@ -741,6 +770,8 @@ static node *call_node(parser *ps, const char *at, const char *name,
 			" is_empty, contains, starts_with)", (int)len, name);
 		return NULL;
 	}
+	if (!nest_in(ps, at))
+		return NULL;
 	if (!accept(ps, ")")) {
 		do {
 			node *arg = parse_or(ps);
@@ -757,6 +788,7 @@ static node *call_node(parser *ps, const char *at, const char *name,
 			return NULL;
 		}
 	}
+	ps->nest--;
 	if (n != f->nargs) {
 		fail_at(ps, at, "%s() takes %d argument%s, not %d", f->name,
 			f->nargs, f->nargs == 1 ? "" : "s", n);
@@ -774,7 +806,10 @@ static node *parse_primary(parser *ps)
 	at = ps->p;
 	if (*ps->p == '(') {
 		ps->p++;
+		if (!nest_in(ps, at))
+			return NULL;
 		x = parse_or(ps);
+		ps->nest--;
 		if (x && !accept(ps, ")")) {
 			fail_at(ps, ps->p, "expected ')' to close the '(' at"
 				" column %zu", (size_t)(at - ps->text) + 1);
@@ -870,13 +905,19 @@ static node *parse_unary(parser *ps)
 
 	skip_space(ps);
 	if (*ps->p == '!' && ps->p[1] != '=' && ps->p[1] != '~') {
+		if (!nest_in(ps, ps->p))
+			return NULL;
 		ps->p++;
 		x = parse_unary(ps);
+		ps->nest--;
 		return x ? new_node(ps, OP_NOT, x, NULL) : NULL;
 	}
 	if (*ps->p == '-') {
+		if (!nest_in(ps, ps->p))
+			return NULL;
 		ps->p++;
 		x = parse_unary(ps);
+		ps->nest--;
 		return x ? new_node(ps, OP_NEG, x, NULL) : NULL;
 	}
 	return parse_primary(ps);
@@ -942,9 +983,174 @@ static int accept_cmp(parser *ps, enum op *op)
 	return 0;
 }
 
+/*
+ * glibc's regcomp spells a repetition out, one copy of the repeated part
+ * per repeat (x{2,5} is five copies of x, x+ two), so nested repetitions
+ * multiply: "a{1,32767}" or twenty nested "(...)+" take gigabytes that no
+ * ceiling counts.  Its epsilon closures take time quadratic in the ways
+ * a part can match the empty string, which multiply too: a second for
+ * "((a*|b*){10})+", minutes for "((a*|b*){14})+".  So the pattern is
+ * measured before regcomp: a pattern past RE_MAX_NODES nodes, or with a
+ * part that matches empty in more than RE_MAX_EMPTY ways, is refused.
+ * So are a repetition right after another ("(x*+)?{8,23}" takes
+ * minutes), which POSIX leaves undefined, and a back-reference (\1),
+ * which POSIX extended expressions lack and which makes matching take
+ * exponential time.
+ */
+#define RE_MAX_NODES 2000
+#define RE_MAX_EMPTY 256
+#define RE_MAX_DEPTH 64
+
+/* p at a repetition: min and max repeats (max < 0: no bound), *end past
+ * it; 0 if there is none. */
+static int re_repeat(const char *p, double *min, double *max,
+		     const char **end)
+{
+	const char *q = p + 1;
+
+	*end = q;
+	*min = *p == '+';
+	*max = *p == '?' ? 1 : -1;
+	if (*p == '*' || *p == '+' || *p == '?')
+		return 1;
+	if (*p != '{' || !(isdigit((unsigned char)*q) || *q == ','))
+		return 0;           /* glibc takes {,n} for {0,n} */
+	for (*min = 0; isdigit((unsigned char)*q); q++)
+		*min = *min * 10 + (*q - '0');
+	*max = *min;
+	if (*q == ',') {
+		*max = isdigit((unsigned char)*++q) ? 0 : -1;
+		for (; isdigit((unsigned char)*q); q++)
+			*max = *max * 10 + (*q - '0');
+	}
+	if (*q != '}')
+		return 0;
+	*end = q + 1;
+	if (*max >= 0 && *max < *min)
+		*max = *min;
+	return 1;
+}
+
+/* p at an atom: a character, an escaped one or a bracket expression. */
+static const char *re_atom_end(const char *p)
+{
+	if (*p == '\\')
+		return p[1] ? p + 2 : p + 1;
+	if (*p++ != '[')
+		return p;
+	p += *p == '^';
+	p += *p == ']';
+	while (*p && *p != ']') {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			char d = p[1];
+
+			for (p += 2; *p && !(*p == d && p[1] == ']'); p++)
+				;
+			p += *p ? 2 : 0;
+		} else {
+			p++;
+		}
+	}
+	return *p ? p + 1 : p;
+}
+
+/* A group being measured: its nodes, and its empty matches as the sum
+ * over its finished branches and the product over the items of this
+ * one; the last item apart, as a repetition changes it. */
+typedef struct re_group {
+	double nodes, sum, prod;
+	double last_nodes, last_empty;
+} re_group;
+
+static void re_item(re_group *g, double nodes, double empty)
+{
+	g->prod *= g->last_empty;
+	g->nodes += nodes;
+	g->last_nodes = nodes;
+	g->last_empty = empty;
+}
+
+static double re_empty(const re_group *g)
+{
+	return g->sum + g->prod * g->last_empty;
+}
+
+/* Why pattern p is refused, or NULL. */
+static const char *re_refuse(const char *p)
+{
+	static const char big[] = "its repetitions would make it too large";
+	re_group lv[RE_MAX_DEPTH + 1], *g = lv;
+	double min, max, copies, e, k, opt;
+	int repeated = 0, r;
+	const char *end;
+
+	memset(g, 0, sizeof(*g));
+	g->prod = g->last_empty = 1;        /* an empty branch */
+	while (*p) {
+		r = re_repeat(p, &min, &max, &end);
+		if (r && repeated)
+			return "a repetition follows another";
+		repeated = r;
+		if (r) {
+			e = g->last_empty;
+			copies = max < 0 ? min + 1 : max;
+			if (copies > RE_MAX_NODES)
+				return big;
+			if (copies < 1)
+				copies = 1;
+			/* the optional copies nest, x(x(x)?)?, after min
+			 * copies that must match */
+			for (k = min, opt = 1; k < max; k++)
+				opt = 1 + e * opt;
+			if (max < 0)
+				opt = 1 + e;
+			for (k = 0; k < min; k++)
+				opt *= e;
+			g->nodes += g->last_nodes * (copies - 1) + 1;
+			g->last_nodes = g->last_nodes * copies + 1;
+			g->last_empty = opt;
+			p = end;
+		} else if (*p == '(') {
+			if (g == lv + RE_MAX_DEPTH)
+				return "its groups nest too deeply";
+			g++;
+			memset(g, 0, sizeof(*g));
+			g->prod = g->last_empty = 1;
+			p++;
+		} else if (*p == ')' && g > lv) {
+			e = re_empty(g);
+			copies = g->nodes + 1;
+			g--;
+			re_item(g, copies, e);
+			p++;
+		} else if (*p == '|') {
+			g->sum = re_empty(g);
+			g->prod = g->last_empty = 1;
+			g->nodes += 1;
+			p++;
+		} else {
+			if (p[0] == '\\' && p[1] >= '1' && p[1] <= '9')
+				return "back-references are not supported";
+			/* anchors match empty, as far as regcomp cares */
+			re_item(g, 1, *p == '^' || *p == '$' || (*p == '\\' &&
+				p[1] && strchr("bB<>`'", p[1])));
+			p = re_atom_end(p);
+		}
+		if (g->nodes > RE_MAX_NODES)
+			return big;
+		if (g->last_empty > RE_MAX_EMPTY || re_empty(g) > RE_MAX_EMPTY)
+			return "it can match the empty string in too many ways";
+	}
+	for (; g > lv; g--)
+		if ((g[-1].nodes += g->nodes) > RE_MAX_NODES)
+			return big;
+	return NULL;
+}
+
 static node *regex_node(parser *ps, node *left, enum op op, const char *at)
 {
 	char msg[128];
+	const char *why;
 	regex_t *re;
 	node *pat, *x;
 	char *text;
@@ -964,6 +1170,10 @@ static node *regex_node(parser *ps, node *left, enum op op, const char *at)
 	re = sl_arena_alloc(ps->a, sizeof(*re));
 	if (!text || !re) {
 		ps->failed = 1;
+		return NULL;
+	}
+	if ((why = re_refuse(text)) != NULL) {
+		fail_at(ps, at, "bad regular expression: %s", why);
 		return NULL;
 	}
 	rc = regcomp(re, text, REG_EXTENDED | REG_NOSUB);

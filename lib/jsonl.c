@@ -33,13 +33,64 @@ typedef struct jsonl_state {
 	size_t slot_bytes;
 	size_t nslots;         /* positions seen so far */
 	int named;             /* the header is known */
+	size_t *index;         /* wide headers: name hash -> index + 1 */
+	size_t mask;           /* the index's slots - 1 */
 } jsonl_state;
+
+/* Headers wider than this get a hash index of their names. */
+#define INDEX_MIN 32
 
 static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
 static void set_hooks(void)
 {
 	json_set_alloc_funcs(sl_hook_malloc, sl_hook_free);
+}
+
+/*
+ * An upper bound of what json_loadb() takes to parse p[0..n): jansson
+ * spends at most 140 bytes of budget per value, key or container
+ * (measured: an array of empty objects, the worst shape, takes 137 per
+ * '{' and ','), and copies strings about three times (the token buffer
+ * grows by doubling, then the value).  The callers parse only when the
+ * budget has this much room, because jansson cannot take a refusal in
+ * the middle of a string (see sl_hook_enter_lenient()).  jansson stops
+ * at its depth limit (2048), so what lies deeper is never parsed.
+ */
+size_t sl_json_parse_cost(const char *p, size_t n)
+{
+	size_t tokens = 1, i, depth = 0;
+	int in_str = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '[' || c == '{') {
+			tokens++;
+			if (++depth > 2048)
+				break;
+		} else if (c == ']' || c == '}') {
+			depth -= depth > 0;
+		} else if (c == ',' || c == ':') {
+			tokens++;
+		}
+	}
+	return 160 * tokens + 4 * n + (64 << 10);
+}
+
+/* Room in the budget to parse a JSON text of cost bytes? */
+int sl_json_fits(sl_ctx *ctx, size_t cost)
+{
+	size_t used = sl_mem_in_use(ctx), cap = sl_mem_ceiling(ctx);
+
+	return used <= cap && cost <= cap - used;
 }
 
 void sl_json_init(void)
@@ -55,6 +106,8 @@ static void jsonl_release(void *arg)
 	sl_mem_free(js->keys);
 	sl_mem_free(js->vbuf);
 	sl_mem_free(js->slot);
+	sl_mem_free(js->index);
+	js->index = NULL;
 	js->views = NULL;
 	js->keys = NULL;
 	js->vbuf = NULL;
@@ -237,6 +290,42 @@ static size_t compact(char *out, const char *p, const char *e)
 
 /* ---- rows ------------------------------------------------------------- */
 
+static size_t hash_name(const char *k, size_t n)
+{
+	uint64_t h = 14695981039346656037u;   /* FNV-1a */
+
+	while (n--)
+		h = (h ^ (unsigned char)*k++) * 1099511628211u;
+	return (size_t)(h ^ h >> 32);
+}
+
+/*
+ * Objects that reorder their keys miss the guess below for every key; in
+ * a wide header, a linear search for each would make one object of n keys
+ * cost n * n.  So a wide header gets a hash table of its names, built
+ * once: linear probing, the first of equal names found first.
+ */
+static int build_index(sl_reader *r, jsonl_state *js)
+{
+	size_t cap = 2 * INDEX_MIN, i, h;
+
+	while (cap < 2 * r->nnames)
+		cap *= 2;
+	js->index = sl_mem_alloc(r->ctx, cap * sizeof(*js->index),
+				 "jsonl.fields");
+	if (!js->index)
+		return -1;
+	memset(js->index, 0, cap * sizeof(*js->index));
+	js->mask = cap - 1;
+	for (i = 0; i < r->nnames; i++) {
+		h = hash_name(r->names[i].ptr, r->names[i].len) & js->mask;
+		while (js->index[h])
+			h = (h + 1) & js->mask;
+		js->index[h] = i + 1;
+	}
+	return 0;
+}
+
 /* The header index for a key at position pos; (size_t)-1 if none. */
 static size_t find_key(sl_reader *r, jsonl_state *js, size_t pos,
 		       const char *k, size_t klen)
@@ -246,6 +335,16 @@ static size_t find_key(sl_reader *r, jsonl_state *js, size_t pos,
 	if (guess < r->nnames && r->names[guess].len == klen &&
 	    memcmp(r->names[guess].ptr, k, klen) == 0)
 		return guess;
+	if (js->index) {
+		for (i = hash_name(k, klen) & js->mask; js->index[i];
+		     i = (i + 1) & js->mask) {
+			const sl_str *nm = &r->names[js->index[i] - 1];
+
+			if (nm->len == klen && memcmp(nm->ptr, k, klen) == 0)
+				return js->index[i] - 1;
+		}
+		return (size_t)-1;
+	}
 	for (i = 0; i < r->nnames; i++)
 		if (r->names[i].len == klen &&
 		    memcmp(r->names[i].ptr, k, klen) == 0)
@@ -368,7 +467,20 @@ static int jsonl_next_row(sl_reader *r)
 	r->row.f = NULL;
 	r->row.n = 0;
 
-	sl_hook_enter(r->ctx, "jsonl.parse");
+	if (!sl_json_fits(r->ctx, sl_json_parse_cost(l->ptr, l->len))) {
+		char ceil[32], need[32];
+
+		sl_error(r->ctx, SL_ENOMEM,
+			 "line %llu of '%s' needs about %s to parse, more"
+			 " than the ceiling of %s leaves (raise --max-memory)",
+			 (unsigned long long)r->row.line, r->name,
+			 sl_format_size(need, sizeof(need),
+					sl_json_parse_cost(l->ptr, l->len)),
+			 sl_format_size(ceil, sizeof(ceil),
+					sl_mem_ceiling(r->ctx)));
+		return ROW_ERR;
+	}
+	sl_hook_enter_lenient(r->ctx, "jsonl.parse");
 	obj = json_loadb(l->ptr, l->len, JSON_REJECT_DUPLICATES |
 			 JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &jerr);
 	json_decref(obj);
@@ -395,6 +507,9 @@ static int jsonl_next_row(sl_reader *r)
 		return ROW_BAD;
 	}
 	naming = !js->named;
+	if (!naming && !js->index && r->nnames > INDEX_MIN &&
+	    build_index(r, js) < 0)
+		return ROW_ERR;
 	if (!naming) {
 		if (reserve(r, (void **)&js->views, &js->vcap,
 			    (r->nnames ? r->nnames : 1) * sizeof(sl_str)) < 0)

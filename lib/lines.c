@@ -71,6 +71,12 @@ uint64_t sl_lines_offset(const sl_lines *lr)
 	return lr->line_off;
 }
 
+void sl_lines_skipped(sl_lines *lr, uint64_t lines, uint64_t bytes)
+{
+	lr->lineno += lines;
+	lr->chunk_off += bytes;
+}
+
 static int carry_append(sl_lines *lr, const unsigned char *p, size_t n)
 {
 	size_t need = lr->carry_len + n;

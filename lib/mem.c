@@ -134,22 +134,33 @@ void *sl_mem_try_alloc(sl_ctx *ctx, size_t size, const char *tag)
 	return h + 1;
 }
 
-void *sl_mem_try_realloc(sl_ctx *ctx, void *p, size_t size, const char *tag)
+/* sl_mem_try_realloc(), past the ceiling too unless check is set. */
+static void *charge_realloc(sl_ctx *ctx, void *p, size_t size,
+			    const char *tag, int check)
 {
 	sl_budget *b = &ctx->budget;
 	memhdr *h, *n;
 	size_t total;
 
-	if (!p)
-		return sl_mem_try_alloc(ctx, size, tag);
-	h = (memhdr *)p - 1;
-	if (h->h.budget != b)
-		return NULL;  /* not ours to resize */
 	if (size > SIZE_MAX - sizeof(memhdr))
 		return NULL;
 	total = sizeof(memhdr) + size;
-	if (total > h->h.size && !budget_admits(b, total - h->h.size))
+	h = p ? (memhdr *)p - 1 : NULL;
+	if (h && h->h.budget != b)
+		return NULL;  /* not ours to resize */
+	if (check && total > (h ? h->h.size : 0) &&
+	    !budget_admits(b, total - (h ? h->h.size : 0)))
 		return NULL;
+	if (!h) {
+		h = malloc(total);
+		if (!h)
+			return NULL;
+		h->h.budget = b;
+		h->h.size = total;
+		h->h.tag = tag_index(b, tag);
+		budget_charge(b, h->h.tag, total);
+		return h + 1;
+	}
 	n = realloc(h, total);
 	if (!n)
 		return NULL;
@@ -157,6 +168,11 @@ void *sl_mem_try_realloc(sl_ctx *ctx, void *p, size_t size, const char *tag)
 	n->h.size = total;
 	budget_charge(b, n->h.tag, total);
 	return n + 1;
+}
+
+void *sl_mem_try_realloc(sl_ctx *ctx, void *p, size_t size, const char *tag)
+{
+	return charge_realloc(ctx, p, size, tag, 1);
 }
 
 void *sl_mem_alloc(sl_ctx *ctx, size_t size, const char *tag)
@@ -207,12 +223,31 @@ void sl_mem_free(void *p)
 static _Thread_local sl_ctx *hook_ctx;
 static _Thread_local const char *hook_tag;
 static _Thread_local int hook_refusals;
+static _Thread_local int hook_lenient;
 
 void sl_hook_enter(sl_ctx *ctx, const char *tag)
 {
 	hook_ctx = ctx;
 	hook_tag = tag;
 	hook_refusals = 0;
+	hook_lenient = 0;
+}
+
+/*
+ * jansson's lexer ignores a failure to grow its token buffer: the byte is
+ * dropped, and it then walks past the buffer's end (a string without its
+ * closing quote) or fails an assertion (a number's last byte), so a
+ * refusal inside json_loadb() can crash the process.  Around that call the
+ * hooks count a refusal but allocate all the same; the caller sees
+ * sl_hook_refused() and fails the run.  The callers first check that the
+ * budget has room for an upper bound of the parse (sl_json_parse_cost()),
+ * so the ceiling is not passed in practice; the leniency is a last guard
+ * against a crash should the bound ever be short.
+ */
+void sl_hook_enter_lenient(sl_ctx *ctx, const char *tag)
+{
+	sl_hook_enter(ctx, tag);
+	hook_lenient = 1;
 }
 
 int sl_hook_refused(void)
@@ -224,6 +259,7 @@ void sl_hook_leave(void)
 {
 	hook_ctx = NULL;
 	hook_tag = NULL;
+	hook_lenient = 0;
 }
 
 void *sl_hook_realloc(void *p, size_t size)
@@ -233,8 +269,12 @@ void *sl_hook_realloc(void *p, size_t size)
 
 	if (hook_ctx) {
 		n = sl_mem_try_realloc(hook_ctx, p, size, hook_tag);
-		if (!n)
+		if (!n) {
 			hook_refusals++;
+			if (hook_lenient)
+				n = charge_realloc(hook_ctx, p, size, hook_tag,
+						   0);
+		}
 		return n;
 	}
 	if (size > SIZE_MAX - sizeof(memhdr))

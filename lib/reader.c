@@ -50,12 +50,14 @@ int sl_lines_row_open(sl_reader *r)
 
 /*
  * "{" first means JSON Lines, anything else CSV.  Leading blank lines mean
- * nothing in either format, so whole chunks of them are dropped; spaces
- * and tabs are data in CSV, so they are only looked past within the chunk
- * that is handed back.
+ * nothing in either format, so whole chunks of them are dropped (and
+ * counted, for the lines and offsets of what follows); spaces and tabs
+ * are data in CSV, so they are only looked past within the chunk that is
+ * handed back.
  */
-static sl_format sniff(sl_source *src)
+static sl_format sniff(sl_reader *r)
 {
+	sl_source *src = r->src;
 	const unsigned char *p;
 	size_t n, i;
 
@@ -67,6 +69,9 @@ static sl_format sniff(sl_source *src)
 			;
 		if (i < n)
 			break;
+		r->lead_bytes += n;
+		for (i = 0; i < n; i++)
+			r->lead_lines += p[i] == '\n';
 	}
 	sl_source_unget(src);
 	for (; i < n; i++) {
@@ -106,7 +111,7 @@ sl_reader *sl_reader_open(sl_arena *a, const char *path,
 	if (r->fmt == SL_FORMAT_AUTO && path && strcmp(path, "-") != 0)
 		r->fmt = sl_format_from_name(path);
 	if (r->fmt == SL_FORMAT_AUTO)
-		r->fmt = sniff(r->src);
+		r->fmt = sniff(r);
 	if (sl_failed(ctx))
 		return NULL;
 	switch (r->fmt) {
@@ -126,7 +131,11 @@ sl_reader *sl_reader_open(sl_arena *a, const char *path,
 		sl_error(ctx, SL_EINVAL, "unknown input format %d", (int)r->fmt);
 		return NULL;
 	}
-	return rc < 0 ? NULL : r;
+	if (rc < 0)
+		return NULL;
+	if (r->lines)
+		sl_lines_skipped(r->lines, r->lead_lines, r->lead_bytes);
+	return r;
 }
 
 sl_format sl_reader_format(const sl_reader *r)
@@ -226,12 +235,21 @@ static sl_status put_json_string(sl_sink *s, const unsigned char *p,
 		return SL_EIO;
 	for (i = 0; i < n; i++) {
 		unsigned char c = p[i];
+		size_t k = c >= 0x80 ? utf8_seq(p + i, n - i) : 1;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (k > 1) {
+			i += k - 1;
+			continue;
+		}
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
 			continue;
 		if (put(s, (const char *)p + run, i - run))
 			return SL_EIO;
-		if (c == '"' || c == '\\')
+		/* JSON is UTF-8: a stray byte (a message that cut a
+		 * character) becomes U+FFFD */
+		if (c >= 0x80)
+			snprintf(esc, sizeof(esc), "\\ufffd");
+		else if (c == '"' || c == '\\')
 			snprintf(esc, sizeof(esc), "\\%c", c);
 		else
 			snprintf(esc, sizeof(esc), "\\u%04x", c);

@@ -51,6 +51,9 @@ void sl_arenas_free_all(sl_ctx *ctx);
 /* Allocation hooks for libcsv and jansson, charged to the context and tag
  * set by sl_hook_enter() on this thread until sl_hook_leave(). */
 void sl_hook_enter(sl_ctx *ctx, const char *tag);
+/* The same for a call into json_loadb(): a refusal is counted, but the
+ * memory is given all the same (see mem.c). */
+void sl_hook_enter_lenient(sl_ctx *ctx, const char *tag);
 void sl_hook_leave(void);
 void *sl_hook_malloc(size_t size);
 void *sl_hook_realloc(void *p, size_t size);
@@ -102,6 +105,8 @@ struct sl_reader {
 	size_t nwant;
 	void *state;              /* the format module's */
 	int (*next_row)(sl_reader *r);
+	uint64_t lead_lines;      /* blank lines sniffing the format dropped */
+	uint64_t lead_bytes;      /* and their bytes */
 };
 
 /* Set the header from n views (copied into the reader's arena). */
@@ -114,6 +119,10 @@ int sl_lines_row_open(sl_reader *r);
 
 /* jsonl.c: point jansson's allocator at the hooks (once per process). */
 void sl_json_init(void);
+/* An upper bound of the budget json_loadb() takes for p[0..n), and
+ * whether the budget has room for cost more. */
+size_t sl_json_parse_cost(const char *p, size_t n);
+int sl_json_fits(sl_ctx *ctx, size_t cost);
 
 /* Non-zero when an allocation hook refused memory since the last
  * sl_hook_enter() on this thread. */
@@ -121,6 +130,8 @@ int sl_hook_refused(void);
 
 /* Offset in the stream of the line last returned by sl_lines_next(). */
 uint64_t sl_lines_offset(const sl_lines *lr);
+/* Number lines and offsets on from lines and bytes read before lr. */
+void sl_lines_skipped(sl_lines *lr, uint64_t lines, uint64_t bytes);
 
 /* expr.c: is p[0..n) a decimal number ([+-]digits[.digits][e[+-]digits],
  * digits on at least one side of the point), and which?  1 or 0. */
@@ -137,6 +148,10 @@ sl_status sl_spill_rewind(sl_spill *sp);
 const sl_str *sl_spill_get(sl_spill *sp, size_t *n);
 /* Close the file and free the buffers now (the arena keeps the rest). */
 void sl_spill_close(sl_spill *sp);
+/* A run to read from fd (owned from now on; closed at once on failure)
+ * as if written here: for tests and fuzzing of the reader.  dir names
+ * the run in messages and must outlive it. */
+sl_spill *sl_spill_open_fd(sl_arena *a, int fd, const char *dir);
 
 /* ctx.c */
 sl_status sl_verror(sl_ctx *ctx, sl_status code, const char *fmt, va_list ap);

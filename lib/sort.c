@@ -531,7 +531,9 @@ static sl_status finish(sl_sorter *s)
 
 	s->finished = 1;
 	if (s->nruns == 0) {
-		qsort_r(s->items, s->nitems, sizeof(item), item_order, s);
+		if (s->nitems)   /* items is NULL until the first record */
+			qsort_r(s->items, s->nitems, sizeof(item), item_order,
+				s);
 		return SL_OK;
 	}
 	if (s->nitems && spill_items(s) != SL_OK)

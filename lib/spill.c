@@ -3,7 +3,9 @@
  *
  * Call order: sl_spill_new(), sl_spill_put() for each record, then
  * sl_spill_rewind() and sl_spill_get() until NULL, and sl_spill_close()
- * (or the arena's release) to give back the file and the buffers.  Only
+ * (or the arena's release) to give back the file and the buffers;
+ * sl_spill_open_fd() makes a rewound run of any descriptor, so that
+ * tests and the fuzz harness can hand the reader bytes of their own.  Only
  * the small spill object stays in the arena, so a sort may make many runs
  * in one arena.  A run being written holds a deflate state and two
  * buffers; a rewound run holds only its descriptor until it is first read.
@@ -212,6 +214,26 @@ static sl_status pump(sl_spill *sp, int end)
 	return SL_OK;
 }
 
+sl_spill *sl_spill_open_fd(sl_arena *a, int fd, const char *dir)
+{
+	sl_spill *sp = sl_arena_alloc(a, sizeof(*sp));
+
+	if (sp) {
+		memset(sp, 0, sizeof(*sp));
+		sp->ctx = sl_arena_ctx(a);
+		sp->arena = a;
+		sp->dir = dir;
+		sp->fd = -1;
+	}
+	if (!sp || sl_arena_on_release(a, spill_release, sp) != SL_OK) {
+		close(fd);
+		return NULL;
+	}
+	sp->fd = fd;
+	sp->rewound = 1;        /* the reader opens on the first get */
+	return sp;
+}
+
 static size_t varint_len(uint64_t v)
 {
 	size_t n = 1;
@@ -309,6 +331,8 @@ static int get_varint(const unsigned char **p, const unsigned char *end,
 	}
 	return -1;
 }
+
+static const sl_str no_fields[1];
 
 static const sl_str *corrupt(sl_spill *sp)
 {
@@ -414,5 +438,6 @@ const sl_str *sl_spill_get(sl_spill *sp, size_t *n)
 		p += len;
 	}
 	*n = (size_t)k;
-	return sp->views;
+	/* a record of no fields is a record too, not the end of the run */
+	return k ? sp->views : no_fields;
 }

@@ -37,6 +37,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -609,6 +610,60 @@ static sl_status jsonl_row(sl_writer *w, const sl_str *fields, size_t n)
 	return put2(w, '}', '\n') < 0 ? drop_row(w) : SL_OK;
 }
 
+static int same_name(const sl_str *a, const sl_str *b)
+{
+	return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
+}
+
+/* By bytes, then by position: repeats are found in a fixed order. */
+static int name_cmp(const void *x, const void *y)
+{
+	const sl_str *a = *(const sl_str *const *)x;
+	const sl_str *b = *(const sl_str *const *)y;
+	int c = memcmp(a->ptr, b->ptr, a->len < b->len ? a->len : b->len);
+
+	if (c)
+		return c;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* Keys of one JSON object must differ (sluice's reader and most others
+ * refuse or drop repeats), so a header with a name twice, such as the
+ * empty names of a line of bare commas, cannot be written as jsonl.
+ * Sorting pointers finds repeats in n log n, for headers of any width. */
+static sl_status unique_names(sl_writer *w)
+{
+	const sl_str **v;
+	size_t i, j, k;
+	int len;
+
+	if (w->nnames < 2)
+		return SL_OK;
+	v = sl_mem_alloc(w->ctx, w->nnames * sizeof(*v), "writer.names");
+	if (!v)
+		return sl_errcode(w->ctx);
+	for (i = 0; i < w->nnames; i++)
+		v[i] = &w->names[i];
+	qsort(v, w->nnames, sizeof(*v), name_cmp);
+	for (i = 1; i < w->nnames && !same_name(v[i - 1], v[i]); i++)
+		;
+	if (i == w->nnames) {
+		sl_mem_free(v);
+		return SL_OK;
+	}
+	j = (size_t)(v[i - 1] - w->names);
+	k = (size_t)(v[i] - w->names);
+	len = (int)(v[i]->len > 200 ? 200 : v[i]->len);
+	sl_error(w->ctx, SL_EDATA, "field name '%.*s' is in the header of '%s'"
+		 " twice, as fields %zu and %zu (JSON Lines keys must"
+		 " differ)", len, v[i]->ptr, sl_sink_name(w->sink), j + 1,
+		 k + 1);
+	sl_mem_free(v);
+	return SL_EDATA;
+}
+
 /* Escape every key once into the row buffer, then copy the lot to the
  * arena: records then write keys without looking at them. */
 static sl_status jsonl_keys(sl_writer *w)
@@ -620,6 +675,8 @@ static sl_status jsonl_keys(sl_writer *w)
 
 	if (w->nnames == 0)
 		return SL_OK;
+	if (unique_names(w) != SL_OK)
+		return sl_errcode(w->ctx);
 	w->keys = sl_arena_alloc(a, w->nnames * sizeof(*w->keys));
 	if (!w->keys)
 		return drop_row(w);

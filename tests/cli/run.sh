@@ -15,6 +15,11 @@ S=${SLUICE:?set SLUICE to the sluice binary}
 MAXRSS=${MAXRSS:?set MAXRSS to the maxrss helper}
 EX=${EXAMPLES:?set EXAMPLES to the built examples folder}
 SAN=${SAN:-}
+# VALGRIND=1 (make check-valgrind): SAN=1's sizes, and fewer differential
+# cases, since every run under valgrind costs a second or two
+VALGRIND=${VALGRIND:-}
+[ -n "$VALGRIND" ] && SAN=1
+SKIP=${SKIP:-}    # names of tests not to run, separated by spaces
 case $S in /*) ;; *) S=$PWD/$S ;; esac
 case $EX in /*) ;; *) EX=$PWD/$EX ;; esac
 case $MAXRSS in /*) ;; *) MAXRSS=$PWD/$MAXRSS ;; esac
@@ -33,6 +38,7 @@ failed_names=
 run() {
 	local name=$1
 	shift
+	case " $SKIP " in *" $name "*) echo "skip - $name"; return 0 ;; esac
 	rm -rf "$T/w" && mkdir "$T/w"
 	if (cd "$T/w" && "$@") >"$T/log" 2>&1; then
 		pass=$((pass + 1))
@@ -384,8 +390,9 @@ t_count_2g_under_8m() {
 # ---- records ---------------------------------------------------------------
 
 t_formats_differential() {
-	local out
-	out=$(python3 "$HERE/diff_formats.py" "$S" 500) || {
+	local out n=500
+	[ -n "$VALGRIND" ] && n=25
+	out=$(python3 "$HERE/diff_formats.py" "$S" $n) || {
 		echo "$out"; return 1; }
 	echo "figure: $out"
 }
@@ -540,8 +547,9 @@ t_empty_inputs() {
 # ---- filter -------------------------------------------------------------------
 
 t_filter_differential() {
-	local out
-	out=$(python3 "$HERE/diff_filter.py" "$S" 200 1) || { echo "$out"; return 1; }
+	local out n=200
+	[ -n "$VALGRIND" ] && n=10
+	out=$(python3 "$HERE/diff_filter.py" "$S" $n 1) || { echo "$out"; return 1; }
 	echo "figure: $out"
 }
 
