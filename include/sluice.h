@@ -697,8 +697,9 @@ int sl_sort_compare(sl_ctx *ctx, const sl_sort_key *keys, size_t nkeys,
  * Exactness: every aggregate is exact except, without keys and without
  * the exact option, distinct past 65536 distinct values (then a
  * HyperLogLog: within 2.5% with 99.7% probability) and quantiles past
- * 65536 numbers (then a KLL sketch: rank within 1.7% of n with 99%
- * probability).  With keys, or with the exact option, distinct and
+ * 65536 numbers (then a KLL sketch: rank within 1.65% of n with 99%
+ * probability), or sooner when the exact values of all the fields pass
+ * a quarter of the ceiling.  With keys, or with the exact option, distinct and
  * quantiles come from sorting (group, value) pairs under the ceiling
  * instead of from a table.
  *
