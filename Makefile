@@ -37,7 +37,7 @@ LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h
 
 # One line per verb.
-CLI_SRC = cli/main.c cli/cli.c
+CLI_SRC = cli/main.c cli/cli.c cli/progress.c
 CLI_SRC += cli/cat.c
 CLI_SRC += cli/count.c
 CLI_SRC += cli/head.c

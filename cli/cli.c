@@ -19,7 +19,8 @@ enum {
 	OPT_ON_ERROR,
 	OPT_REJECTS,
 	OPT_STRINGS,
-	OPT_LAST_GLOBAL = OPT_STRINGS
+	OPT_PROGRESS,
+	OPT_LAST_GLOBAL = OPT_PROGRESS
 };
 
 static const char global_shortopts[] = "+hm:i:O:o:zd:q";
@@ -39,6 +40,7 @@ static const struct option global_longopts[] = {
 	{ "on-error", required_argument, NULL, OPT_ON_ERROR },
 	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "strings", no_argument, NULL, OPT_STRINGS },
+	{ "progress", optional_argument, NULL, OPT_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
 };
 
@@ -66,6 +68,10 @@ static const char global_help[] =
 	"      --mem-report[=json]\n"
 	"                         print peak memory and its split by tag on\n"
 	"                         stderr at exit\n"
+	"      --progress[=always]\n"
+	"                         a progress line on stderr when it is a\n"
+	"                         terminal (always: whatever it is): bytes of\n"
+	"                         the total, records, rate, ETA, memory, phase\n"
 	"  -q, --quiet            no notes on stderr (errors still)\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -193,6 +199,19 @@ static int global_option(struct cli *c, int ch, const char *arg)
 		}
 		c->level = (int)n;
 		return 0;
+	case OPT_PROGRESS:
+		if (!arg || strcmp(arg, "auto") == 0) {
+			c->progress = PROGRESS_AUTO;
+		} else if (strcmp(arg, "always") == 0) {
+			c->progress = PROGRESS_ALWAYS;
+		} else if (strcmp(arg, "never") == 0) {
+			c->progress = PROGRESS_NONE;
+		} else {
+			cli_usage_error(c, "invalid --progress '%s' (auto, always"
+					" or never)", arg);
+			return -1;
+		}
+		return 0;
 	case OPT_MEM_REPORT:
 		if (!arg || strcmp(arg, "text") == 0) {
 			c->mem_report = REPORT_TEXT;
@@ -233,6 +252,8 @@ int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
 		built_for = longopts;
 		opterr = 0;
 	}
+	c->argc = argc;          /* for cli_progress_start() */
+	c->argv = argv;
 	for (;;) {
 		idx = -1;
 		ch = getopt_long(argc, argv, all_short, all, &idx);
@@ -287,6 +308,7 @@ int cli_start(struct cli *c)
 	c->arena = sl_arena_new(c->ctx, "run");
 	if (!c->arena)
 		return cli_fail(c);
+	cli_progress_start(c, c->argc, c->argv);
 	if (c->rejects) {
 		if (c->ropt.on_error != SL_SKIP)
 			return cli_usage_error(c, "--rejects needs --on-error"

@@ -19,6 +19,8 @@ enum { EXIT_DATA = 1, EXIT_USAGE = 2, EXIT_RESOURCE = 3 };
 
 enum { REPORT_NONE, REPORT_TEXT, REPORT_JSON };
 
+enum { PROGRESS_NONE, PROGRESS_AUTO, PROGRESS_ALWAYS };
+
 /* What cli_getopt() returns for --help and for a bad option. */
 enum { CLI_HELP = -2, CLI_BAD = '?' };
 
@@ -34,7 +36,10 @@ struct cli {
 	int gzip;                /* -z: 1; else -1 (by the -o name) */
 	int level;               /* --level, 0 for the default */
 	int mem_report;
+	int progress;            /* --progress: PROGRESS_* */
 	int quiet;
+	int argc;                /* the verb's arguments, from cli_getopt() */
+	char **argv;
 	sl_ctx *ctx;
 	sl_arena *arena;         /* lives as long as the run */
 	sl_sink *out;            /* from cli_open_output() */
@@ -199,6 +204,10 @@ int freq_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
 /* Write the spec's header line and every partial state of g to the
  * output; returns the exit status. */
 int cli_write_partial(struct cli *c, sl_agg *g, const sl_agg_spec *sp);
+
+/* Start the --progress line (cli_start() calls it), and end it. */
+void cli_progress_start(struct cli *c, int argc, char **argv);
+void cli_progress_end(struct cli *c);
 
 /* Print the memory report to stderr. */
 void cli_mem_report(struct cli *c);

@@ -127,6 +127,8 @@ int main(int argc, char **argv)
 	c.gzip = 0;
 	status = commands[i].fn(argc - 1, argv + 1, &c);
 	if (c.ctx) {
+		cli_progress_end(&c);
+		fault_report(&c);
 		if (c.mem_report)
 			cli_mem_report(&c);
 		sl_ctx_free(c.ctx);

@@ -113,6 +113,30 @@ void sl_ctx_free(sl_ctx *ctx);
 /* The chunk size the context's sources and sinks use. */
 size_t sl_ctx_chunk_size(const sl_ctx *ctx);
 
+/* Where a run is, for a progress display. */
+typedef struct sl_progress {
+	uint64_t bytes;       /* read from the inputs so far (for gzip, the
+			       * compressed bytes); spill files not counted */
+	uint64_t records;     /* records the readers handed out or counted */
+	const char *phase;    /* what a sort or group-by is doing ("spilling
+			       * run 3", "merging pass 2"), else "" */
+} sl_progress;
+
+/*
+ * Have fn(arg, p) called after every chunk the context's sources read
+ * (inputs and spill files), and when a phase starts; NULL stops it.  It
+ * runs on the reading thread in the middle of the work, so it must be
+ * quick (look at a clock, draw now and then) and must not change the
+ * context (reading it, as sl_mem_in_use() does, is fine).  p is valid
+ * as long as the context.
+ */
+void sl_ctx_on_progress(sl_ctx *ctx,
+			void (*fn)(void *arg, const sl_progress *p),
+			void *arg);
+
+/* The progress so far (valid as long as the context). */
+const sl_progress *sl_ctx_progress(const sl_ctx *ctx);
+
 /* ------------------------------------------------------------------------
  * Errors
  *

@@ -25,7 +25,31 @@ sl_ctx *sl_ctx_new(const sl_options *opt)
 		opt->chunk_size : SL_DEFAULT_CHUNK_SIZE;
 	if (ctx->chunk_size > SL_MAX_CHUNK_SIZE)
 		ctx->chunk_size = SL_MAX_CHUNK_SIZE;
+	ctx->progress.phase = ctx->phase;
 	return ctx;
+}
+
+void sl_ctx_on_progress(sl_ctx *ctx,
+			void (*fn)(void *arg, const sl_progress *p),
+			void *arg)
+{
+	ctx->progress_fn = fn;
+	ctx->progress_arg = arg;
+}
+
+const sl_progress *sl_ctx_progress(const sl_ctx *ctx)
+{
+	return &ctx->progress;
+}
+
+void sl_progress_phase(sl_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->phase, sizeof(ctx->phase), fmt, ap);
+	va_end(ap);
+	sl_progress_tick(ctx);
 }
 
 void sl_ctx_free(sl_ctx *ctx)

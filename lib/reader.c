@@ -342,6 +342,7 @@ static int good_row(sl_reader *r)
 		if (rc == ROW_END || rc == ROW_ERR)
 			return rc;
 		r->nrows++;
+		r->ctx->progress.records++;
 		if (rc == ROW_OK && r->row.n != r->nnames) {
 			snprintf(r->bad, sizeof(r->bad),
 				 "%zu field%s where the header has %zu",

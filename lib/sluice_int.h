@@ -33,11 +33,25 @@ typedef struct sl_budget {
 
 struct sl_ctx {
 	sl_budget budget;
+	sl_progress progress;
+	char phase[64];
+	void (*progress_fn)(void *arg, const sl_progress *p);
+	void *progress_arg;
 	size_t chunk_size;
 	sl_status err;
 	char errmsg[SL_ERRMSG_MAX];
 	sl_arena *arenas;  /* every live arena, newest first */
 };
+
+/* ctx.c: tell the progress callback, if any */
+static inline void sl_progress_tick(sl_ctx *ctx)
+{
+	if (ctx->progress_fn)
+		ctx->progress_fn(ctx->progress_arg, &ctx->progress);
+}
+/* Name the phase a long job is in (printf-style; "" for none). */
+void sl_progress_phase(sl_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* mem.c */
 void sl_budget_init(sl_budget *b, size_t ceiling);

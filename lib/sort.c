@@ -278,6 +278,7 @@ static sl_status spill_items(sl_sorter *s)
 	block *b;
 	size_t i;
 
+	sl_progress_phase(s->ctx, "spilling run %zu", s->nruns + 1);
 	qsort_r(s->items, s->nitems, sizeof(item), item_order, s);
 	r = new_run(s);
 	if (!r)
@@ -291,6 +292,8 @@ static sl_status spill_items(sl_sorter *s)
 	for (b = s->blocks; b; b = b->next)
 		b->used = 0;
 	s->cur = s->blocks;
+	sl_progress_phase(s->ctx, "reading, %zu run%s spilled", s->nruns,
+			  s->nruns == 1 ? "" : "s");
 	return SL_OK;
 }
 
@@ -552,6 +555,9 @@ static sl_status finish(sl_sorter *s)
 	s->items = NULL;
 	s->icap = s->nitems = 0;
 	while (s->nruns > (k = fan_in(s))) {
+		sl_progress_phase(s->ctx, "merging pass %llu of %zu runs",
+				  (unsigned long long)s->stats.passes + 1,
+				  s->nruns);
 		for (at = 0; at < s->nruns; at++) {
 			size_t take_ = s->nruns - at < k ? s->nruns - at : k;
 
@@ -561,6 +567,7 @@ static sl_status finish(sl_sorter *s)
 		s->stats.passes++;
 	}
 	s->stats.passes++;
+	sl_progress_phase(s->ctx, "merging %zu runs", s->nruns);
 	return heap_start(s, s->runs, s->nruns) < 0 ? sl_errcode(s->ctx) :
 		SL_OK;
 }

@@ -30,6 +30,7 @@ struct sl_source {
 	const char *name;
 	int fd;                /* -1 once closed */
 	int own_fd;
+	int input;             /* an input of the run: counted in progress */
 	int closed;
 	int eof;               /* read(2) returned 0 */
 	int sniffed;
@@ -101,6 +102,7 @@ sl_source *sl_source_open(sl_arena *a, const char *path)
 		return NULL;
 	if (stdin_) {
 		src->fd = STDIN_FILENO;
+		src->input = 1;
 		return src;
 	}
 	src->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -109,6 +111,7 @@ sl_source *sl_source_open(sl_arena *a, const char *path)
 		return NULL;
 	}
 	src->own_fd = 1;
+	src->input = 1;
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
@@ -188,6 +191,9 @@ static ssize_t read_more(sl_source *src)
 		src->eof = 1;
 	src->raw_len += (size_t)n;
 	src->raw_off += (uint64_t)n;
+	if (src->input)
+		src->ctx->progress.bytes += (uint64_t)n;
+	sl_progress_tick(src->ctx);
 	return n;
 }
 

@@ -935,6 +935,9 @@ run count_2g_under_8m t_count_2g_under_8m
 . "$HERE/t_agg.sh"
 . "$HERE/t_examples.sh"
 . "$HERE/t_docs.sh"
+. "$HERE/t_progress.sh"
+. "$HERE/t_faults.sh"
+. "$HERE/t_hostile.sh"
 
 [ "$fail" -eq 0 ] || echo "failed:$failed_names"
 echo "$pass passed, $fail failed"
