@@ -176,6 +176,12 @@ static sl_status write_out(sl_spill *sp, size_t n)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == ENOSPC || errno == EDQUOT)
+				return sl_error_errno(sp->ctx, errno,
+						      "cannot write a spill"
+						      " file in '%s' (use"
+						      " --tmpdir on a larger"
+						      " disk)", sp->dir);
 			return sl_error_errno(sp->ctx, errno,
 					      "cannot write a spill file in"
 					      " '%s'", sp->dir);
