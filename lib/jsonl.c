@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sketch.h"         /* sl_hash64() */
 #include "sluice_int.h"
 
 typedef struct jsonl_state {
@@ -292,11 +293,7 @@ static size_t compact(char *out, const char *p, const char *e)
 
 static size_t hash_name(const char *k, size_t n)
 {
-	uint64_t h = 14695981039346656037u;   /* FNV-1a */
-
-	while (n--)
-		h = (h ^ (unsigned char)*k++) * 1099511628211u;
-	return (size_t)(h ^ h >> 32);
+	return (size_t)sl_hash64(k, n);
 }
 
 /*
