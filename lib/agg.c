@@ -2170,7 +2170,7 @@ sl_status sl_agg_add_partial(sl_agg *g, const char *line, size_t len)
 		return sl_error(g->ctx, SL_EINVAL, "distinct and quantiles"
 				" with keys or exact have no partial state");
 	sl_json_init();
-	if (!sl_json_fits(g->ctx, sl_json_parse_cost(line, len)))
+	if (!sl_json_fits(g->ctx, line, len))
 		return sl_error(g->ctx, SL_ENOMEM, "a partial state of %zu"
 				" bytes needs more memory to parse than the"
 				" ceiling leaves (raise --max-memory)", len);
@@ -2282,7 +2282,7 @@ sl_status sl_agg_read_header(sl_arena *a, const char *line, size_t len,
 
 	memset(spec, 0, sizeof(*spec));
 	sl_json_init();
-	if (!sl_json_fits(ctx, sl_json_parse_cost(line, len)))
+	if (!sl_json_fits(ctx, line, len))
 		return sl_error(ctx, SL_ENOMEM, "no memory to read the header"
 				" of a partial state of %zu bytes", len);
 	sl_hook_enter_lenient(ctx, "agg.json");

@@ -86,12 +86,19 @@ size_t sl_json_parse_cost(const char *p, size_t n)
 	return 160 * tokens + 4 * n + (64 << 10);
 }
 
-/* Room in the budget to parse a JSON text of cost bytes? */
-int sl_json_fits(sl_ctx *ctx, size_t cost)
+/*
+ * Room in the budget to parse p[0..n)?  Every token takes a byte, so
+ * when the bound for n + 1 tokens fits, the line need not be scanned:
+ * the usual case, short lines under a roomy ceiling.
+ */
+int sl_json_fits(sl_ctx *ctx, const char *p, size_t n)
 {
 	size_t used = sl_mem_in_use(ctx), cap = sl_mem_ceiling(ctx);
+	size_t room = used <= cap ? cap - used : 0;
 
-	return used <= cap && cost <= cap - used;
+	if (n < room / 164 && 164 * n + 160 + (64 << 10) <= room)
+		return 1;
+	return sl_json_parse_cost(p, n) <= room;
 }
 
 void sl_json_init(void)
@@ -464,7 +471,7 @@ static int jsonl_next_row(sl_reader *r)
 	r->row.f = NULL;
 	r->row.n = 0;
 
-	if (!sl_json_fits(r->ctx, sl_json_parse_cost(l->ptr, l->len))) {
+	if (!sl_json_fits(r->ctx, l->ptr, l->len)) {
 		char ceil[32], need[32];
 
 		sl_error(r->ctx, SL_ENOMEM,

@@ -134,9 +134,9 @@ int sl_lines_row_open(sl_reader *r);
 /* jsonl.c: point jansson's allocator at the hooks (once per process). */
 void sl_json_init(void);
 /* An upper bound of the budget json_loadb() takes for p[0..n), and
- * whether the budget has room for cost more. */
+ * whether the budget has room for that much more. */
 size_t sl_json_parse_cost(const char *p, size_t n);
-int sl_json_fits(sl_ctx *ctx, size_t cost);
+int sl_json_fits(sl_ctx *ctx, const char *p, size_t n);
 
 /* Non-zero when an allocation hook refused memory since the last
  * sl_hook_enter() on this thread. */
