@@ -134,6 +134,7 @@ struct sl_agg {
 	size_t blen, bcap;
 	sl_str *rec;            /* [keys..., extra fields] for the sorter */
 	sl_str *pkeys;          /* the keys of a partial state being added */
+	acc *paccs;             /* and its fields' states */
 	/* both */
 	sl_arena *sort_arena;   /* the sorter's, freed at the end */
 	sl_sorter *sorter;
@@ -1343,7 +1344,8 @@ sl_agg *sl_agg_new(sl_arena *a, size_t nkeys, size_t nfields,
 	g->ops = sl_arena_alloc(a, (nops ? nops : 1) * sizeof(*ops));
 	g->rec = sl_arena_alloc(a, (nkeys + 3) * sizeof(sl_str));
 	g->pkeys = sl_arena_alloc(a, (nkeys + 1) * sizeof(sl_str));
-	if (!g->ops || !g->rec || !g->pkeys ||
+	g->paccs = sl_arena_alloc(a, (nfields + 1) * sizeof(acc));
+	if (!g->ops || !g->rec || !g->pkeys || !g->paccs ||
 	    sl_arena_on_release(a, agg_release, g) != SL_OK)
 		return NULL;
 	if (nops)
@@ -2116,7 +2118,6 @@ static sl_status add_state(sl_agg *g, const json_t *root)
 	uint64_t rows;
 	group *gr;
 	size_t i;
-	acc a;
 
 	if (!json_is_array(keys) || json_array_size(keys) != g->nkeys ||
 	    !json_is_array(fields) || json_array_size(fields) != g->nfields ||
@@ -2133,8 +2134,9 @@ static sl_status add_state(sl_agg *g, const json_t *root)
 		g->pkeys[i].ptr = json_string_value(k);
 		g->pkeys[i].len = json_string_length(k);
 	}
+	/* all checked before any is combined: a bad line changes nothing */
 	for (i = 0; i < g->nfields; i++)
-		if (acc_from_json(json_array_get(fields, i), &a) < 0)
+		if (acc_from_json(json_array_get(fields, i), &g->paccs[i]) < 0)
 			return sl_error(g->ctx, SL_EDATA, "bad state of field"
 					" %zu", i + 1);
 	gr = find_group(g, g->pkeys, 0);   /* may flush, which uses rec */
@@ -2144,8 +2146,8 @@ static sl_status add_state(sl_agg *g, const json_t *root)
 	for (i = 0; i < g->nfields; i++) {
 		const json_t *o = json_array_get(fields, i);
 
-		acc_from_json(o, &a);
-		if (acc_merge(g, &gr->accs[i], &a, g->groups) != SL_OK)
+		if (acc_merge(g, &gr->accs[i], &g->paccs[i],
+			      g->groups) != SL_OK)
 			return sl_error(g->ctx, SL_ENOMEM, "no memory for a"
 					" group's strings");
 		if (gr->accs[i].sk &&
