@@ -197,9 +197,14 @@ int cli_parse_fields(struct cli *c, const char *list, const sl_str *h,
 int stats_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
 		struct cli_input *in);
 
-/* Write the results of freq; returns the exit status. */
+/* Write the results of freq, ranking them with spill files in tmpdir
+ * (NULL: the default); returns the exit status. */
 int freq_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
-	       struct cli_input *in);
+	       struct cli_input *in, const char *tmpdir);
+
+/* out[i] = field idx[i] of rec, empty past its end, for i < n. */
+void cli_pick_fields(const sl_record *rec, const size_t *idx, size_t n,
+		     sl_str *out);
 
 /* Write the spec's header line and every partial state of g to the
  * output; returns the exit status. */

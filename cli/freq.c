@@ -38,10 +38,8 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *freq_tmpdir;
-
 int freq_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
-	       struct cli_input *in)
+	       struct cli_input *in, const char *tmpdir)
 {
 	size_t nk = sp->nkeys, i, n;
 	sl_sort_options so = { 0 };
@@ -67,7 +65,7 @@ int freq_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
 	keys[0].reverse = 1;
 	for (i = 0; i < nk; i++)
 		keys[1 + i].field = i;
-	so.tmpdir = freq_tmpdir;
+	so.tmpdir = tmpdir;
 	so.mem_limit = sl_mem_ceiling(c->ctx) / 4;
 	s = sl_sorter_new(c->arena, keys, nk + 1, &so);
 	if (!s)
@@ -124,7 +122,7 @@ int cmd_freq(int argc, char **argv, struct cli *c)
 			partial = 1;
 			break;
 		case OPT_TMPDIR:
-			ao.tmpdir = freq_tmpdir = optarg;
+			ao.tmpdir = optarg;
 			break;
 		default:
 			return cli_stop(c, ch);
@@ -159,9 +157,7 @@ int cmd_freq(int argc, char **argv, struct cli *c)
 	if (!g)
 		return cli_fail(c);
 	while ((rec = cli_input_next(&in)) != NULL) {
-		for (i = 0; i < nf; i++)
-			keys[i] = fi[i] < rec->nfields ? rec->fields[fi[i]] :
-				(sl_str){ "", 0 };
+		cli_pick_fields(rec, fi, nf, keys);
 		if (sl_agg_add(g, keys, NULL) != SL_OK)
 			break;
 	}
@@ -170,5 +166,5 @@ int cmd_freq(int argc, char **argv, struct cli *c)
 		return cli_fail(c);
 	if (partial)
 		return cli_write_partial(c, g, &sp);
-	return freq_write(c, g, &sp, &in);
+	return freq_write(c, g, &sp, &in, ao.tmpdir);
 }

@@ -163,7 +163,7 @@ int cmd_merge(int argc, char **argv, struct cli *c)
 	if (strcmp(spec.verb, "stats") == 0)
 		return stats_write(c, g, &spec, &out_in);
 	if (strcmp(spec.verb, "freq") == 0)
-		return freq_write(c, g, &spec, &out_in);
+		return freq_write(c, g, &spec, &out_in, ao.tmpdir);
 	if (strcmp(spec.verb, "count") == 0) {
 		sl_sink *out = cli_open_output(c);
 		int n;

@@ -81,68 +81,6 @@ static const sl_agg_op group_ops[] = {
 	SL_AGG_COUNT, SL_AGG_SUM, SL_AGG_MEAN, SL_AGG_MIN, SL_AGG_MAX
 };
 
-int cli_parse_ops(struct cli *c, const char *list, sl_agg_op **ops,
-		  size_t *n)
-{
-	const char *p = list;
-	size_t cap = 1;
-
-	for (; *p; p++)
-		cap += *p == ',';
-	*ops = sl_arena_alloc(c->arena, cap * sizeof(**ops));
-	if (!*ops)
-		return cli_fail(c);
-	*n = 0;
-	for (p = list;;) {
-		size_t len = strcspn(p, ",");
-		int op = sl_agg_op_parse(p, len);
-
-		if (op < 0)
-			return cli_usage_error(c, "unknown aggregate '%.*s' (one"
-					       " of count empty type min max"
-					       " sum mean stddev distinct p50"
-					       " p90 p99 first last)",
-					       (int)len, p);
-		(*ops)[(*n)++] = (sl_agg_op)op;
-		if (!p[len])
-			return 0;
-		p += len + 1;
-	}
-}
-
-int cli_parse_fields(struct cli *c, const char *list, const sl_str *h,
-		     size_t nh, size_t **idx, size_t *n)
-{
-	const char *p = list;
-	size_t cap = 1;
-	char *spec;
-
-	for (; *p; p++)
-		cap += *p == ',';
-	*idx = sl_arena_alloc(c->arena, cap * sizeof(**idx));
-	spec = sl_arena_alloc(c->arena, strlen(list) + 1);
-	if (!*idx || !spec)
-		return cli_fail(c);
-	*n = 0;
-	for (p = list;;) {
-		size_t len = strcspn(p, ",");
-		sl_sort_key key;
-		int status;
-
-		if (!len)
-			return cli_usage_error(c, "empty field in list '%s'",
-					       list);
-		memcpy(spec, p, len);
-		spec[len] = '\0';
-		if ((status = cli_parse_key(c, spec, h, nh, &key, 0)) != 0)
-			return status;
-		(*idx)[(*n)++] = key.field;
-		if (!p[len])
-			return 0;
-		p += len + 1;
-	}
-}
-
 /* Does any op need values sorted (no partial state with keys)? */
 static int sorted_ops(const sl_agg_op *ops, size_t n)
 {
@@ -356,12 +294,8 @@ int cmd_stats(int argc, char **argv, struct cli *c)
 	if (!g)
 		return cli_fail(c);
 	while ((rec = cli_input_next(&in)) != NULL) {
-		for (i = 0; i < ng; i++)
-			keys[i] = gi[i] < rec->nfields ? rec->fields[gi[i]] :
-				(sl_str){ "", 0 };
-		for (i = 0; i < nf; i++)
-			vals[i] = fi[i] < rec->nfields ? rec->fields[fi[i]] :
-				(sl_str){ "", 0 };
+		cli_pick_fields(rec, gi, ng, keys);
+		cli_pick_fields(rec, fi, nf, vals);
 		if (sl_agg_add(g, keys, vals) != SL_OK)
 			break;
 	}
