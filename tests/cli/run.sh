@@ -20,6 +20,7 @@ SAN=${SAN:-}
 VALGRIND=${VALGRIND:-}
 [ -n "$VALGRIND" ] && SAN=1
 SKIP=${SKIP:-}    # names of tests not to run, separated by spaces
+ONLY=${ONLY:-}    # when set, the names of the only tests to run
 case $S in /*) ;; *) S=$PWD/$S ;; esac
 case $EX in /*) ;; *) EX=$PWD/$EX ;; esac
 case $MAXRSS in /*) ;; *) MAXRSS=$PWD/$MAXRSS ;; esac
@@ -39,6 +40,9 @@ run() {
 	local name=$1
 	shift
 	case " $SKIP " in *" $name "*) echo "skip - $name"; return 0 ;; esac
+	if [ -n "$ONLY" ]; then
+		case " $ONLY " in *" $name "*) ;; *) return 0 ;; esac
+	fi
 	rm -rf "$T/w" && mkdir "$T/w"
 	if (cd "$T/w" && "$@") >"$T/log" 2>&1; then
 		pass=$((pass + 1))
