@@ -77,7 +77,12 @@ static const char global_help[] =
 	"\n"
 	"FILE - or no FILE reads standard input; gzip input is detected and\n"
 	"inflated whatever its name.  Exit status: 0 success, 1 bad input,\n"
-	"2 usage error, 3 resource error (memory ceiling, disk, i/o).\n";
+	"2 usage error, 3 resource error (memory ceiling, disk, i/o).\n"
+	"\n"
+	"An option that takes a list (-f, -k, -g, -a, ...) takes its items\n"
+	"comma-separated, repeated, or both: -f a,b -f c is -f a,b,c.  An\n"
+	"empty item is a usage error; a field whose name has a comma is given\n"
+	"by position.\n";
 
 #define MAX_VERB_OPTS 32
 
@@ -754,15 +759,67 @@ int cli_parse_key(struct cli *c, const char *spec, const sl_str *h,
 	return EXIT_USAGE;
 }
 
-sl_sort_key *cli_parse_keys(struct cli *c, const char *const *specs,
-			    size_t nspecs, const struct cli_input *in,
-			    int flags, size_t *nkeys, int *status)
+int cli_list_add(struct cli *c, struct cli_list *l, const char *opt,
+		 const char *arg)
 {
-	size_t n = nspecs ? nspecs : in->nnames, i;
-	sl_sort_key *keys = sl_arena_alloc(c->arena, (n ? n : 1) *
-					   sizeof(*keys));
+	const char *p;
+	size_t len;
 
-	*status = 0;
+	for (p = arg;; p += len + 1) {
+		len = strcspn(p, ",");
+		if (!len)
+			return cli_usage_error(c, "empty item in %s '%s'", opt,
+					       arg);
+		if (!p[len])
+			break;
+	}
+	if (l->narg == CLI_LIST_MAX)
+		return cli_usage_error(c, "%s given more than %d times (use"
+				       " commas)", opt, CLI_LIST_MAX);
+	l->arg[l->narg++] = arg;
+	return 0;
+}
+
+int cli_list_split(struct cli *c, struct cli_list *l)
+{
+	size_t n = 0, i, len;
+	const char *p;
+	char *item;
+
+	if (l->item)
+		return 0;
+	for (i = 0; i < l->narg; i++)
+		for (n++, p = l->arg[i]; *p; p++)
+			n += *p == ',';
+	l->item = sl_arena_alloc(c->arena, (n ? n : 1) * sizeof(*l->item));
+	if (!l->item)
+		return cli_fail(c);
+	l->n = 0;
+	for (i = 0; i < l->narg; i++) {
+		for (p = l->arg[i];; p += len + 1) {
+			len = strcspn(p, ",");
+			item = sl_arena_strndup(c->arena, p, len);
+			if (!item)
+				return cli_fail(c);
+			l->item[l->n++] = item;
+			if (!p[len])
+				break;
+		}
+	}
+	return 0;
+}
+
+sl_sort_key *cli_parse_keys(struct cli *c, struct cli_list *specs,
+			    const struct cli_input *in, int flags,
+			    size_t *nkeys, int *status)
+{
+	sl_sort_key *keys;
+	size_t n, i;
+
+	if ((*status = cli_list_split(c, specs)) != 0)
+		return NULL;
+	n = specs->n ? specs->n : in->nnames;
+	keys = sl_arena_alloc(c->arena, (n ? n : 1) * sizeof(*keys));
 	if (!keys) {
 		*status = cli_fail(c);
 		return NULL;
@@ -770,75 +827,64 @@ sl_sort_key *cli_parse_keys(struct cli *c, const char *const *specs,
 	for (i = 0; i < n; i++) {
 		memset(&keys[i], 0, sizeof(keys[i]));
 		keys[i].field = i;    /* no -k: every field, left to right */
-		if (nspecs && (*status = cli_parse_key(c, specs[i], in->names,
-						       in->nnames, &keys[i],
-						       flags)) != 0)
+		if (specs->n &&
+		    (*status = cli_parse_key(c, specs->item[i], in->names,
+					     in->nnames, &keys[i],
+					     flags)) != 0)
 			return NULL;
 	}
 	*nkeys = n;
 	return keys;
 }
 
-int cli_parse_ops(struct cli *c, const char *list, sl_agg_op **ops,
+int cli_parse_ops(struct cli *c, struct cli_list *list, sl_agg_op **ops,
 		  size_t *n)
 {
-	const char *p = list;
-	size_t cap = 1;
+	size_t i;
+	int status;
 
-	for (; *p; p++)
-		cap += *p == ',';
-	*ops = sl_arena_alloc(c->arena, cap * sizeof(**ops));
+	if ((status = cli_list_split(c, list)) != 0)
+		return status;
+	*ops = sl_arena_alloc(c->arena, (list->n ? list->n : 1) *
+			      sizeof(**ops));
 	if (!*ops)
 		return cli_fail(c);
-	*n = 0;
-	for (p = list;;) {
-		size_t len = strcspn(p, ",");
-		int op = sl_agg_op_parse(p, len);
+	for (i = 0; i < list->n; i++) {
+		const char *p = list->item[i];
+		int op = sl_agg_op_parse(p, strlen(p));
 
 		if (op < 0)
-			return cli_usage_error(c, "unknown aggregate '%.*s' (one"
+			return cli_usage_error(c, "unknown aggregate '%s' (one"
 					       " of count empty type min max"
 					       " sum mean stddev distinct p50"
-					       " p90 p99 first last)",
-					       (int)len, p);
-		(*ops)[(*n)++] = (sl_agg_op)op;
-		if (!p[len])
-			return 0;
-		p += len + 1;
+					       " p90 p99 first last)", p);
+		(*ops)[i] = (sl_agg_op)op;
 	}
+	*n = list->n;
+	return 0;
 }
 
-int cli_parse_fields(struct cli *c, const char *list, const sl_str *h,
+int cli_parse_fields(struct cli *c, struct cli_list *list, const sl_str *h,
 		     size_t nh, size_t **idx, size_t *n)
 {
-	const char *p = list;
-	size_t cap = 1;
-	char *spec;
+	sl_sort_key key;
+	size_t i;
+	int status;
 
-	for (; *p; p++)
-		cap += *p == ',';
-	*idx = sl_arena_alloc(c->arena, cap * sizeof(**idx));
-	spec = sl_arena_alloc(c->arena, strlen(list) + 1);
-	if (!*idx || !spec)
+	if ((status = cli_list_split(c, list)) != 0)
+		return status;
+	*idx = sl_arena_alloc(c->arena, (list->n ? list->n : 1) *
+			      sizeof(**idx));
+	if (!*idx)
 		return cli_fail(c);
-	*n = 0;
-	for (p = list;;) {
-		size_t len = strcspn(p, ",");
-		sl_sort_key key;
-		int status;
-
-		if (!len)
-			return cli_usage_error(c, "empty field in list '%s'",
-					       list);
-		memcpy(spec, p, len);
-		spec[len] = '\0';
-		if ((status = cli_parse_key(c, spec, h, nh, &key, 0)) != 0)
+	for (i = 0; i < list->n; i++) {
+		if ((status = cli_parse_key(c, list->item[i], h, nh, &key,
+					    0)) != 0)
 			return status;
-		(*idx)[(*n)++] = key.field;
-		if (!p[len])
-			return 0;
-		p += len + 1;
+		(*idx)[i] = key.field;
 	}
+	*n = list->n;
+	return 0;
 }
 
 void cli_pick_fields(const sl_record *rec, const size_t *idx, size_t n,

@@ -156,6 +156,32 @@ int cli_saved_grow(struct cli *c, struct cli_saved **arr, size_t *cap,
 void cli_saved_free(struct cli_saved *arr, size_t n);
 
 /*
+ * A list option, such as select's -f: its values are gathered as
+ * cli_getopt() returns them, then split on commas, so that -f a,b -f c is
+ * -f a,b,c.  Gathering keeps pointers into argv and allocates nothing, so
+ * it comes before cli_start(); an empty item (-f a,,b, -f '') is a usage
+ * error there.  A field whose name has a comma is given by position.
+ */
+enum { CLI_LIST_MAX = 256 };
+
+struct cli_list {
+	const char *arg[CLI_LIST_MAX];   /* the values, pointers into argv */
+	size_t narg;
+	const char **item;               /* cli_list_split()'s items */
+	size_t n;
+};
+
+/* Add the value arg of option opt ("-f") to l.  Returns 0 or the usage
+ * error's status. */
+int cli_list_add(struct cli *c, struct cli_list *l, const char *opt,
+		 const char *arg);
+
+/* After cli_start(): l->item[0..l->n), the items of every value in turn,
+ * as strings in the run arena (once; a second call does nothing).
+ * Returns 0 or an exit status. */
+int cli_list_split(struct cli *c, struct cli_list *l);
+
+/*
  * Resolve a key "NAME" or "POSITION" (from 1), with ":FLAGS" (n numeric,
  * r reverse) when flags is set, against the header h[0..nh).  Returns 0
  * or an exit status after saying what is wrong.
@@ -164,13 +190,13 @@ int cli_parse_key(struct cli *c, const char *spec, const sl_str *h,
 		  size_t nh, sl_sort_key *key, int flags);
 
 /*
- * The keys of specs[0..nspecs) (see cli_parse_key()), or every field of
- * the input's header, left to right, when there is none; in the run
- * arena, their number in *nkeys.  NULL with the exit status in *status.
+ * The keys of the list (see cli_parse_key()), or every field of the
+ * input's header, left to right, when it is empty; in the run arena,
+ * their number in *nkeys.  NULL with the exit status in *status.
  */
-sl_sort_key *cli_parse_keys(struct cli *c, const char *const *specs,
-			    size_t nspecs, const struct cli_input *in,
-			    int flags, size_t *nkeys, int *status);
+sl_sort_key *cli_parse_keys(struct cli *c, struct cli_list *specs,
+			    const struct cli_input *in, int flags,
+			    size_t *nkeys, int *status);
 
 /* Copy rec into s.  Returns 0 or -1 (the error is in the context). */
 int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
@@ -184,12 +210,12 @@ int cli_parse_count(const char *s, uint64_t *out);
 
 /* Aggregates "count,sum,..." (-a) into *ops, in the run arena.  Returns
  * 0 or an exit status after saying what is wrong. */
-int cli_parse_ops(struct cli *c, const char *list, sl_agg_op **ops,
+int cli_parse_ops(struct cli *c, struct cli_list *list, sl_agg_op **ops,
 		  size_t *n);
 
 /* Fields "a,3,b" (names or positions from 1) of the header h[0..nh) into
  * indexes *idx, in the run arena.  Returns 0 or an exit status. */
-int cli_parse_fields(struct cli *c, const char *list, const sl_str *h,
+int cli_parse_fields(struct cli *c, struct cli_list *list, const sl_str *h,
 		     size_t nh, size_t **idx, size_t *n);
 
 /* Write the results of stats (and of merge of stats states) for the

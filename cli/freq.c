@@ -22,7 +22,7 @@ static const char usage[] =
 	"under the memory ceiling.\n"
 	"\n"
 	"  -f, --fields FIELDS    the field or fields to count (names or\n"
-	"                         positions from 1)\n"
+	"                         positions from 1); repeat or use commas\n"
 	"  -n, --top N            only the N most frequent (0: all)\n"
 	"      --partial          write the counts as JSON Lines for sluice\n"
 	"                         merge instead of results\n"
@@ -97,7 +97,7 @@ int freq_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
 
 int cmd_freq(int argc, char **argv, struct cli *c)
 {
-	const char *flist = NULL;
+	struct cli_list flist = { 0 };
 	sl_agg_options ao = { 0 };
 	int ch, status, partial = 0;
 	sl_agg_spec sp = { 0 };
@@ -112,7 +112,9 @@ int cmd_freq(int argc, char **argv, struct cli *c)
 	while ((ch = cli_getopt(c, argc, argv, "f:n:", longopts)) != -1) {
 		switch (ch) {
 		case 'f':
-			flist = optarg;
+			if ((status = cli_list_add(c, &flist, "-f",
+						   optarg)) != 0)
+				return status;
 			break;
 		case 'n':
 			if ((status = cli_parse_lines(c, optarg, &sp.top)) != 0)
@@ -128,7 +130,7 @@ int cmd_freq(int argc, char **argv, struct cli *c)
 			return cli_stop(c, ch);
 		}
 	}
-	if (!flist)
+	if (!flist.narg)
 		return cli_usage_error(c, "give the field to count with -f");
 	if ((status = cli_start(c)) != 0)
 		return status;
@@ -136,7 +138,7 @@ int cmd_freq(int argc, char **argv, struct cli *c)
 		return status;
 	if (!in.names)		/* an empty input */
 		return cli_empty_output(c, &in);
-	if ((status = cli_parse_fields(c, flist, in.names, in.nnames, &fi,
+	if ((status = cli_parse_fields(c, &flist, in.names, in.nnames, &fi,
 				       &nf)) != 0)
 		return status;
 	keys = sl_arena_alloc(c->arena, nf * sizeof(*keys));

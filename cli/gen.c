@@ -33,7 +33,7 @@ static const char usage[] =
 	"                    (one of --rows and --size is required)\n"
 	"  --seed S          seed of the pseudo-random numbers, a non-negative\n"
 	"                    integer (default 1)\n"
-	"  --columns SPEC    comma-separated NAME:TYPE list, default\n"
+	"  --columns SPEC    NAME:TYPE columns; repeat or use commas, default\n"
 	"                    id:id,int:int,float:float,date:date,cat:cat,text:text\n"
 	"                    (a type may repeat, a name may not)\n"
 	"  --cardinality K   how many distinct cat values (default 100)\n"
@@ -352,15 +352,16 @@ static void gen_row(struct gen *g)
 /* ---- the verb ----------------------------------------------------------- */
 
 /*
- * Read SPEC, NAME:TYPE[,NAME:TYPE...]: the last ':' of a part ends its
- * name.  With cols NULL only check it.  Returns the number of columns, or
- * -1 after printing what is wrong.
+ * Read SPEC, NAME:TYPE[,NAME:TYPE...], after the n columns cols[0..n) of
+ * the --columns before it: the last ':' of a part ends its name.  With
+ * cols NULL only check it.  Returns the number of columns so far, or -1
+ * after printing what is wrong.
  */
 static int parse_columns(struct cli *c, const char *spec,
-			 struct column *cols)
+			 struct column *cols, int n)
 {
 	const char *p = spec, *end, *colon;
-	int n = 0, t, j;
+	int t, j;
 
 	for (;;) {
 		sl_str name;
@@ -423,7 +424,7 @@ static int parse_columns(struct cli *c, const char *spec,
 int cmd_gen(int argc, char **argv, struct cli *c)
 {
 	uint64_t rows = 0, seed = 1, card = 100, done;
-	const char *spec = default_columns;
+	struct cli_list columns = { 0 };
 	int have_rows = 0, have_size = 0, ch, status, n;
 	size_t size = 0, i;
 	sl_str *names;
@@ -456,7 +457,9 @@ int cmd_gen(int argc, char **argv, struct cli *c)
 						       " integer)", optarg);
 			break;
 		case OPT_COLUMNS:
-			spec = optarg;
+			if ((status = cli_list_add(c, &columns, "--columns",
+						   optarg)) != 0)
+				return status;
 			break;
 		case OPT_CARDINALITY:
 			if (cli_parse_count(optarg, &card) < 0 || card == 0)
@@ -475,8 +478,11 @@ int cmd_gen(int argc, char **argv, struct cli *c)
 		return cli_usage_error(c, have_rows ?
 				       "give --rows or --size, not both" :
 				       "give --rows N or --size SIZE");
-	if ((n = parse_columns(c, spec, NULL)) < 0)
-		return EXIT_USAGE;
+	if (!columns.narg)
+		columns.arg[columns.narg++] = default_columns;
+	for (i = 0, n = 0; i < columns.narg; i++)
+		if ((n = parse_columns(c, columns.arg[i], NULL, n)) < 0)
+			return EXIT_USAGE;
 	if ((status = cli_start(c)) != 0)
 		return status;
 
@@ -488,8 +494,9 @@ int cmd_gen(int argc, char **argv, struct cli *c)
 	g.buf = sl_arena_alloc(c->arena, g.ncols * FIELD_MAX);
 	if (!g.cols || !g.fields || !names || !g.buf)
 		return cli_fail(c);
-	if (parse_columns(c, spec, g.cols) < 0)
-		return EXIT_USAGE;
+	for (i = 0, n = 0; i < columns.narg; i++)
+		if ((n = parse_columns(c, columns.arg[i], g.cols, n)) < 0)
+			return EXIT_USAGE;
 	for (i = 0; i < g.ncols; i++) {
 		names[i] = g.cols[i].name;
 		g.fields[i].ptr = g.buf + i * FIELD_MAX;

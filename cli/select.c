@@ -16,8 +16,9 @@ static const char usage[] =
 	"each name or position optionally renamed with :NEWNAME\n"
 	"(amount:total).  A field may be chosen more than once.\n"
 	"\n"
-	"  -f, --fields LIST      the fields to keep\n"
-	"  -x, --exclude LIST     the fields to drop instead (no renames)\n";
+	"  -f, --fields LIST      the fields to keep; repeat or use commas\n"
+	"  -x, --exclude LIST     the fields to drop instead (no renames);\n"
+	"                         repeat or use commas\n";
 
 static const struct option longopts[] = {
 	{ "fields", required_argument, NULL, 'f' },
@@ -90,15 +91,18 @@ static int unknown_field(struct cli *c, const char *p, size_t n,
  * Resolve LIST against the header h[0..nh) into pk.  Returns 0 or an exit
  * status after saying what is wrong.
  */
-static int resolve(struct cli *c, const char *list, const sl_str *h,
+static int resolve(struct cli *c, struct cli_list *list, const sl_str *h,
 		   size_t nh, struct pick *pk, int renames)
 {
-	const char *p = list;
+	size_t k;
+	int status;
 
 	memset(pk, 0, sizeof(*pk));
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p), i;
+	if ((status = cli_list_split(c, list)) != 0)
+		return status;
+	for (k = 0; k < list->n; k++) {
+		const char *p = list->item[k];
+		size_t len = strlen(p), i;
 		const char *colon = memchr(p, ':', len);
 		size_t klen = colon ? (size_t)(colon - p) : len;
 		const char *dash = memchr(p, '-', klen);
@@ -106,8 +110,8 @@ static int resolve(struct cli *c, const char *list, const sl_str *h,
 		size_t rlen = colon ? len - klen - 1 : 0;
 
 		if (klen == 0)
-			return cli_usage_error(c, "empty field in list '%s'",
-					       list);
+			return cli_usage_error(c, "no field before the ':' in"
+					       " '%s'", p);
 		if (colon && (!renames || rlen == 0))
 			return cli_usage_error(c, renames ? "empty new name in"
 					       " '%.*s'" : "-x takes no"
@@ -156,9 +160,6 @@ static int resolve(struct cli *c, const char *list, const sl_str *h,
 				rename ? rlen : h[idx].len) < 0)
 				return cli_fail(c);
 		}
-		p += len;
-		if (*p == ',')
-			p++;
 	}
 	return 0;
 }
@@ -184,7 +185,7 @@ static int invert(struct cli *c, struct pick *drop, const sl_str *h,
 
 int cmd_select(int argc, char **argv, struct cli *c)
 {
-	const char *list = NULL, *exclude = NULL;
+	struct cli_list list = { 0 }, exclude = { 0 };
 	struct pick pk, drop;
 	struct cli_input in;
 	const sl_record *rec;
@@ -198,16 +199,20 @@ int cmd_select(int argc, char **argv, struct cli *c)
 	while ((ch = cli_getopt(c, argc, argv, "f:x:", longopts)) != -1) {
 		switch (ch) {
 		case 'f':
-			list = optarg;
+			if ((status = cli_list_add(c, &list, "-f",
+						   optarg)) != 0)
+				return status;
 			break;
 		case 'x':
-			exclude = optarg;
+			if ((status = cli_list_add(c, &exclude, "-x",
+						   optarg)) != 0)
+				return status;
 			break;
 		default:
 			return cli_stop(c, ch);
 		}
 	}
-	if (!list == !exclude)
+	if (!list.narg == !exclude.narg)
 		return cli_usage_error(c, "give one of -f LIST or -x LIST");
 	if ((status = cli_start(c)) != 0)
 		return status;
@@ -215,9 +220,9 @@ int cmd_select(int argc, char **argv, struct cli *c)
 		return status;
 	if (!in.names)		/* an empty input */
 		return cli_empty_output(c, &in);
-	if (list)
-		status = resolve(c, list, in.names, in.nnames, &pk, 1);
-	else if (!(status = resolve(c, exclude, in.names, in.nnames, &drop,
+	if (list.narg)
+		status = resolve(c, &list, in.names, in.nnames, &pk, 1);
+	else if (!(status = resolve(c, &exclude, in.names, in.nnames, &drop,
 				    0)))
 		status = invert(c, &drop, in.names, in.nnames, &pk);
 	if (status)

@@ -16,8 +16,10 @@ static const char usage[] =
 	"written to disk.  The sort is stable.\n"
 	"\n"
 	"  -k, --key KEY          a field name or position (from 1), with\n"
-	"                         :FLAGS after it: n numeric, r reverse,\n"
-	"                         e.g. -k country -k amount:nr.  Without n the\n"
+	"                         :FLAGS after it: n numeric, r reverse;\n"
+	"                         repeat or use commas for several, e.g.\n"
+	"                         -k country -k amount:nr or\n"
+	"                         -k country,amount:nr.  Without n the\n"
 	"                         order is byte-wise (as LC_ALL=C); with n,\n"
 	"                         decimal numbers by value, after the fields\n"
 	"                         that are not numbers (those byte-wise)\n"
@@ -63,9 +65,9 @@ static void report(struct cli *c, sl_sorter *s)
 int cmd_sort(int argc, char **argv, struct cli *c)
 {
 	sl_sort_options so = { 0 };
-	const char *specs[64];
+	struct cli_list specs = { 0 };
 	sl_sort_key *keys;
-	size_t nspecs = 0, nkeys, n;
+	size_t nkeys, n;
 	struct cli_input in;
 	const sl_record *rec;
 	const sl_str *f;
@@ -78,9 +80,9 @@ int cmd_sort(int argc, char **argv, struct cli *c)
 	while ((ch = cli_getopt(c, argc, argv, "k:", longopts)) != -1) {
 		switch (ch) {
 		case 'k':
-			if (nspecs == 64)
-				return cli_usage_error(c, "at most 64 keys");
-			specs[nspecs++] = optarg;
+			if ((status = cli_list_add(c, &specs, "-k",
+						   optarg)) != 0)
+				return status;
 			break;
 		case OPT_TMPDIR:
 			so.tmpdir = optarg;
@@ -107,7 +109,7 @@ int cmd_sort(int argc, char **argv, struct cli *c)
 		return status;
 	if (!in.names)		/* an empty input */
 		return cli_empty_output(c, &in);
-	keys = cli_parse_keys(c, specs, nspecs, &in, 1, &nkeys, &status);
+	keys = cli_parse_keys(c, &specs, &in, 1, &nkeys, &status);
 	if (!keys)
 		return status;
 	s = sl_sorter_new(c->arena, keys, nkeys, &so);

@@ -24,12 +24,13 @@ static const char usage[] =
 	"field).  Any number of groups works under the memory ceiling: they\n"
 	"spill to compressed temporary files and are combined at the end.\n"
 	"\n"
-	"  -g, --group KEYS       comma-separated key fields (names or\n"
-	"                         positions from 1)\n"
-	"  -f, --fields FIELDS    comma-separated fields to summarise\n"
-	"  -a, --aggs AGGS        comma-separated, from: count empty type min\n"
-	"                         max sum mean stddev distinct p50 p90 p99\n"
-	"                         first last\n"
+	"  -g, --group KEYS       the key fields (names or positions from 1);\n"
+	"                         repeat or use commas\n"
+	"  -f, --fields FIELDS    the fields to summarise; repeat or use\n"
+	"                         commas\n"
+	"  -a, --aggs AGGS        from: count empty type min max sum mean\n"
+	"                         stddev distinct p50 p90 p99 first last;\n"
+	"                         repeat or use commas\n"
 	"      --exact            distinct and quantiles exact, by sorting\n"
 	"                         under the ceiling (spilling as needed)\n"
 	"      --partial          write the state as JSON Lines for sluice\n"
@@ -192,7 +193,7 @@ int cli_write_partial(struct cli *c, sl_agg *g, const sl_agg_spec *sp)
 
 int cmd_stats(int argc, char **argv, struct cli *c)
 {
-	const char *glist = NULL, *flist = NULL, *alist = NULL;
+	struct cli_list glist = { 0 }, flist = { 0 }, alist = { 0 };
 	sl_agg_options ao = { 0 };
 	int ch, status, partial = 0;
 	size_t *gi = NULL, *fi = NULL, ng = 0, nf = 0, i, j;
@@ -208,13 +209,19 @@ int cmd_stats(int argc, char **argv, struct cli *c)
 	while ((ch = cli_getopt(c, argc, argv, "g:f:a:", longopts)) != -1) {
 		switch (ch) {
 		case 'g':
-			glist = optarg;
+			if ((status = cli_list_add(c, &glist, "-g",
+						   optarg)) != 0)
+				return status;
 			break;
 		case 'f':
-			flist = optarg;
+			if ((status = cli_list_add(c, &flist, "-f",
+						   optarg)) != 0)
+				return status;
 			break;
 		case 'a':
-			alist = optarg;
+			if ((status = cli_list_add(c, &alist, "-a",
+						   optarg)) != 0)
+				return status;
 			break;
 		case OPT_EXACT:
 			ao.exact = 1;
@@ -231,17 +238,17 @@ int cmd_stats(int argc, char **argv, struct cli *c)
 	}
 	if ((status = cli_start(c)) != 0)
 		return status;
-	if (alist) {
-		if ((status = cli_parse_ops(c, alist, &ops, &sp.nops)) != 0)
+	if (alist.narg) {
+		if ((status = cli_parse_ops(c, &alist, &ops, &sp.nops)) != 0)
 			return status;
-	} else if (glist) {
+	} else if (glist.narg) {
 		ops = (sl_agg_op *)group_ops;
 		sp.nops = sizeof(group_ops) / sizeof(group_ops[0]);
 	} else {
 		ops = (sl_agg_op *)plain_ops;
 		sp.nops = sizeof(plain_ops) / sizeof(plain_ops[0]);
 	}
-	if (partial && (glist || ao.exact) && sorted_ops(ops, sp.nops))
+	if (partial && (glist.narg || ao.exact) && sorted_ops(ops, sp.nops))
 		return cli_usage_error(c, "--partial cannot carry distinct or"
 				       " quantiles with -g or --exact; leave"
 				       " them out with -a");
@@ -249,11 +256,12 @@ int cmd_stats(int argc, char **argv, struct cli *c)
 		return status;
 	if (!in.names)		/* an empty input */
 		return cli_empty_output(c, &in);
-	if (glist && (status = cli_parse_fields(c, glist, in.names,
-						in.nnames, &gi, &ng)) != 0)
+	if (glist.narg && (status = cli_parse_fields(c, &glist, in.names,
+						     in.nnames, &gi,
+						     &ng)) != 0)
 		return status;
-	if (flist) {
-		if ((status = cli_parse_fields(c, flist, in.names, in.nnames,
+	if (flist.narg) {
+		if ((status = cli_parse_fields(c, &flist, in.names, in.nnames,
 					       &fi, &nf)) != 0)
 			return status;
 	} else {

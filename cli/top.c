@@ -19,7 +19,8 @@ static const char usage[] =
 	"\n"
 	"  -n, --lines N          how many records (default 10)\n"
 	"  -k, --key KEY          a field name or position (from 1), with\n"
-	"                         :FLAGS: n numeric, r reverse (the least)\n";
+	"                         :FLAGS: n numeric, r reverse (the least);\n"
+	"                         repeat or use commas for several\n";
 
 static const struct option longopts[] = {
 	{ "lines", required_argument, NULL, 'n' },
@@ -95,9 +96,9 @@ static int best_first(const void *x, const void *y)
 
 int cmd_top(int argc, char **argv, struct cli *c)
 {
-	const char *specs[64];
-	sl_sort_key keys[64];
-	size_t nspecs = 0, i, cap = 0;
+	struct cli_list specs = { 0 };
+	sl_sort_key *keys;
+	size_t nkeys, i, cap = 0;
 	uint64_t want = 10, seq = 0;
 	struct cli_input in;
 	const sl_record *rec;
@@ -113,15 +114,15 @@ int cmd_top(int argc, char **argv, struct cli *c)
 				return status;
 			break;
 		case 'k':
-			if (nspecs == 64)
-				return cli_usage_error(c, "at most 64 keys");
-			specs[nspecs++] = optarg;
+			if ((status = cli_list_add(c, &specs, "-k",
+						   optarg)) != 0)
+				return status;
 			break;
 		default:
 			return cli_stop(c, ch);
 		}
 	}
-	if (!nspecs)
+	if (!specs.narg)
 		return cli_usage_error(c, "give the keys with -k");
 	if ((status = cli_start(c)) != 0)
 		return status;
@@ -129,14 +130,15 @@ int cmd_top(int argc, char **argv, struct cli *c)
 		return status;
 	if (!in.names)		/* an empty input */
 		return cli_empty_output(c, &in);
-	for (i = 0; i < nspecs; i++)
-		if ((status = cli_parse_key(c, specs[i], in.names, in.nnames,
-					    &keys[i], 1)) != 0)
-			return status;
+	keys = cli_parse_keys(c, &specs, &in, 1, &nkeys, &status);
+	if (!keys)
+		return status;
+	if (nkeys > 64)		/* what sl_sort_compare() compares */
+		return cli_usage_error(c, "at most 64 keys");
 	memset(&t, 0, sizeof(t));
 	t.ctx = c->ctx;
 	t.keys = keys;
-	t.nkeys = nspecs;
+	t.nkeys = nkeys;
 	while (want && (rec = cli_input_next(&in)) != NULL) {
 		seq++;
 		if (t.n < want) {

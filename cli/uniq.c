@@ -20,7 +20,8 @@ static const char usage[] =
 	"Output is in key order, or in input order with --keep first.\n"
 	"\n"
 	"  -k, --key KEY          a field name or position (from 1); repeat\n"
-	"                         for several; keys compare byte-wise\n"
+	"                         or use commas for several; keys compare\n"
+	"                         byte-wise\n"
 	"  -c, --count            add a last field, count, with the number of\n"
 	"                         records that had the key\n"
 	"      --keep first       keep the order of first occurrence\n"
@@ -39,9 +40,9 @@ static const struct option longopts[] = {
 int cmd_uniq(int argc, char **argv, struct cli *c)
 {
 	sl_sort_options so = { 0 };
-	const char *specs[64];
+	struct cli_list specs = { 0 };
 	sl_sort_key *keys, seqkey;
-	size_t nspecs = 0, nkeys, n, nout;
+	size_t nkeys, n, nout;
 	int ch, status, count = 0, keep_first = 0;
 	struct cli_saved first = { 0 };
 	sl_sorter *s, *back = NULL;
@@ -57,9 +58,9 @@ int cmd_uniq(int argc, char **argv, struct cli *c)
 	while ((ch = cli_getopt(c, argc, argv, "k:c", longopts)) != -1) {
 		switch (ch) {
 		case 'k':
-			if (nspecs == 64)
-				return cli_usage_error(c, "at most 64 keys");
-			specs[nspecs++] = optarg;
+			if ((status = cli_list_add(c, &specs, "-k",
+						   optarg)) != 0)
+				return status;
 			break;
 		case 'c':
 			count = 1;
@@ -82,7 +83,7 @@ int cmd_uniq(int argc, char **argv, struct cli *c)
 		return status;
 	if (!in.names)		/* an empty input */
 		return cli_empty_output(c, &in);
-	keys = cli_parse_keys(c, specs, nspecs, &in, 0, &nkeys, &status);
+	keys = cli_parse_keys(c, &specs, &in, 0, &nkeys, &status);
 	if (!keys)
 		return status;
 	nout = in.nnames + (size_t)count;
