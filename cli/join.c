@@ -1,12 +1,14 @@
 /*
- * join.c - join two inputs on a key by external sort-merge.
+ * join.c - join two inputs on keys by external sort-merge.
  *
- * Both inputs are sorted on the key under the memory ceiling (spilling
- * as needed), then merged.  For a key both sides have, the right side's
- * records with that key are held in memory and every left record with
- * the key is written with each of them: duplicate keys give the cross
- * product.  A key with more right-side records than fit under the
- * ceiling is an error that says so.
+ * Both inputs are sorted on their key fields, in -k order, under the
+ * memory ceiling (spilling as needed), then merged: the merge compares
+ * the keys one after another in that order, as the sorter did, and
+ * records match when every key is equal.  For keys both sides have, the
+ * right side's records with those keys are held in memory and every left
+ * record with them is written with each: duplicate keys give the cross
+ * product.  Keys with more right-side records than fit under the ceiling
+ * are an error that says so.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,16 +16,21 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: sluice join -k KEY [--left | --outer] [OPTIONS] LEFT RIGHT\n"
+	"usage: sluice join -k KEY... [--left | --outer] [OPTIONS] LEFT RIGHT\n"
 	"\n"
-	"Write a record for each pair of a LEFT and a RIGHT record with the\n"
-	"same KEY (compared byte-wise): the key, then LEFT's other fields,\n"
-	"then RIGHT's (renamed right.NAME where a name is taken).  Both\n"
-	"inputs may be of any size: they are sorted under the memory ceiling.\n"
-	"Output is in key order.\n"
+	"Write a record for each pair of a LEFT and a RIGHT record equal on\n"
+	"every KEY (compared byte-wise; an empty value equals an empty one):\n"
+	"the keys in -k order, named as in LEFT, then LEFT's other fields,\n"
+	"then RIGHT's other fields (renamed right.NAME where a name is\n"
+	"taken).  A record of one side only (--left, --outer) has the key\n"
+	"values of that side.  Both inputs may be of any size: they are\n"
+	"sorted under the memory ceiling.  Output is in key order.\n"
 	"\n"
-	"  -k, --key KEY          the field to join on, by name (in both) or\n"
-	"                         position (from 1)\n"
+	"  -k, --key KEY          a field to join on: a name (the same in\n"
+	"                         both) or position (from 1), or LNAME=RNAME\n"
+	"                         when RIGHT names it differently\n"
+	"                         (-k id=user_id); repeat or use commas for\n"
+	"                         several keys, each field in one key at most\n"
 	"      --left             also LEFT records with no match (RIGHT's\n"
 	"                         fields empty)\n"
 	"      --outer            also unmatched records of both sides\n"
@@ -41,7 +48,9 @@ static const struct option longopts[] = {
 
 struct side {
 	struct cli_input in;
-	sl_sort_key key;
+	sl_sort_key *keys;   /* the key fields, in -k order */
+	size_t nkeys;
+	unsigned char *is_key;   /* of each field of the header */
 	sl_sorter *s;
 	const sl_str *f;     /* the current sorted record */
 	size_t n;
@@ -49,9 +58,10 @@ struct side {
 
 static const sl_str empty = { "", 0 };
 
-static const sl_str *key_of(const struct side *sd, const sl_str *f, size_t n)
+static const sl_str *key_of(const struct side *sd, size_t k, const sl_str *f,
+			   size_t n)
 {
-	return sd->key.field < n ? &f[sd->key.field] : &empty;
+	return sd->keys[k].field < n ? &f[sd->keys[k].field] : &empty;
 }
 
 static int key_cmp(const sl_str *a, const sl_str *b)
@@ -62,11 +72,24 @@ static int key_cmp(const sl_str *a, const sl_str *b)
 	return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
-/* Sort one input on its key; 0 or an exit status. */
+/* The keys of a record af of side a against those of bf of side b. */
+static int keys_cmp(const struct side *a, const sl_str *af, size_t an,
+		    const struct side *b, const sl_str *bf, size_t bn)
+{
+	size_t k;
+	int d = 0;
+
+	for (k = 0; k < a->nkeys && !d; k++)
+		d = key_cmp(key_of(a, k, af, an), key_of(b, k, bf, bn));
+	return d;
+}
+
+/* Sort one input on its keys specs[0..nkeys); 0 or an exit status. */
 static int load(struct cli *c, struct side *sd, char **path,
-		const char *spec, const sl_sort_options *so)
+		const char **specs, size_t nkeys, const sl_sort_options *so)
 {
 	const sl_record *rec;
+	size_t k, j;
 	int status;
 
 	if ((status = cli_input_open_one(c, &sd->in, path)) != 0)
@@ -75,10 +98,26 @@ static int load(struct cli *c, struct side *sd, char **path,
 		cli_input_end(&sd->in);
 		return 0;            /* empty: no records to join */
 	}
-	if ((status = cli_parse_key(c, spec, sd->in.names, sd->in.nnames,
-				    &sd->key, 0)) != 0)
-		return status;
-	sd->s = sl_sorter_new(c->arena, &sd->key, 1, so);
+	sd->keys = sl_arena_alloc(c->arena, nkeys * sizeof(*sd->keys));
+	sd->is_key = sl_arena_alloc(c->arena, sd->in.nnames + 1);
+	if (!sd->keys || !sd->is_key)
+		return cli_fail(c);
+	memset(sd->is_key, 0, sd->in.nnames + 1);
+	for (k = 0; k < nkeys; k++) {
+		if ((status = cli_parse_key(c, specs[k], sd->in.names,
+					    sd->in.nnames, &sd->keys[k],
+					    0)) != 0)
+			return status;
+		for (j = 0; j < k; j++)
+			if (sd->keys[j].field == sd->keys[k].field)
+				return cli_usage_error(c, "keys '%s' and '%s'"
+						       " are one field of"
+						       " '%s'", specs[j],
+						       specs[k], *path);
+		sd->is_key[sd->keys[k].field] = 1;
+	}
+	sd->nkeys = nkeys;
+	sd->s = sl_sorter_new(c->arena, sd->keys, nkeys, so);
 	if (!sd->s)
 		return cli_fail(c);
 	while ((rec = cli_input_next(&sd->in)) != NULL)
@@ -97,42 +136,44 @@ static void advance(struct side *sd)
 	sd->f = sd->s ? sl_sorter_next(sd->s, &sd->n) : NULL;
 }
 
-/* key, left's others, right's others; either side may be absent */
+/* keys, left's others, right's others; either side may be absent */
 static sl_status emit(sl_writer *w, sl_str *out, const struct side *l,
 		      const sl_str *lf, size_t ln, const struct side *r,
 		      const sl_str *rf, size_t rn)
 {
 	size_t k = 0, i;
 
-	out[k++] = lf ? *key_of(l, lf, ln) : *key_of(r, rf, rn);
+	for (i = 0; i < l->nkeys; i++)
+		out[k++] = lf ? *key_of(l, i, lf, ln) : *key_of(r, i, rf, rn);
 	for (i = 0; i < l->in.nnames; i++)
-		if (i != l->key.field)
+		if (!l->is_key[i])
 			out[k++] = lf && i < ln ? lf[i] : empty;
 	for (i = 0; i < r->in.nnames; i++)
-		if (i != r->key.field)
+		if (!r->is_key[i])
 			out[k++] = rf && i < rn ? rf[i] : empty;
 	return sl_writer_write(w, out, k);
 }
 
-/* The output names: the key, left's others, right's others renamed
- * right.NAME when the name is already taken. */
+/* The output names: the keys (left's names), left's others, right's
+ * others renamed right.NAME when the name is already taken. */
 static sl_str *out_names(struct cli *c, struct side *l, struct side *r,
 			 size_t *n)
 {
-	size_t total = 1 + (l->in.nnames - 1) + (r->in.nnames - 1), k = 0, i, j;
+	size_t total = l->in.nnames + (r->in.nnames - r->nkeys), k = 0, i, j;
 	sl_str *v = sl_arena_alloc(c->arena, total * sizeof(*v));
 
 	if (!v)
 		return NULL;
-	v[k++] = l->in.names[l->key.field];
+	for (i = 0; i < l->nkeys; i++)
+		v[k++] = l->in.names[l->keys[i].field];
 	for (i = 0; i < l->in.nnames; i++)
-		if (i != l->key.field)
+		if (!l->is_key[i])
 			v[k++] = l->in.names[i];
 	for (i = 0; i < r->in.nnames; i++) {
 		const sl_str *nm = &r->in.names[i];
 		int taken = 0;
 
-		if (i == r->key.field)
+		if (r->is_key[i])
 			continue;
 		for (j = 0; j < k; j++)
 			taken |= key_cmp(&v[j], nm) == 0;
@@ -154,10 +195,46 @@ static sl_str *out_names(struct cli *c, struct side *l, struct side *r,
 	return v;
 }
 
+/*
+ * Each key of the list, NAME or LNAME=RNAME, as the left side's name
+ * (*lspec)[i] and the right side's (*rspec)[i], in the run arena.
+ * Returns 0 or an exit status.
+ */
+static int key_specs(struct cli *c, struct cli_list *keys,
+		     const char ***lspec, const char ***rspec)
+{
+	size_t i;
+	int status;
+
+	if ((status = cli_list_split(c, keys)) != 0)
+		return status;
+	*lspec = sl_arena_alloc(c->arena, keys->n * sizeof(**lspec));
+	*rspec = sl_arena_alloc(c->arena, keys->n * sizeof(**rspec));
+	if (!*lspec || !*rspec)
+		return cli_fail(c);
+	for (i = 0; i < keys->n; i++) {
+		const char *k = keys->item[i], *eq = strchr(k, '=');
+
+		(*lspec)[i] = (*rspec)[i] = k;
+		if (!eq)
+			continue;
+		if (eq == k || !eq[1])
+			return cli_usage_error(c, "key '%s' is not NAME or"
+					       " LNAME=RNAME", k);
+		(*lspec)[i] = sl_arena_strndup(c->arena, k,
+					       (size_t)(eq - k));
+		(*rspec)[i] = eq + 1;
+		if (!(*lspec)[i])
+			return cli_fail(c);
+	}
+	return 0;
+}
+
 int cmd_join(int argc, char **argv, struct cli *c)
 {
 	sl_sort_options so = { 0 };
-	const char *spec = NULL;
+	struct cli_list keys = { 0 };
+	const char **lspec, **rspec;
 	int ch, status, left = 0, outer = 0;
 	struct cli_saved *group = NULL, cur = { 0 };
 	size_t gcap = 0, gn, nnames, i;
@@ -169,7 +246,9 @@ int cmd_join(int argc, char **argv, struct cli *c)
 	while ((ch = cli_getopt(c, argc, argv, "k:", longopts)) != -1) {
 		switch (ch) {
 		case 'k':
-			spec = optarg;
+			if ((status = cli_list_add(c, &keys, "-k",
+						   optarg)) != 0)
+				return status;
 			break;
 		case OPT_LEFT:
 			left = 1;
@@ -184,16 +263,19 @@ int cmd_join(int argc, char **argv, struct cli *c)
 			return cli_stop(c, ch);
 		}
 	}
-	if (!spec)
+	if (!keys.narg)
 		return cli_usage_error(c, "give the key with -k");
 	if (argc - optind != 2)
 		return cli_usage_error(c, "give two inputs, LEFT and RIGHT");
 	if ((status = cli_start(c)) != 0)
 		return status;
+	if ((status = key_specs(c, &keys, &lspec, &rspec)) != 0)
+		return status;
 	memset(&l, 0, sizeof(l));
 	memset(&r, 0, sizeof(r));
-	if ((status = load(c, &l, &argv[optind], spec, &so)) != 0 ||
-	    (status = load(c, &r, &argv[optind + 1], spec, &so)) != 0)
+	if ((status = load(c, &l, &argv[optind], lspec, keys.n, &so)) != 0 ||
+	    (status = load(c, &r, &argv[optind + 1], rspec, keys.n,
+			   &so)) != 0)
 		return status;
 	if (!l.in.names || !r.in.names) {
 		if (!cli_open_output(c))
@@ -205,7 +287,7 @@ int cmd_join(int argc, char **argv, struct cli *c)
 	w = out ? cli_open_writer(c, &l.in, names, nnames) : NULL;
 	while (w && (l.f || r.f) && !sl_failed(c->ctx)) {
 		int d = !l.f ? 1 : !r.f ? -1 :
-			key_cmp(key_of(&l, l.f, l.n), key_of(&r, r.f, r.n));
+			keys_cmp(&l, l.f, l.n, &r, r.f, r.n);
 
 		if (d < 0) {
 			if (left && emit(w, out, &l, l.f, l.n, &r, NULL, 0))
@@ -220,8 +302,8 @@ int cmd_join(int argc, char **argv, struct cli *c)
 			continue;
 		}
 		/* the right side's records with this key, held in memory */
-		for (gn = 0; r.f && key_cmp(key_of(&r, r.f, r.n),
-					    key_of(&l, l.f, l.n)) == 0; gn++) {
+		for (gn = 0; r.f && keys_cmp(&r, r.f, r.n, &l, l.f, l.n) == 0;
+		     gn++) {
 			sl_record rec = { .nfields = r.n, .fields = r.f };
 
 			if (cli_saved_grow(c, &group, &gcap, gn, (uint64_t)-1,
@@ -239,8 +321,7 @@ int cmd_join(int argc, char **argv, struct cli *c)
 			if (cli_save(c, &cur, &rec, "join.group") < 0)
 				break;
 		}
-		while (l.f && key_cmp(key_of(&l, l.f, l.n),
-				      key_of(&l, cur.f, cur.n)) == 0) {
+		while (l.f && keys_cmp(&l, l.f, l.n, &l, cur.f, cur.n) == 0) {
 			for (i = 0; i < gn; i++)
 				if (emit(w, out, &l, l.f, l.n, &r, group[i].f,
 					 group[i].n))

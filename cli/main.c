@@ -30,7 +30,7 @@ static const struct cmd {
 	{ "sort", cmd_sort, "sort by keys under the ceiling, spilling to disk" },
 	{ "uniq", cmd_uniq, "distinct records or keys, counted, any number" },
 	{ "top", cmd_top, "the N greatest records by keys" },
-	{ "join", cmd_join, "join two inputs on a key: inner, left, outer" },
+	{ "join", cmd_join, "join two inputs on keys: inner, left, outer" },
 	{ "stats", cmd_stats, "summary statistics, overall or grouped" },
 	{ "freq", cmd_freq, "exact value counts, most frequent first" },
 	{ "merge", cmd_merge, "combine partial states of stats, freq, count" },

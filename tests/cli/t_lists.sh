@@ -173,7 +173,7 @@ t_lists_empty_items() {
 	local v bad rc
 	printf 'a,b,c\n1,2,3\n' >in.csv
 	for v in "select -f" "select -x" "freq -f" "stats -g" "stats -f" \
-		 "stats -a" "sort -k" "uniq -k" "top -k" \
+		 "stats -a" "sort -k" "uniq -k" "top -k" "join -k" \
 		 "gen --rows 1 --columns"; do
 		for bad in "a,,b" "" "a," ",b"; do
 			case $v in
@@ -181,6 +181,7 @@ t_lists_empty_items() {
 			gen*) bad=${bad//a/a:int}; bad=${bad//b/b:int} ;;
 			esac
 			case $v in
+			join*) "$S" $v "$bad" in.csv in.csv >out 2>err ;;
 			gen*) "$S" $v "$bad" >out 2>err ;;
 			*) "$S" $v "$bad" in.csv >out 2>err ;;
 			esac
@@ -201,3 +202,119 @@ run lists_uniq t_lists_uniq
 run lists_top t_lists_top
 run lists_gen_columns t_lists_gen_columns
 run lists_empty_items t_lists_empty_items
+
+# join on several keys, one named differently on each side (-k a=A,b),
+# against python3: duplicate keys on both sides, empty key values, keys
+# equal on one field and not the other, and a right field named as a
+# left one (renamed right.NAME)
+mk_join_inputs() {
+	python3 - <<'PY'
+import csv, random
+rng = random.Random(11)
+def val(n, pre):
+    v = rng.randrange(n)
+    return "" if v == 0 else pre + ("%d" % v) + ("," if v % 7 == 0 else "")
+def text():
+    return rng.choice(["plain", 'q "x"', "two\nlines", ""]) + "t" * rng.randrange(150)
+with open("l.csv", "w", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["lid", "a", "b", "x"])
+    for i in range(8000):
+        w.writerow([i, val(40, "a"), val(25, "b"), text()])
+with open("r.csv", "w", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["b", "y", "A", "x", "a"])
+    for i in range(6000):
+        # A reaches past a's values: keys of the right side only
+        w.writerow([val(25, "b"), i, val(48, "a"), text(), "r%d" % i])
+PY
+}
+
+# join_oracle LEFT RIGHT GOT MODE LKEYS RKEYS: LKEYS and RKEYS are the
+# key fields' names, comma-separated, in -k order
+join_oracle() {
+	python3 - "$@" <<'PY'
+import csv, sys
+L = list(csv.reader(open(sys.argv[1], newline="")))
+R = list(csv.reader(open(sys.argv[2], newline="")))
+mode, lnames, rnames = sys.argv[4], sys.argv[5].split(","), sys.argv[6].split(",")
+lk = [L[0].index(n) for n in lnames]
+rk = [R[0].index(n) for n in rnames]
+lefts, rights = {}, {}
+for r in L[1:]:
+    lefts.setdefault(tuple(r[i] for i in lk), []).append(r)
+for r in R[1:]:
+    rights.setdefault(tuple(r[i] for i in rk), []).append(r)
+lo = lambda row: [v for i, v in enumerate(row) if i not in lk]
+ro = lambda row: [v for i, v in enumerate(row) if i not in rk]
+head = [L[0][i] for i in lk] + lo(L[0])
+for n in ro(R[0]):
+    head.append("right." + n if n in head else n)
+want = [head]
+nl, nr = len(lo(L[0])), len(ro(R[0]))
+for key in sorted(set(lefts) | set(rights), key=lambda k: [s.encode() for s in k]):
+    ls, rs = lefts.get(key, []), rights.get(key, [])
+    if ls and rs:
+        want += [list(key) + lo(a) + ro(b) for a in ls for b in rs]
+    elif ls and mode in ("--left", "--outer"):
+        want += [list(key) + lo(a) + [""] * nr for a in ls]
+    elif rs and mode == "--outer":
+        want += [list(key) + [""] * nl + ro(b) for b in rs]
+got = list(csv.reader(open(sys.argv[3], newline="")))
+assert got == want, (len(got), len(want), got[:2], want[:2])
+print(len(want) - 1)
+PY
+}
+
+t_join_keys_vs_python() {
+	local m mode n
+	mk_join_inputs || return 1
+	for m in 256M 2M; do
+		for mode in "" --left --outer; do
+			"$S" join -m $m -k a=A,b $mode l.csv r.csv >j.csv ||
+				return 1
+			n=$(join_oracle l.csv r.csv j.csv "$mode" a,b A,b) ||
+				{ echo "-k a=A,b $mode -m $m"; return 1; }
+			"$S" join -m $m -k a=A -k b $mode l.csv r.csv >k.csv ||
+				return 1
+			same "-k a=A -k b $mode -m $m" j.csv k.csv || return 1
+			[ $m = 2M ] && echo "figure: join -k a=A,b${mode:+ $mode}: $n records"
+		done
+	done
+	# keys of the same names on both sides, repeated: all of them count
+	python3 -c 'import csv
+rows = list(csv.reader(open("r.csv", newline="")))
+rows[0] = ["b", "y", "a", "x", "z"]
+csv.writer(open("r2.csv", "w", newline=""), lineterminator="\n").writerows(rows)' ||
+		return 1
+	"$S" join -k a -k b --left l.csv r2.csv >n.csv || return 1
+	join_oracle l.csv r2.csv n.csv --left a,b a,b >/dev/null || return 1
+	# the keys the other way round, a by its position in the left (2)
+	"$S" join -k b,2=A --outer l.csv r.csv >p.csv || return 1
+	join_oracle l.csv r.csv p.csv --outer b,a b,A || return 1
+	# one key alone: A's equal values with b's differing still match
+	"$S" join -k a=A l.csv r.csv >s.csv || return 1
+	join_oracle l.csv r.csv s.csv "" a A >/dev/null
+}
+
+t_join_keys_errors() {
+	printf 'id,v\n1,x\n' >l.csv
+	printf 'user_id,w\n1,y\n' >r.csv
+	"$S" join -k id=user_id l.csv r.csv >out || return 1
+	eq "id=user_id" "$(cat out | tr '\n' ' ')" "id,v,w 1,x,y " || return 1
+	"$S" join -k id=user_id,id l.csv r.csv >out 2>err
+	eq "a field in two keys exit" $? 2 || return 1
+	has message "$(cat err)" "keys 'id' and 'id' are one field of 'l.csv'" || return 1
+	"$S" join -k id= l.csv r.csv >out 2>err
+	eq "id= exit" $? 2 || return 1
+	has message "$(cat err)" "key 'id=' is not NAME or LNAME=RNAME" || return 1
+	"$S" join -k id l.csv r.csv >out 2>err
+	eq "no id on the right exit" $? 2 || return 1
+	has message "$(cat err)" "no field 'id' in the header; it has: user_id, w" || return 1
+	"$S" join -k id,,v l.csv r.csv >out 2>err
+	eq "empty item exit" $? 2 || return 1
+	has message "$(cat err)" "empty item in -k 'id,,v'"
+}
+
+run join_keys_vs_python t_join_keys_vs_python
+run join_keys_errors t_join_keys_errors
