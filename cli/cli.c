@@ -20,7 +20,9 @@ enum {
 	OPT_REJECTS,
 	OPT_STRINGS,
 	OPT_PROGRESS,
-	OPT_LAST_GLOBAL = OPT_PROGRESS
+	OPT_OUT_DELIMITER,
+	OPT_QUOTE_ALL,
+	OPT_LAST_GLOBAL = OPT_QUOTE_ALL
 };
 
 static const char global_shortopts[] = "+hm:i:O:o:zd:q";
@@ -40,6 +42,8 @@ static const struct option global_longopts[] = {
 	{ "on-error", required_argument, NULL, OPT_ON_ERROR },
 	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "strings", no_argument, NULL, OPT_STRINGS },
+	{ "out-delimiter", required_argument, NULL, OPT_OUT_DELIMITER },
+	{ "quote-all", no_argument, NULL, OPT_QUOTE_ALL },
 	{ "progress", optional_argument, NULL, OPT_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
 };
@@ -53,11 +57,16 @@ static const char global_help[] =
 	"                         name, then by the first byte: { is jsonl)\n"
 	"  -O, --out-format F     the same list (default: by the -o name, else\n"
 	"                         the input's format)\n"
-	"  -d, --delimiter C      CSV field delimiter (default ,)\n"
+	"  -d, --delimiter C      CSV field delimiter (default ,), of the input\n"
+	"                         and of CSV output unless --out-delimiter\n"
+	"      --out-delimiter C  CSV output's delimiter (default: -d's)\n"
+	"      --quote-all        CSV output: quote every field\n"
 	"      --no-header        CSV/TSV: the first row is data; fields are\n"
 	"                         named 1..N and no header is written\n"
-	"      --on-error MODE    fail (default) or skip: skip bad records and\n"
-	"                         count them\n"
+	"      --on-error MODE    fail (default); skip: skip bad records and\n"
+	"                         count them; pad: as fail, but pad a record\n"
+	"                         short of fields with empty ones, and drop a\n"
+	"                         long record's extra fields when all empty\n"
 	"      --rejects FILE     with skip: write each bad record to FILE as\n"
 	"                         a JSON line (file, record, line, offset,\n"
 	"                         reason, raw bytes)\n"
@@ -157,16 +166,23 @@ static int global_option(struct cli *c, int ch, const char *arg)
 	case 'O':
 		return parse_format(c, "--out-format", arg, &c->out_format);
 	case 'd':
+	case OPT_OUT_DELIMITER:
 		if (strcmp(arg, "\\t") == 0 || strcmp(arg, "tab") == 0)
 			arg = "\t";
 		if (strlen(arg) != 1 || *arg == '"' || *arg == '\n' ||
 		    *arg == '\r') {
-			cli_usage_error(c, "invalid --delimiter '%s' (one"
-					" character, not a quote or newline)",
-					arg);
+			cli_usage_error(c, "invalid %s '%s' (one character, not"
+					" a quote or newline)", ch == 'd' ?
+					"--delimiter" : "--out-delimiter", arg);
 			return -1;
 		}
-		c->ropt.delimiter = c->wopt.delimiter = *arg;
+		if (ch == 'd')
+			c->ropt.delimiter = *arg;
+		else
+			c->out_delimiter = *arg;
+		return 0;
+	case OPT_QUOTE_ALL:
+		c->wopt.quote_all = 1;
 		return 0;
 	case OPT_NO_HEADER:
 		c->ropt.no_header = c->wopt.no_header = 1;
@@ -176,9 +192,11 @@ static int global_option(struct cli *c, int ch, const char *arg)
 			c->ropt.on_error = SL_FAIL;
 		} else if (strcmp(arg, "skip") == 0) {
 			c->ropt.on_error = SL_SKIP;
+		} else if (strcmp(arg, "pad") == 0) {
+			c->ropt.on_error = SL_PAD;
 		} else {
-			cli_usage_error(c, "invalid --on-error '%s' (fail or"
-					" skip)", arg);
+			cli_usage_error(c, "invalid --on-error '%s' (fail, skip"
+					" or pad)", arg);
 			return -1;
 		}
 		return 0;
@@ -299,6 +317,8 @@ int cli_start(struct cli *c)
 			return cli_usage_error(c, "invalid SLUICE_MAX_MEMORY '%s'",
 					       env);
 	}
+	c->wopt.delimiter = c->out_delimiter ? c->out_delimiter :
+		c->ropt.delimiter;
 	c->ctx = sl_ctx_new(&c->opt);
 	if (!c->ctx) {
 		fprintf(stderr, "sluice %s: cannot allocate a context\n",
@@ -429,7 +449,9 @@ static int open_next(struct cli_input *in)
 		in->names = v;
 		in->nnames = n;
 		in->format = sl_reader_format(in->r);
-		return 1;
+		in->name = sl_arena_strndup(c->arena, sl_reader_name(in->r),
+					    strlen(sl_reader_name(in->r)));
+		return in->name ? 1 : -1;
 	}
 	if (!same_names(in->names, in->nnames, h, n)) {
 		sl_error(c->ctx, SL_EDATA, "the header of '%s' differs from"
@@ -461,6 +483,10 @@ static int input_open(struct cli *c, struct cli_input *in, char **paths,
 	in->paths = paths;
 	in->npaths = npaths;
 	in->format = c->ropt.format ? c->ropt.format : SL_FORMAT_CSV;
+	/* JSON Lines output needs UTF-8: a record that is not is a bad
+	 * record of its input, named there, and --on-error skip skips it */
+	c->ropt.utf8 = c->passes_records &&
+		cli_output_format(c) == SL_FORMAT_JSONL;
 	/* the first input with a header gives it */
 	while ((rc = open_next(in)) == 1 && !in->names)
 		;
@@ -544,6 +570,7 @@ sl_writer *cli_open_writer(struct cli *c, struct cli_input *in,
 			   const sl_str *names, size_t n)
 {
 	sl_format f = c->out_format;
+	sl_write_options wo = c->wopt;
 	sl_writer *w;
 	sl_sink *s;
 
@@ -554,7 +581,8 @@ sl_writer *cli_open_writer(struct cli *c, struct cli_input *in,
 	s = cli_open_output(c);
 	if (!s)
 		return NULL;
-	w = sl_writer_new(c->arena, s, f, &c->wopt);
+	wo.input = in ? in->name : NULL;
+	w = sl_writer_new(c->arena, s, f, &wo);
 	if (!w)
 		return NULL;
 	if (names && sl_writer_header(w, names, n) != SL_OK)
@@ -598,6 +626,8 @@ int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
 
 	for (i = 0; i < rec->nfields; i++)
 		need += rec->fields[i].len;
+	if (rec->kinds)
+		need += rec->nfields;
 	if (need > s->cap) {
 		p = sl_mem_realloc(c->ctx, s->mem, need, tag);
 		if (!p)
@@ -607,6 +637,12 @@ int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
 	}
 	s->f = (sl_str *)s->mem;
 	p = s->mem + rec->nfields * sizeof(sl_str);
+	s->k = NULL;
+	if (rec->kinds) {
+		s->k = (unsigned char *)p;
+		memcpy(p, rec->kinds, rec->nfields);
+		p += rec->nfields;
+	}
 	for (i = 0; i < rec->nfields; i++) {
 		memcpy(p, rec->fields[i].ptr, rec->fields[i].len);
 		s->f[i].ptr = p;
@@ -616,6 +652,13 @@ int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
 	s->n = rec->nfields;
 	s->seq = rec->number;
 	return 0;
+}
+
+sl_status cli_saved_write(sl_writer *w, const struct cli_saved *s)
+{
+	sl_record rec = { .nfields = s->n, .fields = s->f, .kinds = s->k };
+
+	return sl_writer_write_record(w, &rec);
 }
 
 int cli_parse_size(const char *s, size_t *out)

@@ -38,6 +38,9 @@ struct cli {
 	int mem_report;
 	int progress;            /* --progress: PROGRESS_* */
 	int quiet;
+	char out_delimiter;      /* --out-delimiter, 0: -d's */
+	int passes_records;      /* the verb writes its input's records: with
+				  * JSON output they must be UTF-8 */
 	int argc;                /* the verb's arguments, from cli_getopt() */
 	char **argv;
 	sl_ctx *ctx;
@@ -61,6 +64,7 @@ struct cli_input {
 	sl_reader *r;
 	const sl_str *names;     /* in the run arena */
 	size_t nnames;
+	const char *name;        /* of the input that gave them */
 	sl_format format;        /* of the first input */
 	const unsigned char *want;
 	size_t nwant;
@@ -143,6 +147,7 @@ struct cli_saved {
 	uint64_t seq;
 	size_t n;
 	sl_str *f;
+	unsigned char *k;        /* the kinds, NULL for text */
 	char *mem;
 	size_t cap;
 };
@@ -151,6 +156,9 @@ struct cli_saved {
  * doubling but never past most.  Returns 0 or -1 (error in the context). */
 int cli_saved_grow(struct cli *c, struct cli_saved **arr, size_t *cap,
 		   size_t used, uint64_t most, const char *tag);
+
+/* Write a saved record, with its kinds. */
+sl_status cli_saved_write(sl_writer *w, const struct cli_saved *s);
 
 /* Free n saved records and the array. */
 void cli_saved_free(struct cli_saved *arr, size_t n);

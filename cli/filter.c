@@ -52,6 +52,7 @@ int cmd_filter(int argc, char **argv, struct cli *c)
 	size_t col;
 
 	c->usage = usage;
+	c->passes_records = 1;
 	while ((ch = cli_getopt(c, argc, argv, "v", longopts)) != -1) {
 		switch (ch) {
 		case 'v':
@@ -81,7 +82,7 @@ int cmd_filter(int argc, char **argv, struct cli *c)
 		if (sl_expr_eval(e, rec->fields, rec->nfields) == invert)
 			continue;
 		if (sl_failed(c->ctx) ||
-		    sl_writer_write(w, rec->fields, rec->nfields) != SL_OK)
+		    sl_writer_write_record(w, rec) != SL_OK)
 			break;
 	}
 	cli_input_end(&in);

@@ -25,6 +25,7 @@ int cmd_head(int argc, char **argv, struct cli *c)
 	int ch, status;
 
 	c->usage = usage;
+	c->passes_records = 1;
 	while ((ch = cli_getopt(c, argc, argv, "n:", longopts)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -43,7 +44,7 @@ int cmd_head(int argc, char **argv, struct cli *c)
 	if (!w)
 		return cli_fail(c);
 	while (done < want && (rec = cli_input_next(&in)) != NULL) {
-		if (sl_writer_write(w, rec->fields, rec->nfields) != SL_OK)
+		if (sl_writer_write_record(w, rec) != SL_OK)
 			break;
 		done++;
 	}

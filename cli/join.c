@@ -53,6 +53,7 @@ struct side {
 	unsigned char *is_key;   /* of each field of the header */
 	sl_sorter *s;
 	const sl_str *f;     /* the current sorted record */
+	const unsigned char *k;  /* its kinds, NULL for text */
 	size_t n;
 };
 
@@ -82,6 +83,15 @@ static int keys_cmp(const struct side *a, const sl_str *af, size_t an,
 	for (k = 0; k < a->nkeys && !d; k++)
 		d = key_cmp(key_of(a, k, af, an), key_of(b, k, bf, bn));
 	return d;
+}
+
+static void advance(struct side *sd)
+{
+	const sl_record *rec = sd->s ? sl_sorter_next_record(sd->s) : NULL;
+
+	sd->f = rec ? rec->fields : NULL;
+	sd->k = rec ? rec->kinds : NULL;
+	sd->n = rec ? rec->nfields : 0;
 }
 
 /* Sort one input on its keys specs[0..nkeys); 0 or an exit status. */
@@ -121,37 +131,55 @@ static int load(struct cli *c, struct side *sd, char **path,
 	if (!sd->s)
 		return cli_fail(c);
 	while ((rec = cli_input_next(&sd->in)) != NULL)
-		if (sl_sorter_add(sd->s, rec->fields, rec->nfields) != SL_OK)
+		if (sl_sorter_add_record(sd->s, rec) != SL_OK)
 			break;
 	cli_input_end(&sd->in);
 	if (sl_failed(c->ctx))
 		return cli_fail(c);
 	/* end the input now, so the other side gets the memory */
-	sd->f = sl_sorter_next(sd->s, &sd->n);
+	advance(sd);
 	return sl_failed(c->ctx) ? cli_fail(c) : 0;
 }
 
-static void advance(struct side *sd)
+/* The kind of field i of a record f[0..n) with kinds fk: a missing
+ * record's fields are null. */
+static unsigned char kind_of(const sl_str *f, const unsigned char *fk,
+			     size_t n, size_t i)
 {
-	sd->f = sd->s ? sl_sorter_next(sd->s, &sd->n) : NULL;
+	if (!f)
+		return SL_KIND_NULL;
+	return fk && i < n ? fk[i] : SL_KIND_TEXT;
 }
 
-/* keys, left's others, right's others; either side may be absent */
-static sl_status emit(sl_writer *w, sl_str *out, const struct side *l,
-		      const sl_str *lf, size_t ln, const struct side *r,
-		      const sl_str *rf, size_t rn)
+/* keys, left's others, right's others; either side may be absent.  The
+ * kinds go along when either record has them (JSON Lines input). */
+static sl_status emit(sl_writer *w, sl_str *out, unsigned char *outk,
+		      const struct side *l, const sl_str *lf,
+		      const unsigned char *lk, size_t ln,
+		      const struct side *r, const sl_str *rf,
+		      const unsigned char *rk, size_t rn)
 {
+	sl_record rec = { .fields = out };
 	size_t k = 0, i;
 
-	for (i = 0; i < l->nkeys; i++)
-		out[k++] = lf ? *key_of(l, i, lf, ln) : *key_of(r, i, rf, rn);
+	for (i = 0; i < l->nkeys; i++) {
+		out[k] = lf ? *key_of(l, i, lf, ln) : *key_of(r, i, rf, rn);
+		outk[k++] = lf ? kind_of(lf, lk, ln, l->keys[i].field) :
+			kind_of(rf, rk, rn, r->keys[i].field);
+	}
 	for (i = 0; i < l->in.nnames; i++)
-		if (!l->is_key[i])
+		if (!l->is_key[i]) {
+			outk[k] = kind_of(lf, lk, ln, i);
 			out[k++] = lf && i < ln ? lf[i] : empty;
+		}
 	for (i = 0; i < r->in.nnames; i++)
-		if (!r->is_key[i])
+		if (!r->is_key[i]) {
+			outk[k] = kind_of(rf, rk, rn, i);
 			out[k++] = rf && i < rn ? rf[i] : empty;
-	return sl_writer_write(w, out, k);
+		}
+	rec.nfields = k;
+	rec.kinds = (lf && lk) || (rf && rk) ? outk : NULL;
+	return sl_writer_write_record(w, &rec);
 }
 
 /* The output names: the keys (left's names), left's others, right's
@@ -240,9 +268,11 @@ int cmd_join(int argc, char **argv, struct cli *c)
 	size_t gcap = 0, gn, nnames, i;
 	struct side l, r;
 	sl_str *names, *out;
+	unsigned char *outk;
 	sl_writer *w;
 
 	c->usage = usage;
+	c->passes_records = 1;
 	while ((ch = cli_getopt(c, argc, argv, "k:", longopts)) != -1) {
 		switch (ch) {
 		case 'k':
@@ -284,19 +314,22 @@ int cmd_join(int argc, char **argv, struct cli *c)
 	}
 	names = out_names(c, &l, &r, &nnames);
 	out = names ? sl_arena_alloc(c->arena, nnames * sizeof(*out)) : NULL;
-	w = out ? cli_open_writer(c, &l.in, names, nnames) : NULL;
+	outk = out ? sl_arena_alloc(c->arena, nnames ? nnames : 1) : NULL;
+	w = outk ? cli_open_writer(c, &l.in, names, nnames) : NULL;
 	while (w && (l.f || r.f) && !sl_failed(c->ctx)) {
 		int d = !l.f ? 1 : !r.f ? -1 :
 			keys_cmp(&l, l.f, l.n, &r, r.f, r.n);
 
 		if (d < 0) {
-			if (left && emit(w, out, &l, l.f, l.n, &r, NULL, 0))
+			if (left && emit(w, out, outk, &l, l.f, l.k, l.n, &r,
+					 NULL, NULL, 0))
 				break;
 			advance(&l);
 			continue;
 		}
 		if (d > 0) {
-			if (outer && emit(w, out, &l, NULL, 0, &r, r.f, r.n))
+			if (outer && emit(w, out, outk, &l, NULL, NULL, 0, &r,
+					  r.f, r.k, r.n))
 				break;
 			advance(&r);
 			continue;
@@ -304,7 +337,8 @@ int cmd_join(int argc, char **argv, struct cli *c)
 		/* the right side's records with this key, held in memory */
 		for (gn = 0; r.f && keys_cmp(&r, r.f, r.n, &l, l.f, l.n) == 0;
 		     gn++) {
-			sl_record rec = { .nfields = r.n, .fields = r.f };
+			sl_record rec = { .nfields = r.n, .fields = r.f,
+					  .kinds = r.k };
 
 			if (cli_saved_grow(c, &group, &gcap, gn, (uint64_t)-1,
 					   "join.group") < 0 ||
@@ -316,15 +350,16 @@ int cmd_join(int argc, char **argv, struct cli *c)
 			break;
 		/* every left record with the key, with each of them */
 		{
-			sl_record rec = { .nfields = l.n, .fields = l.f };
+			sl_record rec = { .nfields = l.n, .fields = l.f,
+					  .kinds = l.k };
 
 			if (cli_save(c, &cur, &rec, "join.group") < 0)
 				break;
 		}
 		while (l.f && keys_cmp(&l, l.f, l.n, &l, cur.f, cur.n) == 0) {
 			for (i = 0; i < gn; i++)
-				if (emit(w, out, &l, l.f, l.n, &r, group[i].f,
-					 group[i].n))
+				if (emit(w, out, outk, &l, l.f, l.k, l.n, &r,
+					 group[i].f, group[i].k, group[i].n))
 					break;
 			if (i < gn)
 				break;

@@ -54,6 +54,7 @@ int cmd_sample(int argc, char **argv, struct cli *c)
 	rng r;
 
 	c->usage = usage;
+	c->passes_records = 1;
 	while ((ch = cli_getopt(c, argc, argv, "n:", longopts)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -103,7 +104,7 @@ int cmd_sample(int argc, char **argv, struct cli *c)
 	if (w && used)   /* no records: no reservoir, res is NULL */
 		qsort(res, used, sizeof(*res), by_seq);
 	for (i = 0; w && i < used; i++)
-		if (sl_writer_write(w, res[i].f, res[i].n) != SL_OK)
+		if (cli_saved_write(w, &res[i]) != SL_OK)
 			break;
 	cli_saved_free(res, cap);
 	if (sl_failed(c->ctx))

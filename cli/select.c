@@ -189,13 +189,15 @@ int cmd_select(int argc, char **argv, struct cli *c)
 	struct pick pk, drop;
 	struct cli_input in;
 	const sl_record *rec;
-	unsigned char *want;
+	unsigned char *want, *kinds;
+	sl_record one;
 	sl_writer *w;
 	sl_str *out;
 	size_t i;
 	int ch, status;
 
 	c->usage = usage;
+	c->passes_records = 1;
 	while ((ch = cli_getopt(c, argc, argv, "f:x:", longopts)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -229,7 +231,8 @@ int cmd_select(int argc, char **argv, struct cli *c)
 		return status;
 	out = sl_arena_alloc(c->arena, (pk.n ? pk.n : 1) * sizeof(*out));
 	want = sl_arena_alloc(c->arena, in.nnames ? in.nnames : 1);
-	if (!out || !want)
+	kinds = sl_arena_alloc(c->arena, pk.n ? pk.n : 1);
+	if (!out || !want || !kinds)
 		return cli_fail(c);
 	memset(want, 0, in.nnames);
 	for (i = 0; i < pk.n; i++)
@@ -239,9 +242,15 @@ int cmd_select(int argc, char **argv, struct cli *c)
 	if (!w)
 		return cli_fail(c);
 	while ((rec = cli_input_next(&in)) != NULL) {
+		one = *rec;
+		one.nfields = pk.n;
+		one.fields = out;
+		one.kinds = rec->kinds ? kinds : NULL;
 		for (i = 0; i < pk.n; i++)
 			out[i] = rec->fields[pk.idx[i]];
-		if (sl_writer_write(w, out, pk.n) != SL_OK)
+		for (i = 0; rec->kinds && i < pk.n; i++)
+			kinds[i] = rec->kinds[pk.idx[i]];
+		if (sl_writer_write_record(w, &one) != SL_OK)
 			break;
 	}
 	cli_input_end(&in);

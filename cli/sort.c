@@ -70,13 +70,13 @@ int cmd_sort(int argc, char **argv, struct cli *c)
 	size_t nkeys, n;
 	struct cli_input in;
 	const sl_record *rec;
-	const sl_str *f;
 	sl_sorter *s;
 	sl_writer *w;
 	uint64_t v;
 	int ch, status;
 
 	c->usage = usage;
+	c->passes_records = 1;
 	while ((ch = cli_getopt(c, argc, argv, "k:", longopts)) != -1) {
 		switch (ch) {
 		case 'k':
@@ -116,13 +116,13 @@ int cmd_sort(int argc, char **argv, struct cli *c)
 	if (!s)
 		return cli_fail(c);
 	while ((rec = cli_input_next(&in)) != NULL)
-		if (sl_sorter_add(s, rec->fields, rec->nfields) != SL_OK)
+		if (sl_sorter_add_record(s, rec) != SL_OK)
 			break;
 	cli_input_end(&in);
 	w = sl_failed(c->ctx) ? NULL :
 		cli_open_writer(c, &in, in.names, in.nnames);
-	while (w && (f = sl_sorter_next(s, &n)) != NULL)
-		if (sl_writer_write(w, f, n) != SL_OK)
+	while (w && (rec = sl_sorter_next_record(s)) != NULL)
+		if (sl_writer_write_record(w, rec) != SL_OK)
 			break;
 	report(c, s);
 	if (sl_failed(c->ctx))

@@ -14,13 +14,10 @@
  * reading near the cut.  Whether a CSV newline is inside quotes depends
  * on everything before it, so the file is scanned from the body start to
  * the end of the part, and the part's bytes are written as the scan
- * passes them.  The scan follows the CSV reader (libcsv, not strict, no
- * space trimming): a '"' opens a quoted field only where a field starts,
- * after the delimiter, '\r', '\n' or at the start; elsewhere it is data.
- * Inside a quoted field, a '"' followed by the delimiter, '\r' or '\n'
- * closes it; followed by anything else it stays open ("" is a quote).  For
- * RFC 4180 input this is quote parity.  The scan jumps from quote to quote
- * with memchr() over whole read blocks, so it runs at memory speed.
+ * passes them.  The scan is the library's sl_csv_scan_next(), which
+ * follows the CSV reader's own grammar (a '"' opens a quoted field only
+ * where a field starts; "" is a quote inside), jumping from quote to
+ * quote with memchr(), so it runs at memory speed.
  *
  * Memory: one read buffer of the chunk size, charged as "split.read",
  * plus whatever the output sink needs (-z).
@@ -62,9 +59,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* CSV quote state: outside quotes, inside, just after a '"' inside. */
-enum { Q_OUT, Q_IN, Q_AFTER };
-
 struct scan {
 	sl_ctx *ctx;
 	const char *path;
@@ -73,11 +67,10 @@ struct scan {
 	unsigned char *buf;
 	size_t cap;
 	int csv;                /* follow quotes */
-	unsigned char delim;
+	char delim;
 	uint64_t pos;           /* bytes before pos are done */
 	uint64_t skip_to;       /* a byte-order mark: no effect on the state */
-	int state;
-	unsigned char prev;     /* the byte before pos, for "a field starts" */
+	sl_csv_scan quotes;     /* where the CSV grammar is at pos */
 	sl_sink *out;           /* bytes done go here when set */
 };
 
@@ -126,60 +119,6 @@ static int read_at(struct scan *s, unsigned char *dst, uint64_t pos,
 	return 0;
 }
 
-static int starts_field(const struct scan *s, unsigned char b)
-{
-	return b == s->delim || b == '\n' || b == '\r';
-}
-
-/*
- * Follow the quote state over p[i..n).  Returns the index of the first
- * '\n' outside quotes at or after from (the state then is Q_OUT at it),
- * or n when there is none.
- */
-static size_t csv_run(struct scan *s, const unsigned char *p, size_t n,
-		      size_t i, size_t from)
-{
-	const unsigned char *q, *nl;
-	size_t first = i, k, at;
-	unsigned char before;
-
-	while (i < n) {
-		if (s->state == Q_IN) {
-			q = memchr(p + i, '"', n - i);
-			if (!q)
-				break;
-			i = (size_t)(q - p) + 1;
-			s->state = Q_AFTER;
-			continue;
-		}
-		if (s->state == Q_AFTER) {
-			/* the field ended: look at p[i] again as outside */
-			if (starts_field(s, p[i])) {
-				s->state = Q_OUT;
-			} else {
-				s->state = Q_IN;  /* "" or a '"' that is data */
-				i++;
-			}
-			continue;
-		}
-		q = memchr(p + i, '"', n - i);
-		k = q ? (size_t)(q - p) : n;
-		at = from > i ? from : i;
-		nl = at < k ? memchr(p + at, '\n', k - at) : NULL;
-		if (nl)
-			return (size_t)(nl - p);
-		if (!q)
-			break;
-		before = k > first ? p[k - 1] : s->prev;
-		if (starts_field(s, before))
-			s->state = Q_IN;
-		i = k + 1;
-	}
-	if (n > first)
-		s->prev = p[n - 1];
-	return n;
-}
-
 /*
  * The first record boundary at or after cut, given that s->pos is one:
  * just after the first '\n' outside quotes at or after byte cut - 1, or
@@ -211,7 +150,8 @@ static int advance(struct scan *s, uint64_t cut, uint64_t *boundary)
 						: 0;
 			if (i > n)
 				i = n;
-			k = csv_run(s, s->buf, n, i, from);
+			k = i + sl_csv_scan_next(&s->quotes, s->buf + i,
+						 n - i, from > i ? from - i : 0);
 		} else {
 			const unsigned char *nl = memchr(s->buf + from, '\n',
 							 n - from);
@@ -223,8 +163,6 @@ static int advance(struct scan *s, uint64_t cut, uint64_t *boundary)
 			return -1;
 		s->pos += end;
 		if (k < n) {
-			s->state = Q_OUT;
-			s->prev = '\n';
 			*boundary = s->pos;
 			return 0;
 		}
@@ -262,7 +200,7 @@ static int body_start(struct scan *s, int header, uint64_t *start)
 	if (!header)
 		return 0;
 	if (s->csv) {
-		for (;;) {     /* past leading '\r' and '\n' */
+		for (;;) {     /* past blank lines: LF, or CR LF */
 			if (at >= s->size) {
 				*start = s->size;
 				return 0;
@@ -271,10 +209,28 @@ static int body_start(struct scan *s, int header, uint64_t *start)
 						  : s->cap;
 			if (read_at(s, s->buf, at, n) < 0)
 				return -1;
-			for (i = 0; i < n && (s->buf[i] == '\r' ||
-					      s->buf[i] == '\n'); i++)
-				;
+			for (i = 0; i < n; i++) {
+				unsigned char next = 0;
+
+				if (s->buf[i] == '\n')
+					continue;
+				if (s->buf[i] != '\r')
+					break;
+				/* a CR is blank only before a LF */
+				if (i + 1 < n)
+					next = s->buf[i + 1];
+				else if (at + n < s->size &&
+					 read_at(s, &next, at + n, 1) < 0)
+					return -1;
+				if (next != '\n')
+					break;
+				i++;
+			}
 			at += i;
+			if (i > n) {     /* the LF was the next block's */
+				i = n;
+				continue;
+			}
 			if (i < n)
 				break;
 		}
@@ -428,15 +384,12 @@ int cmd_split(int argc, char **argv, struct cli *c)
 				       " %s input as %s", sl_format_name(f),
 				       sl_format_name(c->out_format));
 	s->csv = f == SL_FORMAT_CSV;
-	s->delim = (unsigned char)(c->ropt.delimiter ? c->ropt.delimiter
-						     : ',');
-	s->state = Q_OUT;
-	s->prev = '\n';
+	s->delim = c->ropt.delimiter ? c->ropt.delimiter : ',';
+	sl_csv_scan_init(&s->quotes, s->delim);
 	if (body_start(s, header, &head) < 0)
 		return cli_fail(c);
 	s->pos = head;
-	s->state = Q_OUT;
-	s->prev = '\n';
+	sl_csv_scan_init(&s->quotes, s->delim);
 	if (advance(s, head + share(s->size - head, part - 1, parts),
 		    &start) < 0)
 		return cli_fail(c);

@@ -45,6 +45,7 @@ int cmd_tail(int argc, char **argv, struct cli *c)
 	int ch, status, ring_full = 0;
 
 	c->usage = usage;
+	c->passes_records = 1;
 	while ((ch = cli_getopt(c, argc, argv, "n:", longopts)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -88,7 +89,7 @@ int cmd_tail(int argc, char **argv, struct cli *c)
 	for (i = 0; w && i < used; i++) {
 		struct cli_saved *s = &ring[(seen - used + i) % want];
 
-		if (sl_writer_write(w, s->f, s->n) != SL_OK)
+		if (cli_saved_write(w, s) != SL_OK)
 			break;
 	}
 	cli_saved_free(ring, cap);

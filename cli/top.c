@@ -107,6 +107,7 @@ int cmd_top(int argc, char **argv, struct cli *c)
 	int ch, status;
 
 	c->usage = usage;
+	c->passes_records = 1;
 	while ((ch = cli_getopt(c, argc, argv, "n:k:", longopts)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -164,7 +165,7 @@ int cmd_top(int argc, char **argv, struct cli *c)
 	w = sl_failed(c->ctx) ? NULL :
 		cli_open_writer(c, &in, in.names, in.nnames);
 	for (i = 0; w && i < t.n; i++)
-		if (sl_writer_write(w, t.heap[i].f, t.heap[i].n) != SL_OK)
+		if (cli_saved_write(w, &t.heap[i]) != SL_OK)
 			break;
 	cli_saved_free(t.heap, cap);
 	if (sl_failed(c->ctx))

@@ -50,11 +50,14 @@ int cmd_uniq(int argc, char **argv, struct cli *c)
 	const sl_record *rec;
 	uint64_t seq = 0, group = 0;
 	sl_str *out, *names;
-	const sl_str *f;
+	unsigned char *kinds;
+	const sl_record *got;
+	sl_record one;
 	sl_writer *w;
 	char num[32];
 
 	c->usage = usage;
+	c->passes_records = 1;
 	while ((ch = cli_getopt(c, argc, argv, "k:c", longopts)) != -1) {
 		switch (ch) {
 		case 'k':
@@ -88,10 +91,12 @@ int cmd_uniq(int argc, char **argv, struct cli *c)
 		return status;
 	nout = in.nnames + (size_t)count;
 	out = sl_arena_alloc(c->arena, (nout + 1) * sizeof(*out));
+	kinds = sl_arena_alloc(c->arena, nout + 1);
 	names = sl_arena_alloc(c->arena, nout * sizeof(*names));
 	s = sl_sorter_new(c->arena, keys, nkeys, &so);
-	if (!out || !names || !s)
+	if (!out || !kinds || !names || !s)
 		return cli_fail(c);
+	memset(kinds, SL_KIND_TEXT, nout + 1);
 	memcpy(names, in.names, in.nnames * sizeof(*names));
 	if (count) {
 		names[in.nnames].ptr = "count";
@@ -111,25 +116,33 @@ int cmd_uniq(int argc, char **argv, struct cli *c)
 		if (rec->nfields > in.nnames)
 			break;   /* readers check this; keep out[] in bounds */
 		memcpy(v, rec->fields, rec->nfields * sizeof(*v));
+		if (rec->kinds)
+			memcpy(kinds, rec->kinds, rec->nfields);
 		n = rec->nfields;
 		if (keep_first) {
-			for (; n < nout; n++)
+			for (; n < nout; n++) {
 				v[n].ptr = "", v[n].len = 0;
+				kinds[n] = SL_KIND_TEXT;
+			}
 			v[n].ptr = num;
 			v[n].len = (size_t)snprintf(num, sizeof(num), "%llu",
 						    (unsigned long long)seq++);
+			kinds[n] = SL_KIND_TEXT;
 			n++;
 		}
-		if (sl_sorter_add(s, v, n) != SL_OK)
+		one = (sl_record){ .nfields = n, .fields = v,
+				   .kinds = rec->kinds ? kinds : NULL };
+		if (sl_sorter_add_record(s, &one) != SL_OK)
 			break;
 	}
 	cli_input_end(&in);
 	w = sl_failed(c->ctx) ? NULL : cli_open_writer(c, &in, names, nout);
 	/* one pass over the groups; the next record ends the group before */
 	while (w) {
-		f = sl_sorter_next(s, &n);
-		if (f && group && sl_sort_compare(c->ctx, keys, nkeys, f, n,
-						  first.f, first.n) == 0) {
+		got = sl_sorter_next_record(s);
+		if (got && group &&
+		    sl_sort_compare(c->ctx, keys, nkeys, got->fields,
+				    got->nfields, first.f, first.n) == 0) {
 			group++;
 			continue;
 		}
@@ -138,38 +151,47 @@ int cmd_uniq(int argc, char **argv, struct cli *c)
 			size_t k = first.n < in.nnames ? first.n : in.nnames;
 
 			memcpy(v, first.f, k * sizeof(*v));
-			for (; k < in.nnames; k++)
+			if (first.k)
+				memcpy(kinds, first.k, k);
+			for (; k < in.nnames; k++) {
 				v[k].ptr = "", v[k].len = 0;
+				kinds[k] = SL_KIND_TEXT;
+			}
 			if (count) {
 				v[k].ptr = num;
 				v[k].len = (size_t)snprintf(num, sizeof(num),
 							    "%llu",
 							    (unsigned long long)
 							    group);
+				kinds[k] = SL_KIND_TEXT;
 				k++;
 			}
 			if (keep_first) {
+				kinds[k] = SL_KIND_TEXT;
 				v[k++] = first.f[first.n - 1];   /* seq */
-				if (sl_sorter_add(back, v, k) != SL_OK)
+			}
+			one = (sl_record){ .nfields = k, .fields = v,
+					   .kinds = first.k ? kinds : NULL };
+			if (keep_first) {
+				if (sl_sorter_add_record(back, &one) != SL_OK)
 					break;
-			} else if (sl_writer_write(w, v, k) != SL_OK) {
+			} else if (sl_writer_write_record(w, &one) != SL_OK) {
 				break;
 			}
 		}
-		if (!f)
+		if (!got)
 			break;
-		{
-			sl_record r = { .nfields = n, .fields = f };
-
-			if (cli_save(c, &first, &r, "uniq.group") < 0)
-				break;
-		}
+		if (cli_save(c, &first, got, "uniq.group") < 0)
+			break;
 		group = 1;
 	}
 	while (w && keep_first && !sl_failed(c->ctx) &&
-	       (f = sl_sorter_next(back, &n)) != NULL)
-		if (sl_writer_write(w, f, n - 1) != SL_OK)   /* drop seq */
+	       (got = sl_sorter_next_record(back)) != NULL) {
+		one = *got;
+		one.nfields--;   /* drop seq */
+		if (sl_writer_write_record(w, &one) != SL_OK)
 			break;
+	}
 	sl_mem_free(first.mem);
 	if (sl_failed(c->ctx))
 		return cli_fail(c);

@@ -399,23 +399,34 @@ uint64_t sl_lines_count(sl_lines *lr);
  * A reader turns a file into records: rows of field views (sl_str) plus
  * the header, the names of the fields.  Formats:
  *
- *   csv    RFC 4180 through libcsv: quoted fields with doubled quotes,
- *          delimiters and newlines inside quotes, \n or \r\n; spaces are
- *          data; blank lines are skipped; a UTF-8 byte-order mark is
- *          dropped.  The first row is the header unless no_header is set,
- *          when fields are named "1".."N".
- *   tsv    tab-separated, no quoting; \t \n \r \\ escapes in fields.
- *   jsonl  one JSON object per line, parsed with jansson.  The header is
- *          the first object's keys; later objects may leave keys out (empty
- *          fields) but a key the header lacks is an error.  Numbers keep
- *          their original text; strings are unescaped; true, false and
- *          null read as those words; arrays and objects as compact JSON.
- *   lines  one field named "line" per line, no header.
+ *   csv    RFC 4180 (lib/csv.c has the grammar): a record ends at LF or
+ *          CRLF outside quotes; a bare CR is data; a field that starts
+ *          with '"' is quoted ("" inside is a quote) and may hold the
+ *          delimiter, CR and LF; its closing quote must be followed by
+ *          the delimiter, a record end or the end of the input, and any
+ *          other byte there is an error located at that byte; a '"'
+ *          elsewhere is data; spaces are data; blank lines are skipped; a
+ *          UTF-8 byte-order mark is dropped.  The first row is the header
+ *          unless no_header is set, when fields are named "1".."N".
+ *   tsv    tab-separated, no quoting; \t \n \r \\ escapes in fields;
+ *          a line ends at LF or CRLF, and a bare CR is data.
+ *   jsonl  one JSON object per line (RFC 8259, strictly: a raw control
+ *          byte, invalid UTF-8, a lone surrogate or a repeated key is an
+ *          error).  The header is the first object's keys; later objects
+ *          may leave keys out (SL_KIND_ABSENT fields) but a key the header
+ *          lacks is an error.  Each field has its kind (see sl_kind):
+ *          numbers keep their original text, whatever their size; strings
+ *          are unescaped; true and false read as those words, null as
+ *          empty; arrays and objects as compact JSON.
+ *   lines  one field named "line" per line (LF or CRLF; a bare CR is
+ *          data), no header.
  *
  * Every record has as many fields as the header.  A row that does not
  * (or an invalid JSON line) is an SL_EDATA error naming the file, record
- * number and line, unless on_error is SL_SKIP: then it is skipped and
- * counted, and, with a rejects sink, written there as one JSON object.
+ * number, line and byte, unless on_error is SL_SKIP: then it is skipped
+ * and counted, and, with a rejects sink, written there as one JSON
+ * object; or SL_PAD: then a short row is padded with empty fields, and a
+ * long one whose extra fields are all empty loses them.
  *
  *     sl_reader *r = sl_reader_open(a, "big.csv.gz", NULL);
  *     const sl_record *rec;
@@ -437,7 +448,10 @@ typedef enum sl_format {
 
 typedef enum sl_on_error {
 	SL_FAIL = 0,  /* a bad record stops the run */
-	SL_SKIP       /* a bad record is skipped, counted and rejected */
+	SL_SKIP,      /* a bad record is skipped, counted and rejected */
+	SL_PAD        /* as SL_FAIL, but a record with fewer fields than the
+		       * header is padded with empty ones, and one with more
+		       * loses them when they are all empty */
 } sl_on_error;
 
 typedef struct sl_read_options {
@@ -446,18 +460,42 @@ typedef struct sl_read_options {
 	int no_header;         /* csv, tsv: the first row is data */
 	sl_on_error on_error;
 	sl_sink *rejects;      /* with SL_SKIP: where rejected rows go */
+	int utf8;              /* a record whose fields (those wanted, see
+				* sl_reader_want) are not valid UTF-8 is bad,
+				* and so is such a header: for JSON output */
 	/* jsonl: map keys onto these names instead of the first object's
 	 * (so that several files share one header); NULL for none */
 	const sl_str *names;
 	size_t nnames;
 } sl_read_options;
 
+/*
+ * What a field is.  CSV, TSV and lines give text, whose type nobody
+ * stated; JSON Lines states it, and a JSON Lines writer gives it back:
+ * JSON in, the same types and texts out, through every verb.
+ */
+typedef enum sl_kind {
+	SL_KIND_TEXT = 0,  /* untyped text: to JSON as a number when it is a
+			    * valid JSON number, true/false when it is that
+			    * word, else a string */
+	SL_KIND_STRING,    /* a JSON string (decoded) */
+	SL_KIND_NUMBER,    /* a JSON number, its text as written */
+	SL_KIND_BOOL,      /* true or false, as that word */
+	SL_KIND_NULL,      /* null; the text is empty */
+	SL_KIND_NESTED,    /* an array or object, as compact JSON text */
+	SL_KIND_ABSENT     /* the object had no such key; the text is empty
+			    * and a JSON writer leaves the key out */
+} sl_kind;
+
 typedef struct sl_record {
 	size_t nfields;
 	const sl_str *fields;
+	const unsigned char *kinds;  /* an sl_kind per field; NULL when all
+				      * are SL_KIND_TEXT */
 	uint64_t number;   /* 1-based data record number within the input */
 	uint64_t line;     /* line on which the record starts */
 	uint64_t offset;   /* byte offset (uncompressed) where it starts */
+	const char *input; /* the input's name for messages; NULL: unknown */
 } sl_record;
 
 /* "csv", "tsv", "jsonl", "lines"; NULL for a bad name or 0 and AUTO. */
@@ -518,32 +556,78 @@ uint64_t sl_reader_skipped(const sl_reader *r);
 const char *sl_reader_name(const sl_reader *r);
 
 /* ------------------------------------------------------------------------
+ * CSV record boundaries
+ *
+ * The CSV reader's grammar, followed only as far as finding where records
+ * end: for cutting a file into parts without parsing it (sluice split).
+ * A record ends at a LF outside quotes; a '"' opens a quoted field only
+ * at the start of a field (the first byte, or after the delimiter or a
+ * LF), "" inside quotes is a quote, and whatever follows a closing quote
+ * other than the delimiter or a record end (an error to the reader) is
+ * read as unquoted text.  The state carries over from one call to the
+ * next, so a file can be fed in pieces from its first byte (after any
+ * byte-order mark).
+ *
+ *     sl_csv_scan s;
+ *     sl_csv_scan_init(&s, ',');
+ *     k = sl_csv_scan_next(&s, buf, n, 0);   // k < n: a record ends at
+ *                                            // buf[k], a LF; feed on
+ *                                            // from buf + k + 1
+ */
+
+typedef struct sl_csv_scan {
+	char delimiter;
+	int state;              /* private */
+	unsigned char prev;     /* private: the byte before the next one */
+} sl_csv_scan;
+
+/* Start at the first byte of a file; delimiter 0 means ','. */
+void sl_csv_scan_init(sl_csv_scan *s, char delimiter);
+
+/*
+ * Follow p[0..n) and return the offset of the first LF at or after from
+ * that ends a record, or n when there is none: the state is then at the
+ * byte after that LF (or after p[n - 1]), and the next call starts
+ * there.  LFs before from move the state but are not returned.
+ */
+size_t sl_csv_scan_next(sl_csv_scan *s, const void *p, size_t n,
+			size_t from);
+
+/* ------------------------------------------------------------------------
  * Writers
  *
  * A writer formats records onto a sink: csv quotes only the fields that
- * need it (a delimiter, a quote, \r or \n inside, or a lone empty field)
- * and ends rows with \n; tsv escapes \t \n \r \\; jsonl writes each
- * field as a number when its text is a valid JSON number, as true, false
- * or null when it is that word, and as a string otherwise (all strings
- * with the strings option); lines joins the fields with tabs, unescaped.
+ * need it (a delimiter, a quote, \r or \n inside, or a lone empty field;
+ * every field with quote_all) and ends rows with \n; tsv escapes \t \n
+ * \r \\; jsonl writes each field by its kind (sl_kind): a JSON Lines
+ * input's strings, numbers, true/false, null and nested values come out
+ * as they went in, a left-out key stays left out, and text (from CSV,
+ * TSV or lines) is written as a number when it is a valid JSON number,
+ * as true or false when it is that word, and as a string otherwise (the
+ * text null too: a JSON null reads back as empty);
+ * with the strings option, text, numbers and true/false are all written
+ * as strings.  lines joins the fields with tabs, unescaped.
  *
  * Each record is built whole in a buffer charged as "writer.row" and then
  * handed to the sink, so a failing record leaves no half row behind; a
  * record whose encoded form does not fit under the ceiling is SL_ENOMEM.
- * Values are text: a JSON array or object read from JSON Lines is written
- * back as a string.  A CSV row of no fields cannot be written (it would be
- * a blank line, which readers skip).
+ * A CSV or TSV record of no fields (the JSON object {}) cannot be written:
+ * it would be an empty line, which readers skip; that is SL_EDATA.
  *
  *     sl_writer *w = sl_writer_new(a, sink, SL_FORMAT_JSONL, NULL);
  *     sl_writer_header(w, names, n);
  *     while ((rec = sl_reader_next(r)) != NULL)
- *             if (sl_writer_write(w, rec->fields, rec->nfields)) break;
+ *             if (sl_writer_write_record(w, rec)) break;
  */
 
 typedef struct sl_write_options {
 	char delimiter;  /* csv only; 0 means ',' */
 	int no_header;   /* csv, tsv: do not write the header row */
-	int strings;     /* jsonl: every value as a string */
+	int strings;     /* jsonl: text, numbers and booleans as strings */
+	int quote_all;   /* csv: quote every field, the header's too */
+	const char *input;  /* the name of the input the header came from,
+			     * for messages about it (copied); NULL: the
+			     * output's name is used */
 } sl_write_options;
 
 /* A writer onto sink in format fmt (not AUTO); NULL on failure. */
@@ -558,10 +642,14 @@ sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
 sl_status sl_writer_header(sl_writer *w, const sl_str *names, size_t n);
 
 /*
- * Write one record of n fields (n must match the header for jsonl).
- * jsonl needs valid UTF-8: other bytes are an SL_EDATA error.
+ * Write one record of n fields of text (n must match the header for
+ * jsonl).  jsonl needs valid UTF-8: other bytes are an SL_EDATA error.
  */
 sl_status sl_writer_write(sl_writer *w, const sl_str *fields, size_t n);
+
+/* Write a record with its kinds (see sl_kind); a message about it names
+ * its input, record and line when it has them. */
+sl_status sl_writer_write_record(sl_writer *w, const sl_record *rec);
 
 /* Non-zero when the text is a valid JSON number (RFC 8259 grammar). */
 int sl_is_json_number(const char *p, size_t n);
@@ -671,9 +759,16 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
  * one record does not fit, SL_ENOSPC or SL_EIO while spilling. */
 sl_status sl_sorter_add(sl_sorter *s, const sl_str *fields, size_t n);
 
+/* Add a record with its kinds (copied; its provenance is not kept). */
+sl_status sl_sorter_add_record(sl_sorter *s, const sl_record *rec);
+
 /* The next record in order (the first call ends the input), valid until
  * the next call; NULL at the end or on failure. */
 const sl_str *sl_sorter_next(sl_sorter *s, size_t *n);
+
+/* The same as a record with its kinds; its number is its place in the
+ * sorted output, its line, offset and input are unknown (0, NULL). */
+const sl_record *sl_sorter_next_record(sl_sorter *s);
 
 /* Spill counters so far. */
 const sl_spill_stats *sl_sorter_stats(const sl_sorter *s);

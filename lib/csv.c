@@ -1,112 +1,102 @@
 /*
- * csv.c - CSV rows through libcsv.
+ * csv.c - the CSV grammar of sluice: rows for the reader, and record
+ * boundaries for tools that cut files (sl_csv_scan_next).
  *
- * libcsv pushes: csv_parse() calls on_field() for each field and on_row()
- * at the end of each row, however many there are in the bytes given.  The
- * reader pulls one row at a time, so the rows that complete are queued; a
- * row is handed out from the queue and the queue is emptied, keeping the
- * fields of a row still in progress, before more bytes are fed.
+ * The grammar, RFC 4180 with what real files need:
+ *  - a record ends at LF or CRLF outside quotes, or at the end of the
+ *    input; a bare CR (one not followed by LF) is data, quoted or not;
+ *  - the delimiter separates fields; a field that starts with '"' is
+ *    quoted: it runs to the next '"' that is not doubled ("" inside is
+ *    one quote), and that closing quote must be followed by the
+ *    delimiter, a record end or the end of the input.  Anything else
+ *    there (a space, a letter, a bare CR) is an error located at that
+ *    byte; the rest of the field is then read as unquoted text, so the
+ *    bad record ends at the next LF outside quotes and a reader that
+ *    skips bad records goes on from there;
+ *  - a '"' anywhere else is data: 5" wide is one field;
+ *  - a quoted field still open at the end of the input is an error;
+ *  - a blank line (LF or CRLF alone) is not a record; "" is a record of
+ *    one empty field.  A UTF-8 byte-order mark is dropped by the source.
  *
- * A line with no '"' and no bare '\r' that lies wholly in the chunk and
- * starts a row is trivially RFC 4180: its fields are the bytes between
- * delimiters.  Such a line is split here into views of the chunk, with no
- * copy and no call into libcsv; libcsv keeps everything else, every line
- * with a quote in it above all, and is at a row boundary whenever a line
- * is split here.  Bytes go to libcsv a line at a time (a piece also ends
- * after a bare '\r', where libcsv ends a row too), so each row's line
- * and offset are known: a row starts on the first non-blank piece fed
- * after the previous row ended.
+ * Three pieces of code follow it, all here:
+ *  - split_line(), the fast path: a line that lies wholly in the chunk,
+ *    starts a record and has no '"' is split at the delimiters into views
+ *    of the chunk, with no copy (for such a line the grammar is just
+ *    that);
+ *  - slow_row(), the state machine for everything else: quoted fields,
+ *    records that straddle chunks, the last line without an ending.  It
+ *    copies field bytes into fbuf, a memchr() at a time inside quotes;
+ *  - sl_csv_scan_next(), which only follows quotes to find record ends,
+ *    jumping from quote to quote with memchr(): a '"' opens a quoted field
+ *    exactly when the byte before it is the delimiter or LF (or it is the
+ *    first byte), which is what "a field starts with '"'" means.
+ * tests/test_reader.c checks on random inputs that the three agree on
+ * where every record starts and ends, bad records included.
  *
- * libcsv copies every field into its entry buffer and hands out a pointer
- * that is reused for the next field, so field bytes are copied into fbuf;
- * fbuf, the field spans and the row queue grow to the largest row in
- * flight and are then reused: nothing is allocated per row in the steady
- * state.  When the reader only counts, fields are counted, not copied.
- *
- * libcsv's own buffer is charged as "csv.parser" through its realloc and
- * free hooks.  It is told that no character is a space (libcsv would trim
- * spaces and tabs around unquoted fields; RFC 4180 keeps them) and to call
- * an unterminated quote at the end an error (CSV_STRICT_FINI).
+ * Nothing is allocated per row in the steady state: fbuf, the field spans
+ * and the views grow to the largest row and are reused.  When the reader
+ * only counts, fields are counted, not copied; fields the caller said it
+ * will not look at (sl_reader_want) are kept empty.
  */
-#include <csv.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sluice_int.h"
 
-/* libcsv's parser state for "inside a field" (libcsv.c, stable since 3.0) */
-#define LIBCSV_FIELD_BEGUN 2
+/* Where the grammar is: at a field's start, in an unquoted field, after
+ * a CR there at a chunk's end, in quotes, after a '"' in quotes, and
+ * after a closing quote and a CR at a chunk's end. */
+enum { S_START, S_UNQ, S_CR, S_Q, S_QQ, S_QCR };
+
+/* slow_row() found only a blank line */
+#define ROW_BLANK 3
 
 typedef struct span {
 	size_t off, len;
 } span;
 
-typedef struct rowdesc {
-	size_t first, n;       /* fields [first, first + n) of spans */
-	uint64_t line, offset;
-	size_t raw_off;        /* into raw, when keeping it */
-	size_t raw_end;
-} rowdesc;
-
 typedef struct csv_state {
 	sl_reader *r;
-	struct csv_parser p;
-	int parser_live;
-	int finished;
+	unsigned char delim;
 	const unsigned char *chunk;
 	size_t len, pos;
-	char *fbuf;            /* field bytes */
+	uint64_t base;         /* stream offset of chunk[0] */
+	uint64_t line;         /* line of chunk[pos], from 1 */
+	int eof;
+	int count_only;
+	char *fbuf;            /* field bytes of a row from slow_row() */
 	size_t flen, fcap;
 	span *spans;
 	size_t nspans, spcap;
-	rowdesc *q;            /* complete rows */
-	size_t qhead, qn, qcap;
-	size_t row_first;      /* first span of the row in progress */
-	size_t row_nf;         /* fields of the row in progress when counting */
-	int count_only;
+	size_t fstart;         /* fbuf offset of the field in progress */
+	size_t fbytes;         /* its bytes, copied or not */
+	int skip_field;        /* the field in progress is not wanted */
 	sl_str *views;
 	size_t vcap;
-	uint64_t line;         /* line of the next byte fed, from 1 */
-	uint64_t off;          /* stream offset of the next byte fed */
-	int at_line_start;
-	int after_cr;          /* the last piece fed ended with '\r' */
-	int need_start;        /* the next non-blank line starts a row */
-	uint64_t start_line, start_off;
 	int keep_raw;          /* rejects want each row's bytes */
-	char *raw;
+	char *raw;             /* a row's bytes when it straddles chunks */
 	size_t raw_len, raw_cap;
-	uint64_t raw_base;     /* stream offset of raw[0] */
-	int oom;               /* a buffer could not grow */
-	sl_str *lviews;        /* views of a line split here */
-	size_t lvcap;
+	int oom;
+	uint64_t start_line;   /* of the row slow_row() is reading */
+	uint64_t start_off;
+	int junk;              /* the row has text after a closing quote */
 } csv_state;
-
-static int no_space(unsigned char c)
-{
-	(void)c;
-	return 0;
-}
 
 static void csv_release(void *arg)
 {
 	csv_state *cs = arg;
 
-	if (cs->parser_live)
-		csv_free(&cs->p);
-	cs->parser_live = 0;
 	sl_mem_free(cs->fbuf);
 	sl_mem_free(cs->spans);
-	sl_mem_free(cs->q);
 	sl_mem_free(cs->views);
-	sl_mem_free(cs->lviews);
 	sl_mem_free(cs->raw);
 	cs->fbuf = cs->raw = NULL;
 	cs->spans = NULL;
-	cs->q = NULL;
 	cs->views = NULL;
-	cs->lviews = NULL;
 }
 
-/* Grow *buf to hold need elements of size each. */
+/* Grow *buf to hold need elements of size each.  Records no error: the
+ * caller says that the record is too big. */
 static int grow(csv_state *cs, void **buf, size_t *cap, size_t need,
 		size_t each, const char *tag)
 {
@@ -116,10 +106,14 @@ static int grow(csv_state *cs, void **buf, size_t *cap, size_t need,
 	/* made even for no bytes: empty fields point into it, not at NULL */
 	if (need <= *cap && *buf)
 		return 0;
-	while (n < need)
+	while (n < need && n <= SIZE_MAX / 2)
 		n *= 2;
-	if (n > SIZE_MAX / each)
+	if (n < need || n > SIZE_MAX / each)
 		n = need;
+	if (need > SIZE_MAX / each) {
+		cs->oom = 1;
+		return -1;
+	}
 	p = sl_mem_try_realloc(cs->r->ctx, *buf, n * each, tag);
 	/* near the ceiling, ask for half the step, and half again: growing
 	 * by just what is needed would copy the buffer for every field */
@@ -136,225 +130,49 @@ static int grow(csv_state *cs, void **buf, size_t *cap, size_t need,
 	return 0;
 }
 
-static void on_field(void *s, size_t n, void *data)
-{
-	csv_state *cs = data;
-	size_t k;
-
-	if (cs->count_only) {
-		cs->row_nf++;
-		return;
-	}
-	/* a field the caller will not look at is kept empty; the header
-	 * row is read before any such promise is made */
-	k = cs->nspans - cs->row_first;
-	if (k < cs->r->nwant && !cs->r->want[k] && cs->r->header_state == 1)
-		n = 0;
-	/* the buffers have room but for the first rows and the largest */
-	if (__builtin_expect(n > cs->fcap - cs->flen ||
-			     cs->nspans == cs->spcap, 0) &&
-	    (cs->oom ||
-	     grow(cs, (void **)&cs->fbuf, &cs->fcap, cs->flen + n, 1,
-		  "csv.fields") < 0 ||
-	     grow(cs, (void **)&cs->spans, &cs->spcap, cs->nspans + 1,
-		  sizeof(span), "csv.fields") < 0))
-		return;
-	if (n)
-		memcpy(cs->fbuf + cs->flen, s, n);
-	cs->spans[cs->nspans].off = cs->flen;
-	cs->spans[cs->nspans].len = n;
-	cs->nspans++;
-	cs->flen += n;
-}
-
-static void on_row(int c, void *data)
-{
-	csv_state *cs = data;
-	rowdesc *d;
-
-	(void)c;
-	if (cs->oom || grow(cs, (void **)&cs->q, &cs->qcap, cs->qn + 1,
-			    sizeof(rowdesc), "csv.rows") < 0)
-		return;
-	d = &cs->q[cs->qn++];
-	d->first = cs->row_first;
-	d->n = cs->count_only ? cs->row_nf : cs->nspans - cs->row_first;
-	d->line = cs->start_line;
-	d->offset = cs->start_off;
-	d->raw_off = (size_t)(cs->start_off - cs->raw_base);
-	d->raw_end = cs->raw_len;
-	cs->row_first = cs->nspans;
-	cs->row_nf = 0;
-	cs->need_start = 1;
-}
-
-static int parse_failed(csv_state *cs);
-
-/* Hand out the row at the head of the queue. */
-static int pop_row(csv_state *cs)
+static int too_big(csv_state *cs)
 {
 	sl_reader *r = cs->r;
-	rowdesc *d = &cs->q[cs->qhead++];
-	size_t i;
+	char ceil[32];
 
-	r->row.n = d->n;
-	r->row.line = d->line;
-	r->row.offset = d->offset;
-	r->row.f = NULL;
-	r->row.raw = cs->keep_raw ? cs->raw + d->raw_off : NULL;
-	r->row.raw_len = cs->keep_raw ? d->raw_end - d->raw_off : 0;
-	/* the row's bytes without its line ending */
-	if (r->row.raw_len && r->row.raw[r->row.raw_len - 1] == '\n')
-		r->row.raw_len--;
-	if (r->row.raw_len && r->row.raw[r->row.raw_len - 1] == '\r')
-		r->row.raw_len--;
-	if (cs->count_only)
-		return ROW_OK;
-	if (grow(cs, (void **)&cs->views, &cs->vcap, d->n ? d->n : 1,
-		 sizeof(sl_str), "csv.fields") < 0)
-		return parse_failed(cs);   /* grow() records no error */
-	for (i = 0; i < d->n; i++) {
-		cs->views[i].ptr = cs->fbuf + cs->spans[d->first + i].off;
-		cs->views[i].len = cs->spans[d->first + i].len;
-	}
-	r->row.f = cs->views;
-	return ROW_OK;
-}
-
-/* The queue is empty: keep only the row in progress, at the front. */
-static void compact(csv_state *cs)
-{
-	size_t i, base, keep;
-
-	cs->qhead = cs->qn = 0;
-	if (cs->row_first < cs->nspans) {
-		base = cs->spans[cs->row_first].off;
-		memmove(cs->fbuf, cs->fbuf + base, cs->flen - base);
-		cs->flen -= base;
-		for (i = cs->row_first; i < cs->nspans; i++) {
-			cs->spans[i - cs->row_first] = cs->spans[i];
-			cs->spans[i - cs->row_first].off -= base;
-		}
-		cs->nspans -= cs->row_first;
-	} else {
-		cs->flen = cs->nspans = 0;
-	}
-	cs->row_first = 0;
-	if (cs->keep_raw) {
-		/* keep the bytes of the row in progress */
-		keep = cs->need_start ? cs->raw_len :
-			(size_t)(cs->start_off - cs->raw_base);
-		if (keep < cs->raw_len)
-			memmove(cs->raw, cs->raw + keep, cs->raw_len - keep);
-		cs->raw_len -= keep;
-		cs->raw_base += keep;
-	}
-}
-
-static int parse_failed(csv_state *cs)
-{
-	sl_reader *r = cs->r;
-
-	if (cs->oom || csv_error(&cs->p) == CSV_ENOMEM ||
-	    csv_error(&cs->p) == CSV_ETOOBIG) {
-		char ceil[32];
-
-		sl_error(r->ctx, SL_ENOMEM,
-			 "record starting at line %llu of '%s' is larger than"
-			 " the memory ceiling of %s allows (raise"
-			 " --max-memory)", (unsigned long long)cs->start_line,
-			 r->name, sl_format_size(ceil, sizeof(ceil),
-						 sl_mem_ceiling(r->ctx)));
-		return ROW_ERR;
-	}
-	sl_error(r->ctx, SL_EDATA, "cannot parse '%s' at line %llu: %s",
-		 r->name, (unsigned long long)cs->line,
-		 csv_strerror(csv_error(&cs->p)));
+	sl_error(r->ctx, SL_ENOMEM, "record starting at line %llu of '%s' is"
+		 " larger than the memory ceiling of %s allows (raise"
+		 " --max-memory)", (unsigned long long)cs->start_line, r->name,
+		 sl_format_size(ceil, sizeof(ceil), sl_mem_ceiling(r->ctx)));
 	return ROW_ERR;
 }
 
-/*
- * Feed the bytes up to and including the next '\n' (or the chunk's end),
- * or a bare '\r' before it: libcsv ends a row there too, and the row
- * after it must start a piece to know its line and offset.
- */
-static int feed_piece(csv_state *cs)
+/* The next chunk; 0 at the end of the input or on failure. */
+static int fetch(csv_state *cs)
 {
-	const unsigned char *s = cs->chunk + cs->pos;
-	size_t n = cs->len - cs->pos;
-	const unsigned char *nl = memchr(s, '\n', n), *cr;
-	size_t done;
-	int ends_line, between_rows = cs->need_start;
-
-	if (nl)
-		n = (size_t)(nl - s) + 1;
-	cr = memchr(s, '\r', n);
-	if (cr && (size_t)(cr - s) + 1 < n && cr[1] != '\n') {
-		n = (size_t)(cr - s) + 1;
-		nl = NULL;
+	if (cs->eof)
+		return 0;
+	cs->base += cs->len;
+	cs->pos = 0;
+	cs->chunk = sl_source_next(cs->r->src, &cs->len);
+	if (!cs->chunk) {
+		cs->len = 0;
+		cs->eof = 1;
+		return 0;
 	}
-	ends_line = nl != NULL;
-	if ((cs->at_line_start || cs->after_cr) && cs->need_start) {
-		int blank = (n == 1 && ends_line) ||
-			(n == 2 && ends_line && s[0] == '\r') ||
-			(n == 1 && s[0] == '\r');
-
-		if (!blank) {
-			cs->start_line = cs->line;
-			cs->start_off = cs->off;
-			cs->need_start = 0;
-		}
-	}
-	if (cs->keep_raw) {
-		/* between rows raw holds nothing of use (and lines split
-		 * or skipped as blank here never pass through it) */
-		if (between_rows) {
-			cs->raw_len = 0;
-			cs->raw_base = cs->off;
-		}
-		if (grow(cs, (void **)&cs->raw, &cs->raw_cap, cs->raw_len + n,
-			 1, "csv.raw") < 0)
-			return parse_failed(cs);
-		memcpy(cs->raw + cs->raw_len, s, n);
-		cs->raw_len += n;
-	}
-	/* libcsv grows its field buffer by blk_size at a time: a step as
-	 * big as the buffer makes the growth geometric (libcsv halves the
-	 * step itself when the ceiling refuses it) */
-	if (cs->p.entry_size > cs->p.blk_size)
-		csv_set_blk_size(&cs->p, cs->p.entry_size);
-	sl_hook_enter(cs->r->ctx, "csv.parser");
-	done = csv_parse(&cs->p, s, n, on_field, on_row, cs);
-	sl_hook_leave();
-	if (done != n || cs->oom)
-		return parse_failed(cs);
-	cs->pos += n;
-	cs->off += n;
-	if (ends_line) {
-		cs->line++;
-		cs->at_line_start = 1;
-	} else if (!(n == 1 && s[0] == '\r' && cs->at_line_start)) {
-		cs->at_line_start = 0;
-	}
-	cs->after_cr = s[n - 1] == '\r';
-	return ROW_OK;
+	return 1;
 }
 
+/* ---- the fast path ------------------------------------------------------ */
+
 /*
- * If the next line is wholly in the chunk, starts a row and has no '"'
- * and no bare '\r', split it into r->row and return ROW_OK; else return
- * ROW_END and let libcsv have it.  A blank line is skipped as libcsv
- * would.
+ * If the next line is wholly in the chunk and has no '"', split it into
+ * r->row and return ROW_OK; else return ROW_END and let slow_row() have
+ * it.  Blank lines are skipped.
  */
 static int split_line(csv_state *cs)
 {
 	sl_reader *r = cs->r;
 	const unsigned char *s, *nl, *e, *p, *d;
 	size_t n = 0, len;
-	char delim = r->opt.delimiter;
 
 	for (;;) {
-		if (!cs->need_start || !cs->at_line_start || cs->pos == cs->len)
+		if (cs->pos == cs->len)
 			return ROW_END;
 		s = cs->chunk + cs->pos;
 		nl = memchr(s, '\n', cs->len - cs->pos);
@@ -362,69 +180,375 @@ static int split_line(csv_state *cs)
 			return ROW_END;
 		e = nl > s && nl[-1] == '\r' ? nl - 1 : nl;
 		len = (size_t)(e - s);
-		if (memchr(s, '"', len) || memchr(s, '\r', len))
+		if (memchr(s, '"', len))
 			return ROW_END;
 		if (len > 0)
 			break;
 		cs->pos += (size_t)(nl - s) + 1;   /* a blank line */
-		cs->off += (uint64_t)(nl - s) + 1;
 		cs->line++;
 	}
 	r->row.line = cs->line;
-	r->row.offset = cs->off;
+	r->row.offset = cs->base + cs->pos;
 	r->row.raw = (const char *)s;
 	r->row.raw_len = len;
 	r->row.f = NULL;
+	r->row.err_line = 0;
 	if (cs->count_only) {
-		for (n = 1, p = s; (d = memchr(p, delim, (size_t)(e - p)));
+		for (n = 1, p = s; (d = memchr(p, cs->delim, (size_t)(e - p)));
 		     n++)
 			p = d + 1;
 	} else {
 		for (p = s;; p = d + 1) {
-			d = memchr(p, delim, (size_t)(e - p));
-			if (n == cs->lvcap &&
-			    grow(cs, (void **)&cs->lviews, &cs->lvcap, n + 1,
-				 sizeof(sl_str), "csv.fields") < 0)
-				return parse_failed(cs);
-			cs->lviews[n].ptr = (const char *)p;
-			cs->lviews[n].len = (size_t)((d ? d : e) - p);
+			d = memchr(p, cs->delim, (size_t)(e - p));
+			if (n == cs->vcap &&
+			    grow(cs, (void **)&cs->views, &cs->vcap, n + 1,
+				 sizeof(sl_str), "csv.fields") < 0) {
+				cs->start_line = cs->line;
+				return too_big(cs);
+			}
+			cs->views[n].ptr = (const char *)p;
+			cs->views[n].len = (size_t)((d ? d : e) - p);
 			n++;
 			if (!d)
 				break;
 		}
-		r->row.f = cs->lviews;
+		r->row.f = cs->views;
 	}
 	r->row.n = n;
 	cs->pos += (size_t)(nl - s) + 1;
-	cs->off += (uint64_t)(nl - s) + 1;
 	cs->line++;
 	return ROW_OK;
 }
 
-static int finish(csv_state *cs)
+/* ---- the state machine ------------------------------------------------- */
+
+/* Bytes that end an unquoted run: the delimiter, LF, CR. */
+static size_t unquoted_run(const csv_state *cs, const unsigned char *p,
+			   size_t i, size_t n)
+{
+	unsigned char d = cs->delim;
+
+	while (i < n && p[i] != d && p[i] != '\n' && p[i] != '\r')
+		i++;
+	return i;
+}
+
+/* Add bytes to the field in progress. */
+static int add(csv_state *cs, const void *p, size_t n)
+{
+	cs->fbytes += n;
+	if (cs->count_only || cs->skip_field || n == 0)
+		return 0;
+	if (n > cs->fcap - cs->flen &&
+	    grow(cs, (void **)&cs->fbuf, &cs->fcap, cs->flen + n, 1,
+		 "csv.fields") < 0)
+		return -1;
+	memcpy(cs->fbuf + cs->flen, p, n);
+	cs->flen += n;
+	return 0;
+}
+
+/* Whether field k (from 0) will be looked at; the header row is read
+ * before any such promise is made. */
+static int wanted(const csv_state *cs, size_t k)
+{
+	const sl_reader *r = cs->r;
+
+	return !(k < r->nwant && !r->want[k] && r->header_state == 1);
+}
+
+static void begin_field(csv_state *cs)
+{
+	cs->fstart = cs->flen;
+	cs->fbytes = 0;
+	cs->skip_field = !cs->count_only && !wanted(cs, cs->nspans);
+}
+
+static int end_field(csv_state *cs)
+{
+	if (!cs->count_only) {
+		if (cs->nspans == cs->spcap &&
+		    grow(cs, (void **)&cs->spans, &cs->spcap, cs->nspans + 1,
+			 sizeof(span), "csv.fields") < 0)
+			return -1;
+		cs->spans[cs->nspans].off = cs->fstart;
+		cs->spans[cs->nspans].len = cs->flen - cs->fstart;
+	}
+	cs->nspans++;
+	begin_field(cs);
+	return 0;
+}
+
+/* Text after a closing quote: the first one makes the row bad, named by
+ * its byte and line. */
+static void junk(csv_state *cs, unsigned char c, uint64_t off, uint64_t line)
 {
 	sl_reader *r = cs->r;
-	int rc, open_quote;
 
-	cs->finished = 1;
-	/* libcsv reports an open quote at the end only in its strict mode,
-	 * which also refuses stray quotes that RFC 4180 readers tolerate, so
-	 * look at its state instead: a quoted field still being read */
-	open_quote = cs->p.quoted && cs->p.pstate == LIBCSV_FIELD_BEGUN;
-	sl_hook_enter(r->ctx, "csv.parser");
-	rc = csv_fini(&cs->p, on_field, on_row, cs);
-	sl_hook_leave();
-	if (cs->oom)
-		return parse_failed(cs);
-	if (rc == CSV_EPARSE || open_quote) {
-		sl_error(r->ctx, SL_EDATA,
-			 "unterminated quoted field in '%s' in the record"
-			 " starting at line %llu, byte %llu", r->name,
+	if (cs->junk)
+		return;
+	cs->junk = 1;
+	r->row.err_line = line;
+	r->row.err_offset = off;
+	if (c >= 0x21 && c < 0x7f && c != '\'')
+		snprintf(r->bad, sizeof(r->bad), "'%c' after the closing quote"
+			 " of field %zu", c, cs->nspans + 1);
+	else
+		snprintf(r->bad, sizeof(r->bad), "byte 0x%02x%s after the"
+			 " closing quote of field %zu", c,
+			 c == ' ' ? " (a space)" : c == '\t' ? " (a tab)" :
+			 c == '\r' ? " (a carriage return)" : "",
+			 cs->nspans + 1);
+}
+
+/* Keep p[from..to) of the chunk as bytes of the row, for rejects. */
+static int keep_raw(csv_state *cs, size_t from, size_t to)
+{
+	size_t n = to - from;
+
+	if (!cs->keep_raw || n == 0)
+		return 0;
+	if (n > cs->raw_cap - cs->raw_len &&
+	    grow(cs, (void **)&cs->raw, &cs->raw_cap, cs->raw_len + n, 1,
+		 "csv.raw") < 0)
+		return -1;
+	memcpy(cs->raw + cs->raw_len, cs->chunk + from, n);
+	cs->raw_len += n;
+	return 0;
+}
+
+/* Lines of p[0..n), for the line numbers of what follows a quoted
+ * newline. */
+static uint64_t count_lf(const unsigned char *p, size_t n)
+{
+	const unsigned char *q, *e = p + n;
+	uint64_t k = 0;
+
+	while ((q = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		k++;
+		p = q + 1;
+	}
+	return k;
+}
+
+/*
+ * Hand out the row slow_row() read: its fields as views of fbuf, and its
+ * bytes for rejects, without the line ending (tail, tlen: the bytes of
+ * the last chunk, NULL when the input ended; start: where the row began
+ * in the chunk when it did not straddle chunks).
+ */
+static int fill_row(csv_state *cs, int spanned, const unsigned char *tail,
+		    size_t tlen, size_t start, int by_lf)
+{
+	sl_reader *r = cs->r;
+	size_t i;
+
+	r->row.n = cs->nspans;
+	r->row.line = cs->start_line;
+	r->row.offset = cs->start_off;
+	r->row.f = NULL;
+	if (spanned) {
+		if (tail && keep_raw(cs, cs->pos - tlen, cs->pos) < 0)
+			return too_big(cs);
+		r->row.raw = cs->keep_raw ? cs->raw : NULL;
+		r->row.raw_len = cs->keep_raw ? cs->raw_len : 0;
+	} else {
+		r->row.raw = (const char *)cs->chunk + start;
+		r->row.raw_len = cs->pos - start;
+	}
+	if (by_lf && r->row.raw_len && r->row.raw[r->row.raw_len - 1] == '\n')
+		r->row.raw_len--;
+	if (by_lf && r->row.raw_len && r->row.raw[r->row.raw_len - 1] == '\r')
+		r->row.raw_len--;
+	if (!cs->count_only) {
+		if (cs->nspans > cs->vcap &&
+		    grow(cs, (void **)&cs->views, &cs->vcap, cs->nspans,
+			 sizeof(sl_str), "csv.fields") < 0)
+			return too_big(cs);
+		for (i = 0; i < cs->nspans; i++) {
+			cs->views[i].ptr = cs->fbuf + cs->spans[i].off;
+			cs->views[i].len = cs->spans[i].len;
+		}
+		r->row.f = cs->views;
+	}
+	return cs->junk ? ROW_BAD : ROW_OK;
+}
+
+/*
+ * Read one record from chunk[pos] on, which is not at the chunk's end,
+ * into r->row: ROW_OK, ROW_BAD (text after a closing quote), ROW_BLANK
+ * (a blank line, read and dropped) or ROW_ERR.
+ */
+static int slow_row(csv_state *cs)
+{
+	sl_reader *r = cs->r;
+	const unsigned char *p = cs->chunk;
+	size_t i = cs->pos, seg = i, n = cs->len, start = i, k, last;
+	uint64_t cr_off = 0, cr_line = 0;
+	int st = S_START, quoted = 0, spanned = 0, by_lf = 0, at_eof = 0;
+	unsigned char c, d = cs->delim;
+
+	cs->flen = cs->nspans = 0;
+	cs->raw_len = 0;
+	cs->junk = 0;
+	cs->start_line = cs->line;
+	cs->start_off = cs->base + i;
+	r->row.err_line = 0;
+	begin_field(cs);
+	for (;;) {
+		if (i == n) {
+			cs->pos = i;
+			if (keep_raw(cs, seg, i) < 0)
+				return too_big(cs);
+			if (!fetch(cs)) {
+				if (sl_failed(r->ctx))
+					return ROW_ERR;
+				spanned = 1;    /* the bytes are in raw */
+				break;
+			}
+			p = cs->chunk;
+			i = seg = 0;
+			n = cs->len;
+			spanned = 1;
+			continue;
+		}
+		switch (st) {
+		case S_START:
+			if (p[i] == '"') {
+				i++;
+				st = S_Q;
+				quoted = 1;
+				continue;
+			}
+			st = S_UNQ;
+			/* fall through */
+		case S_UNQ:
+			k = unquoted_run(cs, p, i, n);
+			if (add(cs, p + i, k - i) < 0)
+				return too_big(cs);
+			i = k;
+			if (i == n)
+				continue;
+			c = p[i];
+			if (c == d) {
+				i++;
+				st = S_START;
+				if (end_field(cs) < 0)
+					return too_big(cs);
+				continue;
+			}
+			if (c == '\n') {
+				i++;
+				goto record_end;
+			}
+			/* a CR: the end of the record with a LF after it,
+			 * else data */
+			if (i + 1 == n) {
+				i++;
+				st = S_CR;
+			} else if (p[i + 1] == '\n') {
+				i += 2;
+				goto record_end;
+			} else {
+				if (add(cs, "\r", 1) < 0)
+					return too_big(cs);
+				i++;
+			}
+			continue;
+		case S_CR:
+			if (p[i] == '\n') {
+				i++;
+				goto record_end;
+			}
+			if (add(cs, "\r", 1) < 0)
+				return too_big(cs);
+			st = S_UNQ;
+			continue;
+		case S_Q: {
+			const unsigned char *q = memchr(p + i, '"', n - i);
+
+			k = q ? (size_t)(q - p) : n;
+			cs->line += count_lf(p + i, k - i);
+			if (add(cs, p + i, k - i) < 0)
+				return too_big(cs);
+			i = q ? k + 1 : k;
+			if (q)
+				st = S_QQ;
+			continue;
+		}
+		case S_QQ:
+			c = p[i];
+			if (c == '"') {
+				if (add(cs, "\"", 1) < 0)
+					return too_big(cs);
+				i++;
+				st = S_Q;
+				continue;
+			}
+			if (c == d || c == '\n') {
+				st = S_UNQ;   /* ends the field or the record */
+				continue;
+			}
+			if (c == '\r') {
+				if (i + 1 == n) {
+					cr_off = cs->base + i;
+					cr_line = cs->line;
+					i++;
+					st = S_QCR;
+					continue;
+				}
+				if (p[i + 1] == '\n') {
+					i += 2;
+					goto record_end;
+				}
+			}
+			junk(cs, c, cs->base + i, cs->line);
+			st = S_UNQ;   /* c is data of the rest of the field */
+			continue;
+		case S_QCR:
+			if (p[i] == '\n') {
+				i++;
+				goto record_end;
+			}
+			junk(cs, '\r', cr_off, cr_line);
+			if (add(cs, "\r", 1) < 0)
+				return too_big(cs);
+			st = S_UNQ;
+			continue;
+		}
+	}
+	/* the end of the input: the last segment is kept already */
+	at_eof = 1;
+	switch (st) {
+	case S_Q:
+		sl_error(r->ctx, SL_EDATA, "unterminated quoted field in '%s' in"
+			 " the record starting at line %llu, byte %llu", r->name,
 			 (unsigned long long)cs->start_line,
 			 (unsigned long long)cs->start_off);
 		return ROW_ERR;
+	case S_QCR:
+		junk(cs, '\r', cr_off, cr_line);
+		/* fall through */
+	case S_CR:
+		if (add(cs, "\r", 1) < 0)
+			return too_big(cs);
+		break;
+	default:
+		break;
 	}
-	return ROW_OK;
+	goto fields_end;
+record_end:
+	by_lf = 1;
+	cs->line++;
+fields_end:
+	last = cs->fbytes;
+	if (end_field(cs) < 0)
+		return too_big(cs);
+	cs->pos = at_eof ? 0 : i;    /* at the end, no chunk is left */
+	if (by_lf && !quoted && cs->nspans == 1 && last == 0)
+		return ROW_BLANK;
+	return fill_row(cs, spanned, at_eof ? NULL : p + seg, i - seg,
+			start, by_lf);
 }
 
 static int csv_next_row(sl_reader *r)
@@ -433,33 +557,17 @@ static int csv_next_row(sl_reader *r)
 	int rc;
 
 	cs->count_only = r->counting && r->header_state == 1;
-	if (cs->qhead < cs->qn)
-		return pop_row(cs);
-	compact(cs);
 	for (;;) {
-		if (cs->pos == cs->len) {
-			if (cs->finished)
-				return ROW_END;
-			cs->pos = 0;
-			cs->chunk = sl_source_next(r->src, &cs->len);
-			if (!cs->chunk) {
-				cs->len = 0;
-				if (sl_failed(r->ctx))
-					return ROW_ERR;
-				if (finish(cs) != ROW_OK)
-					return ROW_ERR;
-				return cs->qn ? pop_row(cs) : ROW_END;
-			}
-		}
+		if (cs->pos == cs->len && !fetch(cs))
+			return sl_failed(r->ctx) ? ROW_ERR : ROW_END;
 		rc = split_line(cs);
 		if (rc != ROW_END)
 			return rc;
 		if (cs->pos == cs->len)
-			continue;   /* blank lines to the chunk's end: no piece */
-		if (feed_piece(cs) != ROW_OK)
-			return ROW_ERR;
-		if (cs->qn)
-			return pop_row(cs);
+			continue;   /* blank lines to the chunk's end */
+		rc = slow_row(cs);
+		if (rc != ROW_BLANK)
+			return rc;
 	}
 }
 
@@ -471,24 +579,82 @@ int sl_csv_open(sl_reader *r)
 		return -1;
 	memset(cs, 0, sizeof(*cs));
 	cs->r = r;
+	cs->delim = (unsigned char)r->opt.delimiter;
 	cs->line = 1 + r->lead_lines;
-	cs->off = r->lead_bytes;
-	cs->at_line_start = 1;
-	cs->need_start = 1;
+	cs->base = r->lead_bytes;
 	cs->keep_raw = r->opt.on_error == SL_SKIP && r->opt.rejects;
 	if (sl_arena_on_release(r->arena, csv_release, cs) != SL_OK)
 		return -1;
-	if (csv_init(&cs->p, CSV_STRICT_FINI) != 0) {
-		sl_error(r->ctx, SL_ENOMEM, "cannot start the csv parser");
+	if (grow(cs, (void **)&cs->fbuf, &cs->fcap, 256, 1, "csv.fields") < 0) {
+		sl_error(r->ctx, SL_ENOMEM, "no memory for the csv reader of"
+			 " '%s'", r->name);
 		return -1;
 	}
-	cs->parser_live = 1;
-	csv_set_space_func(&cs->p, no_space);
-	csv_set_delim(&cs->p, (unsigned char)r->opt.delimiter);
-	csv_set_realloc_func(&cs->p, sl_hook_realloc);
-	csv_set_free_func(&cs->p, sl_hook_free);
-	csv_set_blk_size(&cs->p, 4096);
 	r->state = cs;
 	r->next_row = csv_next_row;
 	return 0;
+}
+
+/* ---- record boundaries -------------------------------------------------- */
+
+void sl_csv_scan_init(sl_csv_scan *s, char delimiter)
+{
+	memset(s, 0, sizeof(*s));
+	s->delimiter = delimiter ? delimiter : ',';
+	s->state = S_START;
+	s->prev = '\n';
+}
+
+size_t sl_csv_scan_next(sl_csv_scan *s, const void *buf, size_t n,
+			size_t from)
+{
+	const unsigned char *p = buf, *q, *nl;
+	unsigned char d = (unsigned char)s->delimiter, before;
+	size_t i = 0, k, at;
+
+	while (i < n) {
+		if (s->state == S_Q) {
+			q = memchr(p + i, '"', n - i);
+			if (!q) {
+				i = n;
+				break;
+			}
+			i = (size_t)(q - p) + 1;
+			s->state = S_QQ;
+			continue;
+		}
+		if (s->state == S_QQ) {
+			/* "" is a quote inside; anything else closes the
+			 * field (text after it is an error to the reader,
+			 * which reads on as if unquoted) */
+			if (p[i] == '"') {
+				i++;
+				s->state = S_Q;
+			} else {
+				s->state = S_UNQ;
+			}
+			continue;
+		}
+		/* outside quotes: the next '"' or LF, whichever is first */
+		q = memchr(p + i, '"', n - i);
+		k = q ? (size_t)(q - p) : n;
+		at = from > i ? from : i;
+		nl = at < k ? memchr(p + at, '\n', k - at) : NULL;
+		if (nl) {
+			s->state = S_START;
+			s->prev = '\n';
+			return (size_t)(nl - p);
+		}
+		if (!q) {
+			i = n;
+			break;
+		}
+		before = k > 0 ? p[k - 1] : s->prev;
+		if (before == d || before == '\n')
+			s->state = S_Q;
+		i = k + 1;
+	}
+	if (n > 0)
+		s->prev = p[n - 1];
+	return n;
 }

@@ -1,31 +1,60 @@
 /*
- * jsonl.c - JSON Lines rows: one object per line, through jansson.
+ * jsonl.c - JSON Lines rows: one object per line, read by a strict
+ * RFC 8259 parser of its own.
  *
- * Each non-blank line is parsed by jansson, which decides whether it is
- * valid JSON and gives the message when it is not (its allocations are
- * charged as "jsonl.parse" through json_set_alloc_funcs).  jansson turns
- * numbers into machine types, so the fields themselves are then taken
- * from the line's text by a small scanner that trusts the now validated
- * syntax: a number, true, false or null keeps its exact text; a string
+ * Each non-blank line is checked and taken apart in one pass.  The parser
+ * refuses what the RFC refuses (a raw control byte anywhere, invalid
+ * UTF-8, a bad escape or number, a lone surrogate escape, which UTF-8
+ * cannot carry, anything after the object) and keys repeated in one
+ * object, at any depth: a repeat would make one of the values vanish.
+ * Numbers are checked against the grammar and never converted, so any
+ * size or precision is valid and keeps its text (1e400, 1.50, -0).
+ * Nesting is followed with a stack of at most MAX_DEPTH levels.
+ *
+ * Each top-level value becomes a field with its kind (sl_kind): a string
  * without escapes is a view into the line, one with escapes is decoded
- * into a buffer; a nested array or object becomes compact JSON text.
+ * into a buffer; numbers, true and false keep their text; null is empty;
+ * a nested array or object becomes compact JSON text (the whitespace
+ * outside its strings dropped).
  *
  * The first object's keys name the fields (or the names given in the
  * options).  Keys are looked up where they were in the previous object
  * first, so objects that keep the same order cost one comparison a key;
- * a key the header lacks makes the row bad, a missing one an empty field.
+ * a key the header lacks makes the row bad, a missing one an absent
+ * field (SL_KIND_ABSENT, empty).  A repeated top-level key is found with
+ * a stamp per header field; the keys of the first object and of nested
+ * objects are compared when the object closes.
+ *
+ * jansson is not used here: partial states (agg.c) are read with it, and
+ * sl_json_parse_cost() and sl_json_fits() bound what it takes.
  */
 #include <jansson.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sketch.h"         /* sl_hash64() */
 #include "sluice_int.h"
 
+/* Deeper nesting is refused: the limit of most JSON parsers. */
+#define MAX_DEPTH 2048
+
+typedef struct key {
+	const char *p;         /* the key's text between its quotes */
+	size_t n;
+	int esc;               /* it has escapes */
+} key;
+
 typedef struct jsonl_state {
 	sl_str *views;         /* one per header name */
 	size_t vcap;           /* bytes, as are the other caps */
+	unsigned char *kinds;  /* one per header name */
+	size_t kcap_kinds;
+	uint64_t *seen;        /* the row stamp that last set each field */
+	size_t seen_bytes;
+	uint64_t stamp;
 	sl_str *keys;          /* the first object's keys */
 	size_t kcap;
 	char *vbuf;            /* decoded values, then decoded keys */
@@ -36,6 +65,16 @@ typedef struct jsonl_state {
 	int named;             /* the header is known */
 	size_t *index;         /* wide headers: name hash -> index + 1 */
 	size_t mask;           /* the index's slots - 1 */
+	key *kstack;           /* keys of the objects being parsed */
+	size_t kstack_bytes;
+	size_t nk;
+	size_t *frames;        /* per open container: its first key in
+				* kstack, or (size_t)-1 for an array */
+	size_t frames_bytes;
+	char *dbuf;            /* keys decoded to be compared */
+	size_t dbuf_bytes;
+	sl_str *dviews;
+	size_t dviews_bytes;
 } jsonl_state;
 
 /* Headers wider than this get a hash index of their names. */
@@ -111,15 +150,17 @@ static void jsonl_release(void *arg)
 	jsonl_state *js = arg;
 
 	sl_mem_free(js->views);
+	sl_mem_free(js->kinds);
+	sl_mem_free(js->seen);
 	sl_mem_free(js->keys);
 	sl_mem_free(js->vbuf);
 	sl_mem_free(js->slot);
 	sl_mem_free(js->index);
-	js->index = NULL;
-	js->views = NULL;
-	js->keys = NULL;
-	js->vbuf = NULL;
-	js->slot = NULL;
+	sl_mem_free(js->kstack);
+	sl_mem_free(js->frames);
+	sl_mem_free(js->dbuf);
+	sl_mem_free(js->dviews);
+	memset(js, 0, sizeof(*js));
 }
 
 static int reserve(sl_reader *r, void **buf, size_t *cap, size_t need)
@@ -141,13 +182,6 @@ static int reserve(sl_reader *r, void **buf, size_t *cap, size_t need)
 
 /* ---- scanning validated JSON ----------------------------------------- */
 
-static const char *skip_ws(const char *p, const char *e)
-{
-	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-		p++;
-	return p;
-}
-
 /* p at a '"': the byte after the closing quote; *esc if any '\\'. */
 static const char *end_string(const char *p, const char *e, int *esc)
 {
@@ -159,33 +193,6 @@ static const char *end_string(const char *p, const char *e, int *esc)
 		} else if (*p == '"') {
 			return p + 1;
 		}
-	}
-	return e;
-}
-
-/* p at any value: the byte after it. */
-static const char *end_value(const char *p, const char *e)
-{
-	int depth = 0, esc;
-
-	if (*p == '"')
-		return end_string(p, e, &esc);
-	if (*p != '{' && *p != '[') {
-		while (p < e && *p != ',' && *p != '}' && *p != ']' &&
-		       *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-			p++;
-		return p;
-	}
-	while (p < e) {
-		if (*p == '"') {
-			p = end_string(p, e, &esc);
-			continue;
-		}
-		if (*p == '{' || *p == '[')
-			depth++;
-		else if ((*p == '}' || *p == ']') && --depth == 0)
-			return p + 1;
-		p++;
 	}
 	return e;
 }
@@ -296,6 +303,433 @@ static size_t compact(char *out, const char *p, const char *e)
 	return k;
 }
 
+/* ---- checking JSON ------------------------------------------------------ */
+
+typedef struct jp {
+	sl_reader *r;
+	jsonl_state *js;
+	const unsigned char *s, *p, *e;   /* the line, where we are, its end */
+	const unsigned char *at;          /* where it went wrong */
+	char why[160];
+	int oom;
+} jp;
+
+/* Bytes that need no look inside a string: 0x20..0xff but '"', '\\'
+ * and the bytes >= 0x80 (which start UTF-8 sequences). */
+static unsigned char plain[256];
+static pthread_once_t plain_once = PTHREAD_ONCE_INIT;
+
+static void set_plain(void)
+{
+	int c;
+
+	for (c = 0x20; c < 0x80; c++)
+		plain[c] = c != '"' && c != '\\';
+}
+
+static __attribute__((format(printf, 3, 4)))
+int fail(jp *j, const unsigned char *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	j->at = at;
+	va_start(ap, fmt);
+	vsnprintf(j->why, sizeof(j->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* What a byte is, for messages: 'x', or byte 0x01. */
+static const char *show(char *buf, size_t n, unsigned char c)
+{
+	if (c > 0x20 && c < 0x7f && c != '\'')
+		snprintf(buf, n, "'%c'", c);
+	else
+		snprintf(buf, n, "byte 0x%02x", c);
+	return buf;
+}
+
+static int unexpected(jp *j, const char *wanted)
+{
+	char b[16];
+
+	if (j->p == j->e)
+		return fail(j, j->p, "the line ends where %s should be",
+			    wanted);
+	return fail(j, j->p, "%s where %s should be",
+		    show(b, sizeof(b), *j->p), wanted);
+}
+
+static void jws(jp *j)
+{
+	while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' ||
+			       *j->p == '\r'))
+		j->p++;
+}
+
+static int hexval(const unsigned char *p, const unsigned char *e,
+		  unsigned *v)
+{
+	int i;
+
+	*v = 0;
+	if (e - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		unsigned c = p[i];
+
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			*v |= (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* j->p at '"': check the string; j->p ends after its closing quote.
+ * *esc: it has escapes. */
+static int jstring(jp *j, int *esc)
+{
+	const unsigned char *p = j->p + 1, *e = j->e;
+	unsigned cp, lo;
+	size_t k;
+
+	*esc = 0;
+	for (;;) {
+		while (p < e && plain[*p])
+			p++;
+		if (p == e)
+			return fail(j, j->p, "a string is not closed");
+		if (*p == '"') {
+			j->p = p + 1;
+			return 0;
+		}
+		if (*p == '\\') {
+			*esc = 1;
+			if (p + 1 == e)
+				return fail(j, j->p, "a string is not closed");
+			switch (p[1]) {
+			case '"': case '\\': case '/': case 'b': case 'f':
+			case 'n': case 'r': case 't':
+				p += 2;
+				continue;
+			case 'u':
+				break;
+			default:
+				return fail(j, p, "invalid escape '\\%c'",
+					    p[1] >= 0x20 && p[1] < 0x7f ?
+					    p[1] : '?');
+			}
+			if (hexval(p + 2, e, &cp) < 0)
+				return fail(j, p, "invalid \\u escape");
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return fail(j, p, "lone surrogate \\u%04x (UTF-8"
+					    " cannot hold it)", cp);
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (e - p < 12 || p[6] != '\\' ||
+				    p[7] != 'u' ||
+				    hexval(p + 8, e, &lo) < 0 ||
+				    lo < 0xdc00 || lo > 0xdfff)
+					return fail(j, p, "lone surrogate \\u%04x"
+						    " (UTF-8 cannot hold it)",
+						    cp);
+				p += 6;
+			}
+			p += 6;
+			continue;
+		}
+		if (*p < 0x20)
+			return fail(j, p, "control byte 0x%02x in a string"
+				    " (write it as \\u%04x)", *p, *p);
+		k = sl_utf8_len(p, (size_t)(e - p));
+		if (k == 0)
+			return fail(j, p, "invalid UTF-8 (byte 0x%02x)", *p);
+		p += k;
+	}
+}
+
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* j->p at '-' or a digit: the RFC 8259 number grammar. */
+static int jnumber(jp *j)
+{
+	const unsigned char *p = j->p, *e = j->e;
+
+	if (*p == '-')
+		p++;
+	if (p < e && *p == '0') {
+		p++;
+	} else if (p < e && *p >= '1' && *p <= '9') {
+		while (p < e && is_digit(*p))
+			p++;
+	} else {
+		return fail(j, j->p, "invalid number");
+	}
+	if (p < e && *p == '.') {
+		if (++p == e || !is_digit(*p))
+			return fail(j, j->p, "invalid number (no digit after"
+				    " the point)");
+		while (p < e && is_digit(*p))
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		if (++p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p == e || !is_digit(*p))
+			return fail(j, j->p, "invalid number (no digit in the"
+				    " exponent)");
+		while (p < e && is_digit(*p))
+			p++;
+	}
+	if (p < e && (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E'))
+		return fail(j, j->p, "invalid number (a leading zero, or"
+			    " misplaced '%c')", *p);
+	j->p = p;
+	return 0;
+}
+
+static int jword(jp *j, const char *w, size_t n)
+{
+	if ((size_t)(j->e - j->p) < n || memcmp(j->p, w, n) != 0)
+		return unexpected(j, "a value");
+	j->p += n;
+	return 0;
+}
+
+/* A value that is not an array or object; its kind into *kind. */
+static int jscalar(jp *j, unsigned char *kind)
+{
+	int esc;
+
+	if (j->p == j->e)
+		return unexpected(j, "a value");
+	switch (*j->p) {
+	case '"':
+		*kind = SL_KIND_STRING;
+		return jstring(j, &esc);
+	case 't':
+		*kind = SL_KIND_BOOL;
+		return jword(j, "true", 4);
+	case 'f':
+		*kind = SL_KIND_BOOL;
+		return jword(j, "false", 5);
+	case 'n':
+		*kind = SL_KIND_NULL;
+		return jword(j, "null", 4);
+	default:
+		*kind = SL_KIND_NUMBER;
+		if (*j->p == '-' || is_digit(*j->p))
+			return jnumber(j);
+		return unexpected(j, "a value");
+	}
+}
+
+static int grow_to(jp *j, void **buf, size_t *bytes, size_t need)
+{
+	if (need <= *bytes)
+		return 0;
+	if (reserve(j->r, buf, bytes, need) < 0) {
+		j->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Remember a key of the innermost object, to compare when it closes. */
+static int push_key(jp *j, const unsigned char *ks, const unsigned char *ke,
+		    int esc)
+{
+	jsonl_state *js = j->js;
+
+	if (grow_to(j, (void **)&js->kstack, &js->kstack_bytes,
+		    (js->nk + 1) * sizeof(key)) < 0)
+		return -1;
+	js->kstack[js->nk].p = (const char *)ks + 1;
+	js->kstack[js->nk].n = (size_t)(ke - ks) - 2;
+	js->kstack[js->nk].esc = esc;
+	js->nk++;
+	return 0;
+}
+
+typedef struct dkey {
+	const char *p;
+	size_t n;
+	size_t i;          /* in kstack */
+} dkey;
+
+static int dkey_cmp(const void *x, const void *y)
+{
+	const dkey *a = x, *b = y;
+	int c;
+
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	c = a->n ? memcmp(a->p, b->p, a->n) : 0;
+	if (c)
+		return c;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* The keys kstack[from..nk) of one object must differ (decoded: "a" and
+ * "\u0061" are one key).  Pops them. */
+static int unique_keys(jp *j, size_t from)
+{
+	jsonl_state *js = j->js;
+	size_t n = js->nk - from, i, k, total = 0, at = 0, dup = 0;
+	dkey *d;
+
+	if (n < 2) {
+		js->nk = from;
+		return 0;
+	}
+	for (i = from; i < js->nk; i++)
+		total += js->kstack[i].esc ? js->kstack[i].n : 0;
+	if (grow_to(j, (void **)&js->dviews, &js->dviews_bytes,
+		    n * sizeof(dkey)) < 0 ||
+	    grow_to(j, (void **)&js->dbuf, &js->dbuf_bytes, total + 1) < 0)
+		return -1;
+	d = (dkey *)js->dviews;
+	for (i = 0; i < n; i++) {
+		const key *kk = &js->kstack[from + i];
+
+		d[i].i = from + i;
+		if (!kk->esc) {
+			d[i].p = kk->p;
+			d[i].n = kk->n;
+			continue;
+		}
+		d[i].p = js->dbuf + at;
+		d[i].n = decode_string(js->dbuf + at, kk->p, kk->p + kk->n);
+		at += d[i].n;
+	}
+	if (n <= 8) {
+		for (i = 1; i < n && !dup; i++)
+			for (k = 0; k < i && !dup; k++)
+				if (d[i].n == d[k].n &&
+				    memcmp(d[i].p, d[k].p, d[i].n) == 0)
+					dup = d[i].i + 1;
+	} else {
+		qsort(d, n, sizeof(*d), dkey_cmp);
+		for (i = 1; i < n && !dup; i++)
+			if (d[i].n == d[i - 1].n &&
+			    memcmp(d[i].p, d[i - 1].p, d[i].n) == 0)
+				dup = d[i].i + 1;
+	}
+	js->nk = from;
+	if (dup) {
+		const key *kk = &js->kstack[dup - 1];
+
+		return fail(j, (const unsigned char *)kk->p - 1,
+			    "key \"%.*s\" is repeated in one object",
+			    kk->n > 100 ? 100 : (int)kk->n, kk->p);
+	}
+	return 0;
+}
+
+/*
+ * j->p at '{' or '[': check the whole value, nested to any depth up to
+ * MAX_DEPTH, with a stack of open containers; j->p ends after it.
+ */
+static int jnested(jp *j, int depth)
+{
+	enum { VALUE, KEY_OR_END, KEY, VALUE_OR_END, AFTER };
+	jsonl_state *js = j->js;
+	size_t base = 0, *fr;
+	int want = VALUE, esc;
+	unsigned char kind;
+
+	for (;;) {
+		if (want == AFTER && depth == 0)
+			return 0;
+		jws(j);
+		if (want != VALUE && want != AFTER && j->p == j->e)
+			return unexpected(j, want == KEY ? "a key" :
+					  "a value or the end");
+		switch (want) {
+		case VALUE:
+			if (j->p < j->e && (*j->p == '{' || *j->p == '[')) {
+				if (depth >= MAX_DEPTH)
+					return fail(j, j->p, "maximum nesting"
+						    " depth of %d reached",
+						    MAX_DEPTH);
+				if (grow_to(j, (void **)&js->frames,
+					    &js->frames_bytes,
+					    (size_t)(depth + 1) *
+					    sizeof(size_t)) < 0)
+					return -1;
+				fr = js->frames;
+				fr[depth++] = *j->p == '{' ? js->nk :
+					(size_t)-1;
+				want = *j->p == '{' ? KEY_OR_END :
+					VALUE_OR_END;
+				j->p++;
+				continue;
+			}
+			if (jscalar(j, &kind) < 0)
+				return -1;
+			want = AFTER;
+			continue;
+		case KEY_OR_END:
+			if (*j->p == '}') {
+				j->p++;
+				depth--;
+				want = AFTER;
+				continue;
+			}
+			/* fall through */
+		case KEY: {
+			const unsigned char *ks = j->p;
+
+			if (*j->p != '"')
+				return unexpected(j, "a key (a string)");
+			if (jstring(j, &esc) < 0 ||
+			    push_key(j, ks, j->p, esc) < 0)
+				return -1;
+			jws(j);
+			if (j->p == j->e || *j->p != ':')
+				return unexpected(j, "':' after a key");
+			j->p++;
+			want = VALUE;
+			continue;
+		}
+		case VALUE_OR_END:
+			if (*j->p == ']') {
+				j->p++;
+				depth--;
+				want = AFTER;
+				continue;
+			}
+			want = VALUE;
+			continue;
+		case AFTER:
+			base = js->frames[depth - 1];
+			if (j->p < j->e && *j->p == ',') {
+				j->p++;
+				want = base == (size_t)-1 ? VALUE : KEY;
+				continue;
+			}
+			if (base == (size_t)-1) {
+				if (j->p == j->e || *j->p != ']')
+					return unexpected(j, "',' or ']'");
+			} else {
+				if (j->p == j->e || *j->p != '}')
+					return unexpected(j, "',' or '}'");
+				if (unique_keys(j, base) < 0)
+					return -1;
+			}
+			j->p++;
+			depth--;
+			continue;
+		}
+	}
+}
+
 /* ---- rows ------------------------------------------------------------- */
 
 static size_t hash_name(const char *k, size_t n)
@@ -356,53 +790,109 @@ static size_t find_key(sl_reader *r, jsonl_state *js, size_t pos,
 	return (size_t)-1;
 }
 
-/*
- * Parse one validated object line into js->views, one per header name.
- * When naming, the keys of this first object become the header.  vbuf
- * holds decoded values in its first half and decoded keys in its second,
- * each half as long as the line (decoding never grows text), reserved
- * before the scan so that no view moves during it.
- */
-static int scan_object(sl_reader *r, jsonl_state *js, const char *p,
-		       const char *e, int naming)
+/* The row is bad: say why and where (the column, from 1). */
+static int bad_json(sl_reader *r, const jp *j)
 {
-	size_t len = (size_t)(e - p), pos = 0, klen_total = 0;
-	char *kbuf;
-	int esc;
+	snprintf(r->bad, sizeof(r->bad), "invalid JSON: %s (column %zu)",
+		 j->why, (size_t)(j->at - j->s) + 1);
+	return ROW_BAD;
+}
 
+/*
+ * Check one line and take its object apart into js->views and js->kinds,
+ * one per header name.  When naming, the keys of this first object
+ * become the header.  vbuf holds decoded values in its first half and
+ * decoded keys in its second, each half as long as the line (decoding
+ * never grows text), reserved before the scan so that no view moves
+ * during it.
+ */
+static int parse_row(sl_reader *r, jsonl_state *js, const char *line,
+		     size_t len, int naming)
+{
+	jp j;
+	size_t pos = 0, nkeys = 0, klen_total = 0, idx, klen;
+	const unsigned char *ks, *vs, *ve;
+	const char *key;
+	char *kbuf;
+	unsigned char kind;
+	int esc, vesc = 0;
+
+	memset(&j, 0, sizeof(j));
+	j.r = r;
+	j.js = js;
+	j.s = j.p = (const unsigned char *)line;
+	j.e = j.s + len;
 	if (reserve(r, (void **)&js->vbuf, &js->vcap_bytes, 2 * len + 2) < 0)
 		return ROW_ERR;
 	kbuf = js->vbuf + len + 1;
 	js->vlen = 0;
-	p = skip_ws(p, e) + 1;   /* '{' */
+	js->nk = 0;
+	js->stamp++;
+	jws(&j);
+	if (j.p == j.e || *j.p != '{') {
+		char b[16];
+
+		snprintf(r->bad, sizeof(r->bad), "not a JSON object (it starts"
+			 " with %s)", show(b, sizeof(b), *j.p));
+		return ROW_BAD;
+	}
+	j.p++;
+	jws(&j);
+	if (j.p < j.e && *j.p == '}') {
+		j.p++;
+		goto closed;
+	}
 	for (;; pos++) {
-		const char *ks, *ke, *vs, *ve, *key;
-		size_t idx, klen;
 		sl_str *v;
 
-		p = skip_ws(p, e);
-		if (p < e && *p == ',')
-			p = skip_ws(p + 1, e);
-		if (p >= e || *p == '}')
-			break;
-		ks = p;
-		ke = end_string(p, e, &esc);
-		key = ks + 1;
-		klen = (size_t)(ke - ks) - 2;
+		jws(&j);
+		ks = j.p;
+		if (j.p == j.e || *j.p != '"') {
+			unexpected(&j, "a key (a string)");
+			goto bad;
+		}
+		if (jstring(&j, &esc) < 0)
+			goto bad;
+		key = (const char *)ks + 1;
+		klen = (size_t)(j.p - ks) - 2;
 		if (esc) {
 			key = kbuf + klen_total;
-			klen = decode_string(kbuf + klen_total, ks + 1, ke - 1);
+			klen = decode_string(kbuf + klen_total,
+					     (const char *)ks + 1,
+					     (const char *)j.p - 1);
 			klen_total += klen;
 		}
-		vs = skip_ws(skip_ws(ke, e) + 1, e);   /* past ':' */
-		ve = end_value(vs, e);
-		p = ve;
+		if (naming && push_key(&j, ks, j.p, esc) < 0)
+			goto bad;
+		jws(&j);
+		if (j.p == j.e || *j.p != ':') {
+			unexpected(&j, "':' after a key");
+			goto bad;
+		}
+		j.p++;
+		jws(&j);
+		vs = j.p;
+		if (j.p < j.e && (*j.p == '{' || *j.p == '[')) {
+			kind = SL_KIND_NESTED;
+			if (jnested(&j, 0) < 0)
+				goto bad;
+		} else if (j.p < j.e && *j.p == '"') {
+			kind = SL_KIND_STRING;
+			if (jstring(&j, &vesc) < 0)
+				goto bad;
+		} else if (jscalar(&j, &kind) < 0) {
+			goto bad;
+		}
+		nkeys++;
+		ve = j.p;
 		if (naming) {
 			idx = pos;
 			if (reserve(r, (void **)&js->keys, &js->kcap,
 				    (pos + 1) * sizeof(sl_str)) < 0 ||
 			    reserve(r, (void **)&js->views, &js->vcap,
-				    (pos + 1) * sizeof(sl_str)) < 0)
+				    (pos + 1) * sizeof(sl_str)) < 0 ||
+			    reserve(r, (void **)&js->kinds, &js->kcap_kinds,
+				    pos + 1) < 0)
 				return ROW_ERR;
 			js->keys[pos].ptr = key;
 			js->keys[pos].len = klen;
@@ -415,6 +905,13 @@ static int scan_object(sl_reader *r, jsonl_state *js, const char *p,
 					 klen > 200 ? 200 : (int)klen, key);
 				return ROW_BAD;
 			}
+			if (js->seen[idx] == js->stamp) {
+				fail(&j, ks, "key \"%.*s\" is repeated in one"
+				     " object", klen > 100 ? 100 : (int)klen,
+				     key);
+				goto bad;
+			}
+			js->seen[idx] = js->stamp;
 			if (reserve(r, (void **)&js->slot, &js->slot_bytes,
 				    (pos + 1) * sizeof(size_t)) < 0)
 				return ROW_ERR;
@@ -422,108 +919,109 @@ static int scan_object(sl_reader *r, jsonl_state *js, const char *p,
 			if (pos >= js->nslots)
 				js->nslots = pos + 1;
 		}
+		js->kinds[idx] = kind;
 		v = &js->views[idx];
-		if (*vs == '"') {
-			int vesc;
-
-			end_string(vs, ve, &vesc);
-			if (!vesc) {
-				v->ptr = vs + 1;
-				v->len = (size_t)(ve - vs) - 2;
-				continue;
-			}
+		if (kind == SL_KIND_STRING && vesc) {
 			v->ptr = js->vbuf + js->vlen;
-			v->len = decode_string(js->vbuf + js->vlen, vs + 1,
-					       ve - 1);
-		} else if (*vs == '{' || *vs == '[') {
+			v->len = decode_string(js->vbuf + js->vlen,
+					       (const char *)vs + 1,
+					       (const char *)ve - 1);
+			js->vlen += v->len;
+		} else if (kind == SL_KIND_STRING) {
+			v->ptr = (const char *)vs + 1;
+			v->len = (size_t)(ve - vs) - 2;
+		} else if (kind == SL_KIND_NESTED) {
 			v->ptr = js->vbuf + js->vlen;
-			v->len = compact(js->vbuf + js->vlen, vs, ve);
+			v->len = compact(js->vbuf + js->vlen,
+					 (const char *)vs, (const char *)ve);
+			js->vlen += v->len;
+		} else if (kind == SL_KIND_NULL) {
+			v->ptr = "";
+			v->len = 0;
 		} else {
-			v->ptr = vs;     /* number, true, false, null */
+			v->ptr = (const char *)vs;  /* number, true, false */
 			v->len = (size_t)(ve - vs);
+		}
+		jws(&j);
+		if (j.p < j.e && *j.p == ',') {
+			j.p++;
 			continue;
 		}
-		js->vlen += v->len;
+		if (j.p < j.e && *j.p == '}') {
+			j.p++;
+			break;
+		}
+		unexpected(&j, "',' or '}'");
+		goto bad;
 	}
-	if (naming && sl_reader_set_names(r, js->keys, pos) != SL_OK)
-		return ROW_ERR;
+closed:
+	jws(&j);
+	if (j.p != j.e) {
+		char b[16];
+
+		fail(&j, j.p, "%s after the object", show(b, sizeof(b), *j.p));
+		goto bad;
+	}
+	if (naming) {
+		if (unique_keys(&j, 0) < 0)
+			goto bad;
+		if (sl_reader_set_names(r, js->keys, nkeys) != SL_OK)
+			return ROW_ERR;
+	}
 	return ROW_OK;
+bad:
+	return j.oom ? ROW_ERR : bad_json(r, &j);
 }
 
 static int jsonl_next_row(sl_reader *r)
 {
 	jsonl_state *js = r->state;
 	const sl_str *l;
-	json_error_t jerr;
-	json_t *obj;
+	const char *p, *e;
 	int naming, rc;
-	size_t i;
+	size_t i, n;
 
 	do {
 		l = sl_lines_next(r->lines);
 		if (!l)
 			return sl_failed(r->ctx) ? ROW_ERR : ROW_END;
-	} while (skip_ws(l->ptr, l->ptr + l->len) == l->ptr + l->len);
+		for (p = l->ptr, e = p + l->len;
+		     p < e && (*p == ' ' || *p == '\t' || *p == '\r'); p++)
+			;
+	} while (p == e);
 	r->row.line = sl_lines_number(r->lines);
 	r->row.offset = sl_lines_offset(r->lines);
 	r->row.raw = l->ptr;
 	r->row.raw_len = l->len;
 	r->row.f = NULL;
+	r->row.k = NULL;
 	r->row.n = 0;
-
-	if (!sl_json_fits(r->ctx, l->ptr, l->len)) {
-		char ceil[32], need[32];
-
-		sl_error(r->ctx, SL_ENOMEM,
-			 "line %llu of '%s' needs about %s to parse, more"
-			 " than the ceiling of %s leaves (raise --max-memory)",
-			 (unsigned long long)r->row.line, r->name,
-			 sl_format_size(need, sizeof(need),
-					sl_json_parse_cost(l->ptr, l->len)),
-			 sl_format_size(ceil, sizeof(ceil),
-					sl_mem_ceiling(r->ctx)));
-		return ROW_ERR;
-	}
-	sl_hook_enter_lenient(r->ctx, "jsonl.parse");
-	obj = json_loadb(l->ptr, l->len, JSON_REJECT_DUPLICATES |
-			 JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &jerr);
-	json_decref(obj);
-	rc = sl_hook_refused();
-	sl_hook_leave();
-	if (rc) {
-		char ceil[32];
-
-		sl_error(r->ctx, SL_ENOMEM,
-			 "line %llu of '%s' needs more memory to parse than"
-			 " the ceiling of %s allows (raise --max-memory)",
-			 (unsigned long long)r->row.line, r->name,
-			 sl_format_size(ceil, sizeof(ceil),
-					sl_mem_ceiling(r->ctx)));
-		return ROW_ERR;
-	}
-	if (!obj) {
-		snprintf(r->bad, sizeof(r->bad), "invalid JSON: %s (column %d)",
-			 jerr.text, jerr.column);
-		return ROW_BAD;
-	}
-	if (*skip_ws(l->ptr, l->ptr + l->len) != '{') {
-		snprintf(r->bad, sizeof(r->bad), "not a JSON object");
-		return ROW_BAD;
-	}
 	naming = !js->named;
-	if (!naming && !js->index && r->nnames > INDEX_MIN &&
-	    build_index(r, js) < 0)
-		return ROW_ERR;
 	if (!naming) {
-		if (reserve(r, (void **)&js->views, &js->vcap,
-			    (r->nnames ? r->nnames : 1) * sizeof(sl_str)) < 0)
+		n = r->nnames ? r->nnames : 1;
+		if (!js->index && r->nnames > INDEX_MIN &&
+		    build_index(r, js) < 0)
 			return ROW_ERR;
+		if (reserve(r, (void **)&js->views, &js->vcap,
+			    n * sizeof(sl_str)) < 0 ||
+		    reserve(r, (void **)&js->kinds, &js->kcap_kinds, n) < 0)
+			return ROW_ERR;
+		if (js->seen_bytes < n * sizeof(uint64_t)) {
+			size_t old = js->seen_bytes;
+
+			if (reserve(r, (void **)&js->seen, &js->seen_bytes,
+				    n * sizeof(uint64_t)) < 0)
+				return ROW_ERR;
+			memset((char *)js->seen + old, 0,
+			       js->seen_bytes - old);
+		}
 		for (i = 0; i < r->nnames; i++) {
 			js->views[i].ptr = "";
 			js->views[i].len = 0;
+			js->kinds[i] = SL_KIND_ABSENT;
 		}
 	}
-	rc = scan_object(r, js, l->ptr, l->ptr + l->len, naming);
+	rc = parse_row(r, js, l->ptr, l->len, naming);
 	if (rc != ROW_OK)
 		return rc;
 	if (naming) {
@@ -532,6 +1030,7 @@ static int jsonl_next_row(sl_reader *r)
 	}
 	r->row.n = r->nnames;
 	r->row.f = js->views;
+	r->row.k = js->kinds;
 	return ROW_OK;
 }
 
@@ -542,7 +1041,7 @@ int sl_jsonl_open(sl_reader *r)
 	if (!js)
 		return -1;
 	memset(js, 0, sizeof(*js));
-	sl_json_init();
+	pthread_once(&plain_once, set_plain);
 	if (sl_arena_on_release(r->arena, jsonl_release, js) != SL_OK)
 		return -1;
 	r->lines = sl_lines_new(r->arena, r->src);

@@ -46,6 +46,8 @@ int sl_lines_row_open(sl_reader *r)
 	return 0;
 }
 
+static void pad_release(void *arg);
+
 /* ---- opening ------------------------------------------------------------- */
 
 /*
@@ -102,6 +104,8 @@ sl_reader *sl_reader_open(sl_arena *a, const char *path,
 		r->opt = *opt;
 	if (!r->opt.delimiter)
 		r->opt.delimiter = ',';
+	if (sl_arena_on_release(a, pad_release, r) != SL_OK)
+		return NULL;
 	r->src = sl_source_open(a, path);
 	if (!r->src)
 		return NULL;
@@ -316,21 +320,144 @@ static sl_status write_reject(sl_reader *r)
 	return put(s, "}\n", 2) ? sl_errcode(r->ctx) : SL_OK;
 }
 
-/* A bad row: fail, or skip it.  Returns 0 to go on, -1 to stop. */
+/* A bad row: fail, or skip it.  Returns 0 to go on, -1 to stop.  The
+ * message names the byte where the row went wrong when the module knows
+ * it (text after a closing quote), else where the row starts. */
 static int reject(sl_reader *r)
 {
 	if (r->opt.on_error != SL_SKIP) {
+		int at = r->row.err_line != 0;
+
 		sl_error(r->ctx, SL_EDATA,
 			 "%s in '%s' at record %llu, line %llu, byte %llu",
 			 r->bad, r->name, (unsigned long long)r->nrows,
-			 (unsigned long long)r->row.line,
-			 (unsigned long long)r->row.offset);
+			 (unsigned long long)(at ? r->row.err_line :
+					      r->row.line),
+			 (unsigned long long)(at ? r->row.err_offset :
+					      r->row.offset));
 		return -1;
 	}
 	r->skipped++;
 	if (r->opt.rejects && write_reject(r) != SL_OK)
 		return -1;
 	return 0;
+}
+
+/* Room for n views in r->pad. */
+static int pad_room(sl_reader *r, size_t n)
+{
+	sl_str *v;
+
+	if (n <= r->npad)
+		return 0;
+	v = sl_mem_realloc(r->ctx, r->pad, n * sizeof(*v), "reader.pad");
+	if (!v)
+		return -1;
+	r->pad = v;
+	r->npad = n;
+	return 0;
+}
+
+static void pad_release(void *arg)
+{
+	sl_reader *r = arg;
+
+	sl_mem_free(r->pad);
+	r->pad = NULL;
+	r->npad = 0;
+}
+
+/*
+ * A row whose field count is not the header's: ROW_BAD, or under SL_PAD
+ * a short row padded with empty fields and a long one cut when what it
+ * has past the header is empty (trailing delimiters), which loses
+ * nothing.  A long row with more than that stays bad: the header is
+ * given before the row is seen, so its fields would have no name.
+ */
+static int ragged(sl_reader *r)
+{
+	size_t i;
+
+	if (r->opt.on_error == SL_PAD && r->row.n > r->nnames && r->row.f) {
+		for (i = r->nnames; i < r->row.n && r->row.f[i].len == 0; i++)
+			;
+		if (i == r->row.n) {
+			r->row.n = r->nnames;
+			return ROW_OK;
+		}
+		snprintf(r->bad, sizeof(r->bad), "%zu fields where the header"
+			 " has %zu, and field %zu is not empty", r->row.n,
+			 r->nnames, i + 1);
+		return ROW_BAD;
+	}
+	if (r->opt.on_error == SL_PAD && r->row.n < r->nnames) {
+		if (!r->row.f) {   /* counting */
+			r->row.n = r->nnames;
+			return ROW_OK;
+		}
+		if (pad_room(r, r->nnames) < 0)
+			return ROW_ERR;
+		if (r->row.n)
+			memcpy(r->pad, r->row.f, r->row.n * sizeof(*r->pad));
+		for (i = r->row.n; i < r->nnames; i++) {
+			r->pad[i].ptr = "";
+			r->pad[i].len = 0;
+		}
+		r->row.f = r->pad;
+		r->row.n = r->nnames;
+		return ROW_OK;
+	}
+	snprintf(r->bad, sizeof(r->bad), "%zu field%s where the header has %zu",
+		 r->row.n, r->row.n == 1 ? "" : "s", r->nnames);
+	r->row.err_line = 0;
+	return ROW_BAD;
+}
+
+/* Where p[0..n) stops being UTF-8, or n. */
+static size_t utf8_end(const unsigned char *p, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		for (; i + 8 <= n; i += 8) {
+			uint64_t x;
+
+			memcpy(&x, p + i, 8);
+			if (x & 0x8080808080808080ULL)
+				break;
+		}
+		while (i < n && p[i] < 0x80)
+			i++;
+		if (i == n)
+			break;
+		if ((k = sl_utf8_len(p + i, n - i)) == 0)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
+/* JSON output needs UTF-8: a field that is not makes the row bad. */
+static int utf8_row(sl_reader *r)
+{
+	size_t i, at;
+
+	for (i = 0; i < r->row.n; i++) {
+		const sl_str *f = &r->row.f[i];
+
+		if (i < r->nwant && !r->want[i])
+			continue;
+		at = utf8_end((const unsigned char *)f->ptr, f->len);
+		if (at == f->len)
+			continue;
+		snprintf(r->bad, sizeof(r->bad), "field '%.*s' is not valid"
+			 " UTF-8 (byte %zu of it), which JSON output needs",
+			 r->names[i].len > 100 ? 100 : (int)r->names[i].len,
+			 r->names[i].ptr, at + 1);
+		r->row.err_line = 0;
+		return ROW_BAD;
+	}
+	return ROW_OK;
 }
 
 /* The next good data row into r->row: ROW_OK, ROW_END or ROW_ERR. */
@@ -343,21 +470,40 @@ static int good_row(sl_reader *r)
 			return rc;
 		r->nrows++;
 		r->ctx->progress.records++;
-		if (rc == ROW_OK && r->row.n != r->nnames) {
-			snprintf(r->bad, sizeof(r->bad),
-				 "%zu field%s where the header has %zu",
-				 r->row.n, r->row.n == 1 ? "" : "s",
-				 r->nnames);
-			rc = ROW_BAD;
-		}
+		if (rc == ROW_OK && r->row.n != r->nnames)
+			rc = ragged(r);
+		if (rc == ROW_OK && r->opt.utf8 && r->row.f &&
+		    r->fmt != SL_FORMAT_JSONL)
+			rc = utf8_row(r);
 		if (rc == ROW_OK)
 			return ROW_OK;
+		if (rc == ROW_ERR)
+			return ROW_ERR;
 		if (reject(r) < 0)
 			return ROW_ERR;
 	}
 }
 
 /* ---- the header ------------------------------------------------------------ */
+
+/* A header name that JSON output cannot carry; -1 after saying which. */
+static int bad_name(sl_reader *r)
+{
+	size_t i, at;
+
+	for (i = 0; i < r->nnames; i++) {
+		at = utf8_end((const unsigned char *)r->names[i].ptr,
+			      r->names[i].len);
+		if (at == r->names[i].len)
+			continue;
+		r->header_state = 2;
+		sl_error(r->ctx, SL_EDATA, "field name %zu of the header of"
+			 " '%s' is not valid UTF-8 (byte %zu of it), which JSON"
+			 " output needs", i + 1, r->name, at + 1);
+		return -1;
+	}
+	return 0;
+}
 
 static int read_header(sl_reader *r)
 {
@@ -392,6 +538,21 @@ static int read_header(sl_reader *r)
 			return -1;
 		}
 		r->pending = 1;
+	} else if (rc == ROW_BAD) {
+		/* the first row names the fields (or gives their number):
+		 * it cannot be skipped */
+		int at = r->row.err_line != 0;
+
+		r->header_state = 2;
+		sl_error(r->ctx, SL_EDATA, "%s in '%s' at record 1, line %llu,"
+			 " byte %llu: the first row %s", r->bad, r->name,
+			 (unsigned long long)(at ? r->row.err_line :
+					      r->row.line),
+			 (unsigned long long)(at ? r->row.err_offset :
+					      r->row.offset),
+			 r->opt.no_header ? "gives the number of fields" :
+			 "gives the field names");
+		return -1;
 	} else if (r->opt.no_header) {
 		sl_str *v = sl_arena_alloc(r->arena, r->row.n * sizeof(*v));
 		char num[24];
@@ -413,6 +574,8 @@ static int read_header(sl_reader *r)
 		r->pending = 1;
 	} else {
 		if (sl_reader_set_names(r, r->row.f, r->row.n) != SL_OK)
+			return -1;
+		if (r->opt.utf8 && bad_name(r) < 0)
 			return -1;
 	}
 	r->header_state = 1;
@@ -471,6 +634,8 @@ const sl_record *sl_reader_next(sl_reader *r)
 	}
 	r->rec.nfields = r->row.n;
 	r->rec.fields = r->row.f;
+	r->rec.kinds = r->row.k;
+	r->rec.input = r->name;
 	r->rec.number = r->nrows;
 	r->rec.line = r->row.line;
 	r->rec.offset = r->row.offset;
@@ -489,7 +654,8 @@ uint64_t sl_reader_count(sl_reader *r)
 	}
 	if (read_header(r) < 0)
 		return 0;
-	r->counting = 1;
+	/* padding needs to see a long row's fields */
+	r->counting = r->opt.on_error != SL_PAD;
 	if (r->pending) {
 		r->pending = 0;
 		n++;

@@ -88,10 +88,13 @@ void sl_source_strip_bom(sl_source *src);
 typedef struct sl_row {
 	size_t n;
 	const sl_str *f;      /* NULL when the reader is only counting */
+	const unsigned char *k;  /* the fields' kinds; NULL: all text */
 	uint64_t line;
 	uint64_t offset;
 	const char *raw;      /* the row's bytes, for rejects (may be NULL) */
 	size_t raw_len;
+	uint64_t err_line;    /* where a ROW_BAD row went wrong, when that */
+	uint64_t err_offset;  /* is not its start; err_line 0: its start */
 } sl_row;
 
 enum { ROW_END = 0, ROW_OK = 1, ROW_BAD = 2, ROW_ERR = -1 };
@@ -119,6 +122,8 @@ struct sl_reader {
 	size_t nwant;
 	void *state;              /* the format module's */
 	int (*next_row)(sl_reader *r);
+	sl_str *pad;              /* SL_PAD: a short row and its padding */
+	size_t npad;
 	uint64_t lead_lines;      /* blank lines sniffing the format dropped */
 	uint64_t lead_bytes;      /* and their bytes */
 };
@@ -147,6 +152,11 @@ uint64_t sl_lines_offset(const sl_lines *lr);
 /* Number lines and offsets on from lines and bytes read before lr. */
 void sl_lines_skipped(sl_lines *lr, uint64_t lines, uint64_t bytes);
 
+/* writer.c: the length of the well-formed UTF-8 sequence at p (n > 0
+ * bytes left, p[0] >= 0x80), or 0 when there is none (no overlongs,
+ * surrogates or values past U+10FFFF). */
+size_t sl_utf8_len(const unsigned char *p, size_t n);
+
 /* expr.c: is p[0..n) a decimal number ([+-]digits[.digits][e[+-]digits],
  * digits on at least one side of the point), and which?  1 or 0. */
 int sl_parse_decimal(sl_ctx *ctx, const char *p, size_t n, double *d);
@@ -156,10 +166,16 @@ typedef struct sl_spill sl_spill;
 sl_spill *sl_spill_new(sl_arena *a, const char *dir, int level,
 		       sl_spill_stats *stats);
 sl_status sl_spill_put(sl_spill *sp, const sl_str *f, size_t n);
+/* The same with each field's kind (kinds may be NULL: all text). */
+sl_status sl_spill_put_record(sl_spill *sp, const sl_str *f,
+			      const unsigned char *kinds, size_t n);
 /* Finish writing and start reading from the first record. */
 sl_status sl_spill_rewind(sl_spill *sp);
 /* The next record, valid until the next call; NULL at the end. */
 const sl_str *sl_spill_get(sl_spill *sp, size_t *n);
+/* The same, with the kinds of its fields in *kinds (NULL: all text). */
+const sl_str *sl_spill_get_record(sl_spill *sp, size_t *n,
+				  const unsigned char **kinds);
 /* Close the file and free the buffers now (the arena keeps the rest). */
 void sl_spill_close(sl_spill *sp);
 /* A run to read from fd (owned from now on; closed at once on failure)

@@ -32,10 +32,11 @@
 #define BLOCK_MAX ((size_t)1 << 20)
 
 typedef struct item {
-	const sl_str *f;
+	const sl_str *f;        /* then, in the block, a double per numeric
+				 * key (NAN: not a number): see item_num() */
 	size_t n;
 	uint64_t seq;
-	const double *num;      /* one per numeric key; NAN: not a number */
+	const unsigned char *k; /* the kinds, NULL for text */
 	double k0;              /* the first key, numeric: its value */
 	uint64_t p0;            /* the first key, text: 8 bytes, big-endian */
 } item;
@@ -53,6 +54,7 @@ typedef struct run {
 typedef struct head {           /* a run's current record in the merge */
 	size_t run;
 	const sl_str *f;
+	const unsigned char *k;
 	size_t n;
 	double *num;
 } head;
@@ -78,8 +80,16 @@ struct sl_sorter {
 	head *heap;             /* final merge */
 	size_t nheap;
 	double *nums;           /* numeric key values of the heads */
+	sl_record out;          /* what sl_sorter_next_record() hands out */
+	uint64_t out_count;
 	sl_spill_stats stats;
 };
+
+/* An item's numeric key values lie right after its field views. */
+static const double *item_num(const item *it)
+{
+	return (const double *)(it->f + it->n);
+}
 
 /* ---- keys ----------------------------------------------------------------- */
 
@@ -179,7 +189,7 @@ static int item_order(const void *x, const void *y, void *arg)
 		if (c)
 			return s->keys[0].reverse ? -c : c;
 	}
-	c = compare(s, a->f, a->n, a->num, b->f, b->n, b->num);
+	c = compare(s, a->f, a->n, item_num(a), b->f, b->n, item_num(b));
 
 	if (c)
 		return c;
@@ -206,7 +216,21 @@ static void sorter_release(void *arg)
 	s->nums = NULL;
 }
 
-/* Does the budget have room for more plus the reserve? */
+/*
+ * What the next spill takes besides the records: a spill writer (the
+ * reserve), and in the sorter's arena the spill object and, when it is
+ * full, a run list twice as long; an arena block of 16 KiB covers the
+ * first.  Leaving this out let a sort near its ceiling fail to spill.
+ */
+static size_t spill_need(const sl_sorter *s)
+{
+	size_t list = s->nruns == s->rcap ?
+		2 * (s->rcap ? s->rcap : 8) * sizeof(run) : 0;
+
+	return s->reserve + (16 << 10) + list;
+}
+
+/* Does the budget have room for more plus what a spill needs? */
 static int room(const sl_sorter *s, size_t more)
 {
 	size_t used = sl_mem_in_use(s->ctx), cap = sl_mem_ceiling(s->ctx);
@@ -214,7 +238,7 @@ static int room(const sl_sorter *s, size_t more)
 	if (s->limit && (more > s->limit || s->held > s->limit - more))
 		return 0;
 	return used <= cap && more <= cap - used &&
-		s->reserve <= cap - used - more;
+		spill_need(s) <= cap - used - more;
 }
 
 /* size bytes, aligned, from the blocks; NULL when the budget is full. */
@@ -284,7 +308,8 @@ static sl_status spill_items(sl_sorter *s)
 	if (!r)
 		return sl_errcode(s->ctx);
 	for (i = 0; i < s->nitems; i++)
-		if (sl_spill_put(r->sp, s->items[i].f, s->items[i].n) != SL_OK)
+		if (sl_spill_put_record(r->sp, s->items[i].f, s->items[i].k,
+					s->items[i].n) != SL_OK)
 			return sl_errcode(s->ctx);
 	if (sl_spill_rewind(r->sp) != SL_OK)
 		return sl_errcode(s->ctx);
@@ -339,7 +364,8 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	return s;
 }
 
-sl_status sl_sorter_add(sl_sorter *s, const sl_str *f, size_t n)
+static sl_status add(sl_sorter *s, const sl_str *f, const unsigned char *kinds,
+		     size_t n)
 {
 	size_t bytes = n * sizeof(sl_str) + s->nnum * sizeof(double), i;
 	sl_str *copy;
@@ -351,6 +377,8 @@ sl_status sl_sorter_add(sl_sorter *s, const sl_str *f, size_t n)
 		return sl_errcode(s->ctx);
 	for (i = 0; i < n; i++)
 		bytes += f[i].len;
+	if (kinds)
+		bytes += n;
 	for (tries = 0; tries < 2; tries++) {
 		if (s->nitems == s->icap) {
 			size_t cap = s->icap ? s->icap * 2 : 1024;
@@ -385,6 +413,13 @@ sl_status sl_sorter_add(sl_sorter *s, const sl_str *f, size_t n)
 	copy = (sl_str *)p;
 	num = (double *)(p + n * sizeof(sl_str));
 	p += n * sizeof(sl_str) + s->nnum * sizeof(double);
+	s->items[s->nitems].k = NULL;
+	if (kinds) {
+		if (n)
+			memcpy(p, kinds, n);
+		s->items[s->nitems].k = (const unsigned char *)p;
+		p += n;
+	}
 	for (i = 0; i < n; i++) {
 		if (f[i].len)
 			memcpy(p, f[i].ptr, f[i].len);
@@ -400,10 +435,19 @@ sl_status sl_sorter_add(sl_sorter *s, const sl_str *f, size_t n)
 						       s->keys[0].field));
 	s->items[s->nitems].f = copy;
 	s->items[s->nitems].n = n;
-	s->items[s->nitems].num = num;
 	s->items[s->nitems].seq = s->seq++;
 	s->nitems++;
 	return SL_OK;
+}
+
+sl_status sl_sorter_add(sl_sorter *s, const sl_str *f, size_t n)
+{
+	return add(s, f, NULL, n);
+}
+
+sl_status sl_sorter_add_record(sl_sorter *s, const sl_record *rec)
+{
+	return add(s, rec->fields, rec->kinds, rec->nfields);
 }
 
 /* ---- merging ------------------------------------------------------------------ */
@@ -437,7 +481,7 @@ static void sift_down(sl_sorter *s, size_t i)
 /* Read the next record of head h's run; 0 when the run is done. */
 static int advance(sl_sorter *s, head *h, run *runs)
 {
-	h->f = sl_spill_get(runs[h->run].sp, &h->n);
+	h->f = sl_spill_get_record(runs[h->run].sp, &h->n, &h->k);
 	if (!h->f)
 		return 0;
 	key_numbers(s, h->f, h->n, h->num);
@@ -473,11 +517,13 @@ static int heap_start(sl_sorter *s, run *runs, size_t k)
 }
 
 /* The smallest head's record; NULL when every run is done. */
-static const sl_str *heap_top(sl_sorter *s, size_t *n)
+static const sl_str *heap_top(sl_sorter *s, size_t *n,
+			      const unsigned char **kinds)
 {
 	if (s->nheap == 0)
 		return NULL;
 	*n = s->heap[0].n;
+	*kinds = s->heap[0].k;
 	return s->heap[0].f;
 }
 
@@ -497,7 +543,8 @@ static size_t fan_in(const sl_sorter *s)
 {
 	size_t per = 2 * sl_ctx_chunk_size(s->ctx) + (96 << 10);
 	size_t used = sl_mem_in_use(s->ctx), cap = sl_mem_ceiling(s->ctx);
-	size_t free_ = cap > used + s->reserve ? cap - used - s->reserve : 0;
+	size_t need = spill_need(s);
+	size_t free_ = cap > used + need ? cap - used - need : 0;
 	size_t k = free_ / per;
 
 	return k < 2 ? 2 : k > 1000 ? 1000 : k;
@@ -507,14 +554,15 @@ static size_t fan_in(const sl_sorter *s)
 static sl_status merge_group(sl_sorter *s, size_t at, size_t k)
 {
 	run merged, *group = s->runs + at;
+	const unsigned char *kinds;
 	const sl_str *f;
 	size_t n, i;
 
 	merged.sp = sl_spill_new(s->arena, s->tmpdir, s->level, &s->stats);
 	if (!merged.sp || heap_start(s, group, k) < 0)
 		return sl_errcode(s->ctx);
-	while ((f = heap_top(s, &n)) != NULL) {
-		if (sl_spill_put(merged.sp, f, n) != SL_OK)
+	while ((f = heap_top(s, &n, &kinds)) != NULL) {
+		if (sl_spill_put_record(merged.sp, f, kinds, n) != SL_OK)
 			return sl_errcode(s->ctx);
 		heap_next(s, group);
 	}
@@ -572,9 +620,11 @@ static sl_status finish(sl_sorter *s)
 		SL_OK;
 }
 
-const sl_str *sl_sorter_next(sl_sorter *s, size_t *n)
+const sl_record *sl_sorter_next_record(sl_sorter *s)
 {
-	*n = 0;
+	sl_record *out = &s->out;
+
+	memset(out, 0, sizeof(*out));
 	if (sl_failed(s->ctx))
 		return NULL;
 	if (!s->finished) {
@@ -586,10 +636,24 @@ const sl_str *sl_sorter_next(sl_sorter *s, size_t *n)
 	if (s->nruns == 0) {
 		if (s->pos == s->nitems)
 			return NULL;
-		*n = s->items[s->pos].n;
-		return s->items[s->pos++].f;
+		out->nfields = s->items[s->pos].n;
+		out->kinds = s->items[s->pos].k;
+		out->fields = s->items[s->pos++].f;
+	} else {
+		out->fields = heap_top(s, &out->nfields, &out->kinds);
+		if (!out->fields)
+			return NULL;
 	}
-	return heap_top(s, n);
+	out->number = ++s->out_count;
+	return out;
+}
+
+const sl_str *sl_sorter_next(sl_sorter *s, size_t *n)
+{
+	const sl_record *rec = sl_sorter_next_record(s);
+
+	*n = rec ? rec->nfields : 0;
+	return rec ? rec->fields : NULL;
 }
 
 const sl_spill_stats *sl_sorter_stats(const sl_sorter *s)

@@ -17,8 +17,9 @@
  * mkstemp and unlink the name is on the process-wide list that the CLI's
  * signal handler removes.)
  *
- * A record is written as varint(body length), then the body: varint(n)
- * and n times varint(length) and the bytes.  Records are gathered in a
+ * A record is written as varint(body length), then the body: varint(2n,
+ * plus 1 when the fields have kinds), the n kind bytes if so, and n times
+ * varint(length) and the bytes.  Records are gathered in a
  * buffer and deflated (gzip wrapper, zlib level 1 by default, Z_RLE) in
  * chunks;
  * reading goes back through the chunked source, which inflates.  A record
@@ -263,7 +264,14 @@ static unsigned char *put_varint(unsigned char *p, uint64_t v)
 
 sl_status sl_spill_put(sl_spill *sp, const sl_str *f, size_t n)
 {
-	size_t body = varint_len(n), need, i;
+	return sl_spill_put_record(sp, f, NULL, n);
+}
+
+sl_status sl_spill_put_record(sl_spill *sp, const sl_str *f,
+			      const unsigned char *kinds, size_t n)
+{
+	uint64_t head = (uint64_t)n << 1 | (kinds != NULL);
+	size_t body = varint_len(head) + (kinds ? n : 0), need, i;
 	unsigned char *p;
 
 	for (i = 0; i < n; i++)
@@ -282,7 +290,11 @@ sl_status sl_spill_put(sl_spill *sp, const sl_str *f, size_t n)
 		}
 	}
 	p = put_varint(sp->in + sp->inlen, body);
-	p = put_varint(p, n);
+	p = put_varint(p, head);
+	if (kinds && n) {
+		memcpy(p, kinds, n);
+		p += n;
+	}
 	for (i = 0; i < n; i++) {
 		p = put_varint(p, f[i].len);
 		if (f[i].len)
@@ -348,12 +360,21 @@ static const sl_str *corrupt(sl_spill *sp)
 
 const sl_str *sl_spill_get(sl_spill *sp, size_t *n)
 {
+	const unsigned char *kinds;
+
+	return sl_spill_get_record(sp, n, &kinds);
+}
+
+const sl_str *sl_spill_get_record(sl_spill *sp, size_t *n,
+				  const unsigned char **kinds)
+{
 	const unsigned char *p, *end;
-	uint64_t body = 0, k, len;
+	uint64_t body = 0, k, len, head;
 	int c, shift = 0;
 	size_t i;
 
 	*n = 0;
+	*kinds = NULL;
 	if (!sp->rewound || sl_failed(sp->ctx))
 		return NULL;
 	if (!sp->src) {
@@ -424,8 +445,14 @@ const sl_str *sl_spill_get(sl_spill *sp, size_t *n)
 		p = sp->rec;
 	}
 	end = p + body;
-	if (get_varint(&p, end, &k) < 0 || k > body)
+	if (get_varint(&p, end, &head) < 0 || (k = head >> 1) > body)
 		return corrupt(sp);
+	if (head & 1) {
+		if (k > (uint64_t)(end - p))
+			return corrupt(sp);
+		*kinds = p;
+		p += k;
+	}
 	if (k > sp->vcap) {
 		sl_str *v = sl_mem_realloc(sp->ctx, sp->views,
 					   (size_t)k * sizeof(*v),

@@ -30,8 +30,8 @@
  *
  * For jsonl the header's keys are escaped once, stored as `{"k1":` and
  * `,"k2":`, so a record is key, value, key, value ... with no work on the
- * keys.  Values are numbers (RFC 8259 grammar, text kept as is), the words
- * true, false and null, or strings.  JSON text must be UTF-8, so bytes >=
+ * keys.  Values go by their kind (sl_kind); text is a number (RFC 8259
+ * grammar, text kept as is), true or false, or a string.  JSON text must be UTF-8, so bytes >=
  * 0x80 are checked to form shortest-form scalar values (no overlongs, no
  * surrogates, nothing past U+10FFFF, no cut sequences) and copied as is.
  */
@@ -54,6 +54,8 @@ struct sl_writer {
 	char delim;
 	int no_header;
 	int strings;
+	int quote_all;
+	const char *input;     /* names the header's input in messages */
 	int have_header;
 	int in_header;         /* building the header: for messages */
 	uint64_t records;      /* records written, header not counted */
@@ -272,6 +274,18 @@ static sl_status drop_row(sl_writer *w)
 	return sl_errcode(w->ctx) ? sl_errcode(w->ctx) : SL_ENOMEM;
 }
 
+/* A record of no fields (from the JSON object {}) would be an empty
+ * line, which CSV and TSV readers skip (or read as one empty field): it
+ * cannot be written without changing it. */
+static int no_fields(sl_writer *w)
+{
+	sl_error(w->ctx, SL_EDATA, "record %llu of '%s' has no fields, which"
+		 " %s cannot hold (an empty line reads back as no record);"
+		 " write it as jsonl", (unsigned long long)w->records + 1,
+		 sl_sink_name(w->sink), sl_format_name(w->fmt));
+	return -1;
+}
+
 /* ---- csv ------------------------------------------------------------- */
 
 /* Bytes of x equal to the byte repeated in pat: non-zero iff any (the
@@ -319,8 +333,10 @@ static int csv_field(sl_writer *w, const sl_str *f, int alone, char end)
 	char *o;
 
 	if (n == 0)   /* p may be NULL */
-		return alone ? put(w, (char[]){ '"', '"', end }, 3) :
-			put1(w, end);
+		return alone || w->quote_all ?
+			put(w, (char[]){ '"', '"', end }, 3) : put1(w, end);
+	if (w->quote_all)
+		return csv_quoted(w, p, n, end);
 	if (room(w, n + 1) < 0)
 		return -1;
 	o = w->buf + w->len;
@@ -348,7 +364,7 @@ static int csv_row(sl_writer *w, const sl_str *fields, size_t n)
 	size_t i;
 
 	if (n == 0)
-		return put1(w, '\n');
+		return no_fields(w);
 	for (i = 0; i < n; i++)
 		if (csv_field(w, &fields[i], n == 1,
 			      i + 1 < n ? w->delim : '\n') < 0)
@@ -402,6 +418,8 @@ static int tsv_row(sl_writer *w, const sl_str *fields, size_t n)
 {
 	size_t i;
 
+	if (n == 0)
+		return no_fields(w);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && put1(w, '\t') < 0)
 			return -1;
@@ -472,7 +490,7 @@ static size_t json_scan(const unsigned char *p, size_t i, size_t n)
  * byte's range depends on the first, which excludes overlongs, surrogates
  * and values past U+10FFFF).
  */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t sl_utf8_len(const unsigned char *p, size_t n)
 {
 	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
 	size_t len, i;
@@ -523,7 +541,7 @@ static int json_string(sl_writer *w, const char *s, size_t n, size_t *bad)
 			break;
 		c = json_class[p[i]];
 		if (c == U8) {
-			size_t k = utf8_len(p + i, n - i);
+			size_t k = sl_utf8_len(p + i, n - i);
 
 			if (k == 0) {
 				*bad = i;
@@ -550,11 +568,13 @@ static int json_string(sl_writer *w, const char *s, size_t n, size_t *bad)
 	return 0;
 }
 
+/* true and false go bare; null does not, since a JSON null reads back
+ * as empty: the text "null" would not survive a round trip. */
 static int is_json_word(const char *p, size_t n)
 {
 	switch (n) {
 	case 4:
-		return memcmp(p, "true", 4) == 0 || memcmp(p, "null", 4) == 0;
+		return memcmp(p, "true", 4) == 0;
 	case 5:
 		return memcmp(p, "false", 5) == 0;
 	default:
@@ -562,10 +582,11 @@ static int is_json_word(const char *p, size_t n)
 	}
 }
 
-/* The record number is the output's (the writer cannot know where the
- * record came from), so the message names the output too. */
+/* A field the output cannot carry.  The record is named by its input
+ * when the caller gave it (sl_writer_write_record), else by its number in
+ * the output. */
 static sl_status not_utf8(sl_writer *w, const sl_str *name, size_t bad,
-			  int in_header)
+			  int in_header, const sl_record *rec)
 {
 	int len = (int)(name->len > 200 ? 200 : name->len);
 
@@ -574,7 +595,15 @@ static sl_status not_utf8(sl_writer *w, const sl_str *name, size_t bad,
 				"field name '%.*s' is not valid UTF-8 (JSON"
 				" needs UTF-8) in the header of '%s' at byte"
 				" %zu of the name", len, name->ptr,
-				sl_sink_name(w->sink), bad + 1);
+				w->input ? w->input : sl_sink_name(w->sink),
+				bad + 1);
+	if (rec && rec->input && rec->number)
+		return sl_error(w->ctx, SL_EDATA,
+				"field '%.*s' is not valid UTF-8 (JSON needs"
+				" UTF-8) in '%s' at record %llu, line %llu, at"
+				" byte %zu of the field", len, name->ptr,
+				rec->input, (unsigned long long)rec->number,
+				(unsigned long long)rec->line, bad + 1);
 	return sl_error(w->ctx, SL_EDATA,
 			"field '%.*s' is not valid UTF-8 (JSON needs UTF-8) in"
 			" record %llu of '%s' at byte %zu of the field", len,
@@ -582,31 +611,61 @@ static sl_status not_utf8(sl_writer *w, const sl_str *name, size_t bad,
 			sl_sink_name(w->sink), bad + 1);
 }
 
-static sl_status jsonl_row(sl_writer *w, const sl_str *fields, size_t n)
+/* A JSON value for a field of the given kind. */
+static int json_value(sl_writer *w, const sl_str *f, unsigned char kind,
+		      size_t *bad)
+{
+	switch (kind) {
+	case SL_KIND_TEXT:
+		if (!w->strings && (sl_is_json_number(f->ptr, f->len) ||
+				    is_json_word(f->ptr, f->len)))
+			return put(w, f->ptr, f->len);
+		break;
+	case SL_KIND_NUMBER:
+	case SL_KIND_BOOL:
+		if (!w->strings)
+			return put(w, f->ptr, f->len);
+		break;
+	case SL_KIND_NULL:
+		return put(w, "null", 4);
+	case SL_KIND_NESTED:
+		return put(w, f->ptr, f->len);
+	default:
+		break;
+	}
+	return json_string(w, f->ptr, f->len, bad);
+}
+
+static sl_status jsonl_row(sl_writer *w, const sl_str *fields,
+			   const unsigned char *kinds, size_t n,
+			   const sl_record *rec)
 {
 	size_t i, bad;
-	int r;
+	int r, first = 1;
 
-	if (n == 0)
-		return put(w, "{}\n", 3) < 0 ? drop_row(w) : SL_OK;
 	for (i = 0; i < n; i++) {
-		const sl_str *f = &fields[i];
+		unsigned char kind = kinds ? kinds[i] : SL_KIND_TEXT;
 
-		if (put(w, w->keys[i].ptr, w->keys[i].len) < 0)
-			return drop_row(w);
-		if (!w->strings && (sl_is_json_number(f->ptr, f->len) ||
-				    is_json_word(f->ptr, f->len))) {
-			if (put(w, f->ptr, f->len) < 0)
-				return drop_row(w);
-			continue;
+		if (kind == SL_KIND_ABSENT)
+			continue;     /* the key was not there: leave it out */
+		if (!kinds) {   /* the keys carry their '{' or ',' */
+			r = put(w, w->keys[i].ptr, w->keys[i].len);
+		} else {
+			r = put1(w, first ? '{' : ',');
+			if (r == 0)
+				r = put(w, w->keys[i].ptr + 1,
+					w->keys[i].len - 1);
 		}
-		if ((r = json_string(w, f->ptr, f->len, &bad)) == -1)
+		first = 0;
+		if (r < 0 || (r = json_value(w, &fields[i], kind, &bad)) == -1)
 			return drop_row(w);
 		if (r == -2) {
 			w->len = 0;
-			return not_utf8(w, &w->names[i], bad, 0);
+			return not_utf8(w, &w->names[i], bad, 0, rec);
 		}
 	}
+	if (first)
+		return put(w, "{}\n", 3) < 0 ? drop_row(w) : SL_OK;
 	return put2(w, '}', '\n') < 0 ? drop_row(w) : SL_OK;
 }
 
@@ -658,8 +717,8 @@ static sl_status unique_names(sl_writer *w)
 	len = (int)(v[i]->len > 200 ? 200 : v[i]->len);
 	sl_error(w->ctx, SL_EDATA, "field name '%.*s' is in the header of '%s'"
 		 " twice, as fields %zu and %zu (JSON Lines keys must"
-		 " differ)", len, v[i]->ptr, sl_sink_name(w->sink), j + 1,
-		 k + 1);
+		 " differ)", len, v[i]->ptr,
+		 w->input ? w->input : sl_sink_name(w->sink), j + 1, k + 1);
 	sl_mem_free(v);
 	return SL_EDATA;
 }
@@ -689,7 +748,7 @@ static sl_status jsonl_keys(sl_writer *w)
 			return drop_row(w);
 		if (r == -2) {
 			w->len = 0;
-			return not_utf8(w, &w->names[i], bad, 1);
+			return not_utf8(w, &w->names[i], bad, 1, NULL);
 		}
 		if (put1(w, ':') < 0)
 			return drop_row(w);
@@ -743,6 +802,9 @@ sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
 	w->delim = delim;
 	w->no_header = opt && opt->no_header;
 	w->strings = opt && opt->strings;
+	w->quote_all = opt && opt->quote_all;
+	if (opt && opt->input)
+		w->input = sl_arena_strndup(a, opt->input, strlen(opt->input));
 	w->delim_pat = ONES * (unsigned char)delim;
 	w->csv_special[(unsigned char)delim] = 1;
 	w->csv_special['"'] = 1;
@@ -796,11 +858,12 @@ static sl_status header_row(sl_writer *w)
 
 	switch (w->fmt) {
 	case SL_FORMAT_CSV:
-		if (!w->no_header)
+		/* no names, no header line (an empty line is no row) */
+		if (!w->no_header && w->nnames)
 			r = csv_row(w, w->names, w->nnames);
 		break;
 	case SL_FORMAT_TSV:
-		if (!w->no_header)
+		if (!w->no_header && w->nnames)
 			r = tsv_row(w, w->names, w->nnames);
 		break;
 	case SL_FORMAT_JSONL:
@@ -835,7 +898,9 @@ sl_status sl_writer_header(sl_writer *w, const sl_str *names, size_t n)
 	return w->len > 0 ? flush_row(w) : SL_OK;
 }
 
-sl_status sl_writer_write(sl_writer *w, const sl_str *fields, size_t n)
+static sl_status write_row(sl_writer *w, const sl_str *fields,
+			   const unsigned char *kinds, size_t n,
+			   const sl_record *rec)
 {
 	sl_status st;
 	int r;
@@ -863,7 +928,7 @@ sl_status sl_writer_write(sl_writer *w, const sl_str *fields, size_t n)
 					" '%s' has %zu fields, the header %zu",
 					(unsigned long long)w->records + 1,
 					sl_sink_name(w->sink), n, w->nnames);
-		if ((st = jsonl_row(w, fields, n)) != SL_OK)
+		if ((st = jsonl_row(w, fields, kinds, n, rec)) != SL_OK)
 			return st;
 		r = 0;
 		break;
@@ -873,4 +938,14 @@ sl_status sl_writer_write(sl_writer *w, const sl_str *fields, size_t n)
 	if ((st = flush_row(w)) == SL_OK)
 		w->records++;
 	return st;
+}
+
+sl_status sl_writer_write(sl_writer *w, const sl_str *fields, size_t n)
+{
+	return write_row(w, fields, NULL, n, NULL);
+}
+
+sl_status sl_writer_write_record(sl_writer *w, const sl_record *rec)
+{
+	return write_row(w, rec->fields, rec->kinds, rec->nfields, rec);
 }

@@ -486,7 +486,8 @@ static void test_writer_jsonl_words_raw(void **state)
 			 SL_OK);
 	assert_int_equal(ROW(o.w, S("true"), S("false"), S("null"),
 			     S("True"), S("nul")), SL_OK);
-	EXPECT(&o, "{\"t\":true,\"f\":false,\"n\":null,\"T\":\"True\","
+	/* the text null is a string: a JSON null reads back as empty */
+	EXPECT(&o, "{\"t\":true,\"f\":false,\"n\":\"null\",\"T\":\"True\","
 		   "\"nu\":\"nul\"}\n");
 }
 
@@ -657,6 +658,146 @@ static void test_writer_jsonl_empty_header(void **state)
 	EXPECT(&o, "{}\n");
 }
 
+/* Each kind comes out as a JSON Lines input gave it: "12345" stays a
+ * string, null stays null, a nested value stays JSON, a left-out key
+ * stays left out. */
+static void test_writer_jsonl_kinds(void **state)
+{
+	static const sl_str f[] = { S("12345"), S("1.50"), S("true"), S(""),
+				    S("[1,{\"x\":\"y z\"}]"), S(""), S("7"),
+				    S("null") };
+	static const unsigned char k[] = { SL_KIND_STRING, SL_KIND_NUMBER,
+					   SL_KIND_BOOL, SL_KIND_NULL,
+					   SL_KIND_NESTED, SL_KIND_ABSENT,
+					   SL_KIND_TEXT, SL_KIND_STRING };
+	sl_record rec = { .nfields = 8, .fields = f, .kinds = k };
+	struct out o;
+
+	(void)state;
+	out_open(&o, SL_FORMAT_JSONL, NULL);
+	assert_int_equal(HEADER(o.w, S("a"), S("b"), S("c"), S("d"), S("e"),
+				S("f"), S("g"), S("h")), SL_OK);
+	assert_int_equal(sl_writer_write_record(o.w, &rec), SL_OK);
+	EXPECT(&o, "{\"a\":\"12345\",\"b\":1.50,\"c\":true,\"d\":null,"
+		   "\"e\":[1,{\"x\":\"y z\"}],\"g\":7,\"h\":\"null\"}\n");
+}
+
+/* Left-out keys at the start, and all of them. */
+static void test_writer_jsonl_absent_keys(void **state)
+{
+	static const sl_str f[] = { S(""), S("2"), S("") };
+	static const unsigned char k1[] = { SL_KIND_ABSENT, SL_KIND_NUMBER,
+					    SL_KIND_ABSENT };
+	static const unsigned char k2[] = { SL_KIND_ABSENT, SL_KIND_ABSENT,
+					    SL_KIND_ABSENT };
+	sl_record rec = { .nfields = 3, .fields = f, .kinds = k1 };
+	struct out o;
+
+	(void)state;
+	out_open(&o, SL_FORMAT_JSONL, NULL);
+	assert_int_equal(HEADER(o.w, S("a"), S("b"), S("c")), SL_OK);
+	assert_int_equal(sl_writer_write_record(o.w, &rec), SL_OK);
+	rec.kinds = k2;
+	assert_int_equal(sl_writer_write_record(o.w, &rec), SL_OK);
+	EXPECT(&o, "{\"b\":2}\n{}\n");
+}
+
+/* --strings: text, numbers and booleans as strings; null stays null. */
+static void test_writer_jsonl_kinds_strings_option(void **state)
+{
+	static const sl_str f[] = { S("1"), S("false"), S(""), S("x") };
+	static const unsigned char k[] = { SL_KIND_NUMBER, SL_KIND_BOOL,
+					   SL_KIND_NULL, SL_KIND_TEXT };
+	sl_write_options opt = { .strings = 1 };
+	sl_record rec = { .nfields = 4, .fields = f, .kinds = k };
+	struct out o;
+
+	(void)state;
+	out_open(&o, SL_FORMAT_JSONL, &opt);
+	assert_int_equal(HEADER(o.w, S("a"), S("b"), S("c"), S("d")), SL_OK);
+	assert_int_equal(sl_writer_write_record(o.w, &rec), SL_OK);
+	EXPECT(&o, "{\"a\":\"1\",\"b\":\"false\",\"c\":null,\"d\":\"x\"}\n");
+}
+
+/* To CSV a kind is just its text: null and left-out keys empty. */
+static void test_writer_csv_kinds_are_text(void **state)
+{
+	static const sl_str f[] = { S("a b"), S("1.50"), S(""), S("[1,2]"),
+				    S("") };
+	static const unsigned char k[] = { SL_KIND_STRING, SL_KIND_NUMBER,
+					   SL_KIND_NULL, SL_KIND_NESTED,
+					   SL_KIND_ABSENT };
+	sl_record rec = { .nfields = 5, .fields = f, .kinds = k };
+	struct out o;
+
+	(void)state;
+	out_open(&o, SL_FORMAT_CSV, NULL);
+	assert_int_equal(HEADER(o.w, S("a"), S("b"), S("c"), S("d"), S("e")),
+			 SL_OK);
+	assert_int_equal(sl_writer_write_record(o.w, &rec), SL_OK);
+	EXPECT(&o, "a,b,c,d,e\na b,1.50,,\"[1,2]\",\n");
+}
+
+/* A record of no fields would be a blank line: refused, named. */
+static void test_writer_csv_no_fields_refused(void **state)
+{
+	struct out o;
+
+	(void)state;
+	out_open(&o, SL_FORMAT_CSV, NULL);
+	assert_int_equal(sl_writer_header(o.w, NULL, 0), SL_OK);
+	assert_int_equal(sl_writer_write(o.w, NULL, 0), SL_EDATA);
+	assert_non_null(strstr(sl_errmsg(o.ctx), "record 1 of '"));
+	assert_non_null(strstr(sl_errmsg(o.ctx), "has no fields, which csv"
+			       " cannot hold"));
+	out_free(&o);
+}
+
+static void test_writer_csv_quote_all(void **state)
+{
+	sl_write_options opt = { .quote_all = 1, .delimiter = ';' };
+	struct out o;
+
+	(void)state;
+	out_open(&o, SL_FORMAT_CSV, &opt);
+	assert_int_equal(HEADER(o.w, S("a"), S("b")), SL_OK);
+	assert_int_equal(ROW(o.w, S("1"), S("")), SL_OK);
+	assert_int_equal(ROW(o.w, S("x\"y"), S("a;b")), SL_OK);
+	EXPECT(&o, "\"a\";\"b\"\n\"1\";\"\"\n\"x\"\"y\";\"a;b\"\n");
+}
+
+/* A message about a record names its input when the record has one. */
+static void test_writer_jsonl_invalid_utf8_names_input(void **state)
+{
+	static const sl_str f[] = { S("ok"), S("x\xffy") };
+	sl_record rec = { .nfields = 2, .fields = f, .number = 7, .line = 9,
+			  .input = "in.csv" };
+	struct out o;
+
+	(void)state;
+	out_open(&o, SL_FORMAT_JSONL, NULL);
+	assert_int_equal(HEADER(o.w, S("a"), S("b")), SL_OK);
+	assert_int_equal(sl_writer_write_record(o.w, &rec), SL_EDATA);
+	assert_non_null(strstr(sl_errmsg(o.ctx), "field 'b' is not valid"
+			       " UTF-8 (JSON needs UTF-8) in 'in.csv' at"
+			       " record 7, line 9, at byte 2"));
+	out_free(&o);
+}
+
+/* Repeated names are named with the header's input when it is given. */
+static void test_writer_jsonl_repeated_name_names_input(void **state)
+{
+	sl_write_options opt = { .input = "people.csv" };
+	struct out o;
+
+	(void)state;
+	out_open(&o, SL_FORMAT_JSONL, &opt);
+	assert_int_equal(HEADER(o.w, S("a"), S("b"), S("a")), SL_EDATA);
+	assert_non_null(strstr(sl_errmsg(o.ctx), "field name 'a' is in the"
+			       " header of 'people.csv' twice"));
+	out_free(&o);
+}
+
 /* Values of the python test: the kind python must see and the text. */
 static const struct {
 	char kind;   /* n number, l literal word, s string */
@@ -666,7 +807,7 @@ static const struct {
 	{ 'n', "0", 1 }, { 'n', "-0", 2 }, { 'n', "1.50", 4 },
 	{ 'n', "1E+05", 5 }, { 'n', "-12.5e-7", 8 },
 	{ 'n', "98765432109876543210987654321098765432109876543210", 50 },
-	{ 'l', "true", 4 }, { 'l', "false", 5 }, { 'l', "null", 4 },
+	{ 'l', "true", 4 }, { 'l', "false", 5 }, { 's', "null", 4 },
 	{ 's', "007", 3 }, { 's', "1.", 2 }, { 's', ".5", 2 },
 	{ 's', "+1", 2 }, { 's', "1e", 2 }, { 's', "", 0 },
 	{ 's', "NaN", 3 }, { 's', "Infinity", 8 }, { 's', "0x10", 4 },
@@ -1309,6 +1450,14 @@ int main(void)
 			test_writer_jsonl_bad_row_leaves_no_partial_output),
 		cmocka_unit_test(test_writer_jsonl_rejects_invalid_utf8_name),
 		cmocka_unit_test(test_writer_jsonl_empty_header),
+		cmocka_unit_test(test_writer_jsonl_kinds),
+		cmocka_unit_test(test_writer_jsonl_absent_keys),
+		cmocka_unit_test(test_writer_jsonl_kinds_strings_option),
+		cmocka_unit_test(test_writer_csv_kinds_are_text),
+		cmocka_unit_test(test_writer_csv_no_fields_refused),
+		cmocka_unit_test(test_writer_csv_quote_all),
+		cmocka_unit_test(test_writer_jsonl_invalid_utf8_names_input),
+		cmocka_unit_test(test_writer_jsonl_repeated_name_names_input),
 		cmocka_unit_test(test_writer_jsonl_python_reads_values),
 		cmocka_unit_test(test_writer_csv_every_byte_at_every_offset),
 		cmocka_unit_test(test_writer_tsv_every_byte_at_every_offset),

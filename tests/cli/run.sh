@@ -573,7 +573,9 @@ t_filter_cli() {
 	"$S" filter 2>err; eq "missing" $? 2 || return 1
 	eq "leading minus" "$("$S" filter -- '-int > 0' g.csv | "$S" count)" "$("$S" filter 'int < 0' g.csv | "$S" count)" || return 1
 	printf '{"a":1,"b":"x"}\n{"a":2}\n{"a":3,"b":"y"}\n' >j.jsonl
-	eq "jsonl missing key" "$("$S" filter 'is_empty(b)' j.jsonl)" '{"a":2,"b":""}' || return 1
+	# a key an object left out stays left out
+	eq "jsonl missing key" "$("$S" filter 'is_empty(b)' j.jsonl)" '{"a":2}' || return 1
+	eq "jsonl missing key to csv" "$("$S" filter -O csv 'is_empty(b)' j.jsonl)" "$(printf 'a,b\n2,')" || return 1
 	printf 'a\tb c\n1\tx\n2\ty\n' >t.tsv
 	eq "tsv, \${}" "$("$S" filter '${b c} == "y"' t.tsv)" "$(printf 'a\tb c\n2\ty')"
 }

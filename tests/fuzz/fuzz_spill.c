@@ -12,7 +12,8 @@
  * data.
  *
  * Oracle: a plain decoder of the format (varint body length; in the
- * body varint n and n times varint length and bytes) over what zlib makes
+ * body varint 2n + has-kinds, the n kinds if it has them, and n times
+ * varint length and bytes) over what zlib makes
  * of the file.  The records read are a prefix of its records; all of
  * them and a clean end when the file and the data are good; all of them
  * and SL_EDATA when either is damaged.  Any bytes: an error or records,
@@ -43,7 +44,7 @@ static int spl_varint(const unsigned char **p, const unsigned char *end,
 static int spl_decode(const unsigned char *s, size_t n, fz_list *recs)
 {
 	const unsigned char *p = s, *end = s + n, *b, *bend;
-	uint64_t body, k, len, i, x;
+	uint64_t body, k, len, i, x, head;
 	int shift;
 
 	while (p < end) {
@@ -66,9 +67,15 @@ static int spl_decode(const unsigned char *s, size_t n, fz_list *recs)
 			return 0;
 		b = p;
 		bend = p + body;
-		if (spl_varint(&b, bend, &k) < 0 || k > body)
+		if (spl_varint(&b, bend, &head) < 0 || (k = head >> 1) > body)
 			return 0;
 		x = fz_hash_u64(0, k);
+		if (head & 1) {
+			if (k > (uint64_t)(bend - b))
+				return 0;
+			x = fz_hash(x, b, (size_t)k);
+			b += k;
+		}
 		for (i = 0; i < k; i++) {
 			if (spl_varint(&b, bend, &len) < 0 ||
 			    len > (uint64_t)(bend - b))
@@ -93,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sl_ctx *ctx = fz_ctx(opt, fail);
 	sl_arena *a = sl_arena_new(ctx, "fuzz");
 	sl_spill *sp = NULL;
+	const unsigned char *kinds;
 	const sl_str *f;
 	size_t n, got = 0, i, cut;
 	sl_status code;
@@ -120,9 +128,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a)
 		sp = sl_spill_open_fd(a, fz_memfd(file.p, file.len),
 				      "fuzz-spill");
-	while (sp && (f = sl_spill_get(sp, &n)) != NULL) {
+	while (sp && (f = sl_spill_get_record(sp, &n, &kinds)) != NULL) {
 		uint64_t x = fz_hash_u64(0, n);
 
+		if (kinds)
+			x = fz_hash(x, kinds, n);
 		for (i = 0; i < n; i++) {
 			x = fz_hash_u64(x, f[i].len);
 			x = fz_hash(x, f[i].ptr, f[i].len);
