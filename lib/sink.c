@@ -10,12 +10,14 @@
  * target's folder so that rename(2) is atomic) and renamed over NAME on
  * close.  A NAME that is a symbolic link is resolved first, so the link
  * stays and its target is replaced.  A NAME that exists and is not a
- * regular file (a FIFO, a terminal), or lies under /dev or /proc, is
- * written directly: renaming over it would destroy it.  /dev/stdout,
- * /dev/stderr, /dev/fd/N and /proc/self/fd/N use that descriptor itself.  The temporary file takes the mode of an existing NAME, or
- * 0666 less the umask for a new one, as the shell's `>` would.  While it
- * exists its path is on the process-wide list that sl_tmpfiles_remove()
- * walks from a signal handler.
+ * regular file (a character device such as /dev/null, a FIFO, a socket),
+ * or lies under /proc, is written directly: renaming over it would
+ * destroy it.  A regular or new file is renamed into place wherever it
+ * lies, /dev/shm included.  /dev/stdout, /dev/stderr, /dev/fd/N and
+ * /proc/self/fd/N use that descriptor itself.  The temporary file takes
+ * the mode of an existing NAME, or 0666 less the umask for a new one, as
+ * the shell's `>` would.  While it exists its path is on the process-wide
+ * list that sl_tmpfiles_remove() walks from a signal handler.
  *
  * Writes are gathered in a buffer of one chunk; larger writes go straight
  * through.  With gzip, the buffer is deflated (deflateInit2 with 15+16)
@@ -168,6 +170,16 @@ static int named_fd(const char *path)
 	return -1;
 }
 
+/* A device, a FIFO, a socket, a file of /proc: written where it is. */
+static sl_status open_direct(sl_sink *s, const char *path)
+{
+	s->fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (s->fd < 0)
+		return sl_error_errno(s->ctx, errno, "cannot open '%s'", path);
+	s->own_fd = 1;
+	return SL_OK;
+}
+
 static sl_status open_named(sl_arena *a, sl_sink *s, const char *path)
 {
 	struct stat st;
@@ -184,18 +196,17 @@ static sl_status open_named(sl_arena *a, sl_sink *s, const char *path)
 		s->own_fd = 1;
 		return SL_OK;
 	}
-	if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) ||
-	    strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) {
+	/* what the path is decides, not where it lies: a new or regular
+	 * file under /dev (/dev/shm/x.csv) is renamed into place like any
+	 * other; /proc takes no new files, and its own only written */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (S_ISDIR(st.st_mode))
 			return sl_error(s->ctx, SL_EINVAL, "output '%s' is a"
 					" folder, not a file", path);
-		s->fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (s->fd < 0)
-			return sl_error_errno(s->ctx, errno, "cannot open '%s'",
-					      path);
-		s->own_fd = 1;
-		return SL_OK;
+		return open_direct(s, path);
 	}
+	if (strncmp(path, "/proc/", 6) == 0)
+		return open_direct(s, path);
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
 	    (real = realpath(path, NULL)) != NULL) {
 		char *copy = sl_arena_strndup(a, real, strlen(real));
