@@ -8,7 +8,12 @@
  *
  * A named output is written to "DIR/.NAME.sluice-XXXXXX" (mkostemp, in the
  * target's folder so that rename(2) is atomic) and renamed over NAME on
- * close.  A NAME that is a symbolic link is resolved first, so the link
+ * close: fsync(2) of the file first, so that the name never points at
+ * blocks not yet written, then fsync(2) of the folder, so that the rename
+ * itself survives a power cut.  That is two syncs per output, none per
+ * chunk; standard output, devices and spill files are never synced.
+ *
+ * A NAME that is a symbolic link is resolved first, so the link
  * stays and its target is replaced.  A NAME that exists and is not a
  * regular file (a character device such as /dev/null, a FIFO, a socket),
  * or lies under /proc, is written directly: renaming over it would
@@ -43,6 +48,7 @@ struct sl_sink {
 	const char *name;
 	char *tmp_path;        /* NULL when writing directly */
 	const char *final;     /* what tmp_path is renamed to */
+	const char *dir;       /* final's folder, synced after the rename */
 	int fd;
 	int own_fd;            /* not standard output */
 	int state;
@@ -127,6 +133,9 @@ static sl_status open_tmp(sl_arena *a, sl_sink *s, const char *path)
 		return sl_errcode(s->ctx);
 	snprintf(s->tmp_path, n, "%.*s.%s.sluice-XXXXXX", (int)dirlen, path,
 		 base);
+	s->dir = dirlen ? sl_arena_strndup(a, path, dirlen) : ".";
+	if (!s->dir)
+		return sl_errcode(s->ctx);
 	s->fd = mkostemp(s->tmp_path, O_CLOEXEC);
 	if (s->fd < 0)
 		return sl_error_errno(s->ctx, errno,
@@ -410,6 +419,36 @@ sl_status sl_sink_flush(sl_sink *s)
 	return st;
 }
 
+static int sync_fd(int fd)
+{
+	int rc;
+
+	do
+		rc = fsync(fd);
+	while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
+/*
+ * Sync a folder, so that a rename in it survives a power cut.  A folder
+ * that cannot be opened for reading (mode -wx) or synced (EINVAL: some
+ * file systems cannot) is let be: there is nothing more to do there.
+ */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc, err;
+
+	if (fd < 0)
+		return 0;
+	rc = sync_fd(fd);
+	err = errno;
+	close(fd);
+	if (rc < 0 && err == EINVAL)
+		rc = 0;
+	errno = err;
+	return rc;
+}
+
 sl_status sl_sink_close(sl_sink *s)
 {
 	sl_status st;
@@ -431,6 +470,9 @@ sl_status sl_sink_close(sl_sink *s)
 		s->state = SINK_CLOSED;
 		return SL_OK;
 	}
+	if (sync_fd(s->fd) < 0)
+		return fail(s, sl_error_errno(s->ctx, errno, "cannot sync '%s'"
+					      " to disk", s->name));
 	if (close(s->fd) < 0) {
 		s->fd = -1;
 		return fail(s, sl_error_errno(s->ctx, errno, "cannot write '%s'",
@@ -443,6 +485,10 @@ sl_status sl_sink_close(sl_sink *s)
 					      s->tmp_path, s->final));
 	sl_tmpfile_unregister(&s->node);
 	s->registered = 0;
+	if (sync_dir(s->dir) < 0)
+		return fail(s, sl_error_errno(s->ctx, errno, "cannot sync the"
+					      " folder of '%s' to disk (the new"
+					      " file is in place)", s->name));
 	s->state = SINK_CLOSED;
 	return SL_OK;
 }
