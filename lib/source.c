@@ -290,6 +290,29 @@ static void gzip_read_failed(sl_source *src, size_t produced)
 		  "cannot read '%s': %s", src->name, strerror(src->read_errno));
 }
 
+/*
+ * zlib was refused memory: its window, allocated once inflate has output
+ * to keep, so usually after bytes of this call.  The budget has recorded
+ * why in the context, which had no error before this call (next_raw()
+ * checks); with bytes to hand out, the error is taken back from the
+ * context and kept for the next call, like the errors above.
+ */
+static void gzip_mem_failed(sl_source *src, size_t produced)
+{
+	sl_ctx *ctx = src->ctx;
+
+	if (!sl_failed(ctx))
+		sl_error(ctx, SL_ENOMEM, "out of memory inflating '%s'",
+			 src->name);
+	if (!produced)
+		return;
+	src->pending = ctx->err;
+	snprintf(src->pending_msg, sizeof(src->pending_msg), "%s",
+		 ctx->errmsg);
+	ctx->err = SL_OK;
+	ctx->errmsg[0] = '\0';
+}
+
 static const unsigned char *next_gzip(sl_source *src, size_t *size)
 {
 	size_t produced = 0, before;
@@ -341,7 +364,8 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 		if (ret == Z_STREAM_END) {
 			src->member_end = 1;
 		} else if (ret == Z_MEM_ERROR) {
-			return NULL;  /* the budget recorded why */
+			gzip_mem_failed(src, produced);
+			break;
 		} else if (ret == Z_BUF_ERROR && produced == before &&
 			   src->raw_pos == src->raw_len && src->eof) {
 			gzip_fail(src, produced, SL_EDATA,
