@@ -287,6 +287,32 @@ static void test_arena_past_ceiling(void **state)
 	tu_ctx_free(ctx);
 }
 
+/* Sizes that wrap around when rounded up to the alignment (the first
+ * two) or when the block's header is added (the next two, with 16-byte
+ * alignment and a 32-byte header): refused with a message, never a NULL
+ * without one, and never a block smaller than asked for. */
+static void test_arena_size_overflow_refused(void **state)
+{
+	static const size_t sizes[] = {
+		SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - 20, SIZE_MAX - 40,
+		SIZE_MAX - 64,
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		sl_ctx *ctx = tu_ctx(0, 0);
+		sl_arena *a = sl_arena_new(ctx, "t.huge");
+
+		assert_non_null(a);
+		assert_null(sl_arena_alloc(a, sizes[i]));
+		assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+		assert_non_null(strstr(sl_errmsg(ctx), "memory ceiling"));
+		assert_non_null(strstr(sl_errmsg(ctx), "'t.huge'"));
+		tu_ctx_free(ctx);
+	}
+}
+
 static void test_arena_fault_at_every_allocation(void **state)
 {
 	unsigned long n;
@@ -344,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_arena_cleanups_run_lifo),
 		cmocka_unit_test(test_arena_ctx_free_releases_everything),
 		cmocka_unit_test(test_arena_past_ceiling),
+		cmocka_unit_test(test_arena_size_overflow_refused),
 		cmocka_unit_test(test_arena_fault_at_every_allocation),
 		cmocka_unit_test(test_format_size),
 	};
