@@ -343,6 +343,39 @@ t_fault_fsync() {
 	cmp -s o/out.csv in.csv || { echo "EINTR: o/out.csv is not whole"; return 1; }
 }
 
+# ---- the reason a read failed ------------------------------------------------
+
+# split reads with pread(2) itself: each failed read names the file, the
+# byte and errno's text
+t_fault_split_errno() {
+	local n nr err text rc
+	[ -n "$FSHIM" ] && [ -f "$FSHIM" ] ||
+		{ echo "set FAULTSHIM to the built tests/faultshim.so"; return 1; }
+	"$S" gen --rows 3000 >in.csv || return 1
+	cp in.csv in.dat        # no known extension: the reader sniffs it
+	for f in in.csv in.dat; do
+		fault_env count split --parts 3 --part 2 --chunk-size 4K "$f" \
+			>/dev/null 2>ferr || { cat ferr; return 1; }
+		read -r _ _ _ nr _ <flog
+		le "reads of split $f" 3 "$nr" || return 1
+		for n in $(seq 1 "$nr"); do
+			for err in EACCES:"Permission denied" \
+				EIO:"Input/output error" \
+				ENOSPC:"No space left on device"; do
+				text=${err#*:}
+				fault_env "read:$n:${err%%:*}" split --parts 3 \
+					--part 2 --chunk-size 4K "$f" >/dev/null 2>ferr
+				rc=$?
+				eq "split $f, read $n fails with ${err%%:*}: status" \
+					$rc 3 || return 1
+				grep -q "^sluice split: cannot read '$f'.*: $text\$" ferr ||
+					{ echo "split $f, read $n fails with ${err%%:*}:" \
+						"message '$(cat ferr)'"; return 1; }
+			done
+		done
+	done
+}
+
 # ---- signals and closed pipes -------------------------------------------
 
 # sig_spill SIG NAME ARGS...: sluice ARGS reads the FIFO ff; once it holds
@@ -465,5 +498,6 @@ t_fault_closed_pipe() {
 
 run faults t_faults
 run fault_fsync t_fault_fsync
+run fault_split_errno t_fault_split_errno
 run fault_signals t_fault_signals
 run fault_closed_pipe t_fault_closed_pipe
