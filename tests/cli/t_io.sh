@@ -33,3 +33,93 @@ t_output_dev_shm() {
 }
 
 run output_dev_shm t_output_dev_shm
+
+# ---- compressed formats sluice cannot read ------------------------------
+
+# refused NAME FORMAT FILE: count, head and cat of FILE (and of it on
+# standard input) fail with status 1, print nothing and say what it is
+# and how to read it
+refused() {
+	local name=$1 fmt=$2 file=$3 v rc out
+	for v in count head cat; do
+		out=$("$S" "$v" "$file" 2>err)
+		rc=$?
+		eq "$name: $v status" $rc 1 || return 1
+		eq "$name: $v output" "$out" "" || return 1
+		has "$name: $v message" "$(cat err)" \
+			"sluice $v: '$file' is $fmt" || return 1
+		has "$name: $v message" "$(cat err)" "'$file' | sluice ..." ||
+			return 1
+	done
+	# the signature is read whole even a byte at a time
+	"$S" count --chunk-size 1 "$file" >/dev/null 2>err
+	eq "$name: count --chunk-size 1 status" $? 1 || return 1
+	out=$("$S" count <"$file" 2>err)
+	eq "$name: count <stdin status" $? 1 || return 1
+	has "$name: count <stdin message" "$(cat err)" "'<stdin>' is $fmt"
+}
+
+# read_as_csv NAME FILE: FILE is read, as many records as python3's csv
+# module finds after the header
+read_as_csv() {
+	local got want
+	got=$("$S" count "$2" 2>err) || { echo "$1: refused: $(cat err)"; return 1; }
+	want=$(python3 -c 'import csv, sys
+rows = [r for r in csv.reader(open(sys.argv[1], newline="")) if r]
+print(max(len(rows) - 1, 0))' "$2")
+	eq "$1: count" "$got" "$want"
+}
+
+t_compressed_inputs_refused() {
+	local t
+	for t in bzip2 xz zstd lz4; do
+		command -v $t >/dev/null || { echo "no $t"; return 1; }
+	done
+	"$S" gen --rows 300 >in.csv || return 1
+	bzip2 -c in.csv >in.csv.bz2
+	bzip2 -c </dev/null >empty.bz2       # only the end-of-stream magic
+	xz -c in.csv >in.csv.xz
+	zstd -q -c in.csv >in.csv.zst
+	lz4 -q -c in.csv >in.csv.lz4
+	lz4 -q -l -c in.csv >legacy.lz4
+	# a zstd skippable frame (magic 0x184D2A53, 4 bytes) before the data
+	{ printf '\123\052\115\030\004\000\000\000abcd'; cat in.csv.zst; } >skip.zst
+	if command -v zip >/dev/null; then
+		zip -q in.zip in.csv
+	else
+		printf 'PK\003\004\024\000\000\000' >in.zip
+	fi
+	refused bzip2 bzip2-compressed in.csv.bz2 || return 1
+	refused "empty bzip2" bzip2-compressed empty.bz2 || return 1
+	refused xz xz-compressed in.csv.xz || return 1
+	refused zstd zstd-compressed in.csv.zst || return 1
+	refused "zstd skippable frame" zstd-compressed skip.zst || return 1
+	refused lz4 lz4-compressed in.csv.lz4 || return 1
+	refused "lz4 legacy" lz4-compressed legacy.lz4 || return 1
+	refused zip "a zip archive" in.zip || return 1
+	has "zip hint" "$(cat err)" "unzip" || return 1
+	# by content, whatever the name
+	cp in.csv.zst data.csv
+	refused "zstd named .csv" zstd-compressed data.csv || return 1
+	cp in.csv.xz data.csv.gz
+	refused "xz named .gz" xz-compressed data.csv.gz || return 1
+	# the hint works
+	eq "zstd -dc | sluice" "$(zstd -dc in.csv.zst | "$S" count)" \
+		"$("$S" count in.csv)" || return 1
+	# text that starts like a signature is text
+	printf 'BZh9,PK\n1,2\n' >bzh.csv
+	read_as_csv "BZh9 text" bzh.csv || return 1
+	printf 'BZh91AY&SX,b\n1,2\n3,4\n' >bzh-nine.csv
+	read_as_csv "nine bytes of bzip2's ten" bzh-nine.csv || return 1
+	printf 'BZh91AY&SY' >bzh-only.csv   # all ten: bzip2's, cut short
+	refused "bzip2's ten bytes alone" bzip2-compressed bzh-only.csv ||
+		return 1
+	printf 'PK,x\n1,2\n' >pk.csv
+	read_as_csv "PK text" pk.csv || return 1
+	printf 'PK' >pk2.csv
+	read_as_csv "PK alone" pk2.csv || return 1
+	printf '(\265/' >zstd3.csv          # three of zstd's four bytes
+	eq "three bytes of zstd's magic" "$("$S" count -i lines zstd3.csv)" 1
+}
+
+run compressed_inputs_refused t_compressed_inputs_refused
