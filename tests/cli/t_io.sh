@@ -123,3 +123,58 @@ t_compressed_inputs_refused() {
 }
 
 run compressed_inputs_refused t_compressed_inputs_refused
+
+# ---- JSON arrays --------------------------------------------------------
+
+# A JSON array is not JSON Lines: when the content or a .json name picks
+# the format it is refused with a hint that works; -i csv, or a name
+# that says csv, keeps '[' as data.  A .json name means JSON Lines.
+t_json_array_refused() {
+	local v want rc
+	printf '[{"a":1,"b":"x"},\n {"a":2,"b":"y"}]\n' >arr.json
+	# (cat with nothing to convert copies bytes, unread: not here)
+	for v in count head "cat -O csv"; do
+		"$S" $v arr.json >out 2>err
+		rc=$?
+		eq "$v arr.json: status" $rc 1 || return 1
+		eq "$v arr.json: output" "$(cat out)" "" || return 1
+		eq "$v arr.json: message" "$(cat err)" "sluice ${v%% *}: 'arr.json' is a JSON array, not JSON Lines (one object per line): convert it with jq -c '.[]' 'arr.json'" ||
+			return 1
+	done
+	# by content: blank lines and spaces first, any name, standard input
+	{ printf '\n\r\n  \t'; cat arr.json; } >arr.dat
+	"$S" count arr.dat 2>err; eq "arr.dat: status" $? 1 || return 1
+	has "arr.dat" "$(cat err)" "'arr.dat' is a JSON array" || return 1
+	"$S" count <arr.json 2>err; eq "stdin: status" $? 1 || return 1
+	eq "stdin: message" "$(cat err)" "sluice count: '<stdin>' is a JSON array, not JSON Lines (one object per line): convert it with jq -c '.[]'" ||
+		return 1
+	gzip -c arr.json >arr.json.gz
+	"$S" count arr.json.gz 2>err; eq "arr.json.gz: status" $? 1 || return 1
+	has "arr.json.gz" "$(cat err)" "convert it with gzip -dc 'arr.json.gz' | jq -c '.[]'" ||
+		return 1
+	if command -v jq >/dev/null; then
+		eq "the hint" "$(jq -c '.[]' arr.json | "$S" cat -O csv)" \
+			"$(printf 'a,b\n1,x\n2,y')" || return 1
+		eq "the gzip hint" "$(gzip -dc arr.json.gz | jq -c '.[]' |
+			"$S" count)" 2 || return 1
+	fi
+	# '[' is data where CSV is asked for, by -i or by name
+	printf '[a,b]\n1,2\n3,4\n' >br.txt
+	eq "-i csv" "$("$S" count -i csv br.txt)" 2 || return 1
+	eq "-i csv, stdin" "$("$S" count -i csv <br.txt)" 2 || return 1
+	cp br.txt br.csv
+	eq "br.csv" "$("$S" count br.csv)" 2 || return 1
+	eq "br.csv fields" "$("$S" head -n 1 -O jsonl br.csv)" '{"[a":1,"b]":2}' ||
+		return 1
+	# .json means JSON Lines, for input and output
+	printf '{"a":1}\n{"a":2}\n' >objs.json
+	eq "objs.json" "$("$S" cat -O csv objs.json)" "$(printf 'a\n1\n2')" ||
+		return 1
+	printf 'a,b\n1,x\n' >in.csv
+	"$S" cat -o out.json in.csv || return 1
+	eq "-o out.json" "$(cat out.json)" '{"a":1,"b":"x"}' || return 1
+	"$S" cat -o out.json.gz in.csv || return 1
+	eq "-o out.json.gz" "$(gzip -dc out.json.gz)" '{"a":1,"b":"x"}'
+}
+
+run json_array_refused t_json_array_refused
