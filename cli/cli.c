@@ -737,9 +737,17 @@ void cli_mem_report(struct cli *c)
 		n = 64;
 	if (c->mem_report == REPORT_JSON) {
 		fprintf(stderr, "{\"verb\":\"%s\",\"ceiling\":%zu,\"peak\":%zu,"
-			"\"in_use\":%zu,\"peak_rss\":%zu,\"tags\":[", c->verb,
+			"\"in_use\":%zu,\"peak_rss\":%zu,", c->verb,
 			sl_mem_ceiling(c->ctx), sl_mem_peak(c->ctx),
 			sl_mem_in_use(c->ctx), peak_rss());
+		if (c->spill_report)
+			fprintf(stderr, "\"spill_runs\":%llu,\"merge_passes\":"
+				"%llu,\"spill_raw\":%llu,\"spill_packed\":%llu,",
+				(unsigned long long)c->spill.runs,
+				(unsigned long long)c->spill.passes,
+				(unsigned long long)c->spill.raw,
+				(unsigned long long)c->spill.packed);
+		fputs("\"tags\":[", stderr);
 		for (i = 0; i < n; i++) {
 			fputs(i ? ",{\"tag\":" : "{\"tag\":", stderr);
 			json_string(stderr, tags[i].tag);
@@ -754,6 +762,15 @@ void cli_mem_report(struct cli *c)
 		sl_format_size(b, sizeof(b), sl_mem_ceiling(c->ctx)));
 	fprintf(stderr, "  peak rss    %10s (whole process)\n",
 		sl_format_size(a, sizeof(a), peak_rss()));
+	if (c->spill_report)
+		fprintf(stderr, "  spilled     %llu run%s, %llu merge pass%s,"
+			" %s of records as %s on disk\n",
+			(unsigned long long)c->spill.runs,
+			c->spill.runs == 1 ? "" : "s",
+			(unsigned long long)c->spill.passes,
+			c->spill.passes == 1 ? "" : "es",
+			sl_format_size(a, sizeof(a), (size_t)c->spill.raw),
+			sl_format_size(b, sizeof(b), (size_t)c->spill.packed));
 	fprintf(stderr, "  peak by tag:\n");
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "    %-20s %10s\n", tags[i].tag,

@@ -48,6 +48,8 @@ struct cli {
 	sl_sink *out;            /* from cli_open_output() */
 	sl_sink *rejects_sink;
 	uint64_t skipped;        /* bad records skipped, all inputs */
+	int spill_report;        /* spill is a sort's, for --mem-report */
+	sl_spill_stats spill;
 };
 
 /*

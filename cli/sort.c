@@ -38,28 +38,11 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The spill counters go into --mem-report's one report (cli.c). */
 static void report(struct cli *c, sl_sorter *s)
 {
-	const sl_spill_stats *st = sl_sorter_stats(s);
-	char raw[32], packed[32];
-
-	if (c->mem_report == REPORT_JSON)
-		fprintf(stderr, "{\"verb\":\"sort\",\"spill_runs\":%llu,"
-			"\"merge_passes\":%llu,\"spill_raw\":%llu,"
-			"\"spill_packed\":%llu}\n",
-			(unsigned long long)st->runs,
-			(unsigned long long)st->passes,
-			(unsigned long long)st->raw,
-			(unsigned long long)st->packed);
-	else if (c->mem_report)
-		fprintf(stderr, "sluice sort: spilled %llu run%s, %llu merge"
-			" pass%s, %s of records as %s on disk\n",
-			(unsigned long long)st->runs, st->runs == 1 ? "" : "s",
-			(unsigned long long)st->passes,
-			st->passes == 1 ? "" : "es",
-			sl_format_size(raw, sizeof(raw), (size_t)st->raw),
-			sl_format_size(packed, sizeof(packed),
-				       (size_t)st->packed));
+	c->spill = *sl_sorter_stats(s);
+	c->spill_report = 1;
 }
 
 int cmd_sort(int argc, char **argv, struct cli *c)

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../lib/sluice_int.h"   /* sl_error_errno() */
 
 static const char usage[] =
 	"usage: sluice split --parts N --part I [OPTIONS] FILE\n"
@@ -101,10 +102,9 @@ static int read_at(struct scan *s, unsigned char *dst, uint64_t pos,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			sl_error(s->ctx, SL_EIO, "cannot read '%s' at byte"
-				 " %llu: %s", s->path,
-				 (unsigned long long)(pos + got),
-				 strerror(errno));
+			sl_error_errno(s->ctx, errno, "cannot read '%s' at"
+				       " byte %llu", s->path,
+				       (unsigned long long)(pos + got));
 			return -1;
 		}
 		if (r == 0) {
@@ -248,8 +248,7 @@ static int open_file(struct cli *c, struct scan *s)
 
 	s->fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (s->fd < 0) {
-		sl_error(c->ctx, SL_EIO, "cannot open '%s': %s", s->path,
-			 strerror(errno));
+		sl_error_errno(c->ctx, errno, "cannot open '%s'", s->path);
 		return -1;
 	}
 	if (sl_arena_on_release(c->arena, close_fd, &s->fd) != SL_OK) {
@@ -258,8 +257,7 @@ static int open_file(struct cli *c, struct scan *s)
 		return -1;
 	}
 	if (fstat(s->fd, &st) < 0) {
-		sl_error(c->ctx, SL_EIO, "cannot stat '%s': %s", s->path,
-			 strerror(errno));
+		sl_error_errno(c->ctx, errno, "cannot stat '%s'", s->path);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {

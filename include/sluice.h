@@ -506,16 +506,18 @@ const char *sl_format_name(sl_format f);
 sl_format sl_format_parse(const char *name);
 
 /*
- * The format a file name suggests: .csv .tsv .jsonl .ndjson .txt .log,
- * after taking off a .gz, ignoring case; SL_FORMAT_AUTO when it suggests
- * none.
+ * The format a file name suggests: .csv .tsv .jsonl .ndjson .json .txt
+ * .log (.json is JSON Lines too), after taking off a .gz, ignoring case;
+ * SL_FORMAT_AUTO when it suggests none.
  */
 sl_format sl_format_from_name(const char *path);
 
 /*
  * Open path (NULL or "-" for standard input) as records.  opt may be NULL.
  * With SL_FORMAT_AUTO the format comes from the name, else from the first
- * bytes: "{" means jsonl, anything else csv.  Returns NULL on failure.
+ * bytes: "{" means jsonl, anything else csv; a JSON array ("[" first) is
+ * then refused with SL_EDATA, as it is under a .json name (which means
+ * jsonl).  Returns NULL on failure.
  */
 sl_reader *sl_reader_open(sl_arena *a, const char *path,
 			  const sl_read_options *opt);

@@ -419,8 +419,11 @@ void *sl_arena_alloc(sl_arena *a, size_t size)
 	size_t need = (size + ALIGN - 1) & ~(ALIGN - 1);
 	unsigned char *p;
 
-	if (need < size)
+	if (need < size || need > SIZE_MAX - sizeof(block)) {
+		/* rounding up or the block's header would wrap around */
+		refuse(a->ctx, size, a->tag);
 		return NULL;
+	}
 	if (bl && bl->b.size - bl->b.used >= need) {
 		p = (unsigned char *)(bl + 1) + bl->b.used;
 		bl->b.used += need;

@@ -14,6 +14,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sluice_int.h"
 
@@ -51,22 +52,40 @@ static void pad_release(void *arg);
 /* ---- opening ------------------------------------------------------------- */
 
 /*
- * "{" first means JSON Lines, anything else CSV.  Leading blank lines mean
- * nothing in either format, so whole chunks of them are dropped (and
+ * The format from the file's name, else from its first byte that is not
+ * blank: "{" means JSON Lines, anything else CSV.  Leading blank lines
+ * mean nothing in either format, so whole chunks of them are dropped (and
  * counted, for the lines and offsets of what follows); spaces and tabs
  * are data in CSV, so they are only looked past within the chunk that is
  * handed back.
+ *
+ * A JSON array ("[" first) read as CSV would give one long nonsense row,
+ * and as JSON Lines an error on line 1 that does not say why; so when the
+ * content or a .json name (which means JSON Lines) chooses the format, it
+ * is refused with a hint.  A name that says csv, or -i, keeps "[" as data.
  */
-static sl_format sniff(sl_reader *r)
+static sl_format sniff(sl_reader *r, const char *path)
 {
 	sl_source *src = r->src;
+	sl_format named = SL_FORMAT_AUTO;
+	int file = path && strcmp(path, "-") != 0;
 	const unsigned char *p;
+	char how[SL_ERRMSG_MAX];
 	size_t n, i;
 
+	if (file) {
+		named = sl_format_from_name(path);
+		n = strlen(path);
+		if (n > 3 && strcasecmp(path + n - 3, ".gz") == 0)
+			n -= 3;
+		if (named != SL_FORMAT_AUTO && !(named == SL_FORMAT_JSONL &&
+		    n > 5 && strncasecmp(path + n - 5, ".json", 5) == 0))
+			return named;
+	}
 	for (;;) {
 		p = sl_source_next(src, &n);
 		if (!p)
-			return SL_FORMAT_CSV;
+			return named != SL_FORMAT_AUTO ? named : SL_FORMAT_CSV;
 		for (i = 0; i < n && (p[i] == '\r' || p[i] == '\n'); i++)
 			;
 		if (i < n)
@@ -76,13 +95,25 @@ static sl_format sniff(sl_reader *r)
 			r->lead_lines += p[i] == '\n';
 	}
 	sl_source_unget(src);
-	for (; i < n; i++) {
-		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
-		    p[i] == '\n')
-			continue;
-		return p[i] == '{' ? SL_FORMAT_JSONL : SL_FORMAT_CSV;
+	for (; i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+			 p[i] == '\n'); i++)
+		;
+	if (i < n && p[i] == '[') {
+		if (sl_source_is_gzip(src))
+			snprintf(how, sizeof(how), "gzip -dc%s%s%s | jq -c '.[]'",
+				 file ? " '" : "", file ? r->name : "",
+				 file ? "'" : "");
+		else
+			snprintf(how, sizeof(how), "jq -c '.[]'%s%s%s",
+				 file ? " '" : "", file ? r->name : "",
+				 file ? "'" : "");
+		sl_error(r->ctx, SL_EDATA, "'%s' is a JSON array, not JSON"
+			 " Lines (one object per line): convert it with %s",
+			 r->name, how);
 	}
-	return SL_FORMAT_CSV;
+	if (named != SL_FORMAT_AUTO)
+		return named;
+	return i < n && p[i] == '{' ? SL_FORMAT_JSONL : SL_FORMAT_CSV;
 }
 
 sl_reader *sl_reader_open(sl_arena *a, const char *path,
@@ -112,10 +143,8 @@ sl_reader *sl_reader_open(sl_arena *a, const char *path,
 	r->name = sl_source_name(r->src);
 	sl_source_strip_bom(r->src);
 	r->fmt = r->opt.format;
-	if (r->fmt == SL_FORMAT_AUTO && path && strcmp(path, "-") != 0)
-		r->fmt = sl_format_from_name(path);
 	if (r->fmt == SL_FORMAT_AUTO)
-		r->fmt = sniff(r);
+		r->fmt = sniff(r, path);
 	if (sl_failed(ctx))
 		return NULL;
 	switch (r->fmt) {

@@ -8,14 +8,21 @@
  *
  * A named output is written to "DIR/.NAME.sluice-XXXXXX" (mkostemp, in the
  * target's folder so that rename(2) is atomic) and renamed over NAME on
- * close.  A NAME that is a symbolic link is resolved first, so the link
+ * close: fsync(2) of the file first, so that the name never points at
+ * blocks not yet written, then fsync(2) of the folder, so that the rename
+ * itself survives a power cut.  That is two syncs per output, none per
+ * chunk; standard output, devices and spill files are never synced.
+ *
+ * A NAME that is a symbolic link is resolved first, so the link
  * stays and its target is replaced.  A NAME that exists and is not a
- * regular file (a FIFO, a terminal), or lies under /dev or /proc, is
- * written directly: renaming over it would destroy it.  /dev/stdout,
- * /dev/stderr, /dev/fd/N and /proc/self/fd/N use that descriptor itself.  The temporary file takes the mode of an existing NAME, or
- * 0666 less the umask for a new one, as the shell's `>` would.  While it
- * exists its path is on the process-wide list that sl_tmpfiles_remove()
- * walks from a signal handler.
+ * regular file (a character device such as /dev/null, a FIFO, a socket),
+ * or lies under /proc, is written directly: renaming over it would
+ * destroy it.  A regular or new file is renamed into place wherever it
+ * lies, /dev/shm included.  /dev/stdout, /dev/stderr, /dev/fd/N and
+ * /proc/self/fd/N use that descriptor itself.  The temporary file takes
+ * the mode of an existing NAME, or 0666 less the umask for a new one, as
+ * the shell's `>` would.  While it exists its path is on the process-wide
+ * list that sl_tmpfiles_remove() walks from a signal handler.
  *
  * Writes are gathered in a buffer of one chunk; larger writes go straight
  * through.  With gzip, the buffer is deflated (deflateInit2 with 15+16)
@@ -41,6 +48,7 @@ struct sl_sink {
 	const char *name;
 	char *tmp_path;        /* NULL when writing directly */
 	const char *final;     /* what tmp_path is renamed to */
+	const char *dir;       /* final's folder, synced after the rename */
 	int fd;
 	int own_fd;            /* not standard output */
 	int state;
@@ -125,6 +133,9 @@ static sl_status open_tmp(sl_arena *a, sl_sink *s, const char *path)
 		return sl_errcode(s->ctx);
 	snprintf(s->tmp_path, n, "%.*s.%s.sluice-XXXXXX", (int)dirlen, path,
 		 base);
+	s->dir = dirlen ? sl_arena_strndup(a, path, dirlen) : ".";
+	if (!s->dir)
+		return sl_errcode(s->ctx);
 	s->fd = mkostemp(s->tmp_path, O_CLOEXEC);
 	if (s->fd < 0)
 		return sl_error_errno(s->ctx, errno,
@@ -168,6 +179,16 @@ static int named_fd(const char *path)
 	return -1;
 }
 
+/* A device, a FIFO, a socket, a file of /proc: written where it is. */
+static sl_status open_direct(sl_sink *s, const char *path)
+{
+	s->fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (s->fd < 0)
+		return sl_error_errno(s->ctx, errno, "cannot open '%s'", path);
+	s->own_fd = 1;
+	return SL_OK;
+}
+
 static sl_status open_named(sl_arena *a, sl_sink *s, const char *path)
 {
 	struct stat st;
@@ -184,18 +205,17 @@ static sl_status open_named(sl_arena *a, sl_sink *s, const char *path)
 		s->own_fd = 1;
 		return SL_OK;
 	}
-	if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) ||
-	    strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) {
+	/* what the path is decides, not where it lies: a new or regular
+	 * file under /dev (/dev/shm/x.csv) is renamed into place like any
+	 * other; /proc takes no new files, and its own only written */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (S_ISDIR(st.st_mode))
 			return sl_error(s->ctx, SL_EINVAL, "output '%s' is a"
 					" folder, not a file", path);
-		s->fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (s->fd < 0)
-			return sl_error_errno(s->ctx, errno, "cannot open '%s'",
-					      path);
-		s->own_fd = 1;
-		return SL_OK;
+		return open_direct(s, path);
 	}
+	if (strncmp(path, "/proc/", 6) == 0)
+		return open_direct(s, path);
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
 	    (real = realpath(path, NULL)) != NULL) {
 		char *copy = sl_arena_strndup(a, real, strlen(real));
@@ -399,6 +419,36 @@ sl_status sl_sink_flush(sl_sink *s)
 	return st;
 }
 
+static int sync_fd(int fd)
+{
+	int rc;
+
+	do
+		rc = fsync(fd);
+	while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
+/*
+ * Sync a folder, so that a rename in it survives a power cut.  A folder
+ * that cannot be opened for reading (mode -wx) or synced (EINVAL: some
+ * file systems cannot) is let be: there is nothing more to do there.
+ */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc, err;
+
+	if (fd < 0)
+		return 0;
+	rc = sync_fd(fd);
+	err = errno;
+	close(fd);
+	if (rc < 0 && err == EINVAL)
+		rc = 0;
+	errno = err;
+	return rc;
+}
+
 sl_status sl_sink_close(sl_sink *s)
 {
 	sl_status st;
@@ -420,6 +470,9 @@ sl_status sl_sink_close(sl_sink *s)
 		s->state = SINK_CLOSED;
 		return SL_OK;
 	}
+	if (sync_fd(s->fd) < 0)
+		return fail(s, sl_error_errno(s->ctx, errno, "cannot sync '%s'"
+					      " to disk", s->name));
 	if (close(s->fd) < 0) {
 		s->fd = -1;
 		return fail(s, sl_error_errno(s->ctx, errno, "cannot write '%s'",
@@ -432,6 +485,10 @@ sl_status sl_sink_close(sl_sink *s)
 					      s->tmp_path, s->final));
 	sl_tmpfile_unregister(&s->node);
 	s->registered = 0;
+	if (sync_dir(s->dir) < 0)
+		return fail(s, sl_error_errno(s->ctx, errno, "cannot sync the"
+					      " folder of '%s' to disk (the new"
+					      " file is in place)", s->name));
 	s->state = SINK_CLOSED;
 	return SL_OK;
 }

@@ -6,6 +6,12 @@
  *
  * The first call reads until it has two bytes (or the end) and looks for
  * the gzip magic 1f 8b, so the format never depends on the file's name.
+ * It also refuses, with SL_EDATA and a hint, the compressed formats that
+ * sluice cannot read (bzip2, xz, zstd, lz4, zip): read as text they would
+ * give a count of nonsense.  Each is known by its whole signature, up to
+ * ten bytes, so that no text file is ever refused; the first call reads
+ * on only while the bytes so far could still start one of them, so a
+ * slow pipe is not kept waiting for bytes its first line does not have.
  * Plain input is handed out straight from the read buffer, at most one
  * chunk per call.  Gzip input is inflated (inflateInit2 with 15+16, gzip
  * wrapper only) into an output buffer of one chunk; at Z_STREAM_END the
@@ -203,14 +209,111 @@ static void read_failed(sl_source *src)
 		       src->name);
 }
 
+/*
+ * Formats refused at the start of a stream.  A signature is a string of
+ * len bytes of input, each a byte of its own or "[xy", any byte from x to
+ * y ('[' itself is in no signature).
+ */
+static const struct foreign {
+	const char *sig;
+	size_t len;         /* bytes of input the signature takes */
+	const char *what;   /* "is X" */
+	const char *tool;   /* what undoes it, reading a file or stdin */
+} foreign[] = {
+	/* "BZh", the block size '1'..'9', then the first block's magic
+	 * (the digits of pi) or, for an empty stream, the end's (of sqrt
+	 * pi): "BZh9" alone could well start a line of text */
+	{ "BZh[19\x31\x41\x59\x26\x53\x59", 10, "bzip2-compressed",
+	  "bzip2 -dc" },
+	{ "BZh[19\x17\x72\x45\x38\x50\x90", 10, "bzip2-compressed",
+	  "bzip2 -dc" },
+	{ "\xfd\x37\x7a\x58\x5a\x00", 6, "xz-compressed", "xz -dc" },
+	{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed", "zstd -dc" },
+	/* a skippable frame, 0x184D2A50 to 0x184D2A5F little-endian */
+	{ "[\x50\x5f\x2a\x4d\x18", 4, "zstd-compressed", "zstd -dc" },
+	/* an lz4 frame, its flags byte saying version 01; the legacy
+	 * format of lz4 -l */
+	{ "\x04\x22\x4d\x18[\x40\x7f", 5, "lz4-compressed", "lz4 -dc" },
+	{ "\x02\x21\x4c\x18", 4, "lz4-compressed", "lz4 -dc" },
+	{ "PK\x03\x04", 4, "a zip archive", NULL },
+};
+
+/*
+ * Does p[0..n) start with sig?  1 yes, 0 no, -1 not yet known: the n
+ * bytes agree with it but it is longer.
+ */
+static int sig_match(const char *sig, size_t len, const unsigned char *p,
+		     size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++, sig++) {
+		if (i == n)
+			return -1;
+		if (*sig == '[') {
+			if (p[i] < (unsigned char)sig[1] ||
+			    p[i] > (unsigned char)sig[2])
+				return 0;
+			sig += 2;
+		} else if (p[i] != (unsigned char)*sig) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* The foreign format p[0..n) starts with, or -1; *more is set when n
+ * bytes are too few to know. */
+static int foreign_format(const unsigned char *p, size_t n, int *more)
+{
+	size_t i;
+	int m;
+
+	*more = 0;
+	for (i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+		m = sig_match(foreign[i].sig, foreign[i].len, p, n);
+		if (m > 0)
+			return (int)i;
+		if (m < 0)
+			*more = 1;
+	}
+	return -1;
+}
+
+static void refuse_foreign(sl_source *src, const struct foreign *f)
+{
+	int stdin_ = strcmp(src->name, "<stdin>") == 0 && !src->own_fd;
+	char file[SL_ERRMSG_MAX / 2] = "";
+
+	if (!stdin_)
+		snprintf(file, sizeof(file), " '%s'", src->name);
+	if (f->tool)
+		sl_error(src->ctx, SL_EDATA, "'%s' is %s, which sluice cannot"
+			 " read yet (decompress it first: %s%s | sluice ...)",
+			 src->name, f->what, f->tool, file);
+	else
+		sl_error(src->ctx, SL_EDATA, "'%s' is %s, which sluice cannot"
+			 " read (extract the file first: %s%s | sluice ...)",
+			 src->name, f->what, stdin_ ? "funzip" : "unzip -p",
+			 file);
+}
+
 static int sniff(sl_source *src)
 {
+	int f, more = 1;
+
 	src->sniffed = 1;
-	while (src->raw_len < 2 && !src->eof) {
+	while ((src->raw_len < 2 || more) && !src->eof) {
 		if (read_more(src) < 0) {
 			read_failed(src);
 			return -1;
 		}
+		foreign_format(src->raw, src->raw_len, &more);
+	}
+	f = foreign_format(src->raw, src->raw_len, &more);
+	if (f >= 0) {
+		refuse_foreign(src, &foreign[f]);
+		return -1;
 	}
 	if (src->raw_len < 2 || src->raw[0] != 0x1f || src->raw[1] != 0x8b)
 		return 0;
@@ -290,6 +393,29 @@ static void gzip_read_failed(sl_source *src, size_t produced)
 		  "cannot read '%s': %s", src->name, strerror(src->read_errno));
 }
 
+/*
+ * zlib was refused memory: its window, allocated once inflate has output
+ * to keep, so usually after bytes of this call.  The budget has recorded
+ * why in the context, which had no error before this call (next_raw()
+ * checks); with bytes to hand out, the error is taken back from the
+ * context and kept for the next call, like the errors above.
+ */
+static void gzip_mem_failed(sl_source *src, size_t produced)
+{
+	sl_ctx *ctx = src->ctx;
+
+	if (!sl_failed(ctx))
+		sl_error(ctx, SL_ENOMEM, "out of memory inflating '%s'",
+			 src->name);
+	if (!produced)
+		return;
+	src->pending = ctx->err;
+	snprintf(src->pending_msg, sizeof(src->pending_msg), "%s",
+		 ctx->errmsg);
+	ctx->err = SL_OK;
+	ctx->errmsg[0] = '\0';
+}
+
 static const unsigned char *next_gzip(sl_source *src, size_t *size)
 {
 	size_t produced = 0, before;
@@ -341,7 +467,8 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 		if (ret == Z_STREAM_END) {
 			src->member_end = 1;
 		} else if (ret == Z_MEM_ERROR) {
-			return NULL;  /* the budget recorded why */
+			gzip_mem_failed(src, produced);
+			break;
 		} else if (ret == Z_BUF_ERROR && produced == before &&
 			   src->raw_pos == src->raw_len && src->eof) {
 			gzip_fail(src, produced, SL_EDATA,

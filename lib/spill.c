@@ -411,6 +411,10 @@ const sl_str *sl_spill_get_record(sl_spill *sp, size_t *n,
 		if (shift > 63)
 			return corrupt(sp);
 	}
+	/* a record is held in memory before it is spilled, so no body past
+	 * the ceiling was written here: the length itself is damaged */
+	if (body > sl_mem_ceiling(sp->ctx))
+		return corrupt(sp);
 	if (sp->clen - sp->cpos >= body) {
 		p = sp->chunk + sp->cpos;     /* in place */
 		sp->cpos += body;

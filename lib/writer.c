@@ -106,6 +106,7 @@ sl_format sl_format_from_name(const char *path)
 	} exts[] = {
 		{ "csv", SL_FORMAT_CSV },     { "tsv", SL_FORMAT_TSV },
 		{ "jsonl", SL_FORMAT_JSONL }, { "ndjson", SL_FORMAT_JSONL },
+		{ "json", SL_FORMAT_JSONL },  /* the reader refuses an array */
 		{ "txt", SL_FORMAT_LINES },   { "log", SL_FORMAT_LINES },
 	};
 	const char *base, *dot;

@@ -1,20 +1,21 @@
 /*
- * faultshim.c - make the N-th write, read or rename of a process fail;
- * for tests only (tests/cli/t_faults.sh), loaded with LD_PRELOAD.
+ * faultshim.c - make the N-th write, read, rename or fsync of a process
+ * fail; for tests only (tests/cli/t_faults.sh), loaded with LD_PRELOAD.
  *
  *     SLUICE_FAULT=KIND:N[:ERR]  the N-th call (from 1) of KIND fails
  *     SLUICE_FAULT=count         no fault; only count the calls
  *     SLUICE_FAULT_LOG=FILE      at exit, write "write W read R rename M
- *                                hit H" to FILE (H is 1 when the fault
- *                                was injected)
+ *                                hit H fsync F" to FILE (H is 1 when the
+ *                                fault was injected)
  *
- * KIND is write (write, pwrite), read (read, pread) or rename (rename,
- * renameat, renameat2).  ERR is an errno name (EIO, ENOSPC, EDQUOT,
- * EACCES, EPERM, EINTR; by default EIO for reads and writes and EACCES
- * for renames), "short": the call moves half the bytes it was asked for,
- * which a correct caller takes in its stride, or "stop": the process
- * stops itself (SIGSTOP) and, once continued, makes the call, so that a
- * test can signal it at a known point.  Only the N-th call fails: a
+ * KIND is write (write, pwrite), read (read, pread), rename (rename,
+ * renameat, renameat2) or fsync (fsync, fdatasync).  ERR is an errno name
+ * (EIO, ENOSPC, EDQUOT, EACCES, EPERM, EINTR; by default EIO for reads,
+ * writes and syncs and EACCES for renames), "short": the call moves half
+ * the bytes it was asked for, which a correct caller takes in its stride
+ * (a rename or a sync fails with EACCES or EIO instead), or "stop": the
+ * process stops itself (SIGSTOP) and, once continued, makes the call, so
+ * that a test can signal it at a known point.  Only the N-th call fails: a
  * caller that retries (EINTR, a short count) must still succeed.
  *
  * Writes to standard error are neither counted nor failed, so that the
@@ -37,10 +38,12 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-enum { K_WRITE, K_READ, K_RENAME, K_COUNT };
+enum { K_WRITE, K_READ, K_RENAME, K_FSYNC, K_COUNT };
 enum { SHORT = -1, STOP = -2 };
 
-static const char *const kind_name[K_COUNT] = { "write", "read", "rename" };
+static const char *const kind_name[K_COUNT] = {
+	"write", "read", "rename", "fsync"
+};
 
 static unsigned long calls[K_COUNT];
 static int fault_kind = -1;      /* -1: count only */
@@ -56,6 +59,8 @@ static int (*real_rename)(const char *, const char *);
 static int (*real_renameat)(int, const char *, int, const char *);
 static int (*real_renameat2)(int, const char *, int, const char *,
 			     unsigned);
+static int (*real_fsync)(int);
+static int (*real_fdatasync)(int);
 
 static const struct {
 	const char *name;
@@ -95,6 +100,8 @@ __attribute__((constructor)) static void shim_init(void)
 	real_rename = next_fn("rename");
 	real_renameat = next_fn("renameat");
 	real_renameat2 = dlsym(RTLD_NEXT, "renameat2");
+	real_fsync = next_fn("fsync");
+	real_fdatasync = next_fn("fdatasync");
 	if (!env || !(colon = strchr(env, ':')))
 		return;
 	len = (size_t)(colon - env);
@@ -123,8 +130,11 @@ __attribute__((destructor)) static void shim_report(void)
 
 	if (!path || !real_write)
 		return;
-	n = snprintf(line, sizeof(line), "write %lu read %lu rename %lu hit %d\n",
-		     calls[K_WRITE], calls[K_READ], calls[K_RENAME], fault_hit);
+	/* fsync last: the fields before it keep their places */
+	n = snprintf(line, sizeof(line),
+		     "write %lu read %lu rename %lu hit %d fsync %lu\n",
+		     calls[K_WRITE], calls[K_READ], calls[K_RENAME], fault_hit,
+		     calls[K_FSYNC]);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
 		return;
@@ -150,6 +160,8 @@ static int strike(int k)
 	}
 	if (fault_errno == SHORT && k == K_RENAME)
 		return EACCES;
+	if (fault_errno == SHORT && k == K_FSYNC)
+		return EIO;
 	return fault_errno;
 }
 
@@ -251,4 +263,26 @@ int renameat2(int dfrom, const char *from, int dto, const char *to,
 		return -1;
 	}
 	return real_renameat2(dfrom, from, dto, to, flags);
+}
+
+int fsync(int fd)
+{
+	int f = strike(K_FSYNC);
+
+	if (f > 0) {
+		errno = f;
+		return -1;
+	}
+	return real_fsync(fd);
+}
+
+int fdatasync(int fd)
+{
+	int f = strike(K_FSYNC);
+
+	if (f > 0) {
+		errno = f;
+		return -1;
+	}
+	return real_fdatasync(fd);
 }

@@ -1,7 +1,11 @@
 /*
- * test_mem.c - the memory budget, its per-tag tally, and arenas.
+ * test_mem.c - the memory budget, its per-tag tally, and arenas; and a
+ * spill run's record length past the ceiling, which is damage, not a want
+ * of memory.
  */
 #include "testutil.h"
+
+#include <fcntl.h>
 
 static void test_mem_charges_and_releases(void **state)
 {
@@ -287,6 +291,82 @@ static void test_arena_past_ceiling(void **state)
 	tu_ctx_free(ctx);
 }
 
+/* Sizes that wrap around when rounded up to the alignment (the first
+ * two) or when the block's header is added (the next two, with 16-byte
+ * alignment and a 32-byte header): refused with a message, never a NULL
+ * without one, and never a block smaller than asked for. */
+static void test_arena_size_overflow_refused(void **state)
+{
+	static const size_t sizes[] = {
+		SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - 20, SIZE_MAX - 40,
+		SIZE_MAX - 64,
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		sl_ctx *ctx = tu_ctx(0, 0);
+		sl_arena *a = sl_arena_new(ctx, "t.huge");
+
+		assert_non_null(a);
+		assert_null(sl_arena_alloc(a, sizes[i]));
+		assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+		assert_non_null(strstr(sl_errmsg(ctx), "memory ceiling"));
+		assert_non_null(strstr(sl_errmsg(ctx), "'t.huge'"));
+		tu_ctx_free(ctx);
+	}
+}
+
+/*
+ * A spill run whose first record claims a body longer than the ceiling
+ * (spill.c): no record that long was ever held in memory to be spilled,
+ * so the run is damaged (SL_EDATA), not short of memory (SL_ENOMEM and
+ * "raise --max-memory").  A body within the ceiling that the file does
+ * not hold is damage too.
+ */
+static void spill_claims(uint64_t body, size_t ceiling, sl_status want)
+{
+	sl_ctx *ctx = tu_ctx(ceiling, 4096);
+	sl_arena *a = sl_arena_new(ctx, "t.spill");
+	unsigned char buf[64];
+	char *dir = tu_tmpdir();
+	char path[4200];
+	size_t n = 0, k;
+	sl_spill *sp;
+	int fd;
+
+	do {        /* varint(body), then a few bytes of what follows */
+		buf[n++] = (unsigned char)(body >= 0x80 ? (body & 0x7f) | 0x80
+					   : body);
+		body >>= 7;
+	} while (body);
+	memcpy(buf + n, "\002\001a\001b", 5);
+	n += 5;
+	snprintf(path, sizeof(path), "%s/run", dir);
+	tu_write_file(path, buf, n);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	sp = sl_spill_open_fd(a, fd, dir);
+	assert_non_null(sp);
+	assert_null(sl_spill_get(sp, &k));
+	assert_int_equal(sl_errcode(ctx), want);
+	if (want == SL_EDATA) {
+		assert_non_null(strstr(sl_errmsg(ctx), "is damaged"));
+		assert_non_null(strstr(sl_errmsg(ctx), dir));
+	}
+	tu_ctx_free(ctx);
+	tu_rmdir(dir);
+}
+
+static void test_spill_length_past_ceiling_is_damage(void **state)
+{
+	(void)state;
+	spill_claims((1 << 20) + 1, 1 << 20, SL_EDATA);
+	spill_claims((uint64_t)1 << 40, 1 << 20, SL_EDATA);
+	spill_claims(UINT64_MAX, 256 << 20, SL_EDATA);
+	spill_claims(100000, 1 << 20, SL_EDATA);   /* fits, but not there */
+}
+
 static void test_arena_fault_at_every_allocation(void **state)
 {
 	unsigned long n;
@@ -344,7 +424,9 @@ int main(void)
 		cmocka_unit_test(test_arena_cleanups_run_lifo),
 		cmocka_unit_test(test_arena_ctx_free_releases_everything),
 		cmocka_unit_test(test_arena_past_ceiling),
+		cmocka_unit_test(test_arena_size_overflow_refused),
 		cmocka_unit_test(test_arena_fault_at_every_allocation),
+		cmocka_unit_test(test_spill_length_past_ceiling_is_damage),
 		cmocka_unit_test(test_format_size),
 	};
 

@@ -840,20 +840,85 @@ static void test_source_ceiling_refuses_inflate_buffer(void **state)
 
 static void test_source_ceiling_refuses_zlib(void **state)
 {
-	/* both buffers fit; zlib's 32 KiB window does not */
+	/* both buffers fit; zlib's 32 KiB window does not.  zlib asks for
+	 * it once inflate has output to keep: that output comes out first,
+	 * then the error */
 	sl_ctx *ctx = tu_ctx(40 << 10, 1024);
 	sl_arena *a = sl_arena_new(ctx, "t.source");
+	const unsigned char *p;
+	unsigned char *txt;
 	sl_source *src;
-	size_t n;
+	size_t n, len;
 
 	(void)state;
+	txt = fixture(FIX("src-text.txt"), &len);
 	src = sl_source_open(a, FIX("src-text.gz"));
 	assert_non_null(src);
+	p = sl_source_next(src, &n);
+	assert_non_null(p);
+	assert_int_equal(n, 1024);
+	assert_memory_equal(p, txt, n);
+	assert_false(sl_failed(ctx));
 	assert_null(sl_source_next(src, &n));
+	assert_int_equal(n, 0);
 	assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
 	assert_non_null(strstr(sl_errmsg(ctx), "memory ceiling"));
 	assert_non_null(strstr(sl_errmsg(ctx), "'gzip.inflate'"));
+	/* the error stays */
+	assert_null(sl_source_next(src, &n));
+	assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+	free(txt);
 	tu_ctx_free(ctx);
+}
+
+/*
+ * Make charge n fail for n = 1, 2, ...: what comes out before SL_ENOMEM
+ * is always a prefix of the text, and a refusal of zlib's window, which
+ * zlib asks for once inflate has written its first output (when that
+ * output does not end the stream), hands that output out first.
+ */
+static void test_source_gzip_refused_memory_keeps_bytes(void **state)
+{
+	unsigned char *want;
+	unsigned long fail;
+	size_t n;
+	int late = 0;
+
+	(void)state;
+	want = fixture(FIX("src-text.txt"), &n);
+	for (fail = 1; fail < 100; fail++) {
+		sl_ctx *ctx = tu_ctx(0, 1024);
+		sl_arena *a;
+		sl_source *src = NULL;
+		run r;
+
+		run_init(&r, n);
+		sl_mem_fail_at(ctx, fail);
+		a = sl_arena_new(ctx, "t.source");
+		if (a)
+			src = sl_source_open(a, FIX("src-text.gz"));
+		if (src)
+			run_drain(&r, src, 1024);
+		assert_true(r.len <= n);
+		assert_memory_equal(r.buf, want, r.len);
+		if (!sl_failed(ctx)) {
+			assert_int_equal(r.len, n);
+			run_free(&r);
+			tu_ctx_free(ctx);
+			break;
+		}
+		assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+		if (r.len > 0) {
+			assert_non_null(strstr(sl_errmsg(ctx),
+					       "'gzip.inflate'"));
+			late++;
+		}
+		run_free(&r);
+		tu_ctx_free(ctx);
+	}
+	assert_true(fail < 100);
+	assert_int_equal(late, 1);
+	free(want);
 }
 
 /*
@@ -1116,6 +1181,7 @@ int main(void)
 		cmocka_unit_test(test_source_ceiling_refuses_read_buffer),
 		cmocka_unit_test(test_source_ceiling_refuses_inflate_buffer),
 		cmocka_unit_test(test_source_ceiling_refuses_zlib),
+		cmocka_unit_test(test_source_gzip_refused_memory_keeps_bytes),
 		cmocka_unit_test(test_source_gzip_fault_at_every_allocation),
 		cmocka_unit_test(test_source_plain_fault_at_every_allocation),
 		cmocka_unit_test(test_source_gzip_memory_charged_to_tags),

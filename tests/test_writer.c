@@ -1130,7 +1130,7 @@ static void test_writer_format_names(void **state)
 		{ "dir.csv/file", SL_FORMAT_AUTO }, { "-", SL_FORMAT_AUTO },
 		{ ".csv", SL_FORMAT_AUTO }, { "", SL_FORMAT_AUTO },
 		{ "a.", SL_FORMAT_AUTO }, { ".gz", SL_FORMAT_AUTO },
-		{ "x.json", SL_FORMAT_AUTO },
+		{ "x.json", SL_FORMAT_JSONL }, { "x.JSON.gz", SL_FORMAT_JSONL },
 	};
 	size_t i;
 

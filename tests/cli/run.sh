@@ -942,6 +942,7 @@ run count_2g_under_8m t_count_2g_under_8m
 . "$HERE/t_lists.sh"
 . "$HERE/t_examples.sh"
 . "$HERE/t_docs.sh"
+. "$HERE/t_io.sh"
 . "$HERE/t_progress.sh"
 . "$HERE/t_faults.sh"
 . "$HERE/t_hostile.sh"

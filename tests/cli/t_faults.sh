@@ -2,18 +2,20 @@
 # sourced by run.sh, which provides $S, $SAN, run and the assertions.
 #
 # Every verb runs on small inputs (the spilling ones under -m 1M, so that
-# faults land in spill files too) with the N-th write, read, rename or
-# budget charge failing, for N over the whole run: every N when there are
+# faults land in spill files too) with the N-th write, read, rename, fsync
+# or budget charge failing, for N over the whole run: every N when there are
 # few, else the first ones, the last three and a stride between.  Each
 # run must either succeed with the bytes of a run without faults or fail
 # with status 3 and a message whose lines all start "sluice VERB: ", and
 # leave no temporary file next to the -o target, no spill file in
-# --tmpdir, no partial target and an old target byte for byte as it was.
+# --tmpdir, no partial target and an old target byte for byte as it was
+# (but for a failed sync of the target's folder, after the rename: then
+# the new target is whole and the message says so).
 # A crash (status 128 or more) or a sanitizer report (SAN=1: leaks too)
 # fails.  Faults a caller must take in its stride (a short read or write,
 # EINTR) must not change the output at all.
 #
-# Writes, reads and renames fail through tests/faultshim.c, loaded with
+# Writes, reads, renames and syncs fail through tests/faultshim.c, loaded with
 # LD_PRELOAD from $FAULTSHIM; charges through the CLI's own test hook,
 # SLUICE_FAULT=alloc:N (cli_start()).  SLUICE_FAULT=count measures a run.
 
@@ -150,6 +152,9 @@ fault_one() {
 		# two files cannot be renamed at once: --rejects goes first, so
 		# when -o fails after, it is there and whole
 		[ "$i" -gt 0 ] && cmp -s "$f" "fwant.$i" && continue
+		# the folder is synced after the rename: the new file is there
+		grep -qF "cannot sync the folder of '$f'" ferr &&
+			cmp -s "$f" "fwant.$i" && continue
 		if [ $old = 1 ]; then
 			[ "$(cat "$f" 2>/dev/null)" = "old target" ] ||
 				fault_bad "the old $f changed"
@@ -163,7 +168,7 @@ fault_one() {
 # N; OUTS are the files (in o/) the run writes, comma-separated, -o FILE
 # first, or - for standard output only
 fault_case() {
-	local nw nr nm na n i
+	local nw nr nm nf na n i
 	fname=$1 fverb=$3
 	fouts=()
 	[ "$2" = - ] || IFS=, read -ra fouts <<<"$2"
@@ -179,9 +184,10 @@ fault_case() {
 	fault_env count "$@" >fso 2>ferr ||
 		{ echo "$fname: the run under the shim failed"; cat ferr; return 1; }
 	cmp -s fso fwant.stdout || { echo "$fname: the shim changed the output"; return 1; }
-	read -r _ nw _ nr _ nm _ <flog
+	read -r _ nw _ nr _ nm _ _ _ nf <flog
 	na=$(sed -n 's/.*fault: \([0-9]*\) charges$/\1/p' ferr)
-	echo "$fname: $nw writes, $nr reads, $nm renames, $na charges"
+	echo "$fname: $nw writes, $nr reads, $nm renames, $nf fsyncs," \
+		"$na charges"
 	fbad=0
 	for n in $(fault_points "$nw" $FPOINTS); do
 		fault_one "write:$n:$([ $((n % 2)) = 0 ] && echo ENOSPC || echo EIO)" 0
@@ -195,6 +201,10 @@ fault_case() {
 		fault_one "rename:$n:EACCES" 0
 		[ $fbad -lt 5 ] || return 1
 	done
+	for n in $(fault_points "$nf" $FPOINTS); do
+		fault_one "fsync:$n:EIO" 0
+		[ $fbad -lt 5 ] || return 1
+	done
 	for n in $(fault_points "$na" $FPOINTS); do
 		fault_one "alloc:$n" 0
 		[ $fbad -lt 5 ] || return 1
@@ -206,6 +216,9 @@ fault_case() {
 	for n in $(fault_points "$nr" $FRETRY); do
 		fault_one "read:$n:short" 1
 		fault_one "read:$n:EINTR" 1
+	done
+	for n in $(fault_points "$nf" $FRETRY); do
+		fault_one "fsync:$n:EINTR" 1
 	done
 	[ $fbad = 0 ]
 }
@@ -264,6 +277,103 @@ t_faults() {
 	echo "figure: $fcases (verb, fault, N) cases, $ffails failed cleanly," \
 		"$fhits injected by the shim, in $(($(date +%s) - start))s"
 	return $st
+}
+
+# ---- syncs ----------------------------------------------------------------
+
+# fsyncs ARGS...: how many fsync calls sluice ARGS makes
+fsyncs() {
+	rm -rf t && mkdir t
+	fault_env count "$@" >/dev/null 2>ferr || { cat ferr; return 1; }
+	cut -d' ' -f10 flog
+}
+
+# -o FILE is synced to disk before its rename, and its folder after: once
+# each, not once a chunk; standard output and spill files are not
+t_fault_fsync() {
+	local rc
+	[ -n "$FSHIM" ] && [ -f "$FSHIM" ] ||
+		{ echo "set FAULTSHIM to the built tests/faultshim.so"; return 1; }
+	"$S" gen --rows 20000 >in.csv || return 1
+	rm -rf o && mkdir o
+	eq "fsyncs of cat -o FILE" "$(fsyncs cat --chunk-size 1K -o o/out.csv \
+		in.csv)" 2 || return 1
+	eq "fsyncs of cat -z -o FILE" "$(fsyncs cat -z --chunk-size 1K \
+		-o o/out.csv.gz in.csv)" 2 || return 1
+	eq "fsyncs of cat to standard output" "$(fsyncs cat in.csv)" 0 ||
+		return 1
+	eq "fsyncs of a spilling sort to standard output" "$(fsyncs sort \
+		-k text -m 1M --tmpdir t --mem-report=json in.csv)" 0 || return 1
+	grep -q '"spill_runs":[1-9]' ferr || { echo "sort did not spill"; return 1; }
+	# the file's sync fails: the old target stays, nothing is left
+	rm -rf o t && mkdir o t
+	printf 'old target\n' >o/out.csv
+	cp o/out.csv old.csv
+	fault_env fsync:1:EIO cat -o o/out.csv in.csv >/dev/null 2>ferr
+	rc=$?
+	eq "the file's sync fails: status" $rc 3 || return 1
+	eq "the file's sync fails: message" "$(cat ferr)" \
+		"sluice cat: cannot sync 'o/out.csv' to disk: Input/output error" ||
+		return 1
+	cmp -s o/out.csv old.csv || { echo "the old o/out.csv changed"; return 1; }
+	eq "left next to -o" "$(ls -A o)" "out.csv" || return 1
+	# a new target: none is made
+	rm -rf o && mkdir o
+	fault_env fsync:1:ENOSPC cat -o o/out.csv in.csv >/dev/null 2>ferr
+	eq "the file's sync fails, new target: status" $? 3 || return 1
+	has "the file's sync fails, new target: message" "$(cat ferr)" \
+		"cannot sync 'o/out.csv' to disk: No space left on device" ||
+		return 1
+	eq "the file's sync fails, new target: left" "$(ls -A o)" "" ||
+		return 1
+	# the folder's sync fails: the rename is done and the message says so
+	printf 'old target\n' >o/out.csv
+	fault_env fsync:2:EIO cat -o o/out.csv in.csv >/dev/null 2>ferr
+	eq "the folder's sync fails: status" $? 3 || return 1
+	has "the folder's sync fails: message" "$(cat ferr)" \
+		"cannot sync the folder of 'o/out.csv' to disk (the new file is in place): Input/output error" ||
+		return 1
+	cmp -s o/out.csv in.csv || { echo "the new o/out.csv is not whole"; return 1; }
+	eq "the folder's sync fails: left" "$(ls -A o)" "out.csv" || return 1
+	# interrupted syncs are tried again
+	rm -rf o && mkdir o
+	fault_env fsync:1:EINTR cat -o o/out.csv in.csv 2>ferr || return 1
+	fault_env fsync:2:EINTR cat -o o/out.csv in.csv 2>>ferr || return 1
+	eq "EINTR: stderr" "$(cat ferr)" "" || return 1
+	cmp -s o/out.csv in.csv || { echo "EINTR: o/out.csv is not whole"; return 1; }
+}
+
+# ---- the reason a read failed ------------------------------------------------
+
+# split reads with pread(2) itself: each failed read names the file, the
+# byte and errno's text
+t_fault_split_errno() {
+	local n nr err text rc
+	[ -n "$FSHIM" ] && [ -f "$FSHIM" ] ||
+		{ echo "set FAULTSHIM to the built tests/faultshim.so"; return 1; }
+	"$S" gen --rows 3000 >in.csv || return 1
+	cp in.csv in.dat        # no known extension: the reader sniffs it
+	for f in in.csv in.dat; do
+		fault_env count split --parts 3 --part 2 --chunk-size 4K "$f" \
+			>/dev/null 2>ferr || { cat ferr; return 1; }
+		read -r _ _ _ nr _ <flog
+		le "reads of split $f" 3 "$nr" || return 1
+		for n in $(seq 1 "$nr"); do
+			for err in EACCES:"Permission denied" \
+				EIO:"Input/output error" \
+				ENOSPC:"No space left on device"; do
+				text=${err#*:}
+				fault_env "read:$n:${err%%:*}" split --parts 3 \
+					--part 2 --chunk-size 4K "$f" >/dev/null 2>ferr
+				rc=$?
+				eq "split $f, read $n fails with ${err%%:*}: status" \
+					$rc 3 || return 1
+				grep -q "^sluice split: cannot read '$f'.*: $text\$" ferr ||
+					{ echo "split $f, read $n fails with ${err%%:*}:" \
+						"message '$(cat ferr)'"; return 1; }
+			done
+		done
+	done
 }
 
 # ---- signals and closed pipes -------------------------------------------
@@ -387,5 +497,7 @@ t_fault_closed_pipe() {
 }
 
 run faults t_faults
+run fault_fsync t_fault_fsync
+run fault_split_errno t_fault_split_errno
 run fault_signals t_fault_signals
 run fault_closed_pipe t_fault_closed_pipe

@@ -301,10 +301,45 @@ static inline int fz_gunzip(const unsigned char *p, size_t n, fz_buf *out,
 	return rc;
 }
 
+/*
+ * Does p[0..n) start with the whole signature of a compressed format a
+ * source refuses (lib/source.c): bzip2 with its first block's or its
+ * end's magic, xz, zstd or a skippable frame, an lz4 frame (version 01)
+ * or legacy stream, zip?
+ */
+static inline int fz_is_foreign(const unsigned char *p, size_t n)
+{
+	static const unsigned char
+		bz_block[6] = { 0x31, 0x41, 0x59, 0x26, 0x53, 0x59 },
+		bz_end[6] = { 0x17, 0x72, 0x45, 0x38, 0x50, 0x90 },
+		xz[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 },
+		zstd[4] = { 0x28, 0xb5, 0x2f, 0xfd },
+		lz4[4] = { 0x04, 0x22, 0x4d, 0x18 },
+		lz4_legacy[4] = { 0x02, 0x21, 0x4c, 0x18 },
+		zip[4] = { 'P', 'K', 3, 4 };
+
+	if (n >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' &&
+	    p[3] <= '9' && (memcmp(p + 4, bz_block, 6) == 0 ||
+			    memcmp(p + 4, bz_end, 6) == 0))
+		return 1;
+	if (n >= 6 && memcmp(p, xz, 6) == 0)
+		return 1;
+	if (n >= 5 && memcmp(p, lz4, 4) == 0 && (p[4] >> 6) == 1)
+		return 1;
+	return n >= 4 && (memcmp(p, zstd, 4) == 0 ||
+			  memcmp(p, lz4_legacy, 4) == 0 ||
+			  memcmp(p, zip, 4) == 0 ||
+			  ((p[0] & 0xf0) == 0x50 && p[1] == 0x2a &&
+			   p[2] == 0x4d && p[3] == 0x18));
+}
+
 /* The bytes a source reads from a file: inflated when it starts with the
- * gzip magic.  Returns as fz_gunzip(). */
+ * gzip magic, none (damage) when with a format it refuses.  Returns as
+ * fz_gunzip(). */
 static inline int fz_stream(const unsigned char *p, size_t n, fz_buf *out)
 {
+	if (fz_is_foreign(p, n))
+		return 0;
 	if (fz_is_gzip(p, n))
 		return fz_gunzip(p, n, out, FZ_MAX_OUT);
 	fz_put(out, p, n);
