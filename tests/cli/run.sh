@@ -946,6 +946,7 @@ run count_2g_under_8m t_count_2g_under_8m
 . "$HERE/t_progress.sh"
 . "$HERE/t_faults.sh"
 . "$HERE/t_hostile.sh"
+. "$HERE/t_fidelity.sh"
 
 [ "$fail" -eq 0 ] || echo "failed:$failed_names"
 echo "$pass passed, $fail failed"
