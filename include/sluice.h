@@ -608,7 +608,8 @@ size_t sl_csv_scan_next(sl_csv_scan *s, const void *p, size_t n,
  * as true or false when it is that word, and as a string otherwise (the
  * text null too: a JSON null reads back as empty);
  * with the strings option, text, numbers and true/false are all written
- * as strings.  lines joins the fields with tabs, unescaped.
+ * as strings.  lines joins the fields with tabs, unescaped; a field with a
+ * LF, or a last field ending in CR, cannot be a line: SL_EDATA.
  *
  * Each record is built whole in a buffer charged as "writer.row" and then
  * handed to the sink, so a failing record leaves no half row behind; a

@@ -193,6 +193,7 @@ static int split_line(csv_state *cs)
 	r->row.raw_len = len;
 	r->row.f = NULL;
 	r->row.err_line = 0;
+	r->row.fatal = 0;
 	if (cs->count_only) {
 		for (n = 1, p = s; (d = memchr(p, cs->delim, (size_t)(e - p)));
 		     n++)
@@ -394,6 +395,7 @@ static int slow_row(csv_state *cs)
 	cs->start_line = cs->line;
 	cs->start_off = cs->base + i;
 	r->row.err_line = 0;
+	r->row.fatal = 0;
 	begin_field(cs);
 	for (;;) {
 		if (i == n) {
@@ -521,11 +523,18 @@ static int slow_row(csv_state *cs)
 	at_eof = 1;
 	switch (st) {
 	case S_Q:
-		sl_error(r->ctx, SL_EDATA, "unterminated quoted field in '%s' in"
-			 " the record starting at line %llu, byte %llu", r->name,
-			 (unsigned long long)cs->start_line,
-			 (unsigned long long)cs->start_off);
-		return ROW_ERR;
+		/* a bad row that cannot be skipped: it runs to the end */
+		snprintf(r->bad, sizeof(r->bad), "unterminated quoted field"
+			 " (the input ends inside quotes)");
+		r->row.n = 0;
+		r->row.f = NULL;
+		r->row.raw = NULL;
+		r->row.raw_len = 0;
+		r->row.line = cs->start_line;
+		r->row.offset = cs->start_off;
+		r->row.fatal = 1;
+		cs->pos = 0;
+		return ROW_BAD;
 	case S_QCR:
 		junk(cs, '\r', cr_off, cr_line);
 		/* fall through */

@@ -354,7 +354,7 @@ static sl_status write_reject(sl_reader *r)
  * it (text after a closing quote), else where the row starts. */
 static int reject(sl_reader *r)
 {
-	if (r->opt.on_error != SL_SKIP) {
+	if (r->opt.on_error != SL_SKIP || r->row.fatal) {
 		int at = r->row.err_line != 0;
 
 		sl_error(r->ctx, SL_EDATA,

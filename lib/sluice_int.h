@@ -95,6 +95,7 @@ typedef struct sl_row {
 	size_t raw_len;
 	uint64_t err_line;    /* where a ROW_BAD row went wrong, when that */
 	uint64_t err_offset;  /* is not its start; err_line 0: its start */
+	int fatal;            /* ROW_BAD that no on_error mode can skip */
 } sl_row;
 
 enum { ROW_END = 0, ROW_OK = 1, ROW_BAD = 2, ROW_ERR = -1 };

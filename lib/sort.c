@@ -482,8 +482,14 @@ static void sift_down(sl_sorter *s, size_t i)
 static int advance(sl_sorter *s, head *h, run *runs)
 {
 	h->f = sl_spill_get_record(runs[h->run].sp, &h->n, &h->k);
-	if (!h->f)
+	if (!h->f) {
+		/* a run read to its end gives its reader's memory back at
+		 * once: a second sorter may be filling up beside this one
+		 * (uniq --keep first) */
+		if (!sl_failed(s->ctx))
+			sl_spill_close(runs[h->run].sp);
 		return 0;
+	}
 	key_numbers(s, h->f, h->n, h->num);
 	return 1;
 }

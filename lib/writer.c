@@ -432,15 +432,34 @@ static int tsv_row(sl_writer *w, const sl_str *fields, size_t n)
 
 /* ---- lines ----------------------------------------------------------- */
 
+/*
+ * Fields joined by tabs, then LF.  A line has no escapes: a LF inside, or
+ * a CR at its end (which would read back as part of a CRLF), cannot be
+ * written without changing the record, so it is an error.
+ */
 static int lines_row(sl_writer *w, const sl_str *fields, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if ((i > 0 && put1(w, '\t') < 0) ||
-		    (fields[i].len > 0 &&
-		     put(w, fields[i].ptr, fields[i].len) < 0))
+	for (i = 0; i < n; i++) {
+		const sl_str *f = &fields[i];
+
+		if ((f->len && memchr(f->ptr, '\n', f->len)) ||
+		    (i + 1 == n && f->len && f->ptr[f->len - 1] == '\r')) {
+			sl_error(w->ctx, SL_EDATA, "record %llu of '%s' has a"
+				 " field %s, which lines output cannot hold"
+				 " (write csv, tsv or jsonl)",
+				 (unsigned long long)w->records + 1,
+				 sl_sink_name(w->sink),
+				 memchr(f->ptr, '\n', f->len) ?
+				 "with a line feed in it" :
+				 "that ends in a carriage return");
 			return -1;
+		}
+		if ((i > 0 && put1(w, '\t') < 0) ||
+		    (f->len > 0 && put(w, f->ptr, f->len) < 0))
+			return -1;
+	}
 	return put1(w, '\n');
 }
 

@@ -253,7 +253,8 @@ static void test_reader_csv_unterminated_quote(void **state)
 	got = flatten(path, 7, NULL, &ctx);
 	assert_int_equal(sl_errcode(ctx), SL_EDATA);
 	assert_non_null(strstr(sl_errmsg(ctx), "unterminated quoted field"));
-	assert_non_null(strstr(sl_errmsg(ctx), "starting at line 2, byte 4"));
+	assert_non_null(strstr(sl_errmsg(ctx), "open.csv' at record 1, line"
+			       " 2, byte 4"));
 	free(got);
 	tu_ctx_free(ctx);
 }
@@ -430,21 +431,18 @@ static void test_reader_csv_scan_agrees(void **state)
 			sl_read_options o = { .no_header = 1 };
 			sl_reader *r = sl_reader_open(sl_arena_new(ctx, "t"),
 						      path, &o);
-			int rc, open_quote = 0;
+			int rc;
 
 			assert_non_null(r);
 			nr = 0;
+			/* an open quote at the end swallows the rest: a bad
+			 * row, and the scanner finds no boundary in it */
 			while ((rc = r->next_row(r)) == ROW_OK ||
 			       rc == ROW_BAD)
 				starts[nr++] = r->row.offset;
-			if (rc == ROW_ERR) {
-				assert_non_null(strstr(sl_errmsg(ctx),
-						       "unterminated"));
-				open_quote = 1;
-			}
-			/* an open quote at the end swallows the rest: the
-			 * scanner finds no boundary in it either */
-			if (nr != nb - (size_t)open_quote)
+			if (rc == ROW_ERR)
+				fail_msg("input %d: %s", t, sl_errmsg(ctx));
+			if (nr != nb)
 				fail_msg("input %d (chunk %zu): %zu rows, %zu"
 					 " boundaries", t, sizes[si], nr, nb);
 			for (k = 0; k < nr; k++)

@@ -97,13 +97,14 @@ t_hostile_unterminated_quote() {
 	wait $wc_pid || return 1
 	read -r lines bytes <wc.out
 	eq "exit" $rc 1 || { cat err; return 1; }
-	eq message "$(cat err)" "sluice count: unterminated quoted field in '<stdin>' in the record starting at line $((lines + 1)), byte $bytes" || return 1
+	has message "$(cat err)" "sluice count: unterminated quoted field (the input ends inside quotes) in '<stdin>' at record " || return 1
+	has where "$(cat err)" ", line $((lines + 1)), byte $bytes" || return 1
 	hostile_rss "count" "$kib" 8 || return 1
 	# from a file: its name, and every complete record before is written
 	{ "$S" gen --rows 1000; printf '1001,"never closed,x\n'; } >open.csv
 	"$S" cat -O jsonl open.csv >out 2>err
 	eq "file exit" $? 1 || return 1
-	has "file message" "$(cat err)" "sluice cat: unterminated quoted field in 'open.csv' in the record starting at line $(wc -l <open.csv), byte $(($(stat -c %s open.csv) - 21))" || return 1
+	has "file message" "$(cat err)" "sluice cat: unterminated quoted field (the input ends inside quotes) in 'open.csv' at record 1001, line $(wc -l <open.csv), byte $(($(stat -c %s open.csv) - 21))" || return 1
 	eq "records before" "$(wc -l <out)" 1000 || return 1
 	# a quote opened early swallows the rest: a record past the ceiling
 	{ echo a,b,c; echo '1,"open,x'; yes 1,2,3; } | hostile_fails "early quote" 3 \
