@@ -45,8 +45,11 @@ A FILE of \\- or no FILE reads standard input; several files are read
 in turn as one stream of records.
 Formats come from
 .BR \\-i / \\-O ,
-else from the file names (.csv .tsv .jsonl .ndjson .txt .log, with or
-without .gz), else from the first byte of the input.
+else from the file names (.csv .tsv .jsonl .ndjson .json .txt .log, with
+or without .gz; .json means JSON Lines), else from the first byte of the
+input.  Values come out as they went in: a JSON Lines input's strings,
+numbers, true, false, null, arrays and objects keep their types through
+every verb.
 .B \\-o
 .I FILE
 writes to a temporary file beside FILE and renames it into place on
