@@ -86,8 +86,19 @@ static sl_format sniff(sl_reader *r, const char *path)
 		p = sl_source_next(src, &n);
 		if (!p)
 			return named != SL_FORMAT_AUTO ? named : SL_FORMAT_CSV;
-		for (i = 0; i < n && (p[i] == '\r' || p[i] == '\n'); i++)
-			;
+		/* blank lines: LF, or CR LF (a bare CR is data).  A CR
+		 * that ends the chunk is taken for the start of a CR LF:
+		 * only the first bytes of a data line that starts with a
+		 * CR, behind blank lines that fill whole chunks, would
+		 * read otherwise */
+		for (i = 0; i < n; i++) {
+			if (p[i] == '\n')
+				continue;
+			if (p[i] != '\r' ||
+			    (i + 1 < n && p[i + 1] != '\n'))
+				break;
+			i += i + 1 < n;
+		}
 		if (i < n)
 			break;
 		r->lead_bytes += n;

@@ -317,6 +317,9 @@ static void test_reader_csv_bare_cr_is_data(void **state)
 	       "H[1:a][1:b]\n[3:x\ry][1:2]\n[3:p\rq][1:\r]\n[1:3][1:4]\n",
 	       NULL);
 	expect("cr2.csv", "a\r", "H[2:a\r]\n", NULL);
+	/* leading CRs are data, not blank lines, at any chunk size */
+	expect("cr4.csv", "\r\r\rx,y\n\r\n1,2\n",
+	       "H[4:\r\r\rx][1:y]\n[1:1][1:2]\n", NULL);
 	got = flatten(put_file("cr3.csv", "a\n\"x\"\ry\n", 9), 3, NULL, &ctx);
 	assert_int_equal(sl_errcode(ctx), SL_EDATA);
 	assert_non_null(strstr(sl_errmsg(ctx), "carriage return"));
