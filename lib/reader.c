@@ -221,47 +221,28 @@ sl_status sl_reader_set_names(sl_reader *r, const sl_str *names, size_t n)
 static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* Length of the valid UTF-8 sequence at p, 0 if there is none. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
+/* Where p[0..n) stops being UTF-8, or n. */
+static size_t utf8_end(const unsigned char *p, size_t n)
 {
-	unsigned c = p[0];
-	size_t len, i;
-	unsigned cp;
+	size_t i = 0, k;
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
+	while (i < n) {
+		for (; i + 8 <= n; i += 8) {
+			uint64_t x;
+
+			memcpy(&x, p + i, 8);
+			if (x & 0x8080808080808080ULL)
+				break;
+		}
+		while (i < n && p[i] < 0x80)
+			i++;
+		if (i == n)
+			break;
+		if ((k = sl_utf8_len(p + i, n - i)) == 0)
+			return i;
+		i += k;
 	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-static int is_utf8(const unsigned char *p, size_t n)
-{
-	size_t k;
-
-	while (n > 0) {
-		if ((k = utf8_seq(p, n)) == 0)
-			return 0;
-		p += k;
-		n -= k;
-	}
-	return 1;
+	return n;
 }
 
 static sl_status put(sl_sink *s, const char *p, size_t n)
@@ -279,7 +260,7 @@ static sl_status put_json_string(sl_sink *s, const unsigned char *p,
 		return SL_EIO;
 	for (i = 0; i < n; i++) {
 		unsigned char c = p[i];
-		size_t k = c >= 0x80 ? utf8_seq(p + i, n - i) : 1;
+		size_t k = c >= 0x80 ? sl_utf8_len(p + i, n - i) : 1;
 
 		if (k > 1) {
 			i += k - 1;
@@ -350,7 +331,7 @@ static sl_status write_reject(sl_reader *r)
 	    put_json_string(s, (const unsigned char *)r->bad,
 			    strlen(r->bad)))
 		return sl_errcode(r->ctx);
-	if (is_utf8(raw, rawn)) {
+	if (utf8_end(raw, rawn) == rawn) {
 		if (put(s, ",\"raw\":", 7) || put_json_string(s, raw, rawn))
 			return sl_errcode(r->ctx);
 	} else if (put(s, ",\"raw_base64\":", 14) ||
@@ -451,30 +432,6 @@ static int ragged(sl_reader *r)
 		 r->row.n, r->row.n == 1 ? "" : "s", r->nnames);
 	r->row.err_line = 0;
 	return ROW_BAD;
-}
-
-/* Where p[0..n) stops being UTF-8, or n. */
-static size_t utf8_end(const unsigned char *p, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		for (; i + 8 <= n; i += 8) {
-			uint64_t x;
-
-			memcpy(&x, p + i, 8);
-			if (x & 0x8080808080808080ULL)
-				break;
-		}
-		while (i < n && p[i] < 0x80)
-			i++;
-		if (i == n)
-			break;
-		if ((k = sl_utf8_len(p + i, n - i)) == 0)
-			return i;
-		i += k;
-	}
-	return n;
 }
 
 /* JSON output needs UTF-8: a field that is not makes the row bad. */
