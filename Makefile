@@ -32,6 +32,7 @@ LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
 	  lib/lines.c lib/reader.c lib/csv.c lib/tsv.c lib/jsonl.c lib/writer.c \
 	  lib/expr.c lib/spill.c lib/sort.c
 LIB_SRC += lib/agg.c
+LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h
@@ -59,6 +60,7 @@ UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 	     test_writer test_expr test_sort
 UNIT_TESTS += test_sketch test_agg
 UNIT_TESTS += test_fuzz_regress
+UNIT_TESTS += test_num
 TEST_TOOLS = maxrss
 EXAMPLES = longest sumcol wordfreq stage
 
