@@ -632,9 +632,11 @@ int sl_expr_eval(sl_expr *e, const sl_str *fields, size_t n);
  *             sl_writer_write(w, f, n);
  *
  * Keys compare byte-wise (as LC_ALL=C) unless numeric: a numeric key
- * orders decimal numbers by value, after the fields that are not numbers,
- * which come first in byte order.  reverse turns a key's order round;
- * records equal on every key keep their input order.
+ * orders decimal numbers by their exact value, whatever their number of
+ * digits (1234567890123456788 before 1234567890123456789, though one
+ * double; 1.50, 1.5 and 15e-1 tie), after the fields that are not
+ * numbers, which come first in byte order.  reverse turns a key's order
+ * round; records equal on every key keep their input order.
  */
 
 typedef struct sl_sorter sl_sorter;
