@@ -587,9 +587,15 @@ int sl_is_json_number(const char *p, size_t n);
  * also a number when its whole text is a decimal number ([+-]digits, an
  * optional fraction, an optional exponent; no spaces, no inf or nan).
  * Comparisons are numeric when both sides are numbers, byte-wise on the
- * text otherwise; arithmetic takes numbers (anything else is NaN, which
- * compares false except with !=) and follows IEEE 754 (x/0 is infinite,
- * % is fmod).  =~ and !~ match a POSIX extended regular expression, a
+ * text otherwise.  Numbers that are fields or literals (-12 included)
+ * compare by their exact value, whatever their number of digits: 1.0 == 1
+ * and 1e3 == 1000 hold, 1234567890123456789 == 1234567890123456788 does
+ * not, though the two are one double.  Arithmetic takes numbers
+ * (anything else is NaN, which compares false except with !=) and is IEEE
+ * 754 double arithmetic (x/0 is infinite, % is fmod); a number it
+ * computes (a + 0, -a) is only its double, and a comparison with one
+ * compares both sides as doubles.  =~ and !~ match a POSIX extended
+ * regular expression, a
  * string literal compiled once.  The text of a number is the integer when
  * it is one (below 1e15), else %.17g; of a boolean, true or false.  A
  * value is true when it is a true boolean, a number other than 0 and NaN,

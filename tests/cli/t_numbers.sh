@@ -25,4 +25,10 @@ t_numbers_sort() {
 	numbers_cases sort top
 }
 
+# n and m against each other and against literals from the table
+t_numbers_filter() {
+	numbers_cases filter
+}
+
 run numbers_sort t_numbers_sort
+run numbers_filter t_numbers_filter
