@@ -719,8 +719,10 @@ int sl_sort_compare(sl_ctx *ctx, const sl_sort_key *keys, size_t nkeys,
  * sum, mean and stddev take the numbers; sum is exact (a 128-bit decimal)
  * while every number has at most 18 significant digits, else a double;
  * stddev is the sample standard deviation (Welford's method).  min and
- * max order numbers by value before other strings, which compare
- * byte-wise; empty values are left out.  Quantiles p50, p90 and p99 are
+ * max are values of the input, written as they came (007, 1.50, 1e5, an
+ * id of 40 digits): numbers, in order of exact value and equal ones in
+ * byte order, come before other strings, which compare byte-wise; empty
+ * values are left out.  Quantiles p50, p90 and p99 are
  * the number of nearest rank ceil(q * n).  distinct counts distinct
  * values (the empty one included).  first and last are the values of the
  * group's first and last records.  Numbers are written in their shortest

@@ -61,6 +61,7 @@ static const double quantile_q[3] = { 0.5, 0.9, 0.99 };
 
 #define NEED(op) (1u << (op))
 #define NEED_Q (NEED(SL_AGG_P50) | NEED(SL_AGG_P90) | NEED(SL_AGG_P99))
+#define NEED_MINMAX (NEED(SL_AGG_MIN) | NEED(SL_AGG_MAX))
 
 /* A string an accumulator keeps: bytes and a NUL, reused while they fit. */
 typedef struct sbuf {
@@ -86,15 +87,22 @@ typedef struct sketch {
 	sl_kll *kll;
 } sketch;
 
+/*
+ * min and max are values of the input, kept as their text: the least is
+ * the least number once there is one, else the least string; the
+ * greatest the greatest string once there is one, else the greatest
+ * number.  So lo and hi hold one text each, with its double in min or
+ * max while it is a number.
+ */
 typedef struct acc {
 	uint64_t n, empty, nint, nfloat;
-	double min, max;        /* of the numbers */
+	double min, max;        /* of lo and hi, when they are numbers */
 	double mean, m2;        /* Welford */
 	double fsum, fcomp;     /* Neumaier's compensated sum */
 	i128 isum;              /* the exact sum is isum / 10^scale */
 	int scale;
 	int inexact;            /* a number did not fit isum */
-	sbuf smin, smax;        /* of the strings that are not numbers */
+	sbuf lo, hi;            /* the least and greatest value's text */
 	sbuf first, last;
 	sketch *sk;             /* hash mode without keys */
 	struct exact_res *x;    /* sort mode */
@@ -467,18 +475,82 @@ static void numbers_add(acc *a, double d)
 	uint64_t k = a->nint + a->nfloat;
 	double delta;
 
-	if (k == 1) {
-		a->min = a->max = d;
-	} else {
-		if (d < a->min)
-			a->min = d;
-		if (d > a->max)
-			a->max = d;
-	}
 	delta = d - a->mean;
 	a->mean += delta / (double)k;
 	a->m2 += delta * (d - a->mean);
 	neumaier_add(&a->fsum, &a->fcomp, d);
+}
+
+/* Values that are neither empty nor numbers. */
+static uint64_t strings(const acc *a)
+{
+	return a->n - a->empty - a->nint - a->nfloat;
+}
+
+/* The order of min and max: numbers by exact value, then by bytes. */
+static int number_order(double x, const char *a, size_t an, double y,
+			const char *b, size_t bn)
+{
+	int c = sl_num_order(x, a, an, y, b, bn);
+
+	return c ? c : bytes_order(a, an, b, bn);
+}
+
+/*
+ * Take the value p[0..n), a string or the number d, into lo and hi when
+ * it is the least or the greatest so far; before it is counted.
+ * 0 or -1 (no memory).
+ */
+static int extremes_add(sl_agg *g, acc *a, sl_arena *ar, const char *p,
+			size_t n, int str, double d)
+{
+	uint64_t k = a->nint + a->nfloat, s = strings(a);
+
+	if ((g->need & NEED(SL_AGG_MIN)) &&
+	    (str ? !k && (!s || bytes_order(p, n, a->lo.p, a->lo.len) < 0) :
+	     !k || number_order(d, p, n, a->min, a->lo.p, a->lo.len) < 0)) {
+		if (sbuf_set(g, ar, &a->lo, p, n) < 0)
+			return -1;
+		a->min = d;
+	}
+	if ((g->need & NEED(SL_AGG_MAX)) &&
+	    (str ? !s || bytes_order(p, n, a->hi.p, a->hi.len) > 0 :
+	     !s && (!k || number_order(d, p, n, a->max, a->hi.p,
+					a->hi.len) > 0))) {
+		if (sbuf_set(g, ar, &a->hi, p, n) < 0)
+			return -1;
+		a->max = d;
+	}
+	return 0;
+}
+
+/* The same for src's lo and hi into dst, before src is counted in. */
+static int extremes_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
+{
+	uint64_t ka = dst->nint + dst->nfloat, sa = strings(dst);
+	uint64_t kb = src->nint + src->nfloat, sb = strings(src);
+	const sbuf *lo = &src->lo, *hi = &src->hi;
+
+	if (lo->p &&
+	    (kb ? !ka || number_order(src->min, lo->p, lo->len, dst->min,
+				      dst->lo.p, dst->lo.len) < 0 :
+	     !ka && (!dst->lo.p || bytes_order(lo->p, lo->len, dst->lo.p,
+					       dst->lo.len) < 0))) {
+		if (sbuf_set(g, ar, &dst->lo, lo->p, lo->len) < 0)
+			return -1;
+		dst->min = src->min;
+	}
+	if (hi->p &&
+	    (sb ? !sa || bytes_order(hi->p, hi->len, dst->hi.p,
+				     dst->hi.len) > 0 :
+	     !sa && (!dst->hi.p || number_order(src->max, hi->p, hi->len,
+						dst->max, dst->hi.p,
+						dst->hi.len) > 0))) {
+		if (sbuf_set(g, ar, &dst->hi, hi->p, hi->len) < 0)
+			return -1;
+		dst->max = src->max;
+	}
+	return 0;
 }
 
 static void sum_add(acc *a, const char *p, size_t n)
@@ -674,7 +746,6 @@ static sl_status acc_add(sl_agg *g, acc *a, sl_arena *ar, const sl_str *v,
 		if (a->x)
 			a->x->last_seq = seq;
 	}
-	a->n++;
 	if (type) {
 		*type = t;
 		*num = d;
@@ -682,21 +753,15 @@ static sl_status acc_add(sl_agg *g, acc *a, sl_arena *ar, const sl_str *v,
 	if (a->sk && (g->need & NEED(SL_AGG_DISTINCT)) &&
 	    sketch_distinct(g, a->sk, v->ptr, v->len) != SL_OK)
 		return SL_ENOMEM;
+	if (t != T_EMPTY && (g->need & NEED_MINMAX) &&
+	    extremes_add(g, a, ar, v->ptr, v->len, t == T_STRING, d) < 0)
+		return SL_ENOMEM;
+	a->n++;
 	switch (t) {
 	case T_EMPTY:
 		a->empty++;
 		return SL_OK;
 	case T_STRING:
-		if ((g->need & NEED(SL_AGG_MIN)) &&
-		    (!a->smin.p || bytes_order(v->ptr, v->len, a->smin.p,
-						 a->smin.len) < 0) &&
-		    sbuf_set(g, ar, &a->smin, v->ptr, v->len) < 0)
-			return SL_ENOMEM;
-		if ((g->need & NEED(SL_AGG_MAX)) &&
-		    (!a->smax.p || bytes_order(v->ptr, v->len, a->smax.p,
-						 a->smax.len) > 0) &&
-		    sbuf_set(g, ar, &a->smax, v->ptr, v->len) < 0)
-			return SL_ENOMEM;
 		return SL_OK;
 	case T_INT:
 		a->nint++;
@@ -723,15 +788,7 @@ static sl_status acc_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
 	if (src->last.p &&
 	    sbuf_set(g, ar, &dst->last, src->last.p, src->last.len) < 0)
 		return SL_ENOMEM;
-	if (src->smin.p && (!dst->smin.p ||
-			      bytes_order(src->smin.p, src->smin.len,
-					  dst->smin.p, dst->smin.len) < 0) &&
-	    sbuf_set(g, ar, &dst->smin, src->smin.p, src->smin.len) < 0)
-		return SL_ENOMEM;
-	if (src->smax.p && (!dst->smax.p ||
-			      bytes_order(src->smax.p, src->smax.len,
-					  dst->smax.p, dst->smax.len) > 0) &&
-	    sbuf_set(g, ar, &dst->smax, src->smax.p, src->smax.len) < 0)
+	if (extremes_merge(g, dst, src, ar) < 0)
 		return SL_ENOMEM;
 	dst->n += src->n;
 	dst->empty += src->empty;
@@ -739,18 +796,12 @@ static sl_status acc_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
 	dst->nfloat += src->nfloat;
 	if (nb) {
 		if (!na) {
-			dst->min = src->min;
-			dst->max = src->max;
 			dst->mean = src->mean;
 			dst->m2 = src->m2;
 		} else {
 			double n = (double)(na + nb);
 			double delta = src->mean - dst->mean;
 
-			if (src->min < dst->min)
-				dst->min = src->min;
-			if (src->max > dst->max)
-				dst->max = src->max;
 			dst->mean += delta * ((double)nb / n);
 			dst->m2 += src->m2 + delta * delta *
 				((double)na * (double)nb / n);
@@ -818,18 +869,10 @@ static sl_str result(sl_agg *g, acc *a, sl_agg_op op)
 		r.len = strlen(r.ptr);
 		return r;
 	case SL_AGG_MIN:
-		if (k) {
-			r.len = number_text(a->min, g->text, sizeof(g->text));
-			return r;
-		}
-		s = &a->smin;
+		s = &a->lo;
 		break;
 	case SL_AGG_MAX:
-		if (!a->smax.p && k) {
-			r.len = number_text(a->max, g->text, sizeof(g->text));
-			return r;
-		}
-		s = &a->smax;
+		s = &a->hi;
 		break;
 	case SL_AGG_SUM:
 		if (!k)
@@ -964,13 +1007,13 @@ static group *group_new(sl_agg *g, sl_arena *ar, const sl_str *keys,
 /*
  * A group's state for the sorter: varint(rows), then per field a flags
  * byte, varints n, empty, nint and nfloat, the doubles the ops need when
- * there are numbers (min and max; mean and M2; the compensated sum), the
- * exact sum as a zigzag varint and its scale, and the strings the ops
- * keep as varint(length) and bytes.
+ * there are numbers (mean and M2; the compensated sum), the exact sum as
+ * a zigzag varint and its scale, and the strings the ops keep (lo, hi,
+ * first, last) as varint(length) and bytes.  The doubles of lo and hi
+ * are read again from their text.
  */
-enum { F_INEXACT = 1, F_SMIN = 2, F_SMAX = 4, F_FIRST = 8, F_LAST = 16 };
+enum { F_INEXACT = 1, F_LO = 2, F_HI = 4, F_FIRST = 8, F_LAST = 16 };
 
-#define NEED_MINMAX (NEED(SL_AGG_MIN) | NEED(SL_AGG_MAX))
 #define NEED_MOMENTS (NEED(SL_AGG_MEAN) | NEED(SL_AGG_STDDEV))
 #define NEED_SUM (NEED(SL_AGG_SUM) | NEED(SL_AGG_MEAN))
 
@@ -1003,8 +1046,8 @@ static int encode(sl_agg *g, const group *gr)
 	for (f = 0; f < g->nfields; f++) {
 		const acc *a = &gr->accs[f];
 
-		need += 1 + 4 * 10 + 6 * 8 + 19 + 1 + 4 * 5 + a->smin.len +
-			a->smax.len + a->first.len + a->last.len;
+		need += 1 + 4 * 10 + 4 * 8 + 19 + 1 + 4 * 5 + a->lo.len +
+			a->hi.len + a->first.len + a->last.len;
 	}
 	if (need > g->bcap) {
 		unsigned char *b = sl_mem_realloc(g->ctx, g->blob, need,
@@ -1020,7 +1063,7 @@ static int encode(sl_agg *g, const group *gr)
 	for (f = 0; f < g->nfields; f++) {
 		const acc *a = &gr->accs[f];
 		unsigned char flags = (a->inexact ? F_INEXACT : 0) |
-			(a->smin.p ? F_SMIN : 0) | (a->smax.p ? F_SMAX : 0) |
+			(a->lo.p ? F_LO : 0) | (a->hi.p ? F_HI : 0) |
 			(a->first.p ? F_FIRST : 0) |
 			(a->last.p ? F_LAST : 0);
 
@@ -1030,10 +1073,6 @@ static int encode(sl_agg *g, const group *gr)
 		put_varint(g, a->nint);
 		put_varint(g, a->nfloat);
 		if (a->nint + a->nfloat) {
-			if (g->need & NEED_MINMAX) {
-				put_bytes(g, &a->min, sizeof(double));
-				put_bytes(g, &a->max, sizeof(double));
-			}
 			if (g->need & NEED_MOMENTS) {
 				put_bytes(g, &a->mean, sizeof(double));
 				put_bytes(g, &a->m2, sizeof(double));
@@ -1050,10 +1089,10 @@ static int encode(sl_agg *g, const group *gr)
 						  ~(unsigned __int128)0 : 0));
 			g->blob[g->blen++] = (unsigned char)a->scale;
 		}
-		if (a->smin.p)
-			put_str(g, &a->smin);
-		if (a->smax.p)
-			put_str(g, &a->smax);
+		if (a->lo.p)
+			put_str(g, &a->lo);
+		if (a->hi.p)
+			put_str(g, &a->hi);
 		if (a->first.p)
 			put_str(g, &a->first);
 		if (a->last.p)
@@ -1121,10 +1160,6 @@ static sl_status decode_merge(sl_agg *g, group *gr, const sl_str *blob,
 		p = get_u64(p, &a.nint);
 		p = get_u64(p, &a.nfloat);
 		if (a.nint + a.nfloat) {
-			if (g->need & NEED_MINMAX) {
-				p = get_double(p, &a.min);
-				p = get_double(p, &a.max);
-			}
 			if (g->need & NEED_MOMENTS) {
 				p = get_double(p, &a.mean);
 				p = get_double(p, &a.m2);
@@ -1141,14 +1176,18 @@ static sl_status decode_merge(sl_agg *g, group *gr, const sl_str *blob,
 			a.isum = (i128)(u >> 1) ^ -(i128)(u & 1);
 			a.scale = *p++;
 		}
-		if (flags & F_SMIN)
-			p = get_str(p, &a.smin);
-		if (flags & F_SMAX)
-			p = get_str(p, &a.smax);
+		if (flags & F_LO)
+			p = get_str(p, &a.lo);
+		if (flags & F_HI)
+			p = get_str(p, &a.hi);
 		if (flags & F_FIRST)
 			p = get_str(p, &a.first);
 		if (flags & F_LAST)
 			p = get_str(p, &a.last);
+		if (a.lo.p && a.nint + a.nfloat)
+			sl_parse_decimal(g->ctx, a.lo.p, a.lo.len, &a.min);
+		if (a.hi.p && !strings(&a))
+			sl_parse_decimal(g->ctx, a.hi.p, a.hi.len, &a.max);
 		if (acc_merge(g, &gr->accs[f], &a, ar) != SL_OK)
 			return sl_error(g->ctx, SL_ENOMEM, "no memory for a"
 					" group's strings");
@@ -1740,17 +1779,19 @@ const sl_spill_stats *sl_agg_stats(const sl_agg *g)
 /*
  * A stream of partial states is JSON Lines: a first line
  *
- *     {"format":"sluice-partial","version":1,"verb":"stats","keys":["k"],
- *      "fields":["x"],"ops":["count","sum"],"top":0}
+ *     {"format":"sluice-partial","version":2,"verb":"stats","keys":["k"],
+ *      "fields":["x"],"ops":["count","sum","min","max"],"top":0}
  *
  * then one line per group:
  *
  *     {"key":["a"],"rows":2,"fields":[{"n":2,"empty":0,"int":2,
- *      "float":0,"min":1,"max":5,"mean":3,"m2":8,"fsum":[6,0],
- *      "sum":"6","first":"1","last":"5"}]}
+ *      "float":0,"mean":3,"m2":8,"fsum":[6,0],"sum":"6","min":"1",
+ *      "max":"5.0","first":"1","last":"5.0"}]}
  *
  * "sum" is missing once the exact sum was given up; numbers that JSON
- * cannot hold are the strings "inf", "-inf" and "nan".  Without keys a
+ * cannot hold are the strings "inf", "-inf" and "nan".  "min" and "max"
+ * are the input's texts of the least and greatest values (version 1 had
+ * doubles there).  Without keys a
  * field may also have "distinct": {"values": [...]} or {"hll": "..."}
  * and "q": {"values": [...]} or {"kll": "..."}.
  *
@@ -1758,7 +1799,7 @@ const sl_spill_stats *sl_agg_stats(const sl_agg *g)
  * lines of many streams (Hadoop's shuffle) still puts a header first.
  */
 
-#define PARTIAL_VERSION 1
+#define PARTIAL_VERSION 2
 
 static json_t *jnum(double v)
 {
@@ -1819,8 +1860,6 @@ static json_t *acc_json(sl_agg *g, acc *a)
 	bad |= jset(o, "int", json_integer((json_int_t)a->nint));
 	bad |= jset(o, "float", json_integer((json_int_t)a->nfloat));
 	if (k) {
-		bad |= jset(o, "min", jnum(a->min));
-		bad |= jset(o, "max", jnum(a->max));
 		bad |= jset(o, "mean", jnum(a->mean));
 		bad |= jset(o, "m2", jnum(a->m2));
 		fs = json_array();
@@ -1835,10 +1874,10 @@ static json_t *acc_json(sl_agg *g, acc *a)
 
 		bad |= jset(o, "sum", jstr(text, n));
 	}
-	if (a->smin.p)
-		bad |= jset(o, "smin", jstr(a->smin.p, a->smin.len));
-	if (a->smax.p)
-		bad |= jset(o, "smax", jstr(a->smax.p, a->smax.len));
+	if (a->lo.p)
+		bad |= jset(o, "min", jstr(a->lo.p, a->lo.len));
+	if (a->hi.p)
+		bad |= jset(o, "max", jstr(a->hi.p, a->hi.len));
 	if (a->first.p)
 		bad |= jset(o, "first", jstr(a->first.p, a->first.len));
 	if (a->last.p)
@@ -2010,11 +2049,26 @@ static int jget_sbuf(const json_t *o, const char *key, sbuf *s)
 	return 0;
 }
 
+/*
+ * The text of min or max into *s: there when the op is asked for and
+ * there are values, and a decimal, whose double goes to *d, when it is
+ * a number.  0 or -1.
+ */
+static int jget_extreme(sl_agg *g, const json_t *o, const char *key,
+			sbuf *s, int want, int number, double *d)
+{
+	if (jget_sbuf(o, key, s) < 0 || !s->p != !want)
+		return -1;
+	if (s->p && number && !sl_parse_decimal(g->ctx, s->p, s->len, d))
+		return -1;
+	return 0;
+}
+
 /* A field's state from JSON; its strings are views into o. */
-static int acc_from_json(const json_t *o, acc *a)
+static int acc_from_json(sl_agg *g, const json_t *o, acc *a)
 {
 	const json_t *fs, *sum;
-	uint64_t k;
+	uint64_t k, values;
 
 	memset(a, 0, sizeof(*a));
 	if (!json_is_object(o) ||
@@ -2028,9 +2082,7 @@ static int acc_from_json(const json_t *o, acc *a)
 		return -1;
 	if (k) {
 		fs = json_object_get(o, "fsum");
-		if (jget_num(json_object_get(o, "min"), &a->min) < 0 ||
-		    jget_num(json_object_get(o, "max"), &a->max) < 0 ||
-		    jget_num(json_object_get(o, "mean"), &a->mean) < 0 ||
+		if (jget_num(json_object_get(o, "mean"), &a->mean) < 0 ||
 		    jget_num(json_object_get(o, "m2"), &a->m2) < 0 ||
 		    !json_is_array(fs) || json_array_size(fs) != 2 ||
 		    jget_num(json_array_get(fs, 0), &a->fsum) < 0 ||
@@ -2044,8 +2096,11 @@ static int acc_from_json(const json_t *o, acc *a)
 		 exact_parse(json_string_value(sum), json_string_length(sum),
 			     &a->isum, &a->scale) < 0)
 		return -1;
-	if (jget_sbuf(o, "smin", &a->smin) < 0 ||
-	    jget_sbuf(o, "smax", &a->smax) < 0 ||
+	values = a->n - a->empty;
+	if (jget_extreme(g, o, "min", &a->lo, (g->need & NEED(SL_AGG_MIN)) &&
+			 values, k > 0, &a->min) < 0 ||
+	    jget_extreme(g, o, "max", &a->hi, (g->need & NEED(SL_AGG_MAX)) &&
+			 values, values == k, &a->max) < 0 ||
 	    jget_sbuf(o, "first", &a->first) < 0 ||
 	    jget_sbuf(o, "last", &a->last) < 0)
 		return -1;
@@ -2136,7 +2191,8 @@ static sl_status add_state(sl_agg *g, const json_t *root)
 	}
 	/* all checked before any is combined: a bad line changes nothing */
 	for (i = 0; i < g->nfields; i++)
-		if (acc_from_json(json_array_get(fields, i), &g->paccs[i]) < 0)
+		if (acc_from_json(g, json_array_get(fields, i),
+				  &g->paccs[i]) < 0)
 			return sl_error(g->ctx, SL_EDATA, "bad state of field"
 					" %zu", i + 1);
 	gr = find_group(g, g->pkeys, 0);   /* may flush, which uses rec */

@@ -279,6 +279,81 @@ static void test_partials_combine_to_single_run(void **state)
 	tu_ctx_free(small);
 }
 
+/* min and max of vals[0..n), every way the aggregator can take them:
+ * in order and reversed, with keys in sort mode, and as two partial
+ * states combined. */
+static void min_max_every_way(const char **vals, size_t n, const char *lo,
+			      const char *hi)
+{
+	static const sl_agg_op ops[] = { SL_AGG_MIN, SL_AGG_MAX, SL_AGG_P50 };
+	sl_ctx *ctx = tu_ctx(0, 0);
+	sl_agg_options o = { .tmpdir = dir };
+	char text[128], p1[4200], p2[4200];
+	sl_str key = S("k");
+	sl_agg *g[5];
+	size_t i, w;
+
+	snprintf(p1, sizeof(p1), "%s/p1.jsonl", dir);
+	snprintf(p2, sizeof(p2), "%s/p2.jsonl", dir);
+	for (w = 0; w < 5; w++) {
+		o.exact = w == 2;
+		g[w] = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, ops,
+				  w == 2 ? 3 : 2, &o);
+		assert_non_null(g[w]);
+	}
+	for (i = 0; i < n; i++) {
+		sl_str v = S(vals[i]), r = S(vals[n - 1 - i]);
+
+		assert_int_equal(sl_agg_add(g[0], &key, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[1], &key, &r), SL_OK);
+		assert_int_equal(sl_agg_add(g[2], &key, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[i < n / 2 ? 3 : 4], &key, &v),
+				 SL_OK);
+	}
+	save_partial(ctx, g[3], p1);
+	save_partial(ctx, g[4], p2);
+	g[3] = sl_agg_new(sl_arena_new(ctx, "m"), 1, 1, ops, 2, &o);
+	load_partial(g[3], ctx, p2);
+	load_partial(g[3], ctx, p1);
+	for (w = 0; w < 4; w++) {
+		assert_non_null(sl_agg_next(g[w]));
+		result(g[w], 0, SL_AGG_MIN, text, sizeof(text));
+		if (strcmp(text, lo) != 0)
+			fail_msg("way %zu: min '%s', want '%s'", w, text, lo);
+		result(g[w], 0, SL_AGG_MAX, text, sizeof(text));
+		if (strcmp(text, hi) != 0)
+			fail_msg("way %zu: max '%s', want '%s'", w, text, hi);
+	}
+	unlink(p1);
+	unlink(p2);
+	tu_ctx_free(ctx);
+}
+
+/* min and max are the input's texts, ordered by exact value, equal
+ * values by their bytes; numbers before strings. */
+static void test_min_max_are_input_texts(void **state)
+{
+	static const char *ids[] = {
+		"1234567890123456788", "1234567890123456789.0", "",
+		"1234567890123456789", "1234567890123456787",
+	};
+	static const char *forms[] = {
+		"1.50", "-0.000000000000000000000000000001", "1.5", "007",
+		"-1e-30", "-0", "0", "1e99999999999999999999", "15e-1",
+	};
+	static const char *mixed[] = { "b", "99999999999999999999", "a", "",
+				       "99999999999999999998" };
+	static const char *words[] = { "b", "", "a" };
+
+	(void)state;
+	min_max_every_way(ids, 5, "1234567890123456787",
+			  "1234567890123456789.0");
+	min_max_every_way(forms, 9, "-0.000000000000000000000000000001",
+			  "1e99999999999999999999");
+	min_max_every_way(mixed, 5, "99999999999999999998", "b");
+	min_max_every_way(words, 3, "a", "b");
+}
+
 static void test_bad_partial_states(void **state)
 {
 	static const char *bad[] = {
@@ -292,6 +367,23 @@ static void test_bad_partial_states(void **state)
 		"{\"key\":[\"a\"],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
 		"\"int\":1,\"float\":0,\"sum\":\"1\"}]}",
 	};
+#define NUMS "\"mean\":1,\"m2\":0,\"fsum\":[1,0],\"sum\":\"1\""
+	static const char *bad_min[] = {
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":1,\"float\":0," NUMS "}]}",
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":1,\"float\":0," NUMS ",\"min\":\"x\",\"max\":\"1\"}]}",
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":1,\"float\":0," NUMS ",\"min\":\"1\",\"max\":1}]}",
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":0,\"float\":0,\"min\":\"x\"}]}",
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":1,"
+		"\"int\":0,\"float\":0,\"min\":\"x\",\"max\":\"x\"}]}",
+	};
+	static const char good_min[] =
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":1,\"float\":0," NUMS ",\"min\":\"1\",\"max\":\"1.0\"}]}";
+#undef NUMS
 	size_t i;
 
 	(void)state;
@@ -303,6 +395,21 @@ static void test_bad_partial_states(void **state)
 
 		assert_int_equal(sl_agg_add_partial(g, bad[i], strlen(bad[i])),
 				 SL_EDATA);
+		tu_ctx_free(ctx);
+	}
+	/* min and max: there when there are values, numbers when they
+	 * stand for numbers (and a good state first) */
+	for (i = 0; i <= sizeof(bad_min) / sizeof(bad_min[0]); i++) {
+		sl_ctx *ctx = tu_ctx(0, 0);
+		sl_agg_op ops[] = { SL_AGG_MIN, SL_AGG_MAX };
+		sl_agg *g = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, ops, 2,
+				       NULL);
+
+		const char *line = i ? bad_min[i - 1] : good_min;
+
+		if (sl_agg_add_partial(g, line, strlen(line)) !=
+		    (i ? SL_EDATA : SL_OK))
+			fail_msg("%s: %s", i ? "taken" : "refused", line);
 		tu_ctx_free(ctx);
 	}
 }
@@ -416,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_sum_falls_back_to_double),
 		cmocka_unit_test(test_spilled_groups_equal_in_memory),
 		cmocka_unit_test(test_partials_combine_to_single_run),
+		cmocka_unit_test(test_min_max_are_input_texts),
 		cmocka_unit_test(test_bad_partial_states),
 		cmocka_unit_test(test_sorted_distinct_and_quantiles),
 		cmocka_unit_test(test_memory_faults),

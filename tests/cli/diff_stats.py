@@ -48,8 +48,10 @@ def aggregate(values):
     else:
         out['type'] = ('exact', 'float')
     fl = sorted(float(v) for v in nums)
+    # numbers by exact value, equal ones by their bytes: their own text
+    byval = sorted(nums, key=lambda v: (decimal.Decimal(v), v.encode()))
     if nums:
-        out['min'] = ('num', fl[0])
+        out['min'] = ('exact', byval[0])
     elif strs:
         out['min'] = ('exact', min(strs, key=lambda s: s.encode()))
     else:
@@ -57,7 +59,7 @@ def aggregate(values):
     if strs:
         out['max'] = ('exact', max(strs, key=lambda s: s.encode()))
     elif nums:
-        out['max'] = ('num', fl[-1])
+        out['max'] = ('exact', byval[-1])
     else:
         out['max'] = ('exact', '')
     if nums:
