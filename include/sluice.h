@@ -722,11 +722,13 @@ int sl_sort_compare(sl_ctx *ctx, const sl_sort_key *keys, size_t nkeys,
  * max are values of the input, written as they came (007, 1.50, 1e5, an
  * id of 40 digits): numbers, in order of exact value and equal ones in
  * byte order, come before other strings, which compare byte-wise; empty
- * values are left out.  Quantiles p50, p90 and p99 are
- * the number of nearest rank ceil(q * n).  distinct counts distinct
- * values (the empty one included).  first and last are the values of the
- * group's first and last records.  Numbers are written in their shortest
- * round-trip form, integers without a point.
+ * values are left out.  Quantiles p50, p90 and p99 are the number of
+ * nearest rank ceil(q * n) in that order, written as it came too while
+ * exact (a sketch's quantile is a double).  distinct
+ * counts distinct values (the empty one included).  first and last are
+ * the values of the group's first and last records.  Numbers worked out
+ * as doubles are written in their shortest round-trip form, integers
+ * without a point.
  *
  * Exactness: every aggregate is exact except, without keys and without
  * the exact option, distinct past 65536 distinct values (then a

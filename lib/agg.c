@@ -23,8 +23,8 @@
  *
  * Without keys there is one group, which never leaves memory.  There
  * distinct keeps a set of the values and the quantiles an array of the
- * numbers ("agg.exact") up to EXACT_MAX each, then turn into a
- * HyperLogLog and a KLL sketch (sketch.c).
+ * numbers with their texts ("agg.exact") up to EXACT_MAX each, then turn
+ * into a HyperLogLog and a KLL sketch (sketch.c).
  *
  * Sort mode (distinct or quantiles, with keys or --exact).  Every value
  * becomes a record [keys..., field, value, sequence] for a sorter ordered
@@ -32,8 +32,13 @@
  * Reading it back, a group's values come field by field, non-numbers
  * first (in byte order) then numbers in order, so equal values are
  * neighbours (distinct) and the numbers' ranks are their positions
- * (quantiles, once the segment's length is known: the segment's numbers
- * are kept in an array, or in a spill file when the budget has no room).
+ * (quantiles, once the segment's length is known: the texts of the
+ * segment's numbers are kept in a buffer, or in a spill file when the
+ * budget has no room).
+ *
+ * min, max and the exact quantiles are values of the input, printed as
+ * they came; they order numbers by exact value (sl_num_order()) and
+ * equal ones by their bytes, so any order of adding gives one answer.
  */
 #include <jansson.h>
 #include <math.h>
@@ -75,14 +80,22 @@ typedef struct dentry {
 	size_t len;
 } dentry;
 
+/* A number kept exact: its double, and its text in the sketch's texts. */
+typedef struct qval {
+	double d;
+	uint32_t off, len;
+} qval;
+
 /* Distinct values and numbers of the one group without keys. */
 typedef struct sketch {
 	sl_arena *strs;         /* the set's value bytes */
 	dentry *set;
 	size_t nset, setcap;
 	sl_hll *hll;
-	double *vals;
+	qval *vals;
 	size_t nvals, valcap;
+	char *texts;            /* the numbers' texts, each with a NUL */
+	size_t tlen, tcap;
 	int sorted;
 	sl_kll *kll;
 } sketch;
@@ -112,7 +125,7 @@ typedef struct acc {
 typedef struct exact_res {
 	uint64_t first_seq, last_seq;
 	uint64_t distinct;
-	double q[3];
+	sbuf q[3];              /* the quantiles' texts */
 	int have_q;
 } exact_res;
 
@@ -159,8 +172,8 @@ struct sl_agg {
 	char *prev;
 	size_t prevlen, prevcap;
 	int have_prev;
-	double *qv;
-	size_t nq, qcap;
+	char *qv;               /* a segment's numbers, texts ending in NUL */
+	size_t qlen, qcap;
 	sl_spill *qspill;
 	char text[64];
 	sl_spill_stats nostats;
@@ -593,12 +606,14 @@ static sl_status sketch_to_kll(sl_agg *g, sketch *sk)
 	if (!sk->kll)
 		return SL_ENOMEM;
 	for (i = 0; i < sk->nvals; i++)
-		if (sl_kll_add(sk->kll, sk->vals[i]) != SL_OK)
+		if (sl_kll_add(sk->kll, sk->vals[i].d) != SL_OK)
 			return SL_ENOMEM;
-	g->exact_bytes -= sk->valcap * sizeof(double);
+	g->exact_bytes -= sk->valcap * sizeof(qval) + sk->tcap;
 	sl_mem_free(sk->vals);
+	sl_mem_free(sk->texts);
 	sk->vals = NULL;
-	sk->nvals = sk->valcap = 0;
+	sk->texts = NULL;
+	sk->nvals = sk->valcap = sk->tlen = sk->tcap = 0;
 	return SL_OK;
 }
 
@@ -673,33 +688,56 @@ sketch:
 	return SL_OK;
 }
 
-static sl_status sketch_number(sl_agg *g, sketch *sk, double d)
+/* Keep the number d, of text p[0..n), exact while there is room. */
+static sl_status sketch_number(sl_agg *g, sketch *sk, double d, const char *p,
+			       size_t n)
 {
 	if (sk->kll)
 		return sl_kll_add(sk->kll, d);
 	if (sk->nvals == sk->valcap) {
 		size_t cap = sk->valcap ? 2 * sk->valcap : 256;
-		double *v = NULL;
+		qval *v = NULL;
 
 		if (cap > EXACT_MAX)
 			cap = EXACT_MAX;
 		if (sk->nvals < EXACT_MAX &&
-		    exact_room(g, (cap - sk->valcap) * sizeof(double)))
+		    exact_room(g, (cap - sk->valcap) * sizeof(qval)))
 			v = sl_mem_try_realloc(g->ctx, sk->vals,
-					       cap * sizeof(double),
+					       cap * sizeof(qval),
 					       "agg.exact");
-		if (!v) {
-			if (sketch_to_kll(g, sk) != SL_OK)
-				return SL_ENOMEM;
-			return sl_kll_add(sk->kll, d);
-		}
-		g->exact_bytes += (cap - sk->valcap) * sizeof(double);
+		if (!v)
+			goto sketch;
+		g->exact_bytes += (cap - sk->valcap) * sizeof(qval);
 		sk->vals = v;
 		sk->valcap = cap;
 	}
-	sk->vals[sk->nvals++] = d;
+	if (n + 1 > sk->tcap - sk->tlen) {
+		size_t cap = 2 * sk->tcap > sk->tlen + n + 1 ?
+			2 * sk->tcap : sk->tlen + n + 1024;
+		char *t = NULL;
+
+		if (cap <= UINT32_MAX && exact_room(g, cap - sk->tcap))
+			t = sl_mem_try_realloc(g->ctx, sk->texts, cap,
+					       "agg.exact");
+		if (!t)
+			goto sketch;
+		g->exact_bytes += cap - sk->tcap;
+		sk->texts = t;
+		sk->tcap = cap;
+	}
+	sk->vals[sk->nvals].d = d;
+	sk->vals[sk->nvals].off = (uint32_t)sk->tlen;
+	sk->vals[sk->nvals].len = (uint32_t)n;
+	sk->nvals++;
+	memcpy(sk->texts + sk->tlen, p, n);
+	sk->texts[sk->tlen + n] = '\0';
+	sk->tlen += n + 1;
 	sk->sorted = 0;
 	return SL_OK;
+sketch:
+	if (sketch_to_kll(g, sk) != SL_OK)
+		return SL_ENOMEM;
+	return sl_kll_add(sk->kll, d);
 }
 
 static void sketch_free(sketch *sk)
@@ -710,10 +748,12 @@ static void sketch_free(sketch *sk)
 	child_free(&sk->strs);
 	sl_hll_free(sk->hll);
 	sl_mem_free(sk->vals);
+	sl_mem_free(sk->texts);
 	sl_kll_free(sk->kll);
 	sk->set = NULL;
 	sk->hll = NULL;
 	sk->vals = NULL;
+	sk->texts = NULL;
 	sk->kll = NULL;
 }
 
@@ -773,7 +813,7 @@ static sl_status acc_add(sl_agg *g, acc *a, sl_arena *ar, const sl_str *v,
 	numbers_add(a, d);
 	sum_add(a, v->ptr, v->len);
 	if (a->sk && (g->need & NEED_Q))
-		return sketch_number(g, a->sk, d);
+		return sketch_number(g, a->sk, d, v->ptr, v->len);
 	return SL_OK;
 }
 
@@ -819,11 +859,14 @@ static sl_status acc_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
 
 /* ---- the text of a result ------------------------------------------------------ */
 
-static int by_value(const void *x, const void *y)
+/* qvals in the order of min and max; arg is the texts. */
+static int by_value(const void *x, const void *y, void *arg)
 {
-	double a = *(const double *)x, b = *(const double *)y;
+	const qval *a = x, *b = y;
+	const char *t = arg;
 
-	return a < b ? -1 : a > b;
+	return number_order(a->d, t + a->off, a->len, b->d, t + b->off,
+			    b->len);
 }
 
 /* The number of nearest rank ceil(q * n), 1-based, of n sorted ones. */
@@ -834,15 +877,26 @@ static size_t rank_of(double q, uint64_t n)
 	return r < 1 ? 1 : (size_t)r;
 }
 
-static double sketch_quantile(sketch *sk, int j)
+/* Quantile j: an input's text while exact, else the sketch's double. */
+static sl_str sketch_quantile(sl_agg *g, sketch *sk, int j)
 {
-	if (sk->kll)
-		return sl_kll_quantile(sk->kll, quantile_q[j]);
+	sl_str r = { g->text, 0 };
+	const qval *v;
+
+	if (sk->kll) {
+		r.len = number_text(sl_kll_quantile(sk->kll, quantile_q[j]),
+				    g->text, sizeof(g->text));
+		return r;
+	}
 	if (!sk->sorted) {
-		qsort(sk->vals, sk->nvals, sizeof(double), by_value);
+		qsort_r(sk->vals, sk->nvals, sizeof(qval), by_value,
+			sk->texts);
 		sk->sorted = 1;
 	}
-	return sk->vals[rank_of(quantile_q[j], sk->nvals) - 1];
+	v = &sk->vals[rank_of(quantile_q[j], sk->nvals) - 1];
+	r.ptr = sk->texts + v->off;
+	r.len = v->len;
+	return r;
 }
 
 static sl_str result(sl_agg *g, acc *a, sl_agg_op op)
@@ -920,13 +974,11 @@ static sl_str result(sl_agg *g, acc *a, sl_agg_op op)
 		if (!k)
 			return r;
 		if (a->sk)
-			v = sketch_quantile(a->sk, op - SL_AGG_P50);
-		else if (a->x && a->x->have_q)
-			v = a->x->q[op - SL_AGG_P50];
-		else
+			return sketch_quantile(g, a->sk, op - SL_AGG_P50);
+		if (!a->x || !a->x->have_q)
 			return r;
-		r.len = number_text(v, g->text, sizeof(g->text));
-		return r;
+		s = &a->x->q[op - SL_AGG_P50];
+		break;
 	case SL_AGG_FIRST:
 		s = &a->first;
 		break;
@@ -1552,20 +1604,22 @@ static group *next_merged(sl_agg *g)
 	return gr;
 }
 
-/* Sort mode: keep a segment's number for its quantiles. */
-static sl_status segment_number(sl_agg *g, double d)
+/* Sort mode: keep the text p[0..n) of a segment's number for its
+ * quantiles (the numbers come in order). */
+static sl_status segment_number(sl_agg *g, const char *p, size_t n)
 {
-	sl_str v = { (const char *)&d, sizeof(d) };
+	sl_str v = { p, n };
 
 	if (g->qspill)
 		return sl_spill_put(g->qspill, &v, 1);
-	if (g->nq == g->qcap) {
-		size_t cap = g->qcap ? 2 * g->qcap : 1024, i;
-		double *q = sl_mem_try_realloc(g->ctx, g->qv,
-					       cap * sizeof(double),
-					       "agg.values");
+	if (n + 1 > g->qcap - g->qlen) {
+		size_t cap = 2 * g->qcap > g->qlen + n + 1 ? 2 * g->qcap :
+			g->qlen + n + 1024;
+		char *q = sl_mem_try_realloc(g->ctx, g->qv, cap, "agg.values");
 
 		if (!q) {     /* no room: the rest of the segment on disk */
+			size_t i;
+
 			g->qspill = sl_spill_new(g->arena, g->opt.tmpdir ?
 						 g->opt.tmpdir : getenv("TMPDIR") ?
 						 getenv("TMPDIR") : "/tmp",
@@ -1573,21 +1627,39 @@ static sl_status segment_number(sl_agg *g, double d)
 						 &g->nostats);
 			if (!g->qspill)
 				return sl_errcode(g->ctx);
-			for (i = 0; i < g->nq; i++) {
-				v.ptr = (const char *)&g->qv[i];
+			for (i = 0; i < g->qlen; i += v.len + 1) {
+				v.ptr = g->qv + i;
+				v.len = strlen(v.ptr);
 				if (sl_spill_put(g->qspill, &v, 1) != SL_OK)
 					return sl_errcode(g->ctx);
 			}
 			sl_mem_free(g->qv);
 			g->qv = NULL;
-			g->nq = g->qcap = 0;
-			v.ptr = (const char *)&d;
+			g->qlen = g->qcap = 0;
+			v.ptr = p;
+			v.len = n;
 			return sl_spill_put(g->qspill, &v, 1);
 		}
 		g->qv = q;
 		g->qcap = cap;
 	}
-	g->qv[g->nq++] = d;
+	memcpy(g->qv + g->qlen, p, n);   /* a number has no NUL in it */
+	g->qv[g->qlen + n] = '\0';
+	g->qlen += n + 1;
+	return SL_OK;
+}
+
+/* The i-th number (from 1) of text p[0..n) of a segment: into the
+ * quantiles of rank i. */
+static sl_status segment_rank(sl_agg *g, acc *a, const size_t *r, uint64_t i,
+			      const char *p, size_t n)
+{
+	int j;
+
+	for (j = 0; j < 3; j++)
+		if (i == r[j] && sbuf_set(g, g->cur_arena, &a->x->q[j], p,
+					  n) < 0)
+			return sl_errcode(g->ctx);
 	return SL_OK;
 }
 
@@ -1595,32 +1667,35 @@ static sl_status segment_number(sl_agg *g, double d)
 static sl_status segment_end(sl_agg *g, acc *a)
 {
 	uint64_t k = a->nint + a->nfloat, i;
-	size_t r[3];
+	size_t r[3], at, n;
 	int j;
 
 	g->have_prev = 0;
 	for (j = 0; j < 3; j++)
 		r[j] = k ? rank_of(quantile_q[j], k) : 0;
-	a->x->have_q = k > 0;
+	a->x->have_q = k > 0 && (g->need & NEED_Q);
 	if (g->qspill) {
 		const sl_str *f;
-		size_t n;
 
 		if (sl_spill_rewind(g->qspill) != SL_OK)
 			return sl_errcode(g->ctx);
 		for (i = 1; (f = sl_spill_get(g->qspill, &n)) != NULL; i++)
-			for (j = 0; j < 3; j++)
-				if (i == r[j] && n == 1 &&
-				    f[0].len == sizeof(double))
-					memcpy(&a->x->q[j], f[0].ptr,
-					       sizeof(double));
+			if (n != 1 || segment_rank(g, a, r, i, f[0].ptr,
+						   f[0].len) != SL_OK)
+				break;
 		sl_spill_close(g->qspill);
 		g->qspill = NULL;
+		if (!sl_failed(g->ctx) && i <= r[2])
+			return sl_error(g->ctx, SL_EIO, "a spilled number of"
+					" a quantile is missing");
 		return sl_errcode(g->ctx);
 	}
-	for (j = 0; k && j < 3; j++)
-		a->x->q[j] = g->qv[r[j] - 1];
-	g->nq = 0;
+	for (i = 1, at = 0; at < g->qlen && i <= r[2]; i++, at += n + 1) {
+		n = strlen(g->qv + at);
+		if (segment_rank(g, a, r, i, g->qv + at, n) != SL_OK)
+			return sl_errcode(g->ctx);
+	}
+	g->qlen = 0;
 	return SL_OK;
 }
 
@@ -1695,10 +1770,9 @@ static group *next_sorted(sl_agg *g)
 			g->prevlen = v->len;
 			g->have_prev = 1;
 		}
-		if (t == T_INT || t == T_FLOAT) {
-			if (segment_number(g, d) != SL_OK)
-				return NULL;
-		}
+		if ((t == T_INT || t == T_FLOAT) && (g->need & NEED_Q) &&
+		    segment_number(g, v->ptr, v->len) != SL_OK)
+			return NULL;
 		g->la = sl_sorter_next(g->sorter, &g->la_n);
 	} while (g->la && keys_order(g->la, gr->keys, g->nkeys) == 0);
 	if (cur != SIZE_MAX && segment_end(g, &gr->accs[cur]) != SL_OK)
@@ -1793,7 +1867,7 @@ const sl_spill_stats *sl_agg_stats(const sl_agg *g)
  * are the input's texts of the least and greatest values (version 1 had
  * doubles there).  Without keys a
  * field may also have "distinct": {"values": [...]} or {"hll": "..."}
- * and "q": {"values": [...]} or {"kll": "..."}.
+ * and "q": {"values": [...]} (the numbers' texts) or {"kll": "..."}.
  *
  * The header's first key sorts before "key", so a byte-wise sort of the
  * lines of many streams (Hadoop's shuffle) still puts a header first.
@@ -1921,8 +1995,9 @@ static json_t *acc_json(sl_agg *g, acc *a)
 		} else if (sub) {
 			arr = json_array();
 			for (i = 0; arr && i < a->sk->nvals; i++)
-				bad |= json_array_append_new(arr,
-						jnum(a->sk->vals[i]));
+				bad |= json_array_append_new(arr, jstr(
+					a->sk->texts + a->sk->vals[i].off,
+					a->sk->vals[i].len));
 			bad |= jset(sub, "values", arr);
 		}
 		bad |= jset(o, "q", sub);
@@ -2153,10 +2228,15 @@ static sl_status sketch_from_json(sl_agg *g, sketch *sk, const json_t *o)
 				return sl_errcode(g->ctx);
 		} else if (json_is_array(v = json_object_get(q, "values"))) {
 			json_array_foreach(v, i, t) {
-				if (jget_num(t, &x) < 0)
+				if (!json_is_string(t) ||
+				    !sl_parse_decimal(g->ctx,
+						      json_string_value(t),
+						      json_string_length(t), &x))
 					return sl_error(g->ctx, SL_EDATA,
 							"bad quantile value");
-				if (sketch_number(g, sk, x) != SL_OK)
+				if (sketch_number(g, sk, x, json_string_value(t),
+						  json_string_length(t)) !=
+				    SL_OK)
 					return SL_ENOMEM;
 			}
 		} else {

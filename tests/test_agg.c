@@ -477,6 +477,75 @@ static void test_sorted_distinct_and_quantiles(void **state)
 	tu_ctx_free(ctx);
 }
 
+/* Texts of 25-digit numbers for quantiles: value base + i for i in
+ * 0..n-1 in a scrambled order, every 7th written with a leading zero
+ * (the same value, earlier in byte order). */
+static void big_text(char *out, size_t cap, unsigned i, unsigned n)
+{
+	unsigned v = (unsigned)(((unsigned long long)i * 7919) % n);
+
+	snprintf(out, cap, "%s12345678901234567890%05u", i % 7 ? "" : "0", v);
+}
+
+static int by_big_text(const void *x, const void *y)
+{
+	const char *a = x, *b = y;
+	long va = atol(a + strlen(a) - 5), vb = atol(b + strlen(b) - 5);
+
+	return va != vb ? (va < vb ? -1 : 1) : strcmp(a, b);
+}
+
+/* Exact quantiles are input texts, ordered exactly: without keys (the
+ * exact array, and its partial state), and with keys under a small
+ * ceiling, where a group's numbers spill. */
+static void test_quantiles_are_input_texts(void **state)
+{
+	static const sl_agg_op ops[] = { SL_AGG_P50, SL_AGG_P90, SL_AGG_P99 };
+	enum { N = 60000 };
+	static char vals[N][32];
+	const double q[3] = { 0.5, 0.9, 0.99 };
+	sl_ctx *ctx = tu_ctx(0, 0), *small = tu_ctx(1 << 20, 4096);
+	sl_agg_options o = { .tmpdir = dir };
+	sl_agg *g[4];
+	char text[64], p1[4200];
+	sl_str key = S("k");
+	size_t i, j, w;
+
+	(void)state;
+	snprintf(p1, sizeof(p1), "%s/q.jsonl", dir);
+	g[0] = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, ops, 3, &o);
+	g[1] = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, ops, 3, &o);
+	g[2] = sl_agg_new(sl_arena_new(small, "t"), 1, 1, ops, 3, &o);
+	for (i = 0; i < N; i++) {
+		sl_str v;
+
+		big_text(vals[i], sizeof(vals[i]), (unsigned)i, N);
+		v = S(vals[i]);
+		assert_int_equal(sl_agg_add(g[0], NULL, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[1], NULL, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[2], &key, &v), SL_OK);
+	}
+	save_partial(ctx, g[1], p1);
+	g[1] = sl_agg_new(sl_arena_new(ctx, "m"), 0, 1, ops, 3, &o);
+	load_partial(g[1], ctx, p1);
+	unlink(p1);
+	qsort(vals, N, sizeof(vals[0]), by_big_text);
+	for (w = 0; w < 3; w++) {
+		assert_non_null(sl_agg_next(g[w]));
+		for (j = 0; j < 3; j++) {
+			const char *want = vals[(size_t)ceil(q[j] * N) - 1];
+
+			result(g[w], 0, ops[j], text, sizeof(text));
+			if (strcmp(text, want) != 0)
+				fail_msg("way %zu p%.0f: '%s', want '%s'", w,
+					 100 * q[j], text, want);
+		}
+	}
+	assert_true(sl_agg_stats(g[2])->runs > 0);
+	tu_ctx_free(ctx);
+	tu_ctx_free(small);
+}
+
 /* Every allocation failing in turn: an error, never a crash or leak. */
 static void test_memory_faults(void **state)
 {
@@ -526,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_min_max_are_input_texts),
 		cmocka_unit_test(test_bad_partial_states),
 		cmocka_unit_test(test_sorted_distinct_and_quantiles),
+		cmocka_unit_test(test_quantiles_are_input_texts),
 		cmocka_unit_test(test_memory_faults),
 	};
 

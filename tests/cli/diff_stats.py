@@ -68,7 +68,7 @@ def aggregate(values):
         out['mean'] = ('close', float(total / len(nums)))
         for name, q in QS.items():
             r = max(1, math.ceil(q * len(fl)))
-            out[name] = ('num', fl[r - 1])
+            out[name] = ('exact', byval[r - 1])
     else:
         for name in ['sum', 'mean', 'p50', 'p90', 'p99']:
             out[name] = ('exact', '')
