@@ -716,8 +716,13 @@ int sl_sort_compare(sl_ctx *ctx, const sl_sort_key *keys, size_t nkeys,
  *
  * Values: empty, or an integer ([+-]digits), or a decimal number (the
  * filter language's: digits, a point, an exponent), or another string.
- * sum, mean and stddev take the numbers; sum is exact (a 128-bit decimal)
- * while every number has at most 18 significant digits, else a double;
+ * sum, mean and stddev take the numbers.  sum is exact, a 256-bit
+ * decimal, while every number and every sum so far, written without an
+ * exponent and with as many decimals as the number with the most
+ * (trailing zeros aside), has at most 76 digits, decimals included: a
+ * billion numbers of 38 digits before the point and 28 after, say.
+ * Beyond that it is a double (Neumaier's compensated sum).  mean is the
+ * double nearest the exact sum over the count (while the sum is exact);
  * stddev is the sample standard deviation (Welford's method).  min and
  * max are values of the input, written as they came (007, 1.50, 1e5, an
  * id of 40 digits): numbers, in order of exact value and equal ones in

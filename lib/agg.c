@@ -9,11 +9,11 @@
  * Two ways of working, chosen by sl_agg_new():
  *
  * Hash mode (every op but distinct and quantiles with keys or --exact).
- * A group holds an accumulator per value field: counts, numeric min and
- * max, Welford's mean and M2, an exact sum (a 128-bit integer scaled by a
- * power of ten) with a compensated double beside it, the smallest and
- * greatest strings, and the first and last values.  Groups and their
- * strings come from an arena ("agg.groups"), found through an open
+ * A group holds an accumulator per value field: counts, the texts of
+ * the least and greatest values, Welford's mean and M2, an exact sum (a
+ * 256-bit integer scaled by a power of ten) with a compensated double
+ * beside it, and the first and last values.  Groups and their strings
+ * come from an arena ("agg.groups"), found through an open
  * addressing table ("agg.table").  When the two would pass half the
  * ceiling, every group is encoded as [keys..., state] and given to a
  * sorter limited to a quarter of the ceiling, which spills sorted runs,
@@ -49,10 +49,13 @@
 #include "sketch.h"
 #include "sluice_int.h"
 
-__extension__ typedef __int128 i128;
-
 #define EXACT_MAX 65536         /* distinct values or numbers kept exact */
-#define SUM_LIMIT_DIGITS 37     /* |exact sum| < 10^37 */
+#define SUM_DIGITS 76           /* |exact sum| < 10^76 units of its scale */
+#define SUM_TEXT_MAX (SUM_DIGITS + 3)   /* "-0." and the digits */
+
+typedef struct wide {           /* 256 bits, two's complement */
+	uint64_t w[4];
+} wide;
 
 enum { T_EMPTY, T_INT, T_FLOAT, T_STRING };
 enum { HASH_MODE, SORT_MODE };
@@ -67,6 +70,7 @@ static const double quantile_q[3] = { 0.5, 0.9, 0.99 };
 #define NEED(op) (1u << (op))
 #define NEED_Q (NEED(SL_AGG_P50) | NEED(SL_AGG_P90) | NEED(SL_AGG_P99))
 #define NEED_MINMAX (NEED(SL_AGG_MIN) | NEED(SL_AGG_MAX))
+#define NEED_SUM (NEED(SL_AGG_SUM) | NEED(SL_AGG_MEAN))
 
 /* A string an accumulator keeps: bytes and a NUL, reused while they fit. */
 typedef struct sbuf {
@@ -112,7 +116,7 @@ typedef struct acc {
 	double min, max;        /* of lo and hi, when they are numbers */
 	double mean, m2;        /* Welford */
 	double fsum, fcomp;     /* Neumaier's compensated sum */
-	i128 isum;              /* the exact sum is isum / 10^scale */
+	wide isum;              /* the exact sum is isum / 10^scale */
 	int scale;
 	int inexact;            /* a number did not fit isum */
 	sbuf lo, hi;            /* the least and greatest value's text */
@@ -175,7 +179,7 @@ struct sl_agg {
 	char *qv;               /* a segment's numbers, texts ending in NUL */
 	size_t qlen, qcap;
 	sl_spill *qspill;
-	char text[64];
+	char text[SUM_TEXT_MAX + 1];
 	sl_spill_stats nostats;
 };
 
@@ -199,160 +203,344 @@ int sl_agg_op_parse(const char *name, size_t len)
 
 /* ---- numbers ----------------------------------------------------------------- */
 
-/* 10^e for e in 0..38 (the exact sums need up to 10^37). */
-#define E19 ((i128)10000000000000000000ull)
-static const i128 pow10_table[39] = {
-	(i128)1ull, (i128)10ull, (i128)100ull, (i128)1000ull, (i128)10000ull,
-	(i128)100000ull, (i128)1000000ull, (i128)10000000ull,
-	(i128)100000000ull, (i128)1000000000ull, (i128)10000000000ull,
-	(i128)100000000000ull, (i128)1000000000000ull,
-	(i128)10000000000000ull, (i128)100000000000000ull,
-	(i128)1000000000000000ull, (i128)10000000000000000ull,
-	(i128)100000000000000000ull, (i128)1000000000000000000ull,
-	(i128)10000000000000000000ull, E19 * 10ull, E19 * 100ull,
-	E19 * 1000ull, E19 * 10000ull, E19 * 100000ull, E19 * 1000000ull,
-	E19 * 10000000ull, E19 * 100000000ull, E19 * 1000000000ull,
-	E19 * 10000000000ull, E19 * 100000000000ull, E19 * 1000000000000ull,
-	E19 * 10000000000000ull, E19 * 100000000000000ull,
-	E19 * 1000000000000000ull, E19 * 10000000000000000ull,
-	E19 * 100000000000000000ull, E19 * 1000000000000000000ull,
-	E19 * 10000000000000000000ull,
+/*
+ * The exact sum counts units of 10^-scale in a 256-bit two's complement
+ * integer, least significant word first.  Its magnitude stays below
+ * 10^SUM_DIGITS (2^253 > 10^76), so a sum of two never overflows before
+ * it is checked, and the scale is at most SUM_DIGITS.
+ */
+static const uint64_t sum_limit[4] = {     /* 10^76 */
+	0x0ull, 0x7775a5f171951000ull, 0x0764b4abe8652979ull,
+	0x161bcca7119915b5ull
 };
-#undef E19
 
-static i128 pow10_128(int e)
+static const uint64_t pow10_64[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+	10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+	100000000000ull, 1000000000000ull, 10000000000000ull,
+	100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	100000000000000000ull, 1000000000000000000ull,
+	10000000000000000000ull
+};
+
+static int wide_neg(const wide *x)
 {
-	return pow10_table[e];
+	return (int)(x->w[3] >> 63);
+}
+
+static int wide_zero(const wide *x)
+{
+	return !(x->w[0] | x->w[1] | x->w[2] | x->w[3]);
+}
+
+static void wide_negate(wide *x)
+{
+	unsigned carry = 1;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		x->w[i] = ~x->w[i] + carry;
+		carry = carry && x->w[i] == 0;
+	}
+}
+
+/* Is the magnitude m below 10^SUM_DIGITS? */
+static int below_limit(const wide *m)
+{
+	int i;
+
+	for (i = 3; i >= 0; i--)
+		if (m->w[i] != sum_limit[i])
+			return m->w[i] < sum_limit[i];
+	return 0;
+}
+
+/* m = m * f + add; the carry out of the top word. */
+static uint64_t mul_add(wide *m, uint64_t f, uint64_t add)
+{
+	unsigned __int128 t = add;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		t += (unsigned __int128)m->w[i] * f;
+		m->w[i] = (uint64_t)t;
+		t >>= 64;
+	}
+	return (uint64_t)t;
+}
+
+/* m = m / d; the remainder. */
+static uint64_t div_small(wide *m, uint64_t d)
+{
+	unsigned __int128 r = 0;
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		r = r << 64 | m->w[i];
+		m->w[i] = (uint64_t)(r / d);
+		r %= d;
+	}
+	return (uint64_t)r;
+}
+
+/* The magnitude m = m * 10^k; 0 when that would reach 10^SUM_DIGITS. */
+static int magnitude_shift(wide *m, int k)
+{
+	if (k <= 19 && !(m->w[1] | m->w[2] | m->w[3])) {
+		/* below 10^38: no need to look at the limit */
+		unsigned __int128 x = (unsigned __int128)m->w[0] *
+			pow10_64[k];
+
+		m->w[0] = (uint64_t)x;
+		m->w[1] = (uint64_t)(x >> 64);
+		return 1;
+	}
+	while (k > 0) {
+		int step = k < 19 ? k : 19;
+
+		if (mul_add(m, pow10_64[step], 0) || !below_limit(m))
+			return 0;
+		k -= step;
+	}
+	return 1;
+}
+
+/* x = x * 10^k; 0 when that would reach 10^SUM_DIGITS. */
+static int wide_shift(wide *x, int k)
+{
+	int neg = wide_neg(x);
+
+	if (neg)
+		wide_negate(x);
+	if (!magnitude_shift(x, k))
+		return 0;
+	if (neg)
+		wide_negate(x);
+	return 1;
+}
+
+/* s = s + m; 0 when |s + m| would reach 10^SUM_DIGITS. */
+static int wide_add(wide *s, const wide *m)
+{
+	wide t;
+	uint64_t top, c = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		uint64_t a = s->w[i] + c;
+
+		c = a < c;
+		t.w[i] = a + m->w[i];
+		c |= t.w[i] < a;
+	}
+	/* |t| is at most ~t + 1 when negative: a top word below the
+	 * limit's is enough, the rest is checked in full */
+	top = wide_neg(&t) ? ~t.w[3] : t.w[3];
+	if (top >= sum_limit[3]) {
+		wide mag = t;
+
+		if (wide_neg(&mag))
+			wide_negate(&mag);
+		if (!below_limit(&mag))
+			return 0;
+	}
+	*s = t;
+	return 1;
 }
 
 /*
  * p[0..n), already known to be a decimal number, as m / 10^scale with
- * |m| < 10^18 once trailing zeros are dropped.  0 when it is not that
- * simple (more digits, a large exponent).
+ * |m| < 10^SUM_DIGITS and 0 <= scale <= SUM_DIGITS, trailing zeros of
+ * the digits dropped.  0 when it is not that simple (more digits, a
+ * large exponent).  One pass: digits go into m 19 at a time, and zeros
+ * are held back until a digit other than 0 shows they are not trailing.
  */
-static int exact_decimal(const char *p, size_t n, i128 *m, int *scale)
+static int exact_decimal(const char *p, size_t n, wide *m, int *scale)
 {
 	const char *end = p + n;
-	char digits[40];
-	size_t nd = 0, lead = 1;
-	int neg = 0, frac = 0, in_frac = 0, e = 0, eneg = 0, ed = 0;
-	uint64_t v = 0;
-	size_t i;
+	uint64_t chunk = 0;
+	long nd = 0, frac = 0, zeros = 0, e = 0, sc;
+	int neg = 0, point = 0, in_chunk = 0;
 
+	memset(m, 0, sizeof(*m));
+	*scale = 0;
 	if (p < end && (*p == '+' || *p == '-'))
 		neg = *p++ == '-';
 	for (; p < end; p++) {
-		if (*p == '.') {
-			in_frac = 1;
+		unsigned c = (unsigned)(unsigned char)*p - '0';
+
+		if (c > 9) {
+			if (*p != '.')
+				break;          /* the exponent */
+			point = 1;
 			continue;
 		}
-		if (*p == 'e' || *p == 'E')
-			break;
-		if (in_frac)
-			frac++;
-		if (lead && *p == '0')
-			continue;      /* a leading zero */
-		lead = 0;
-		if (nd == sizeof(digits))
-			return 0;
-		digits[nd++] = *p;
+		frac += point;
+		if (!c) {
+			zeros += nd > 0;        /* leading zeros count for nothing */
+			continue;
+		}
+		for (;;) {              /* the zeros held back, then c */
+			unsigned d = zeros ? 0 : c;
+
+			if (++nd > SUM_DIGITS)
+				return 0;
+			chunk = chunk * 10 + d;
+			if (++in_chunk == 19) {
+				mul_add(m, pow10_64[19], chunk);
+				chunk = 0;
+				in_chunk = 0;
+			}
+			if (!zeros)
+				break;
+			zeros--;
+		}
 	}
-	if (p < end) {             /* the exponent */
+	if (!nd)
+		return 1;               /* zero, whatever its exponent */
+	if (p < end) {                  /* the exponent */
+		int eneg = 0;
+
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			eneg = *p++ == '-';
 		for (; p < end; p++) {
-			if (++ed > 4)
-				return 0;
 			e = e * 10 + (*p - '0');
+			if (e > 100000)
+				return 0;
 		}
 		if (eneg)
 			e = -e;
 	}
-	/* drop trailing zeros of the digits, as powers of ten */
-	while (nd && digits[nd - 1] == '0') {
-		nd--;
-		frac--;
-	}
-	if (nd > 18)
+	if (nd == in_chunk)
+		m->w[0] = chunk;        /* the common number, of 18 digits or less */
+	else if (in_chunk)
+		mul_add(m, pow10_64[in_chunk], chunk);
+	sc = frac - zeros - e;          /* the zeros held back are dropped */
+	if (sc > SUM_DIGITS || nd - sc > SUM_DIGITS)
 		return 0;
-	for (i = 0; i < nd; i++)
-		v = v * 10 + (uint64_t)(digits[i] - '0');
-	*scale = frac - e;
-	if (nd == 0)
-		*scale = 0;
-	if (*scale > SUM_LIMIT_DIGITS || *scale < -18)
+	if (sc < 0 && !wide_shift(m, (int)-sc))
 		return 0;
-	*m = neg ? -(i128)v : (i128)v;
-	if (*scale < 0) {
-		*m *= pow10_128(-*scale);
-		*scale = 0;
-	}
+	*scale = sc < 0 ? 0 : (int)sc;
+	if (neg)
+		wide_negate(m);
 	return 1;
 }
 
-/* *sum/10^*scale += m/10^sc exactly; 0 when the sum would pass 10^37. */
-static int exact_add(i128 *sum, int *scale, i128 m, int sc)
+/* *sum/10^*scale += *m/10^sc exactly; 0 when it would not fit.  *m may
+ * be changed. */
+static int exact_add(wide *sum, int *scale, wide *m, int sc)
 {
-	i128 lim = pow10_128(SUM_LIMIT_DIGITS), s = *sum;
+	wide s;
 
-	if (sc > *scale) {
-		i128 f = pow10_128(sc - *scale);
-
-		if ((s < 0 ? -s : s) > lim / f)
-			return 0;
-		s *= f;
-		*scale = sc;
-	} else if (sc < *scale) {
-		i128 f = pow10_128(*scale - sc);
-
-		if ((m < 0 ? -m : m) > lim / f)
-			return 0;
-		m *= f;
-	}
-	s += m;
-	if ((s < 0 ? -s : s) >= lim)
+	if (sc == *scale)
+		return wide_add(sum, m);
+	if (sc < *scale)
+		return wide_shift(m, *scale - sc) && wide_add(sum, m);
+	s = *sum;
+	if (!wide_shift(&s, sc - *scale) || !wide_add(&s, m))
 		return 0;
 	*sum = s;
+	*scale = sc;
 	return 1;
 }
 
-/* Drop factors of ten the scale does not need. */
-static void exact_normal(i128 *sum, int *scale)
+/* The digits of the magnitude of sum, without factors of ten its scale
+ * does not need: into d (at least SUM_DIGITS + 1 bytes), and how many;
+ * *scale and *neg go with them. */
+static size_t exact_digits(const wide *sum, int *scale, int *neg, char *d)
 {
-	while (*scale > 0 && *sum % 10 == 0) {
-		*sum /= 10;
-		(*scale)--;
+	char rev[SUM_DIGITS + 20];
+	wide m = *sum;
+	size_t n = 0, i, j;
+
+	*neg = wide_neg(&m);
+	if (*neg)
+		wide_negate(&m);
+	while (!wide_zero(&m)) {
+		uint64_t r = div_small(&m, pow10_64[19]);
+
+		for (i = 0; i < 19; i++, r /= 10)
+			rev[n++] = (char)('0' + r % 10);
 	}
-	if (*sum == 0)
+	while (n > 1 && rev[n - 1] == '0')
+		n--;                    /* the chunks' leading zeros */
+	if (!n) {
+		rev[n++] = '0';
+		*neg = 0;
 		*scale = 0;
+	}
+	for (i = 0; i < n && *scale > 0 && rev[i] == '0'; i++)
+		(*scale)--;
+	n -= i;
+	for (j = 0; j < n; j++)
+		d[j] = rev[i + n - 1 - j];
+	return n;
 }
 
-/* The exact sum's text: digits, a point when the scale asks for one. */
-static size_t exact_text(i128 sum, int scale, char *out)
+/* The exact sum's text: digits, a point when the scale asks for one;
+ * at most SUM_TEXT_MAX bytes and a NUL. */
+static size_t exact_text(const wide *sum, int scale, char *out)
 {
-	char d[48];
-	size_t nd = 0, n = 0;
-	int neg = sum < 0;
-	unsigned __int128 u;
+	char d[SUM_DIGITS + 20];
+	int neg;
+	size_t nd = exact_digits(sum, &scale, &neg, d), n = 0, i;
 
-	exact_normal(&sum, &scale);
-	u = neg ? (unsigned __int128)(-(sum + 1)) + 1 : (unsigned __int128)sum;
-	do {
-		d[nd++] = (char)('0' + (int)(u % 10));
-		u /= 10;
-	} while (u);
-	while (nd <= (size_t)scale)
-		d[nd++] = '0';
 	if (neg)
 		out[n++] = '-';
-	while (nd) {
-		if (nd == (size_t)scale)
+	if ((size_t)scale >= nd) {
+		out[n++] = '0';
+		out[n++] = '.';
+		for (i = nd; i < (size_t)scale; i++)
+			out[n++] = '0';
+	}
+	for (i = 0; i < nd; i++) {
+		if (scale && i == nd - (size_t)scale && (size_t)scale < nd)
 			out[n++] = '.';
-		out[n++] = d[--nd];
+		out[n++] = d[i];
 	}
 	out[n] = '\0';
 	return n;
+}
+
+/*
+ * sum / 10^scale / k as a double: the quotient's first 40 significant
+ * digits by long division, a last 1 when the division is not exact, and
+ * strtod, which rounds them correctly.  So the mean keeps every digit a
+ * double holds, however many the sum has.
+ */
+static double exact_mean(const wide *sum, int scale, uint64_t k)
+{
+	char d[SUM_DIGITS + 20], q[SUM_DIGITS + 80];
+	unsigned __int128 r = 0;
+	size_t nd, i, nq = 0, sig = 0;
+	int neg, neg_scale;
+
+	nd = exact_digits(sum, &scale, &neg, d);
+	neg_scale = scale;
+	if (neg)
+		q[nq++] = '-';
+	for (i = 0; i < nd || (sig < 40 && r); i++) {
+		unsigned digit;
+
+		r = r * 10 + (i < nd ? (unsigned)(d[i] - '0') : 0);
+		digit = (unsigned)(r / k);
+		r %= k;
+		if (i >= nd)
+			neg_scale++;    /* a digit past the sum's last */
+		if (digit || sig) {
+			q[nq++] = (char)('0' + digit);
+			sig++;
+		}
+	}
+	if (r) {
+		q[nq++] = '1';
+		neg_scale++;
+	}
+	if (!sig && !r)
+		return 0;
+	snprintf(q + nq, sizeof(q) - nq, "e-%d", neg_scale);
+	return strtod(q, NULL);
 }
 
 static void neumaier_add(double *sum, double *comp, double x)
@@ -566,15 +754,73 @@ static int extremes_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
 	return 0;
 }
 
+/*
+ * The common number, p[0..n) = [+-]digits[.digits] of 19 significant
+ * digits or fewer, as *v / 10^*scale, trailing zeros after the point
+ * dropped; 0 for any other.
+ */
+static int small_decimal(const char *p, size_t n, uint64_t *v, int *scale,
+			 int *neg)
+{
+	const char *end = p + n;
+	uint64_t x = 0;
+	int nd = 0, frac = 0, point = 0;
+
+	*neg = 0;
+	if (p < end && (*p == '+' || *p == '-'))
+		*neg = *p++ == '-';
+	for (; p < end; p++) {
+		unsigned c = (unsigned)(unsigned char)*p - '0';
+
+		if (c > 9) {
+			if (*p != '.')
+				return 0;       /* an exponent */
+			point = 1;
+			continue;
+		}
+		frac += point;
+		if (frac > SUM_DIGITS)
+			return 0;
+		if (x || c) {
+			if (++nd > 19)
+				return 0;
+			x = x * 10 + c;
+		}
+	}
+	while (frac && x && x % 10 == 0) {
+		x /= 10;
+		frac--;
+	}
+	*v = x;
+	*scale = x ? frac : 0;
+	return 1;
+}
+
 static void sum_add(acc *a, const char *p, size_t n)
 {
-	i128 m;
-	int sc;
+	uint64_t v;
+	wide m;
+	int sc, neg;
 
 	if (a->inexact)
 		return;
+	/* the common case: a number of 19 digits or fewer, no more
+	 * decimals than the sum has */
+	if (small_decimal(p, n, &v, &sc, &neg) && sc <= a->scale) {
+		m.w[0] = v;
+		m.w[1] = m.w[2] = m.w[3] = 0;
+		if (sc < a->scale && !magnitude_shift(&m, a->scale - sc)) {
+			a->inexact = 1;
+			return;
+		}
+		if (neg)
+			wide_negate(&m);
+		if (!wide_add(&a->isum, &m))
+			a->inexact = 1;
+		return;
+	}
 	if (!exact_decimal(p, n, &m, &sc) ||
-	    !exact_add(&a->isum, &a->scale, m, sc))
+	    !exact_add(&a->isum, &a->scale, &m, sc))
 		a->inexact = 1;
 }
 
@@ -811,7 +1057,8 @@ static sl_status acc_add(sl_agg *g, acc *a, sl_arena *ar, const sl_str *v,
 		break;
 	}
 	numbers_add(a, d);
-	sum_add(a, v->ptr, v->len);
+	if (g->need & NEED_SUM)
+		sum_add(a, v->ptr, v->len);
 	if (a->sk && (g->need & NEED_Q))
 		return sketch_number(g, a->sk, d, v->ptr, v->len);
 	return SL_OK;
@@ -821,6 +1068,7 @@ static sl_status acc_add(sl_agg *g, acc *a, sl_arena *ar, const sl_str *v,
 static sl_status acc_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
 {
 	uint64_t na = dst->nint + dst->nfloat, nb = src->nint + src->nfloat;
+	wide m = src->isum;
 
 	if (src->first.p && !dst->first.p &&
 	    sbuf_set(g, ar, &dst->first, src->first.p, src->first.len) < 0)
@@ -852,7 +1100,7 @@ static sl_status acc_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
 	if (src->inexact)
 		dst->inexact = 1;
 	else if (!dst->inexact &&
-		 !exact_add(&dst->isum, &dst->scale, src->isum, src->scale))
+		 !exact_add(&dst->isum, &dst->scale, &m, src->scale))
 		dst->inexact = 1;
 	return SL_OK;
 }
@@ -932,7 +1180,7 @@ static sl_str result(sl_agg *g, acc *a, sl_agg_op op)
 		if (!k)
 			return r;
 		if (!a->inexact)
-			r.len = exact_text(a->isum, a->scale, g->text);
+			r.len = exact_text(&a->isum, a->scale, g->text);
 		else
 			r.len = number_text(a->fsum + a->fcomp, g->text,
 					    sizeof(g->text));
@@ -940,18 +1188,10 @@ static sl_str result(sl_agg *g, acc *a, sl_agg_op op)
 	case SL_AGG_MEAN:
 		if (!k)
 			return r;
-		if (!a->inexact) {
-			i128 sum = a->isum;
-			int sc = a->scale;
-			long double p = 1;
-
-			exact_normal(&sum, &sc);
-			while (sc-- > 0)
-				p *= 10;
-			v = (double)((long double)sum / p / (long double)k);
-		} else {
+		if (!a->inexact)
+			v = exact_mean(&a->isum, a->scale, k);
+		else
 			v = (a->fsum + a->fcomp) / (double)k;
-		}
 		r.len = number_text(v, g->text, sizeof(g->text));
 		return r;
 	case SL_AGG_STDDEV:
@@ -1067,7 +1307,6 @@ static group *group_new(sl_agg *g, sl_arena *ar, const sl_str *keys,
 enum { F_INEXACT = 1, F_LO = 2, F_HI = 4, F_FIRST = 8, F_LAST = 16 };
 
 #define NEED_MOMENTS (NEED(SL_AGG_MEAN) | NEED(SL_AGG_STDDEV))
-#define NEED_SUM (NEED(SL_AGG_SUM) | NEED(SL_AGG_MEAN))
 
 static void put_bytes(sl_agg *g, const void *p, size_t n)
 {
@@ -1084,6 +1323,33 @@ static void put_varint(sl_agg *g, unsigned __int128 v)
 	g->blob[g->blen++] = (unsigned char)v;
 }
 
+/* The exact sum as a varint of its magnitude shifted left by one with
+ * the sign in bit 0 (at most 37 bytes, as the magnitude is below 2^253). */
+static void put_wide(sl_agg *g, const wide *x)
+{
+	wide z = *x;
+	uint64_t sign = (uint64_t)wide_neg(&z);
+	int i;
+
+	if (sign)
+		wide_negate(&z);
+	for (i = 3; i > 0; i--)
+		z.w[i] = z.w[i] << 1 | z.w[i - 1] >> 63;
+	z.w[0] = z.w[0] << 1 | sign;
+	for (;;) {
+		unsigned char b = (unsigned char)(z.w[0] & 0x7f);
+
+		for (i = 0; i < 3; i++)
+			z.w[i] = z.w[i] >> 7 | z.w[i + 1] << 57;
+		z.w[3] >>= 7;
+		if (wide_zero(&z)) {
+			g->blob[g->blen++] = b;
+			return;
+		}
+		g->blob[g->blen++] = b | 0x80;
+	}
+}
+
 static void put_str(sl_agg *g, const sbuf *s)
 {
 	put_varint(g, s->len);
@@ -1098,7 +1364,7 @@ static int encode(sl_agg *g, const group *gr)
 	for (f = 0; f < g->nfields; f++) {
 		const acc *a = &gr->accs[f];
 
-		need += 1 + 4 * 10 + 4 * 8 + 19 + 1 + 4 * 5 + a->lo.len +
+		need += 1 + 4 * 10 + 4 * 8 + 37 + 1 + 4 * 5 + a->lo.len +
 			a->hi.len + a->first.len + a->last.len;
 	}
 	if (need > g->bcap) {
@@ -1135,10 +1401,7 @@ static int encode(sl_agg *g, const group *gr)
 			}
 		}
 		if ((g->need & NEED_SUM) && !a->inexact) {
-			unsigned __int128 u = (unsigned __int128)a->isum;
-
-			put_varint(g, (u << 1) ^ (a->isum < 0 ?
-						  ~(unsigned __int128)0 : 0));
+			put_wide(g, &a->isum);
 			g->blob[g->blen++] = (unsigned char)a->scale;
 		}
 		if (a->lo.p)
@@ -1164,6 +1427,33 @@ static const unsigned char *get_varint(const unsigned char *p,
 		if (!(*p & 0x80))
 			return p + 1;
 	}
+}
+
+static const unsigned char *get_wide(const unsigned char *p, wide *x)
+{
+	unsigned shift;
+	uint64_t sign;
+	int i;
+
+	memset(x, 0, sizeof(*x));
+	for (shift = 0;; p++, shift += 7) {
+		uint64_t b = *p & 0x7f;
+
+		if (shift < 256) {
+			x->w[shift / 64] |= b << (shift % 64);
+			if (shift % 64 > 57 && shift / 64 < 3)
+				x->w[shift / 64 + 1] |= b >> (64 - shift % 64);
+		}
+		if (!(*p & 0x80))
+			break;
+	}
+	sign = x->w[0] & 1;
+	for (i = 0; i < 3; i++)
+		x->w[i] = x->w[i] >> 1 | x->w[i + 1] << 63;
+	x->w[3] >>= 1;
+	if (sign)
+		wide_negate(x);
+	return p + 1;
 }
 
 static const unsigned char *get_u64(const unsigned char *p, uint64_t *v)
@@ -1222,10 +1512,7 @@ static sl_status decode_merge(sl_agg *g, group *gr, const sl_str *blob,
 			}
 		}
 		if ((g->need & NEED_SUM) && !a.inexact) {
-			unsigned __int128 u;
-
-			p = get_varint(p, &u);
-			a.isum = (i128)(u >> 1) ^ -(i128)(u & 1);
+			p = get_wide(p, &a.isum);
 			a.scale = *p++;
 		}
 		if (flags & F_LO)
@@ -1923,7 +2210,7 @@ static json_t *acc_json(sl_agg *g, acc *a)
 {
 	uint64_t k = a->nint + a->nfloat;
 	json_t *o = json_object(), *fs, *sub, *arr;
-	char text[64];
+	char text[SUM_TEXT_MAX + 1];
 	size_t i;
 	int bad = 0;
 
@@ -1943,8 +2230,8 @@ static json_t *acc_json(sl_agg *g, acc *a)
 		}
 		bad |= jset(o, "fsum", fs);
 	}
-	if (!a->inexact) {
-		size_t n = exact_text(a->isum, a->scale, text);
+	if ((g->need & NEED_SUM) && !a->inexact) {
+		size_t n = exact_text(&a->isum, a->scale, text);
 
 		bad |= jset(o, "sum", jstr(text, n));
 	}
@@ -2082,32 +2369,21 @@ sl_status sl_agg_write_partial(sl_agg *g, sl_sink *out)
 }
 
 /* "123.45" (as exact_text writes) into an exact sum; -1 if it is not. */
-static int exact_parse(const char *p, size_t n, i128 *sum, int *scale)
+static int exact_parse(const char *p, size_t n, wide *sum, int *scale)
 {
-	i128 v = 0, lim = pow10_128(SUM_LIMIT_DIGITS);
-	int neg = 0, frac = -1;
-	size_t i = 0;
+	size_t i = n && p[0] == '-', d = 0, point = 0;
 
-	if (n && p[0] == '-')
-		neg = 1, i = 1;
-	if (i == n)
-		return -1;
 	for (; i < n; i++) {
-		if (p[i] == '.' && frac < 0) {
-			frac = 0;
-			continue;
-		}
-		if ((unsigned)(p[i] - '0') > 9)
+		if (p[i] == '.' && !point && d)
+			point = i;
+		else if ((unsigned)(p[i] - '0') > 9)
 			return -1;
-		v = v * 10 + (p[i] - '0');
-		if (v >= lim)
-			return -1;
-		if (frac >= 0)
-			frac++;
+		else
+			d++;
 	}
-	*sum = neg ? -v : v;
-	*scale = frac < 0 ? 0 : frac;
-	return 0;
+	if (!d || (point && point == n - 1))
+		return -1;
+	return exact_decimal(p, n, sum, scale) ? 0 : -1;
 }
 
 static int jget_sbuf(const json_t *o, const char *key, sbuf *s)

@@ -81,28 +81,64 @@ static void test_exact_decimal_sums(void **state)
 	tu_ctx_free(ctx);
 }
 
-static void test_sum_falls_back_to_double(void **state)
+/* The forms a number takes, short and long, with and without exponent:
+ * the sum as Python's decimal module gives it. */
+static void test_exact_sum_forms(void **state)
 {
+	static const char *vals[] = {
+		"1.000", "-.5", "5.", "+7", "000.000", "-0", "0.0010",
+		"12345678901234567890", "9999999999999999999",
+		"-9999999999999999999.9", "1e-24", "0.000000000000000000000001",
+	};
 	sl_ctx *ctx = tu_ctx(0, 0);
-	sl_arena *a = sl_arena_new(ctx, "t");
-	sl_agg_op op = SL_AGG_SUM;
-	sl_agg *g = sl_agg_new(a, 0, 1, &op, 1, NULL);
-	sl_str v;
-	char text[64];
-	int i;
+	sl_agg_op ops[] = { SL_AGG_SUM, SL_AGG_MEAN };
+	sl_agg *g = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, ops, 2, NULL);
+	char text[128];
+	size_t i;
 
 	(void)state;
-	/* 19 significant digits: more than the exact sum takes */
-	v = S("1234567890123456789");
-	assert_int_equal(sl_agg_add(g, NULL, &v), SL_OK);
-	for (i = 0; i < 3; i++) {
-		v = S("1");
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		sl_str v = S(vals[i]);
+
 		assert_int_equal(sl_agg_add(g, NULL, &v), SL_OK);
 	}
 	assert_non_null(sl_agg_next(g));
 	result(g, 0, SL_AGG_SUM, text, sizeof(text));
-	assert_true(fabs(strtod(text, NULL) - 1234567890123456792.0) < 1e4);
+	assert_string_equal(text,
+			    "12345678901234567901.601000000000000000000002");
+	result(g, 0, SL_AGG_MEAN, text, sizeof(text));
+	assert_string_equal(text, "1.0288065751028806e+18");
 	tu_ctx_free(ctx);
+}
+
+/* Past 76 digits with its decimals, the sum is a double. */
+static void test_sum_falls_back_to_double(void **state)
+{
+	static const char *vals[][3] = {
+		{ "9999999999999999999999999999999999999999999999999999999999"
+		  "999999999999999999", "1", "1e76" },
+		{ "1e-77", "1", "1" },
+		{ "1e76", "0", "1e+76" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		sl_ctx *ctx = tu_ctx(0, 0);
+		sl_agg_op op = SL_AGG_SUM;
+		sl_agg *g = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, &op, 1,
+				       NULL);
+		sl_str a = S(vals[i][0]), b = S(vals[i][1]);
+		char text[128];
+
+		assert_int_equal(sl_agg_add(g, NULL, &a), SL_OK);
+		assert_int_equal(sl_agg_add(g, NULL, &b), SL_OK);
+		assert_non_null(sl_agg_next(g));
+		result(g, 0, SL_AGG_SUM, text, sizeof(text));
+		assert_true(strtod(text, NULL) == strtod(vals[i][2], NULL));
+		assert_null(strchr(text, '.'));
+		tu_ctx_free(ctx);
+	}
 }
 
 /*
@@ -275,6 +311,90 @@ static void test_partials_combine_to_single_run(void **state)
 	unlink(p2);
 	free(a);
 	free(b);
+	tu_ctx_free(ctx);
+	tu_ctx_free(small);
+}
+
+/* Sums of numbers of up to 40 digits and 36 decimals, and their mean,
+ * exact through a partial state and a spilled group too. */
+static void test_wide_exact_sums(void **state)
+{
+	static const char *vals[] = {
+		"99999999999999999999999999999999999999",
+		"0.000000000000000000000000000000000001",
+		"-99999999999999999999999999999999999999",
+		"1234567890123456789012345678901234567890",
+		"-1e-36",
+		"12345678901234567890.123456789012345678901234567890",
+	};
+	static const char *sum = "1234567890123456789024691357802469135780."
+		"12345678901234567890123456789";
+	static const sl_agg_op ops[] = { SL_AGG_SUM, SL_AGG_MEAN };
+	sl_ctx *ctx = tu_ctx(0, 0), *small = tu_ctx(1 << 20, 4096);
+	sl_agg_options o = { .tmpdir = dir };
+	sl_agg *g[3];
+	char text[128], key[32], p1[4200];
+	const sl_str *kk;
+	size_t i, w;
+
+	(void)state;
+	snprintf(p1, sizeof(p1), "%s/s.jsonl", dir);
+	g[0] = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, ops, 2, &o);
+	g[1] = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, ops, 2, &o);
+	g[2] = sl_agg_new(sl_arena_new(small, "t"), 1, 1, ops, 2, &o);
+	for (i = 0; i < 6; i++) {
+		sl_str k = S("k"), v = S(vals[i]);
+
+		assert_int_equal(sl_agg_add(g[0], &k, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[1], &k, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[2], &k, &v), SL_OK);
+	}
+	/* g[2] spills: many groups come between its "k" values */
+	for (i = 0; i < 30000; i++) {
+		sl_str k, v = S(vals[i % 6]);
+
+		snprintf(key, sizeof(key), "z%zu", i);
+		k = S(key);
+		assert_int_equal(sl_agg_add(g[2], &k, &v), SL_OK);
+		if (i == 15000)
+			for (w = 0; w < 6; w++) {
+				sl_str kk = S("k"), vv = S(vals[w]);
+
+				assert_int_equal(sl_agg_add(g[2], &kk, &vv),
+						 SL_OK);
+			}
+	}
+	save_partial(ctx, g[1], p1);
+	g[1] = sl_agg_new(sl_arena_new(ctx, "m"), 1, 1, ops, 2, &o);
+	load_partial(g[1], ctx, p1);
+	load_partial(g[1], ctx, p1);
+	unlink(p1);
+	for (w = 0; w < 3; w++) {
+		/* g[1] and g[2] have every value twice: the same mean */
+		assert_non_null(sl_agg_next(g[w]));
+		result(g[w], 0, SL_AGG_SUM, text, sizeof(text));
+		if (w == 0)
+			assert_string_equal(text, sum);
+		else
+			assert_string_equal(text, "24691357802469135780493827"
+					    "15604938271560.24691357802469135"
+					    "780246913578");
+		result(g[w], 0, SL_AGG_MEAN, text, sizeof(text));
+		assert_string_equal(text, "2.0576131502057613e+38");
+	}
+	/* the spilled single values, negative ones too, come back */
+	for (i = 0; (kk = sl_agg_next(g[2])) != NULL; i++) {
+		size_t z = (size_t)atol(kk[0].ptr + 1);
+
+		result(g[2], 0, SL_AGG_SUM, text, sizeof(text));
+		if (z % 6 == 2)
+			assert_string_equal(text, vals[2]);
+		if (z % 6 == 4)
+			assert_string_equal(text, "-0.00000000000000000000000"
+					    "0000000000001");
+	}
+	assert_int_equal(i, 30000);
+	assert_true(sl_agg_stats(g[2])->runs > 0);
 	tu_ctx_free(ctx);
 	tu_ctx_free(small);
 }
@@ -589,6 +709,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_decimal_sums),
+		cmocka_unit_test(test_exact_sum_forms),
+		cmocka_unit_test(test_wide_exact_sums),
 		cmocka_unit_test(test_sum_falls_back_to_double),
 		cmocka_unit_test(test_spilled_groups_equal_in_memory),
 		cmocka_unit_test(test_partials_combine_to_single_run),

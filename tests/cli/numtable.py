@@ -8,18 +8,25 @@ Usage:
                                       "cases" (sluice arguments and a
                                       file, tab-separated), that file
                                       with what sluice must write
+  numtable.py stats FILE PLAIN GROUPED
+                                      check PLAIN and GROUPED, sluice
+                                      stats -f v,n -a min,max,sum,mean,p50
+                                      of FILE without and with -g k
 
 The table has columns id (the row number), k (a group key), v (numbers,
 strings, empty values), n and m (numbers only, m close to n).  Numbers
 are integers of 19 to 40 digits that differ in their last digits,
 decimals of up to 30 places, the same values spelled with leading zeros,
-trailing zeros or an exponent, signs and the forms of zero.  Numbers
-order by value (the sort documentation: non-numbers first, in byte
-order, and a stable sort).  The filters compare n and m with each other
-and with literals taken from the table.
+trailing zeros or an exponent, signs and the forms of zero.  Every sum
+stays within what sluice adds exactly (76 digits with its decimals).
+Numbers order by value (the sort documentation: non-numbers first, in
+byte order, and a stable sort); min, max and the quantiles of stats by
+value, then by their bytes, and print the input's text.  The filters
+compare n and m with each other and with literals taken from the table.
 """
 import csv
 import decimal
+import math
 import random
 import re
 import sys
@@ -171,10 +178,74 @@ def fail(msg):
     sys.exit('numtable.py: ' + msg)
 
 
+def read(path):
+    rows = list(csv.reader(open(path, newline='')))
+    return rows[0], rows[1:]
+
+
+def value_key(text):
+    return (D(text), text.encode())
+
+
+def check_field(label, values, got):
+    nums = sorted((v for v in values if v and NUM.match(v)), key=value_key)
+    strs = [v for v in values if v and not NUM.match(v)]
+    if nums:
+        want_min = nums[0]
+    else:
+        want_min = min(strs, key=str.encode) if strs else ''
+    if strs:
+        want_max = max(strs, key=str.encode)
+    else:
+        want_max = nums[-1] if nums else ''
+    if got['min'] != want_min or got['max'] != want_max:
+        fail('%s: min, max %r %r, want %r %r' % (label, got['min'],
+             got['max'], want_min, want_max))
+    if not nums:
+        return
+    total = sum(D(v) for v in nums)
+    if D(got['sum']) != total:
+        fail('%s: sum %s, want %s' % (label, got['sum'], total))
+    if '.' in got['sum'] and got['sum'].endswith('0'):
+        fail('%s: sum %s has trailing zeros' % (label, got['sum']))
+    mean = float(total / len(nums))
+    if float(got['mean']) != mean:
+        fail('%s: mean %s, want %r' % (label, got['mean'], mean))
+    p50 = nums[max(1, math.ceil(0.5 * len(nums))) - 1]
+    if got['p50'] != p50:
+        fail('%s: p50 %s, want %s' % (label, got['p50'], p50))
+
+
+def stats(path, gotpath, key):
+    head, body = read(path)
+    out = list(csv.DictReader(open(gotpath, newline='')))
+    aggs = ['min', 'max', 'sum', 'mean', 'p50']
+    if key is None:
+        if [r['field'] for r in out] != ['v', 'n']:
+            fail('fields %r' % [r['field'] for r in out])
+        for r in out:
+            i = head.index(r['field'])
+            check_field(r['field'], [row[i] for row in body], r)
+        return
+    ki = head.index(key)
+    groups = sorted(set(row[ki] for row in body), key=str.encode)
+    if [r[key] for r in out] != groups:
+        fail('groups %r, want %r' % ([r[key] for r in out], groups))
+    for r in out:
+        rows = [row for row in body if row[ki] == r[key]]
+        for f in ['v', 'n']:
+            i = head.index(f)
+            check_field('%s %s' % (r[key], f), [row[i] for row in rows],
+                        {a: r['%s_%s' % (f, a)] for a in aggs})
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == 'gen':
         gen(int(args[0]), int(args[1]), args[2:])
+    elif cmd == 'stats':
+        stats(args[0], args[1], None)
+        stats(args[0], args[2], 'k')
     else:
         fail('unknown command ' + cmd)
 

@@ -30,5 +30,32 @@ t_numbers_filter() {
 	numbers_cases filter
 }
 
+# stats -a min,max,sum,mean,p50 of the same numbers, overall and per
+# group: min, max and p50 the input's text, the sum exact, the mean the
+# double nearest the exact one; then from partial states of three parts
+# merged, which must be the single run's output
+t_numbers_stats() {
+	local rows=3000 aggs=min,max,sum,mean,p50 i
+	[ -n "$SAN" ] && rows=1000
+	python3 "$HERE/numtable.py" gen 3 $rows || return 1
+	"$S" stats -f v,n -a $aggs in.csv >plain.csv &&
+		"$S" stats -g k -f v,n -a $aggs in.csv >grouped.csv || return 1
+	python3 "$HERE/numtable.py" stats in.csv plain.csv grouped.csv ||
+		return 1
+	"$S" stats -g k -f v,n -a min,max,sum,mean in.csv >want.csv ||
+		return 1
+	for i in 1 2 3; do
+		"$S" split --parts 3 --part $i in.csv >part.csv &&
+			"$S" stats -f v,n -a $aggs --partial part.csv &&
+			"$S" stats -g k -f v,n -a min,max,sum,mean --partial \
+				part.csv >>g.jsonl || return 1
+	done >p.jsonl
+	"$S" merge p.jsonl | cmp -s - plain.csv ||
+		{ echo "merged partial states differ from one run"; return 1; }
+	"$S" merge g.jsonl | cmp -s - want.csv ||
+		{ echo "merged grouped states differ from one run"; return 1; }
+}
+
 run numbers_sort t_numbers_sort
 run numbers_filter t_numbers_filter
+run numbers_stats t_numbers_stats
