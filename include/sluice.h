@@ -595,11 +595,10 @@ int sl_is_json_number(const char *p, size_t n);
  * 754 double arithmetic (x/0 is infinite, % is fmod); a number it
  * computes (a + 0, -a) is only its double, and a comparison with one
  * compares both sides as doubles.  =~ and !~ match a POSIX extended
- * regular expression, a
- * string literal compiled once.  The text of a number is the integer when
- * it is one (below 1e15), else %.17g; of a boolean, true or false.  A
- * value is true when it is a true boolean, a number other than 0 and NaN,
- * or a non-empty string.
+ * regular expression, a string literal compiled once.  The text of a
+ * number is the integer when it is one (below 1e15), else %.17g; of a
+ * boolean, true or false.  A value is true when it is a true boolean, a
+ * number other than 0 and NaN, or a non-empty string.
  * Functions: len(x) (bytes), lower(x), upper(x) (ASCII), is_empty(x),
  * contains(x, s), starts_with(x, s).
  */
@@ -729,11 +728,10 @@ int sl_sort_compare(sl_ctx *ctx, const sl_sort_key *keys, size_t nkeys,
  * byte order, come before other strings, which compare byte-wise; empty
  * values are left out.  Quantiles p50, p90 and p99 are the number of
  * nearest rank ceil(q * n) in that order, written as it came too while
- * exact (a sketch's quantile is a double).  distinct
- * counts distinct values (the empty one included).  first and last are
- * the values of the group's first and last records.  Numbers worked out
- * as doubles are written in their shortest round-trip form, integers
- * without a point.
+ * exact (a sketch's quantile is a double).  distinct counts distinct
+ * values (the empty one included).  first and last are the values of the
+ * group's first and last records.  Numbers worked out as doubles are
+ * written in their shortest round-trip form, integers without a point.
  *
  * Exactness: every aggregate is exact except, without keys and without
  * the exact option, distinct past 65536 distinct values (then a
