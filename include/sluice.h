@@ -678,13 +678,18 @@ int sl_is_json_number(const char *p, size_t n);
  * also a number when its whole text is a decimal number ([+-]digits, an
  * optional fraction, an optional exponent; no spaces, no inf or nan).
  * Comparisons are numeric when both sides are numbers, byte-wise on the
- * text otherwise; arithmetic takes numbers (anything else is NaN, which
- * compares false except with !=) and follows IEEE 754 (x/0 is infinite,
- * % is fmod).  =~ and !~ match a POSIX extended regular expression, a
- * string literal compiled once.  The text of a number is the integer when
- * it is one (below 1e15), else %.17g; of a boolean, true or false.  A
- * value is true when it is a true boolean, a number other than 0 and NaN,
- * or a non-empty string.
+ * text otherwise.  Numbers that are fields or literals (-12 included)
+ * compare by their exact value, whatever their number of digits: 1.0 == 1
+ * and 1e3 == 1000 hold, 1234567890123456789 == 1234567890123456788 does
+ * not, though the two are one double.  Arithmetic takes numbers
+ * (anything else is NaN, which compares false except with !=) and is IEEE
+ * 754 double arithmetic (x/0 is infinite, % is fmod); a number it
+ * computes (a + 0, -a) is only its double, and a comparison with one
+ * compares both sides as doubles.  =~ and !~ match a POSIX extended
+ * regular expression, a string literal compiled once.  The text of a
+ * number is the integer when it is one (below 1e15), else %.17g; of a
+ * boolean, true or false.  A value is true when it is a true boolean, a
+ * number other than 0 and NaN, or a non-empty string.
  * Functions: len(x) (bytes), lower(x), upper(x) (ASCII), is_empty(x),
  * contains(x, s), starts_with(x, s).
  */
@@ -723,9 +728,11 @@ int sl_expr_eval(sl_expr *e, const sl_str *fields, size_t n);
  *             sl_writer_write(w, f, n);
  *
  * Keys compare byte-wise (as LC_ALL=C) unless numeric: a numeric key
- * orders decimal numbers by value, after the fields that are not numbers,
- * which come first in byte order.  reverse turns a key's order round;
- * records equal on every key keep their input order.
+ * orders decimal numbers by their exact value, whatever their number of
+ * digits (1234567890123456788 before 1234567890123456789, though one
+ * double; 1.50, 1.5 and 15e-1 tie), after the fields that are not
+ * numbers, which come first in byte order.  reverse turns a key's order
+ * round; records equal on every key keep their input order.
  */
 
 typedef struct sl_sorter sl_sorter;
@@ -806,15 +813,23 @@ int sl_sort_compare(sl_ctx *ctx, const sl_sort_key *keys, size_t nkeys,
  *
  * Values: empty, or an integer ([+-]digits), or a decimal number (the
  * filter language's: digits, a point, an exponent), or another string.
- * sum, mean and stddev take the numbers; sum is exact (a 128-bit decimal)
- * while every number has at most 18 significant digits, else a double;
+ * sum, mean and stddev take the numbers.  sum is exact, a 256-bit
+ * decimal, while every number and every sum so far, written without an
+ * exponent and with as many decimals as the number with the most
+ * (trailing zeros aside), has at most 76 digits, decimals included: a
+ * billion numbers of 38 digits before the point and 28 after, say.
+ * Beyond that it is a double (Neumaier's compensated sum).  mean is the
+ * double nearest the exact sum over the count (while the sum is exact);
  * stddev is the sample standard deviation (Welford's method).  min and
- * max order numbers by value before other strings, which compare
- * byte-wise; empty values are left out.  Quantiles p50, p90 and p99 are
- * the number of nearest rank ceil(q * n).  distinct counts distinct
+ * max are values of the input, written as they came (007, 1.50, 1e5, an
+ * id of 40 digits): numbers, in order of exact value and equal ones in
+ * byte order, come before other strings, which compare byte-wise; empty
+ * values are left out.  Quantiles p50, p90 and p99 are the number of
+ * nearest rank ceil(q * n) in that order, written as it came too while
+ * exact (a sketch's quantile is a double).  distinct counts distinct
  * values (the empty one included).  first and last are the values of the
- * group's first and last records.  Numbers are written in their shortest
- * round-trip form, integers without a point.
+ * group's first and last records.  Numbers worked out as doubles are
+ * written in their shortest round-trip form, integers without a point.
  *
  * Exactness: every aggregate is exact except, without keys and without
  * the exact option, distinct past 65536 distinct values (then a

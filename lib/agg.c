@@ -9,11 +9,11 @@
  * Two ways of working, chosen by sl_agg_new():
  *
  * Hash mode (every op but distinct and quantiles with keys or --exact).
- * A group holds an accumulator per value field: counts, numeric min and
- * max, Welford's mean and M2, an exact sum (a 128-bit integer scaled by a
- * power of ten) with a compensated double beside it, the smallest and
- * greatest strings, and the first and last values.  Groups and their
- * strings come from an arena ("agg.groups"), found through an open
+ * A group holds an accumulator per value field: counts, the texts of
+ * the least and greatest values, Welford's mean and M2, an exact sum (a
+ * 256-bit integer scaled by a power of ten) with a compensated double
+ * beside it, and the first and last values.  Groups and their strings
+ * come from an arena ("agg.groups"), found through an open
  * addressing table ("agg.table").  When the two would pass half the
  * ceiling, every group is encoded as [keys..., state] and given to a
  * sorter limited to a quarter of the ceiling, which spills sorted runs,
@@ -23,8 +23,8 @@
  *
  * Without keys there is one group, which never leaves memory.  There
  * distinct keeps a set of the values and the quantiles an array of the
- * numbers ("agg.exact") up to EXACT_MAX each, then turn into a
- * HyperLogLog and a KLL sketch (sketch.c).
+ * numbers with their texts ("agg.exact") up to EXACT_MAX each, then turn
+ * into a HyperLogLog and a KLL sketch (sketch.c).
  *
  * Sort mode (distinct or quantiles, with keys or --exact).  Every value
  * becomes a record [keys..., field, value, sequence] for a sorter ordered
@@ -32,8 +32,13 @@
  * Reading it back, a group's values come field by field, non-numbers
  * first (in byte order) then numbers in order, so equal values are
  * neighbours (distinct) and the numbers' ranks are their positions
- * (quantiles, once the segment's length is known: the segment's numbers
- * are kept in an array, or in a spill file when the budget has no room).
+ * (quantiles, once the segment's length is known: the texts of the
+ * segment's numbers are kept in a buffer, or in a spill file when the
+ * budget has no room).
+ *
+ * min, max and the exact quantiles are values of the input, printed as
+ * they came; they order numbers by exact value (sl_num_order()) and
+ * equal ones by their bytes, so any order of adding gives one answer.
  */
 #include <jansson.h>
 #include <math.h>
@@ -44,10 +49,13 @@
 #include "sketch.h"
 #include "sluice_int.h"
 
-__extension__ typedef __int128 i128;
-
 #define EXACT_MAX 65536         /* distinct values or numbers kept exact */
-#define SUM_LIMIT_DIGITS 37     /* |exact sum| < 10^37 */
+#define SUM_DIGITS 76           /* |exact sum| < 10^76 units of its scale */
+#define SUM_TEXT_MAX (SUM_DIGITS + 3)   /* "-0." and the digits */
+
+typedef struct wide {           /* 256 bits, two's complement */
+	uint64_t w[4];
+} wide;
 
 enum { T_EMPTY, T_INT, T_FLOAT, T_STRING };
 enum { HASH_MODE, SORT_MODE };
@@ -61,6 +69,8 @@ static const double quantile_q[3] = { 0.5, 0.9, 0.99 };
 
 #define NEED(op) (1u << (op))
 #define NEED_Q (NEED(SL_AGG_P50) | NEED(SL_AGG_P90) | NEED(SL_AGG_P99))
+#define NEED_MINMAX (NEED(SL_AGG_MIN) | NEED(SL_AGG_MAX))
+#define NEED_SUM (NEED(SL_AGG_SUM) | NEED(SL_AGG_MEAN))
 
 /* A string an accumulator keeps: bytes and a NUL, reused while they fit. */
 typedef struct sbuf {
@@ -74,27 +84,42 @@ typedef struct dentry {
 	size_t len;
 } dentry;
 
+/* A number kept exact: its double, and its text in the sketch's texts. */
+typedef struct qval {
+	double d;
+	uint32_t off, len;
+} qval;
+
 /* Distinct values and numbers of the one group without keys. */
 typedef struct sketch {
 	sl_arena *strs;         /* the set's value bytes */
 	dentry *set;
 	size_t nset, setcap;
 	sl_hll *hll;
-	double *vals;
+	qval *vals;
 	size_t nvals, valcap;
+	char *texts;            /* the numbers' texts, each with a NUL */
+	size_t tlen, tcap;
 	int sorted;
 	sl_kll *kll;
 } sketch;
 
+/*
+ * min and max are values of the input, kept as their text: the least is
+ * the least number once there is one, else the least string; the
+ * greatest the greatest string once there is one, else the greatest
+ * number.  So lo and hi hold one text each, with its double in min or
+ * max while it is a number.
+ */
 typedef struct acc {
 	uint64_t n, empty, nint, nfloat;
-	double min, max;        /* of the numbers */
+	double min, max;        /* of lo and hi, when they are numbers */
 	double mean, m2;        /* Welford */
 	double fsum, fcomp;     /* Neumaier's compensated sum */
-	i128 isum;              /* the exact sum is isum / 10^scale */
+	wide isum;              /* the exact sum is isum / 10^scale */
 	int scale;
 	int inexact;            /* a number did not fit isum */
-	sbuf smin, smax;        /* of the strings that are not numbers */
+	sbuf lo, hi;            /* the least and greatest value's text */
 	sbuf first, last;
 	sketch *sk;             /* hash mode without keys */
 	struct exact_res *x;    /* sort mode */
@@ -104,7 +129,7 @@ typedef struct acc {
 typedef struct exact_res {
 	uint64_t first_seq, last_seq;
 	uint64_t distinct;
-	double q[3];
+	sbuf q[3];              /* the quantiles' texts */
 	int have_q;
 } exact_res;
 
@@ -151,10 +176,10 @@ struct sl_agg {
 	char *prev;
 	size_t prevlen, prevcap;
 	int have_prev;
-	double *qv;
-	size_t nq, qcap;
+	char *qv;               /* a segment's numbers, texts ending in NUL */
+	size_t qlen, qcap;
 	sl_spill *qspill;
-	char text[64];
+	char text[SUM_TEXT_MAX + 1];
 	sl_spill_stats nostats;
 };
 
@@ -178,160 +203,344 @@ int sl_agg_op_parse(const char *name, size_t len)
 
 /* ---- numbers ----------------------------------------------------------------- */
 
-/* 10^e for e in 0..38 (the exact sums need up to 10^37). */
-#define E19 ((i128)10000000000000000000ull)
-static const i128 pow10_table[39] = {
-	(i128)1ull, (i128)10ull, (i128)100ull, (i128)1000ull, (i128)10000ull,
-	(i128)100000ull, (i128)1000000ull, (i128)10000000ull,
-	(i128)100000000ull, (i128)1000000000ull, (i128)10000000000ull,
-	(i128)100000000000ull, (i128)1000000000000ull,
-	(i128)10000000000000ull, (i128)100000000000000ull,
-	(i128)1000000000000000ull, (i128)10000000000000000ull,
-	(i128)100000000000000000ull, (i128)1000000000000000000ull,
-	(i128)10000000000000000000ull, E19 * 10ull, E19 * 100ull,
-	E19 * 1000ull, E19 * 10000ull, E19 * 100000ull, E19 * 1000000ull,
-	E19 * 10000000ull, E19 * 100000000ull, E19 * 1000000000ull,
-	E19 * 10000000000ull, E19 * 100000000000ull, E19 * 1000000000000ull,
-	E19 * 10000000000000ull, E19 * 100000000000000ull,
-	E19 * 1000000000000000ull, E19 * 10000000000000000ull,
-	E19 * 100000000000000000ull, E19 * 1000000000000000000ull,
-	E19 * 10000000000000000000ull,
+/*
+ * The exact sum counts units of 10^-scale in a 256-bit two's complement
+ * integer, least significant word first.  Its magnitude stays below
+ * 10^SUM_DIGITS (2^253 > 10^76), so a sum of two never overflows before
+ * it is checked, and the scale is at most SUM_DIGITS.
+ */
+static const uint64_t sum_limit[4] = {     /* 10^76 */
+	0x0ull, 0x7775a5f171951000ull, 0x0764b4abe8652979ull,
+	0x161bcca7119915b5ull
 };
-#undef E19
 
-static i128 pow10_128(int e)
+static const uint64_t pow10_64[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+	10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+	100000000000ull, 1000000000000ull, 10000000000000ull,
+	100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	100000000000000000ull, 1000000000000000000ull,
+	10000000000000000000ull
+};
+
+static int wide_neg(const wide *x)
 {
-	return pow10_table[e];
+	return (int)(x->w[3] >> 63);
+}
+
+static int wide_zero(const wide *x)
+{
+	return !(x->w[0] | x->w[1] | x->w[2] | x->w[3]);
+}
+
+static void wide_negate(wide *x)
+{
+	unsigned carry = 1;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		x->w[i] = ~x->w[i] + carry;
+		carry = carry && x->w[i] == 0;
+	}
+}
+
+/* Is the magnitude m below 10^SUM_DIGITS? */
+static int below_limit(const wide *m)
+{
+	int i;
+
+	for (i = 3; i >= 0; i--)
+		if (m->w[i] != sum_limit[i])
+			return m->w[i] < sum_limit[i];
+	return 0;
+}
+
+/* m = m * f + add; the carry out of the top word. */
+static uint64_t mul_add(wide *m, uint64_t f, uint64_t add)
+{
+	unsigned __int128 t = add;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		t += (unsigned __int128)m->w[i] * f;
+		m->w[i] = (uint64_t)t;
+		t >>= 64;
+	}
+	return (uint64_t)t;
+}
+
+/* m = m / d; the remainder. */
+static uint64_t div_small(wide *m, uint64_t d)
+{
+	unsigned __int128 r = 0;
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		r = r << 64 | m->w[i];
+		m->w[i] = (uint64_t)(r / d);
+		r %= d;
+	}
+	return (uint64_t)r;
+}
+
+/* The magnitude m = m * 10^k; 0 when that would reach 10^SUM_DIGITS. */
+static int magnitude_shift(wide *m, int k)
+{
+	if (k <= 19 && !(m->w[1] | m->w[2] | m->w[3])) {
+		/* below 10^38: no need to look at the limit */
+		unsigned __int128 x = (unsigned __int128)m->w[0] *
+			pow10_64[k];
+
+		m->w[0] = (uint64_t)x;
+		m->w[1] = (uint64_t)(x >> 64);
+		return 1;
+	}
+	while (k > 0) {
+		int step = k < 19 ? k : 19;
+
+		if (mul_add(m, pow10_64[step], 0) || !below_limit(m))
+			return 0;
+		k -= step;
+	}
+	return 1;
+}
+
+/* x = x * 10^k; 0 when that would reach 10^SUM_DIGITS. */
+static int wide_shift(wide *x, int k)
+{
+	int neg = wide_neg(x);
+
+	if (neg)
+		wide_negate(x);
+	if (!magnitude_shift(x, k))
+		return 0;
+	if (neg)
+		wide_negate(x);
+	return 1;
+}
+
+/* s = s + m; 0 when |s + m| would reach 10^SUM_DIGITS. */
+static int wide_add(wide *s, const wide *m)
+{
+	wide t;
+	uint64_t top, c = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		uint64_t a = s->w[i] + c;
+
+		c = a < c;
+		t.w[i] = a + m->w[i];
+		c |= t.w[i] < a;
+	}
+	/* |t| is at most ~t + 1 when negative: a top word below the
+	 * limit's is enough, the rest is checked in full */
+	top = wide_neg(&t) ? ~t.w[3] : t.w[3];
+	if (top >= sum_limit[3]) {
+		wide mag = t;
+
+		if (wide_neg(&mag))
+			wide_negate(&mag);
+		if (!below_limit(&mag))
+			return 0;
+	}
+	*s = t;
+	return 1;
 }
 
 /*
  * p[0..n), already known to be a decimal number, as m / 10^scale with
- * |m| < 10^18 once trailing zeros are dropped.  0 when it is not that
- * simple (more digits, a large exponent).
+ * |m| < 10^SUM_DIGITS and 0 <= scale <= SUM_DIGITS, trailing zeros of
+ * the digits dropped.  0 when it is not that simple (more digits, a
+ * large exponent).  One pass: digits go into m 19 at a time, and zeros
+ * are held back until a digit other than 0 shows they are not trailing.
  */
-static int exact_decimal(const char *p, size_t n, i128 *m, int *scale)
+static int exact_decimal(const char *p, size_t n, wide *m, int *scale)
 {
 	const char *end = p + n;
-	char digits[40];
-	size_t nd = 0, lead = 1;
-	int neg = 0, frac = 0, in_frac = 0, e = 0, eneg = 0, ed = 0;
-	uint64_t v = 0;
-	size_t i;
+	uint64_t chunk = 0;
+	long nd = 0, frac = 0, zeros = 0, e = 0, sc;
+	int neg = 0, point = 0, in_chunk = 0;
 
+	memset(m, 0, sizeof(*m));
+	*scale = 0;
 	if (p < end && (*p == '+' || *p == '-'))
 		neg = *p++ == '-';
 	for (; p < end; p++) {
-		if (*p == '.') {
-			in_frac = 1;
+		unsigned c = (unsigned)(unsigned char)*p - '0';
+
+		if (c > 9) {
+			if (*p != '.')
+				break;          /* the exponent */
+			point = 1;
 			continue;
 		}
-		if (*p == 'e' || *p == 'E')
-			break;
-		if (in_frac)
-			frac++;
-		if (lead && *p == '0')
-			continue;      /* a leading zero */
-		lead = 0;
-		if (nd == sizeof(digits))
-			return 0;
-		digits[nd++] = *p;
+		frac += point;
+		if (!c) {
+			zeros += nd > 0;        /* leading zeros count for nothing */
+			continue;
+		}
+		for (;;) {              /* the zeros held back, then c */
+			unsigned d = zeros ? 0 : c;
+
+			if (++nd > SUM_DIGITS)
+				return 0;
+			chunk = chunk * 10 + d;
+			if (++in_chunk == 19) {
+				mul_add(m, pow10_64[19], chunk);
+				chunk = 0;
+				in_chunk = 0;
+			}
+			if (!zeros)
+				break;
+			zeros--;
+		}
 	}
-	if (p < end) {             /* the exponent */
+	if (!nd)
+		return 1;               /* zero, whatever its exponent */
+	if (p < end) {                  /* the exponent */
+		int eneg = 0;
+
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			eneg = *p++ == '-';
 		for (; p < end; p++) {
-			if (++ed > 4)
-				return 0;
 			e = e * 10 + (*p - '0');
+			if (e > 100000)
+				return 0;
 		}
 		if (eneg)
 			e = -e;
 	}
-	/* drop trailing zeros of the digits, as powers of ten */
-	while (nd && digits[nd - 1] == '0') {
-		nd--;
-		frac--;
-	}
-	if (nd > 18)
+	if (nd == in_chunk)
+		m->w[0] = chunk;        /* the common number, of 18 digits or less */
+	else if (in_chunk)
+		mul_add(m, pow10_64[in_chunk], chunk);
+	sc = frac - zeros - e;          /* the zeros held back are dropped */
+	if (sc > SUM_DIGITS || nd - sc > SUM_DIGITS)
 		return 0;
-	for (i = 0; i < nd; i++)
-		v = v * 10 + (uint64_t)(digits[i] - '0');
-	*scale = frac - e;
-	if (nd == 0)
-		*scale = 0;
-	if (*scale > SUM_LIMIT_DIGITS || *scale < -18)
+	if (sc < 0 && !wide_shift(m, (int)-sc))
 		return 0;
-	*m = neg ? -(i128)v : (i128)v;
-	if (*scale < 0) {
-		*m *= pow10_128(-*scale);
-		*scale = 0;
-	}
+	*scale = sc < 0 ? 0 : (int)sc;
+	if (neg)
+		wide_negate(m);
 	return 1;
 }
 
-/* *sum/10^*scale += m/10^sc exactly; 0 when the sum would pass 10^37. */
-static int exact_add(i128 *sum, int *scale, i128 m, int sc)
+/* *sum/10^*scale += *m/10^sc exactly; 0 when it would not fit.  *m may
+ * be changed. */
+static int exact_add(wide *sum, int *scale, wide *m, int sc)
 {
-	i128 lim = pow10_128(SUM_LIMIT_DIGITS), s = *sum;
+	wide s;
 
-	if (sc > *scale) {
-		i128 f = pow10_128(sc - *scale);
-
-		if ((s < 0 ? -s : s) > lim / f)
-			return 0;
-		s *= f;
-		*scale = sc;
-	} else if (sc < *scale) {
-		i128 f = pow10_128(*scale - sc);
-
-		if ((m < 0 ? -m : m) > lim / f)
-			return 0;
-		m *= f;
-	}
-	s += m;
-	if ((s < 0 ? -s : s) >= lim)
+	if (sc == *scale)
+		return wide_add(sum, m);
+	if (sc < *scale)
+		return wide_shift(m, *scale - sc) && wide_add(sum, m);
+	s = *sum;
+	if (!wide_shift(&s, sc - *scale) || !wide_add(&s, m))
 		return 0;
 	*sum = s;
+	*scale = sc;
 	return 1;
 }
 
-/* Drop factors of ten the scale does not need. */
-static void exact_normal(i128 *sum, int *scale)
+/* The digits of the magnitude of sum, without factors of ten its scale
+ * does not need: into d (at least SUM_DIGITS + 1 bytes), and how many;
+ * *scale and *neg go with them. */
+static size_t exact_digits(const wide *sum, int *scale, int *neg, char *d)
 {
-	while (*scale > 0 && *sum % 10 == 0) {
-		*sum /= 10;
-		(*scale)--;
+	char rev[SUM_DIGITS + 20];
+	wide m = *sum;
+	size_t n = 0, i, j;
+
+	*neg = wide_neg(&m);
+	if (*neg)
+		wide_negate(&m);
+	while (!wide_zero(&m)) {
+		uint64_t r = div_small(&m, pow10_64[19]);
+
+		for (i = 0; i < 19; i++, r /= 10)
+			rev[n++] = (char)('0' + r % 10);
 	}
-	if (*sum == 0)
+	while (n > 1 && rev[n - 1] == '0')
+		n--;                    /* the chunks' leading zeros */
+	if (!n) {
+		rev[n++] = '0';
+		*neg = 0;
 		*scale = 0;
+	}
+	for (i = 0; i < n && *scale > 0 && rev[i] == '0'; i++)
+		(*scale)--;
+	n -= i;
+	for (j = 0; j < n; j++)
+		d[j] = rev[i + n - 1 - j];
+	return n;
 }
 
-/* The exact sum's text: digits, a point when the scale asks for one. */
-static size_t exact_text(i128 sum, int scale, char *out)
+/* The exact sum's text: digits, a point when the scale asks for one;
+ * at most SUM_TEXT_MAX bytes and a NUL. */
+static size_t exact_text(const wide *sum, int scale, char *out)
 {
-	char d[48];
-	size_t nd = 0, n = 0;
-	int neg = sum < 0;
-	unsigned __int128 u;
+	char d[SUM_DIGITS + 20];
+	int neg;
+	size_t nd = exact_digits(sum, &scale, &neg, d), n = 0, i;
 
-	exact_normal(&sum, &scale);
-	u = neg ? (unsigned __int128)(-(sum + 1)) + 1 : (unsigned __int128)sum;
-	do {
-		d[nd++] = (char)('0' + (int)(u % 10));
-		u /= 10;
-	} while (u);
-	while (nd <= (size_t)scale)
-		d[nd++] = '0';
 	if (neg)
 		out[n++] = '-';
-	while (nd) {
-		if (nd == (size_t)scale)
+	if ((size_t)scale >= nd) {
+		out[n++] = '0';
+		out[n++] = '.';
+		for (i = nd; i < (size_t)scale; i++)
+			out[n++] = '0';
+	}
+	for (i = 0; i < nd; i++) {
+		if (scale && i == nd - (size_t)scale && (size_t)scale < nd)
 			out[n++] = '.';
-		out[n++] = d[--nd];
+		out[n++] = d[i];
 	}
 	out[n] = '\0';
 	return n;
+}
+
+/*
+ * sum / 10^scale / k as a double: the quotient's first 40 significant
+ * digits by long division, a last 1 when the division is not exact, and
+ * strtod, which rounds them correctly.  So the mean keeps every digit a
+ * double holds, however many the sum has.
+ */
+static double exact_mean(const wide *sum, int scale, uint64_t k)
+{
+	char d[SUM_DIGITS + 20], q[SUM_DIGITS + 80];
+	unsigned __int128 r = 0;
+	size_t nd, i, nq = 0, sig = 0;
+	int neg, neg_scale;
+
+	nd = exact_digits(sum, &scale, &neg, d);
+	neg_scale = scale;
+	if (neg)
+		q[nq++] = '-';
+	for (i = 0; i < nd || (sig < 40 && r); i++) {
+		unsigned digit;
+
+		r = r * 10 + (i < nd ? (unsigned)(d[i] - '0') : 0);
+		digit = (unsigned)(r / k);
+		r %= k;
+		if (i >= nd)
+			neg_scale++;    /* a digit past the sum's last */
+		if (digit || sig) {
+			q[nq++] = (char)('0' + digit);
+			sig++;
+		}
+	}
+	if (r) {
+		q[nq++] = '1';
+		neg_scale++;
+	}
+	if (!sig && !r)
+		return 0;
+	snprintf(q + nq, sizeof(q) - nq, "e-%d", neg_scale);
+	return strtod(q, NULL);
 }
 
 static void neumaier_add(double *sum, double *comp, double x)
@@ -467,29 +676,151 @@ static void numbers_add(acc *a, double d)
 	uint64_t k = a->nint + a->nfloat;
 	double delta;
 
-	if (k == 1) {
-		a->min = a->max = d;
-	} else {
-		if (d < a->min)
-			a->min = d;
-		if (d > a->max)
-			a->max = d;
-	}
 	delta = d - a->mean;
 	a->mean += delta / (double)k;
 	a->m2 += delta * (d - a->mean);
 	neumaier_add(&a->fsum, &a->fcomp, d);
 }
 
+/* Values that are neither empty nor numbers. */
+static uint64_t strings(const acc *a)
+{
+	return a->n - a->empty - a->nint - a->nfloat;
+}
+
+/* The order of min and max: numbers by exact value, then by bytes. */
+static int number_order(double x, const char *a, size_t an, double y,
+			const char *b, size_t bn)
+{
+	int c = sl_num_order(x, a, an, y, b, bn);
+
+	return c ? c : bytes_order(a, an, b, bn);
+}
+
+/*
+ * Take the value p[0..n), a string or the number d, into lo and hi when
+ * it is the least or the greatest so far; before it is counted.
+ * 0 or -1 (no memory).
+ */
+static int extremes_add(sl_agg *g, acc *a, sl_arena *ar, const char *p,
+			size_t n, int str, double d)
+{
+	uint64_t k = a->nint + a->nfloat, s = strings(a);
+
+	if ((g->need & NEED(SL_AGG_MIN)) &&
+	    (str ? !k && (!s || bytes_order(p, n, a->lo.p, a->lo.len) < 0) :
+	     !k || number_order(d, p, n, a->min, a->lo.p, a->lo.len) < 0)) {
+		if (sbuf_set(g, ar, &a->lo, p, n) < 0)
+			return -1;
+		a->min = d;
+	}
+	if ((g->need & NEED(SL_AGG_MAX)) &&
+	    (str ? !s || bytes_order(p, n, a->hi.p, a->hi.len) > 0 :
+	     !s && (!k || number_order(d, p, n, a->max, a->hi.p,
+					a->hi.len) > 0))) {
+		if (sbuf_set(g, ar, &a->hi, p, n) < 0)
+			return -1;
+		a->max = d;
+	}
+	return 0;
+}
+
+/* The same for src's lo and hi into dst, before src is counted in. */
+static int extremes_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
+{
+	uint64_t ka = dst->nint + dst->nfloat, sa = strings(dst);
+	uint64_t kb = src->nint + src->nfloat, sb = strings(src);
+	const sbuf *lo = &src->lo, *hi = &src->hi;
+
+	if (lo->p &&
+	    (kb ? !ka || number_order(src->min, lo->p, lo->len, dst->min,
+				      dst->lo.p, dst->lo.len) < 0 :
+	     !ka && (!dst->lo.p || bytes_order(lo->p, lo->len, dst->lo.p,
+					       dst->lo.len) < 0))) {
+		if (sbuf_set(g, ar, &dst->lo, lo->p, lo->len) < 0)
+			return -1;
+		dst->min = src->min;
+	}
+	if (hi->p &&
+	    (sb ? !sa || bytes_order(hi->p, hi->len, dst->hi.p,
+				     dst->hi.len) > 0 :
+	     !sa && (!dst->hi.p || number_order(src->max, hi->p, hi->len,
+						dst->max, dst->hi.p,
+						dst->hi.len) > 0))) {
+		if (sbuf_set(g, ar, &dst->hi, hi->p, hi->len) < 0)
+			return -1;
+		dst->max = src->max;
+	}
+	return 0;
+}
+
+/*
+ * The common number, p[0..n) = [+-]digits[.digits] of 19 significant
+ * digits or fewer, as *v / 10^*scale, trailing zeros after the point
+ * dropped; 0 for any other.
+ */
+static int small_decimal(const char *p, size_t n, uint64_t *v, int *scale,
+			 int *neg)
+{
+	const char *end = p + n;
+	uint64_t x = 0;
+	int nd = 0, frac = 0, point = 0;
+
+	*neg = 0;
+	if (p < end && (*p == '+' || *p == '-'))
+		*neg = *p++ == '-';
+	for (; p < end; p++) {
+		unsigned c = (unsigned)(unsigned char)*p - '0';
+
+		if (c > 9) {
+			if (*p != '.')
+				return 0;       /* an exponent */
+			point = 1;
+			continue;
+		}
+		frac += point;
+		if (frac > SUM_DIGITS)
+			return 0;
+		if (x || c) {
+			if (++nd > 19)
+				return 0;
+			x = x * 10 + c;
+		}
+	}
+	while (frac && x && x % 10 == 0) {
+		x /= 10;
+		frac--;
+	}
+	*v = x;
+	*scale = x ? frac : 0;
+	return 1;
+}
+
 static void sum_add(acc *a, const char *p, size_t n)
 {
-	i128 m;
-	int sc;
+	uint64_t v;
+	wide m;
+	int sc, neg;
 
 	if (a->inexact)
 		return;
+	/* the common case: a number of 19 digits or fewer, no more
+	 * decimals than the sum has */
+	if (small_decimal(p, n, &v, &sc, &neg) && sc <= a->scale) {
+		m.w[0] = v;
+		m.w[1] = m.w[2] = m.w[3] = 0;
+		if (sc < a->scale && !magnitude_shift(&m, a->scale - sc)) {
+			a->inexact = 1;
+			return;
+		}
+		if (neg)
+			wide_negate(&m);
+		if (!wide_add(&a->isum, &m))
+			a->inexact = 1;
+		return;
+	}
 	if (!exact_decimal(p, n, &m, &sc) ||
-	    !exact_add(&a->isum, &a->scale, m, sc))
+	    !exact_add(&a->isum, &a->scale, &m, sc))
 		a->inexact = 1;
 }
 
@@ -521,12 +852,14 @@ static sl_status sketch_to_kll(sl_agg *g, sketch *sk)
 	if (!sk->kll)
 		return SL_ENOMEM;
 	for (i = 0; i < sk->nvals; i++)
-		if (sl_kll_add(sk->kll, sk->vals[i]) != SL_OK)
+		if (sl_kll_add(sk->kll, sk->vals[i].d) != SL_OK)
 			return SL_ENOMEM;
-	g->exact_bytes -= sk->valcap * sizeof(double);
+	g->exact_bytes -= sk->valcap * sizeof(qval) + sk->tcap;
 	sl_mem_free(sk->vals);
+	sl_mem_free(sk->texts);
 	sk->vals = NULL;
-	sk->nvals = sk->valcap = 0;
+	sk->texts = NULL;
+	sk->nvals = sk->valcap = sk->tlen = sk->tcap = 0;
 	return SL_OK;
 }
 
@@ -601,33 +934,56 @@ sketch:
 	return SL_OK;
 }
 
-static sl_status sketch_number(sl_agg *g, sketch *sk, double d)
+/* Keep the number d, of text p[0..n), exact while there is room. */
+static sl_status sketch_number(sl_agg *g, sketch *sk, double d, const char *p,
+			       size_t n)
 {
 	if (sk->kll)
 		return sl_kll_add(sk->kll, d);
 	if (sk->nvals == sk->valcap) {
 		size_t cap = sk->valcap ? 2 * sk->valcap : 256;
-		double *v = NULL;
+		qval *v = NULL;
 
 		if (cap > EXACT_MAX)
 			cap = EXACT_MAX;
 		if (sk->nvals < EXACT_MAX &&
-		    exact_room(g, (cap - sk->valcap) * sizeof(double)))
+		    exact_room(g, (cap - sk->valcap) * sizeof(qval)))
 			v = sl_mem_try_realloc(g->ctx, sk->vals,
-					       cap * sizeof(double),
+					       cap * sizeof(qval),
 					       "agg.exact");
-		if (!v) {
-			if (sketch_to_kll(g, sk) != SL_OK)
-				return SL_ENOMEM;
-			return sl_kll_add(sk->kll, d);
-		}
-		g->exact_bytes += (cap - sk->valcap) * sizeof(double);
+		if (!v)
+			goto sketch;
+		g->exact_bytes += (cap - sk->valcap) * sizeof(qval);
 		sk->vals = v;
 		sk->valcap = cap;
 	}
-	sk->vals[sk->nvals++] = d;
+	if (n + 1 > sk->tcap - sk->tlen) {
+		size_t cap = 2 * sk->tcap > sk->tlen + n + 1 ?
+			2 * sk->tcap : sk->tlen + n + 1024;
+		char *t = NULL;
+
+		if (cap <= UINT32_MAX && exact_room(g, cap - sk->tcap))
+			t = sl_mem_try_realloc(g->ctx, sk->texts, cap,
+					       "agg.exact");
+		if (!t)
+			goto sketch;
+		g->exact_bytes += cap - sk->tcap;
+		sk->texts = t;
+		sk->tcap = cap;
+	}
+	sk->vals[sk->nvals].d = d;
+	sk->vals[sk->nvals].off = (uint32_t)sk->tlen;
+	sk->vals[sk->nvals].len = (uint32_t)n;
+	sk->nvals++;
+	memcpy(sk->texts + sk->tlen, p, n);
+	sk->texts[sk->tlen + n] = '\0';
+	sk->tlen += n + 1;
 	sk->sorted = 0;
 	return SL_OK;
+sketch:
+	if (sketch_to_kll(g, sk) != SL_OK)
+		return SL_ENOMEM;
+	return sl_kll_add(sk->kll, d);
 }
 
 static void sketch_free(sketch *sk)
@@ -638,10 +994,12 @@ static void sketch_free(sketch *sk)
 	child_free(&sk->strs);
 	sl_hll_free(sk->hll);
 	sl_mem_free(sk->vals);
+	sl_mem_free(sk->texts);
 	sl_kll_free(sk->kll);
 	sk->set = NULL;
 	sk->hll = NULL;
 	sk->vals = NULL;
+	sk->texts = NULL;
 	sk->kll = NULL;
 }
 
@@ -674,7 +1032,6 @@ static sl_status acc_add(sl_agg *g, acc *a, sl_arena *ar, const sl_str *v,
 		if (a->x)
 			a->x->last_seq = seq;
 	}
-	a->n++;
 	if (type) {
 		*type = t;
 		*num = d;
@@ -682,21 +1039,15 @@ static sl_status acc_add(sl_agg *g, acc *a, sl_arena *ar, const sl_str *v,
 	if (a->sk && (g->need & NEED(SL_AGG_DISTINCT)) &&
 	    sketch_distinct(g, a->sk, v->ptr, v->len) != SL_OK)
 		return SL_ENOMEM;
+	if (t != T_EMPTY && (g->need & NEED_MINMAX) &&
+	    extremes_add(g, a, ar, v->ptr, v->len, t == T_STRING, d) < 0)
+		return SL_ENOMEM;
+	a->n++;
 	switch (t) {
 	case T_EMPTY:
 		a->empty++;
 		return SL_OK;
 	case T_STRING:
-		if ((g->need & NEED(SL_AGG_MIN)) &&
-		    (!a->smin.p || bytes_order(v->ptr, v->len, a->smin.p,
-						 a->smin.len) < 0) &&
-		    sbuf_set(g, ar, &a->smin, v->ptr, v->len) < 0)
-			return SL_ENOMEM;
-		if ((g->need & NEED(SL_AGG_MAX)) &&
-		    (!a->smax.p || bytes_order(v->ptr, v->len, a->smax.p,
-						 a->smax.len) > 0) &&
-		    sbuf_set(g, ar, &a->smax, v->ptr, v->len) < 0)
-			return SL_ENOMEM;
 		return SL_OK;
 	case T_INT:
 		a->nint++;
@@ -706,9 +1057,10 @@ static sl_status acc_add(sl_agg *g, acc *a, sl_arena *ar, const sl_str *v,
 		break;
 	}
 	numbers_add(a, d);
-	sum_add(a, v->ptr, v->len);
+	if (g->need & NEED_SUM)
+		sum_add(a, v->ptr, v->len);
 	if (a->sk && (g->need & NEED_Q))
-		return sketch_number(g, a->sk, d);
+		return sketch_number(g, a->sk, d, v->ptr, v->len);
 	return SL_OK;
 }
 
@@ -716,6 +1068,7 @@ static sl_status acc_add(sl_agg *g, acc *a, sl_arena *ar, const sl_str *v,
 static sl_status acc_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
 {
 	uint64_t na = dst->nint + dst->nfloat, nb = src->nint + src->nfloat;
+	wide m = src->isum;
 
 	if (src->first.p && !dst->first.p &&
 	    sbuf_set(g, ar, &dst->first, src->first.p, src->first.len) < 0)
@@ -723,15 +1076,7 @@ static sl_status acc_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
 	if (src->last.p &&
 	    sbuf_set(g, ar, &dst->last, src->last.p, src->last.len) < 0)
 		return SL_ENOMEM;
-	if (src->smin.p && (!dst->smin.p ||
-			      bytes_order(src->smin.p, src->smin.len,
-					  dst->smin.p, dst->smin.len) < 0) &&
-	    sbuf_set(g, ar, &dst->smin, src->smin.p, src->smin.len) < 0)
-		return SL_ENOMEM;
-	if (src->smax.p && (!dst->smax.p ||
-			      bytes_order(src->smax.p, src->smax.len,
-					  dst->smax.p, dst->smax.len) > 0) &&
-	    sbuf_set(g, ar, &dst->smax, src->smax.p, src->smax.len) < 0)
+	if (extremes_merge(g, dst, src, ar) < 0)
 		return SL_ENOMEM;
 	dst->n += src->n;
 	dst->empty += src->empty;
@@ -739,18 +1084,12 @@ static sl_status acc_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
 	dst->nfloat += src->nfloat;
 	if (nb) {
 		if (!na) {
-			dst->min = src->min;
-			dst->max = src->max;
 			dst->mean = src->mean;
 			dst->m2 = src->m2;
 		} else {
 			double n = (double)(na + nb);
 			double delta = src->mean - dst->mean;
 
-			if (src->min < dst->min)
-				dst->min = src->min;
-			if (src->max > dst->max)
-				dst->max = src->max;
 			dst->mean += delta * ((double)nb / n);
 			dst->m2 += src->m2 + delta * delta *
 				((double)na * (double)nb / n);
@@ -761,18 +1100,21 @@ static sl_status acc_merge(sl_agg *g, acc *dst, const acc *src, sl_arena *ar)
 	if (src->inexact)
 		dst->inexact = 1;
 	else if (!dst->inexact &&
-		 !exact_add(&dst->isum, &dst->scale, src->isum, src->scale))
+		 !exact_add(&dst->isum, &dst->scale, &m, src->scale))
 		dst->inexact = 1;
 	return SL_OK;
 }
 
 /* ---- the text of a result ------------------------------------------------------ */
 
-static int by_value(const void *x, const void *y)
+/* qvals in the order of min and max; arg is the texts. */
+static int by_value(const void *x, const void *y, void *arg)
 {
-	double a = *(const double *)x, b = *(const double *)y;
+	const qval *a = x, *b = y;
+	const char *t = arg;
 
-	return a < b ? -1 : a > b;
+	return number_order(a->d, t + a->off, a->len, b->d, t + b->off,
+			    b->len);
 }
 
 /* The number of nearest rank ceil(q * n), 1-based, of n sorted ones. */
@@ -783,15 +1125,26 @@ static size_t rank_of(double q, uint64_t n)
 	return r < 1 ? 1 : (size_t)r;
 }
 
-static double sketch_quantile(sketch *sk, int j)
+/* Quantile j: an input's text while exact, else the sketch's double. */
+static sl_str sketch_quantile(sl_agg *g, sketch *sk, int j)
 {
-	if (sk->kll)
-		return sl_kll_quantile(sk->kll, quantile_q[j]);
+	sl_str r = { g->text, 0 };
+	const qval *v;
+
+	if (sk->kll) {
+		r.len = number_text(sl_kll_quantile(sk->kll, quantile_q[j]),
+				    g->text, sizeof(g->text));
+		return r;
+	}
 	if (!sk->sorted) {
-		qsort(sk->vals, sk->nvals, sizeof(double), by_value);
+		qsort_r(sk->vals, sk->nvals, sizeof(qval), by_value,
+			sk->texts);
 		sk->sorted = 1;
 	}
-	return sk->vals[rank_of(quantile_q[j], sk->nvals) - 1];
+	v = &sk->vals[rank_of(quantile_q[j], sk->nvals) - 1];
+	r.ptr = sk->texts + v->off;
+	r.len = v->len;
+	return r;
 }
 
 static sl_str result(sl_agg *g, acc *a, sl_agg_op op)
@@ -818,24 +1171,16 @@ static sl_str result(sl_agg *g, acc *a, sl_agg_op op)
 		r.len = strlen(r.ptr);
 		return r;
 	case SL_AGG_MIN:
-		if (k) {
-			r.len = number_text(a->min, g->text, sizeof(g->text));
-			return r;
-		}
-		s = &a->smin;
+		s = &a->lo;
 		break;
 	case SL_AGG_MAX:
-		if (!a->smax.p && k) {
-			r.len = number_text(a->max, g->text, sizeof(g->text));
-			return r;
-		}
-		s = &a->smax;
+		s = &a->hi;
 		break;
 	case SL_AGG_SUM:
 		if (!k)
 			return r;
 		if (!a->inexact)
-			r.len = exact_text(a->isum, a->scale, g->text);
+			r.len = exact_text(&a->isum, a->scale, g->text);
 		else
 			r.len = number_text(a->fsum + a->fcomp, g->text,
 					    sizeof(g->text));
@@ -843,18 +1188,10 @@ static sl_str result(sl_agg *g, acc *a, sl_agg_op op)
 	case SL_AGG_MEAN:
 		if (!k)
 			return r;
-		if (!a->inexact) {
-			i128 sum = a->isum;
-			int sc = a->scale;
-			long double p = 1;
-
-			exact_normal(&sum, &sc);
-			while (sc-- > 0)
-				p *= 10;
-			v = (double)((long double)sum / p / (long double)k);
-		} else {
+		if (!a->inexact)
+			v = exact_mean(&a->isum, a->scale, k);
+		else
 			v = (a->fsum + a->fcomp) / (double)k;
-		}
 		r.len = number_text(v, g->text, sizeof(g->text));
 		return r;
 	case SL_AGG_STDDEV:
@@ -877,13 +1214,11 @@ static sl_str result(sl_agg *g, acc *a, sl_agg_op op)
 		if (!k)
 			return r;
 		if (a->sk)
-			v = sketch_quantile(a->sk, op - SL_AGG_P50);
-		else if (a->x && a->x->have_q)
-			v = a->x->q[op - SL_AGG_P50];
-		else
+			return sketch_quantile(g, a->sk, op - SL_AGG_P50);
+		if (!a->x || !a->x->have_q)
 			return r;
-		r.len = number_text(v, g->text, sizeof(g->text));
-		return r;
+		s = &a->x->q[op - SL_AGG_P50];
+		break;
 	case SL_AGG_FIRST:
 		s = &a->first;
 		break;
@@ -964,15 +1299,14 @@ static group *group_new(sl_agg *g, sl_arena *ar, const sl_str *keys,
 /*
  * A group's state for the sorter: varint(rows), then per field a flags
  * byte, varints n, empty, nint and nfloat, the doubles the ops need when
- * there are numbers (min and max; mean and M2; the compensated sum), the
- * exact sum as a zigzag varint and its scale, and the strings the ops
- * keep as varint(length) and bytes.
+ * there are numbers (mean and M2; the compensated sum), the exact sum as
+ * a zigzag varint and its scale, and the strings the ops keep (lo, hi,
+ * first, last) as varint(length) and bytes.  The doubles of lo and hi
+ * are read again from their text.
  */
-enum { F_INEXACT = 1, F_SMIN = 2, F_SMAX = 4, F_FIRST = 8, F_LAST = 16 };
+enum { F_INEXACT = 1, F_LO = 2, F_HI = 4, F_FIRST = 8, F_LAST = 16 };
 
-#define NEED_MINMAX (NEED(SL_AGG_MIN) | NEED(SL_AGG_MAX))
 #define NEED_MOMENTS (NEED(SL_AGG_MEAN) | NEED(SL_AGG_STDDEV))
-#define NEED_SUM (NEED(SL_AGG_SUM) | NEED(SL_AGG_MEAN))
 
 static void put_bytes(sl_agg *g, const void *p, size_t n)
 {
@@ -989,6 +1323,33 @@ static void put_varint(sl_agg *g, unsigned __int128 v)
 	g->blob[g->blen++] = (unsigned char)v;
 }
 
+/* The exact sum as a varint of its magnitude shifted left by one with
+ * the sign in bit 0 (at most 37 bytes, as the magnitude is below 2^253). */
+static void put_wide(sl_agg *g, const wide *x)
+{
+	wide z = *x;
+	uint64_t sign = (uint64_t)wide_neg(&z);
+	int i;
+
+	if (sign)
+		wide_negate(&z);
+	for (i = 3; i > 0; i--)
+		z.w[i] = z.w[i] << 1 | z.w[i - 1] >> 63;
+	z.w[0] = z.w[0] << 1 | sign;
+	for (;;) {
+		unsigned char b = (unsigned char)(z.w[0] & 0x7f);
+
+		for (i = 0; i < 3; i++)
+			z.w[i] = z.w[i] >> 7 | z.w[i + 1] << 57;
+		z.w[3] >>= 7;
+		if (wide_zero(&z)) {
+			g->blob[g->blen++] = b;
+			return;
+		}
+		g->blob[g->blen++] = b | 0x80;
+	}
+}
+
 static void put_str(sl_agg *g, const sbuf *s)
 {
 	put_varint(g, s->len);
@@ -1003,8 +1364,8 @@ static int encode(sl_agg *g, const group *gr)
 	for (f = 0; f < g->nfields; f++) {
 		const acc *a = &gr->accs[f];
 
-		need += 1 + 4 * 10 + 6 * 8 + 19 + 1 + 4 * 5 + a->smin.len +
-			a->smax.len + a->first.len + a->last.len;
+		need += 1 + 4 * 10 + 4 * 8 + 37 + 1 + 4 * 5 + a->lo.len +
+			a->hi.len + a->first.len + a->last.len;
 	}
 	if (need > g->bcap) {
 		unsigned char *b = sl_mem_realloc(g->ctx, g->blob, need,
@@ -1020,7 +1381,7 @@ static int encode(sl_agg *g, const group *gr)
 	for (f = 0; f < g->nfields; f++) {
 		const acc *a = &gr->accs[f];
 		unsigned char flags = (a->inexact ? F_INEXACT : 0) |
-			(a->smin.p ? F_SMIN : 0) | (a->smax.p ? F_SMAX : 0) |
+			(a->lo.p ? F_LO : 0) | (a->hi.p ? F_HI : 0) |
 			(a->first.p ? F_FIRST : 0) |
 			(a->last.p ? F_LAST : 0);
 
@@ -1030,10 +1391,6 @@ static int encode(sl_agg *g, const group *gr)
 		put_varint(g, a->nint);
 		put_varint(g, a->nfloat);
 		if (a->nint + a->nfloat) {
-			if (g->need & NEED_MINMAX) {
-				put_bytes(g, &a->min, sizeof(double));
-				put_bytes(g, &a->max, sizeof(double));
-			}
 			if (g->need & NEED_MOMENTS) {
 				put_bytes(g, &a->mean, sizeof(double));
 				put_bytes(g, &a->m2, sizeof(double));
@@ -1044,16 +1401,13 @@ static int encode(sl_agg *g, const group *gr)
 			}
 		}
 		if ((g->need & NEED_SUM) && !a->inexact) {
-			unsigned __int128 u = (unsigned __int128)a->isum;
-
-			put_varint(g, (u << 1) ^ (a->isum < 0 ?
-						  ~(unsigned __int128)0 : 0));
+			put_wide(g, &a->isum);
 			g->blob[g->blen++] = (unsigned char)a->scale;
 		}
-		if (a->smin.p)
-			put_str(g, &a->smin);
-		if (a->smax.p)
-			put_str(g, &a->smax);
+		if (a->lo.p)
+			put_str(g, &a->lo);
+		if (a->hi.p)
+			put_str(g, &a->hi);
 		if (a->first.p)
 			put_str(g, &a->first);
 		if (a->last.p)
@@ -1073,6 +1427,33 @@ static const unsigned char *get_varint(const unsigned char *p,
 		if (!(*p & 0x80))
 			return p + 1;
 	}
+}
+
+static const unsigned char *get_wide(const unsigned char *p, wide *x)
+{
+	unsigned shift;
+	uint64_t sign;
+	int i;
+
+	memset(x, 0, sizeof(*x));
+	for (shift = 0;; p++, shift += 7) {
+		uint64_t b = *p & 0x7f;
+
+		if (shift < 256) {
+			x->w[shift / 64] |= b << (shift % 64);
+			if (shift % 64 > 57 && shift / 64 < 3)
+				x->w[shift / 64 + 1] |= b >> (64 - shift % 64);
+		}
+		if (!(*p & 0x80))
+			break;
+	}
+	sign = x->w[0] & 1;
+	for (i = 0; i < 3; i++)
+		x->w[i] = x->w[i] >> 1 | x->w[i + 1] << 63;
+	x->w[3] >>= 1;
+	if (sign)
+		wide_negate(x);
+	return p + 1;
 }
 
 static const unsigned char *get_u64(const unsigned char *p, uint64_t *v)
@@ -1121,10 +1502,6 @@ static sl_status decode_merge(sl_agg *g, group *gr, const sl_str *blob,
 		p = get_u64(p, &a.nint);
 		p = get_u64(p, &a.nfloat);
 		if (a.nint + a.nfloat) {
-			if (g->need & NEED_MINMAX) {
-				p = get_double(p, &a.min);
-				p = get_double(p, &a.max);
-			}
 			if (g->need & NEED_MOMENTS) {
 				p = get_double(p, &a.mean);
 				p = get_double(p, &a.m2);
@@ -1135,20 +1512,21 @@ static sl_status decode_merge(sl_agg *g, group *gr, const sl_str *blob,
 			}
 		}
 		if ((g->need & NEED_SUM) && !a.inexact) {
-			unsigned __int128 u;
-
-			p = get_varint(p, &u);
-			a.isum = (i128)(u >> 1) ^ -(i128)(u & 1);
+			p = get_wide(p, &a.isum);
 			a.scale = *p++;
 		}
-		if (flags & F_SMIN)
-			p = get_str(p, &a.smin);
-		if (flags & F_SMAX)
-			p = get_str(p, &a.smax);
+		if (flags & F_LO)
+			p = get_str(p, &a.lo);
+		if (flags & F_HI)
+			p = get_str(p, &a.hi);
 		if (flags & F_FIRST)
 			p = get_str(p, &a.first);
 		if (flags & F_LAST)
 			p = get_str(p, &a.last);
+		if (a.lo.p && a.nint + a.nfloat)
+			sl_parse_decimal(g->ctx, a.lo.p, a.lo.len, &a.min);
+		if (a.hi.p && !strings(&a))
+			sl_parse_decimal(g->ctx, a.hi.p, a.hi.len, &a.max);
 		if (acc_merge(g, &gr->accs[f], &a, ar) != SL_OK)
 			return sl_error(g->ctx, SL_ENOMEM, "no memory for a"
 					" group's strings");
@@ -1513,20 +1891,22 @@ static group *next_merged(sl_agg *g)
 	return gr;
 }
 
-/* Sort mode: keep a segment's number for its quantiles. */
-static sl_status segment_number(sl_agg *g, double d)
+/* Sort mode: keep the text p[0..n) of a segment's number for its
+ * quantiles (the numbers come in order). */
+static sl_status segment_number(sl_agg *g, const char *p, size_t n)
 {
-	sl_str v = { (const char *)&d, sizeof(d) };
+	sl_str v = { p, n };
 
 	if (g->qspill)
 		return sl_spill_put(g->qspill, &v, 1);
-	if (g->nq == g->qcap) {
-		size_t cap = g->qcap ? 2 * g->qcap : 1024, i;
-		double *q = sl_mem_try_realloc(g->ctx, g->qv,
-					       cap * sizeof(double),
-					       "agg.values");
+	if (n + 1 > g->qcap - g->qlen) {
+		size_t cap = 2 * g->qcap > g->qlen + n + 1 ? 2 * g->qcap :
+			g->qlen + n + 1024;
+		char *q = sl_mem_try_realloc(g->ctx, g->qv, cap, "agg.values");
 
 		if (!q) {     /* no room: the rest of the segment on disk */
+			size_t i;
+
 			g->qspill = sl_spill_new(g->arena, g->opt.tmpdir ?
 						 g->opt.tmpdir : getenv("TMPDIR") ?
 						 getenv("TMPDIR") : "/tmp",
@@ -1534,21 +1914,39 @@ static sl_status segment_number(sl_agg *g, double d)
 						 &g->nostats);
 			if (!g->qspill)
 				return sl_errcode(g->ctx);
-			for (i = 0; i < g->nq; i++) {
-				v.ptr = (const char *)&g->qv[i];
+			for (i = 0; i < g->qlen; i += v.len + 1) {
+				v.ptr = g->qv + i;
+				v.len = strlen(v.ptr);
 				if (sl_spill_put(g->qspill, &v, 1) != SL_OK)
 					return sl_errcode(g->ctx);
 			}
 			sl_mem_free(g->qv);
 			g->qv = NULL;
-			g->nq = g->qcap = 0;
-			v.ptr = (const char *)&d;
+			g->qlen = g->qcap = 0;
+			v.ptr = p;
+			v.len = n;
 			return sl_spill_put(g->qspill, &v, 1);
 		}
 		g->qv = q;
 		g->qcap = cap;
 	}
-	g->qv[g->nq++] = d;
+	memcpy(g->qv + g->qlen, p, n);   /* a number has no NUL in it */
+	g->qv[g->qlen + n] = '\0';
+	g->qlen += n + 1;
+	return SL_OK;
+}
+
+/* The i-th number (from 1) of text p[0..n) of a segment: into the
+ * quantiles of rank i. */
+static sl_status segment_rank(sl_agg *g, acc *a, const size_t *r, uint64_t i,
+			      const char *p, size_t n)
+{
+	int j;
+
+	for (j = 0; j < 3; j++)
+		if (i == r[j] && sbuf_set(g, g->cur_arena, &a->x->q[j], p,
+					  n) < 0)
+			return sl_errcode(g->ctx);
 	return SL_OK;
 }
 
@@ -1556,32 +1954,35 @@ static sl_status segment_number(sl_agg *g, double d)
 static sl_status segment_end(sl_agg *g, acc *a)
 {
 	uint64_t k = a->nint + a->nfloat, i;
-	size_t r[3];
+	size_t r[3], at, n;
 	int j;
 
 	g->have_prev = 0;
 	for (j = 0; j < 3; j++)
 		r[j] = k ? rank_of(quantile_q[j], k) : 0;
-	a->x->have_q = k > 0;
+	a->x->have_q = k > 0 && (g->need & NEED_Q);
 	if (g->qspill) {
 		const sl_str *f;
-		size_t n;
 
 		if (sl_spill_rewind(g->qspill) != SL_OK)
 			return sl_errcode(g->ctx);
 		for (i = 1; (f = sl_spill_get(g->qspill, &n)) != NULL; i++)
-			for (j = 0; j < 3; j++)
-				if (i == r[j] && n == 1 &&
-				    f[0].len == sizeof(double))
-					memcpy(&a->x->q[j], f[0].ptr,
-					       sizeof(double));
+			if (n != 1 || segment_rank(g, a, r, i, f[0].ptr,
+						   f[0].len) != SL_OK)
+				break;
 		sl_spill_close(g->qspill);
 		g->qspill = NULL;
+		if (!sl_failed(g->ctx) && i <= r[2])
+			return sl_error(g->ctx, SL_EIO, "a spilled number of"
+					" a quantile is missing");
 		return sl_errcode(g->ctx);
 	}
-	for (j = 0; k && j < 3; j++)
-		a->x->q[j] = g->qv[r[j] - 1];
-	g->nq = 0;
+	for (i = 1, at = 0; at < g->qlen && i <= r[2]; i++, at += n + 1) {
+		n = strlen(g->qv + at);
+		if (segment_rank(g, a, r, i, g->qv + at, n) != SL_OK)
+			return sl_errcode(g->ctx);
+	}
+	g->qlen = 0;
 	return SL_OK;
 }
 
@@ -1656,10 +2057,9 @@ static group *next_sorted(sl_agg *g)
 			g->prevlen = v->len;
 			g->have_prev = 1;
 		}
-		if (t == T_INT || t == T_FLOAT) {
-			if (segment_number(g, d) != SL_OK)
-				return NULL;
-		}
+		if ((t == T_INT || t == T_FLOAT) && (g->need & NEED_Q) &&
+		    segment_number(g, v->ptr, v->len) != SL_OK)
+			return NULL;
 		g->la = sl_sorter_next(g->sorter, &g->la_n);
 	} while (g->la && keys_order(g->la, gr->keys, g->nkeys) == 0);
 	if (cur != SIZE_MAX && segment_end(g, &gr->accs[cur]) != SL_OK)
@@ -1740,25 +2140,27 @@ const sl_spill_stats *sl_agg_stats(const sl_agg *g)
 /*
  * A stream of partial states is JSON Lines: a first line
  *
- *     {"format":"sluice-partial","version":1,"verb":"stats","keys":["k"],
- *      "fields":["x"],"ops":["count","sum"],"top":0}
+ *     {"format":"sluice-partial","version":2,"verb":"stats","keys":["k"],
+ *      "fields":["x"],"ops":["count","sum","min","max"],"top":0}
  *
  * then one line per group:
  *
  *     {"key":["a"],"rows":2,"fields":[{"n":2,"empty":0,"int":2,
- *      "float":0,"min":1,"max":5,"mean":3,"m2":8,"fsum":[6,0],
- *      "sum":"6","first":"1","last":"5"}]}
+ *      "float":0,"mean":3,"m2":8,"fsum":[6,0],"sum":"6","min":"1",
+ *      "max":"5.0","first":"1","last":"5.0"}]}
  *
  * "sum" is missing once the exact sum was given up; numbers that JSON
- * cannot hold are the strings "inf", "-inf" and "nan".  Without keys a
+ * cannot hold are the strings "inf", "-inf" and "nan".  "min" and "max"
+ * are the input's texts of the least and greatest values (version 1 had
+ * doubles there).  Without keys a
  * field may also have "distinct": {"values": [...]} or {"hll": "..."}
- * and "q": {"values": [...]} or {"kll": "..."}.
+ * and "q": {"values": [...]} (the numbers' texts) or {"kll": "..."}.
  *
  * The header's first key sorts before "key", so a byte-wise sort of the
  * lines of many streams (Hadoop's shuffle) still puts a header first.
  */
 
-#define PARTIAL_VERSION 1
+#define PARTIAL_VERSION 2
 
 static json_t *jnum(double v)
 {
@@ -1808,7 +2210,7 @@ static json_t *acc_json(sl_agg *g, acc *a)
 {
 	uint64_t k = a->nint + a->nfloat;
 	json_t *o = json_object(), *fs, *sub, *arr;
-	char text[64];
+	char text[SUM_TEXT_MAX + 1];
 	size_t i;
 	int bad = 0;
 
@@ -1819,8 +2221,6 @@ static json_t *acc_json(sl_agg *g, acc *a)
 	bad |= jset(o, "int", json_integer((json_int_t)a->nint));
 	bad |= jset(o, "float", json_integer((json_int_t)a->nfloat));
 	if (k) {
-		bad |= jset(o, "min", jnum(a->min));
-		bad |= jset(o, "max", jnum(a->max));
 		bad |= jset(o, "mean", jnum(a->mean));
 		bad |= jset(o, "m2", jnum(a->m2));
 		fs = json_array();
@@ -1830,15 +2230,15 @@ static json_t *acc_json(sl_agg *g, acc *a)
 		}
 		bad |= jset(o, "fsum", fs);
 	}
-	if (!a->inexact) {
-		size_t n = exact_text(a->isum, a->scale, text);
+	if ((g->need & NEED_SUM) && !a->inexact) {
+		size_t n = exact_text(&a->isum, a->scale, text);
 
 		bad |= jset(o, "sum", jstr(text, n));
 	}
-	if (a->smin.p)
-		bad |= jset(o, "smin", jstr(a->smin.p, a->smin.len));
-	if (a->smax.p)
-		bad |= jset(o, "smax", jstr(a->smax.p, a->smax.len));
+	if (a->lo.p)
+		bad |= jset(o, "min", jstr(a->lo.p, a->lo.len));
+	if (a->hi.p)
+		bad |= jset(o, "max", jstr(a->hi.p, a->hi.len));
 	if (a->first.p)
 		bad |= jset(o, "first", jstr(a->first.p, a->first.len));
 	if (a->last.p)
@@ -1882,8 +2282,9 @@ static json_t *acc_json(sl_agg *g, acc *a)
 		} else if (sub) {
 			arr = json_array();
 			for (i = 0; arr && i < a->sk->nvals; i++)
-				bad |= json_array_append_new(arr,
-						jnum(a->sk->vals[i]));
+				bad |= json_array_append_new(arr, jstr(
+					a->sk->texts + a->sk->vals[i].off,
+					a->sk->vals[i].len));
 			bad |= jset(sub, "values", arr);
 		}
 		bad |= jset(o, "q", sub);
@@ -1968,32 +2369,21 @@ sl_status sl_agg_write_partial(sl_agg *g, sl_sink *out)
 }
 
 /* "123.45" (as exact_text writes) into an exact sum; -1 if it is not. */
-static int exact_parse(const char *p, size_t n, i128 *sum, int *scale)
+static int exact_parse(const char *p, size_t n, wide *sum, int *scale)
 {
-	i128 v = 0, lim = pow10_128(SUM_LIMIT_DIGITS);
-	int neg = 0, frac = -1;
-	size_t i = 0;
+	size_t i = n && p[0] == '-', d = 0, point = 0;
 
-	if (n && p[0] == '-')
-		neg = 1, i = 1;
-	if (i == n)
-		return -1;
 	for (; i < n; i++) {
-		if (p[i] == '.' && frac < 0) {
-			frac = 0;
-			continue;
-		}
-		if ((unsigned)(p[i] - '0') > 9)
+		if (p[i] == '.' && !point && d)
+			point = i;
+		else if ((unsigned)(p[i] - '0') > 9)
 			return -1;
-		v = v * 10 + (p[i] - '0');
-		if (v >= lim)
-			return -1;
-		if (frac >= 0)
-			frac++;
+		else
+			d++;
 	}
-	*sum = neg ? -v : v;
-	*scale = frac < 0 ? 0 : frac;
-	return 0;
+	if (!d || (point && point == n - 1))
+		return -1;
+	return exact_decimal(p, n, sum, scale) ? 0 : -1;
 }
 
 static int jget_sbuf(const json_t *o, const char *key, sbuf *s)
@@ -2010,11 +2400,26 @@ static int jget_sbuf(const json_t *o, const char *key, sbuf *s)
 	return 0;
 }
 
+/*
+ * The text of min or max into *s: there when the op is asked for and
+ * there are values, and a decimal, whose double goes to *d, when it is
+ * a number.  0 or -1.
+ */
+static int jget_extreme(sl_agg *g, const json_t *o, const char *key,
+			sbuf *s, int want, int number, double *d)
+{
+	if (jget_sbuf(o, key, s) < 0 || !s->p != !want)
+		return -1;
+	if (s->p && number && !sl_parse_decimal(g->ctx, s->p, s->len, d))
+		return -1;
+	return 0;
+}
+
 /* A field's state from JSON; its strings are views into o. */
-static int acc_from_json(const json_t *o, acc *a)
+static int acc_from_json(sl_agg *g, const json_t *o, acc *a)
 {
 	const json_t *fs, *sum;
-	uint64_t k;
+	uint64_t k, values;
 
 	memset(a, 0, sizeof(*a));
 	if (!json_is_object(o) ||
@@ -2028,9 +2433,7 @@ static int acc_from_json(const json_t *o, acc *a)
 		return -1;
 	if (k) {
 		fs = json_object_get(o, "fsum");
-		if (jget_num(json_object_get(o, "min"), &a->min) < 0 ||
-		    jget_num(json_object_get(o, "max"), &a->max) < 0 ||
-		    jget_num(json_object_get(o, "mean"), &a->mean) < 0 ||
+		if (jget_num(json_object_get(o, "mean"), &a->mean) < 0 ||
 		    jget_num(json_object_get(o, "m2"), &a->m2) < 0 ||
 		    !json_is_array(fs) || json_array_size(fs) != 2 ||
 		    jget_num(json_array_get(fs, 0), &a->fsum) < 0 ||
@@ -2044,8 +2447,11 @@ static int acc_from_json(const json_t *o, acc *a)
 		 exact_parse(json_string_value(sum), json_string_length(sum),
 			     &a->isum, &a->scale) < 0)
 		return -1;
-	if (jget_sbuf(o, "smin", &a->smin) < 0 ||
-	    jget_sbuf(o, "smax", &a->smax) < 0 ||
+	values = a->n - a->empty;
+	if (jget_extreme(g, o, "min", &a->lo, (g->need & NEED(SL_AGG_MIN)) &&
+			 values, k > 0, &a->min) < 0 ||
+	    jget_extreme(g, o, "max", &a->hi, (g->need & NEED(SL_AGG_MAX)) &&
+			 values, values == k, &a->max) < 0 ||
 	    jget_sbuf(o, "first", &a->first) < 0 ||
 	    jget_sbuf(o, "last", &a->last) < 0)
 		return -1;
@@ -2098,10 +2504,15 @@ static sl_status sketch_from_json(sl_agg *g, sketch *sk, const json_t *o)
 				return sl_errcode(g->ctx);
 		} else if (json_is_array(v = json_object_get(q, "values"))) {
 			json_array_foreach(v, i, t) {
-				if (jget_num(t, &x) < 0)
+				if (!json_is_string(t) ||
+				    !sl_parse_decimal(g->ctx,
+						      json_string_value(t),
+						      json_string_length(t), &x))
 					return sl_error(g->ctx, SL_EDATA,
 							"bad quantile value");
-				if (sketch_number(g, sk, x) != SL_OK)
+				if (sketch_number(g, sk, x, json_string_value(t),
+						  json_string_length(t)) !=
+				    SL_OK)
 					return SL_ENOMEM;
 			}
 		} else {
@@ -2136,7 +2547,8 @@ static sl_status add_state(sl_agg *g, const json_t *root)
 	}
 	/* all checked before any is combined: a bad line changes nothing */
 	for (i = 0; i < g->nfields; i++)
-		if (acc_from_json(json_array_get(fields, i), &g->paccs[i]) < 0)
+		if (acc_from_json(g, json_array_get(fields, i),
+				  &g->paccs[i]) < 0)
 			return sl_error(g->ctx, SL_EDATA, "bad state of field"
 					" %zu", i + 1);
 	gr = find_group(g, g->pkeys, 0);   /* may flush, which uses rec */

@@ -17,6 +17,10 @@
  *
  * Fields are resolved to indexes and literals parsed at compile time; the
  * right side of =~ must be a string literal, compiled once with regcomp.
+ * A number literal keeps its text beside its double (a leading minus
+ * folded in), so that a field or literal against another compares by
+ * exact value when the doubles tie (num.c); a number computed by
+ * arithmetic has only its double.
  * Evaluation walks the tree with values that are views (a field's bytes,
  * a literal) or numbers.  lower(), upper() and the regular expressions
  * (which want a C string) write into a buffer owned by their node, grown
@@ -45,7 +49,8 @@ typedef struct node {
 	enum op op;
 	struct node *a, *b;
 	double num;             /* OP_NUM */
-	sl_str str;             /* OP_STR */
+	sl_str str;             /* OP_STR; OP_NUM: the literal's text when
+				 * it is a decimal (else NULL) */
 	int num_ok;             /* OP_STR: the literal is a number, num */
 	size_t field;           /* OP_FIELD */
 	regex_t *re;            /* OP_MATCH, OP_NOMATCH */
@@ -74,6 +79,9 @@ typedef struct val {
 	size_t n;
 	int num_known;          /* V_STR: num_ok is set */
 	int num_ok;             /* V_STR: the text is a number, in num */
+	const char *lit;        /* V_NUM: a literal's text, NULL when the
+				 * number was computed */
+	size_t litn;
 	char text[32];          /* V_NUM, V_BOOL: the text, when asked */
 } val;
 
@@ -241,6 +249,19 @@ static void set_num(val *v, double d)
 {
 	v->kind = V_NUM;
 	v->num = d;
+	v->lit = NULL;
+}
+
+/* The exact text of a number: a field's or a literal's; NULL for one
+ * computed by arithmetic, which has only its double. */
+static const char *exact_text(const val *v, size_t *n)
+{
+	if (v->kind == V_STR) {
+		*n = v->n;
+		return v->s;
+	}
+	*n = v->litn;
+	return v->kind == V_NUM ? v->lit : NULL;
 }
 
 static void set_bool(val *v, int b)
@@ -271,6 +292,7 @@ static int text_cmp(const char *a, size_t an, const char *b, size_t bn)
 
 static void eval(sl_expr *e, node *x, val *out);
 static int field_cmp(sl_expr *e, node *x);
+static int decide(enum op op, int c);
 
 static int compare(sl_expr *e, node *x)
 {
@@ -285,6 +307,11 @@ static int compare(sl_expr *e, node *x)
 	/* the right side first: a literal knows already whether it is a
 	 * number, and when it is not the left need not be parsed */
 	if (as_number(e, &r, &b) && as_number(e, &l, &a)) {
+		/* equal doubles may be different numbers: the texts decide
+		 * when both sides have one */
+		if (a == b && (ap = exact_text(&l, &an)) != NULL &&
+		    (bp = exact_text(&r, &bn)) != NULL)
+			return decide(x->op, sl_num_cmp(ap, an, bp, bn));
 		switch (x->op) {
 		case OP_EQ: return a == b;
 		case OP_NE: return a != b;
@@ -385,6 +412,8 @@ static void eval(sl_expr *e, node *x, val *out)
 	switch (x->op) {
 	case OP_NUM:
 		set_num(out, x->num);
+		out->lit = x->str.ptr;
+		out->litn = x->str.len;
 		return;
 	case OP_STR:
 		set_str(out, x->str.ptr, x->str.len);
@@ -501,7 +530,11 @@ static int field_cmp(sl_expr *e, node *x)
 	}
 	if (lit->op == OP_NUM || lit->num_ok) {
 		if (sl_parse_decimal(e->ctx, p, n, &d)) {
-			/* NaN cannot come from a decimal: a plain order */
+			/* by value, exactly, unless the literal has no
+			 * decimal text (0x10 reads as a number too) */
+			if (lit->str.ptr)
+				return decide(x->cmp, sl_num_order(d, p, n,
+					lit->num, lit->str.ptr, lit->str.len));
 			return decide(x->cmp, (d > lit->num) - (d < lit->num));
 		}
 	}
@@ -797,6 +830,25 @@ static node *call_node(parser *ps, const char *at, const char *name,
 	return new_node(ps, f->op, args[0], args[1]);
 }
 
+/* Keep pre and p[0..n) as the text of number literal x; 0 or -1. */
+static int literal_text(parser *ps, node *x, const char *pre, const char *p,
+			size_t n)
+{
+	size_t m = strlen(pre);
+	char *t = sl_arena_alloc(ps->a, m + n + 1);
+
+	if (!t) {
+		ps->failed = 1;
+		return -1;
+	}
+	memcpy(t, pre, m);
+	memcpy(t + m, p, n);
+	t[m + n] = '\0';
+	x->str.ptr = t;
+	x->str.len = m + n;
+	return 0;
+}
+
 static node *parse_primary(parser *ps)
 {
 	const char *at, *start;
@@ -829,10 +881,16 @@ static node *parse_primary(parser *ps)
 				*end);
 			return NULL;
 		}
+		start = ps->p;
 		ps->p = end;
 		x = new_node(ps, OP_NUM, NULL, NULL);
-		if (x)
+		if (x) {
 			x->num = d;
+			if (decimal(start, (size_t)(end - start)) &&
+			    literal_text(ps, x, "", start,
+					 (size_t)(end - start)) < 0)
+				return NULL;
+		}
 		return x;
 	}
 	if (*ps->p == '$') {
@@ -918,6 +976,18 @@ static node *parse_unary(parser *ps)
 		ps->p++;
 		x = parse_unary(ps);
 		ps->nest--;
+		if (x && x->op == OP_NUM) {
+			/* a negative literal, which keeps its text */
+			const char *t = x->str.ptr;
+
+			x->num = -x->num;
+			if (t && *t == '-')
+				x->str.ptr++, x->str.len--;
+			else if (t && literal_text(ps, x, "-", t,
+						   x->str.len) < 0)
+				return NULL;
+			return x;
+		}
 		return x ? new_node(ps, OP_NEG, x, NULL) : NULL;
 	}
 	return parse_primary(ps);

@@ -162,6 +162,27 @@ size_t sl_utf8_len(const unsigned char *p, size_t n);
  * digits on at least one side of the point), and which?  1 or 0. */
 int sl_parse_decimal(sl_ctx *ctx, const char *p, size_t n, double *d);
 
+/* num.c: the order of two texts sl_parse_decimal() accepts, by their
+ * exact value: <0, 0 or >0.  -0 equals 0, 1.50 equals 1.5, 1e3 equals
+ * 1000; digits and exponents may be of any length. */
+int sl_num_cmp(const char *a, size_t an, const char *b, size_t bn);
+
+/*
+ * The same order given the numbers' doubles x and y too (as
+ * sl_parse_decimal() made them): doubles that differ order the values
+ * alike, as rounding to the nearest double keeps order, so only equal
+ * doubles (or a NaN, from a copy the budget refused) need the texts.
+ */
+static inline int sl_num_order(double x, const char *a, size_t an, double y,
+			       const char *b, size_t bn)
+{
+	if (x < y)
+		return -1;
+	if (x > y)
+		return 1;
+	return sl_num_cmp(a, an, b, bn);
+}
+
 /* spill.c: a run of records in an unlinked, compressed temporary file */
 typedef struct sl_spill sl_spill;
 sl_spill *sl_spill_new(sl_arena *a, const char *dir, int level,

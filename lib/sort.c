@@ -145,8 +145,9 @@ static int compare(const sl_sorter *s, const sl_str *af, size_t an,
 			int xn = !isnan(x), yn = !isnan(y);
 
 			j++;
-			if (xn && yn)
-				c = (x > y) - (x < y);
+			if (xn && yn)    /* by value, exactly */
+				c = sl_num_order(x, a->ptr, a->len, y,
+						 b->ptr, b->len);
 			else if (xn != yn)
 				c = xn ? 1 : -1;     /* non-numbers first */
 			else

@@ -81,28 +81,64 @@ static void test_exact_decimal_sums(void **state)
 	tu_ctx_free(ctx);
 }
 
-static void test_sum_falls_back_to_double(void **state)
+/* The forms a number takes, short and long, with and without exponent:
+ * the sum as Python's decimal module gives it. */
+static void test_exact_sum_forms(void **state)
 {
+	static const char *vals[] = {
+		"1.000", "-.5", "5.", "+7", "000.000", "-0", "0.0010",
+		"12345678901234567890", "9999999999999999999",
+		"-9999999999999999999.9", "1e-24", "0.000000000000000000000001",
+	};
 	sl_ctx *ctx = tu_ctx(0, 0);
-	sl_arena *a = sl_arena_new(ctx, "t");
-	sl_agg_op op = SL_AGG_SUM;
-	sl_agg *g = sl_agg_new(a, 0, 1, &op, 1, NULL);
-	sl_str v;
-	char text[64];
-	int i;
+	sl_agg_op ops[] = { SL_AGG_SUM, SL_AGG_MEAN };
+	sl_agg *g = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, ops, 2, NULL);
+	char text[128];
+	size_t i;
 
 	(void)state;
-	/* 19 significant digits: more than the exact sum takes */
-	v = S("1234567890123456789");
-	assert_int_equal(sl_agg_add(g, NULL, &v), SL_OK);
-	for (i = 0; i < 3; i++) {
-		v = S("1");
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		sl_str v = S(vals[i]);
+
 		assert_int_equal(sl_agg_add(g, NULL, &v), SL_OK);
 	}
 	assert_non_null(sl_agg_next(g));
 	result(g, 0, SL_AGG_SUM, text, sizeof(text));
-	assert_true(fabs(strtod(text, NULL) - 1234567890123456792.0) < 1e4);
+	assert_string_equal(text,
+			    "12345678901234567901.601000000000000000000002");
+	result(g, 0, SL_AGG_MEAN, text, sizeof(text));
+	assert_string_equal(text, "1.0288065751028806e+18");
 	tu_ctx_free(ctx);
+}
+
+/* Past 76 digits with its decimals, the sum is a double. */
+static void test_sum_falls_back_to_double(void **state)
+{
+	static const char *vals[][3] = {
+		{ "9999999999999999999999999999999999999999999999999999999999"
+		  "999999999999999999", "1", "1e76" },
+		{ "1e-77", "1", "1" },
+		{ "1e76", "0", "1e+76" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		sl_ctx *ctx = tu_ctx(0, 0);
+		sl_agg_op op = SL_AGG_SUM;
+		sl_agg *g = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, &op, 1,
+				       NULL);
+		sl_str a = S(vals[i][0]), b = S(vals[i][1]);
+		char text[128];
+
+		assert_int_equal(sl_agg_add(g, NULL, &a), SL_OK);
+		assert_int_equal(sl_agg_add(g, NULL, &b), SL_OK);
+		assert_non_null(sl_agg_next(g));
+		result(g, 0, SL_AGG_SUM, text, sizeof(text));
+		assert_true(strtod(text, NULL) == strtod(vals[i][2], NULL));
+		assert_null(strchr(text, '.'));
+		tu_ctx_free(ctx);
+	}
 }
 
 /*
@@ -279,6 +315,165 @@ static void test_partials_combine_to_single_run(void **state)
 	tu_ctx_free(small);
 }
 
+/* Sums of numbers of up to 40 digits and 36 decimals, and their mean,
+ * exact through a partial state and a spilled group too. */
+static void test_wide_exact_sums(void **state)
+{
+	static const char *vals[] = {
+		"99999999999999999999999999999999999999",
+		"0.000000000000000000000000000000000001",
+		"-99999999999999999999999999999999999999",
+		"1234567890123456789012345678901234567890",
+		"-1e-36",
+		"12345678901234567890.123456789012345678901234567890",
+	};
+	static const char *sum = "1234567890123456789024691357802469135780."
+		"12345678901234567890123456789";
+	static const sl_agg_op ops[] = { SL_AGG_SUM, SL_AGG_MEAN };
+	sl_ctx *ctx = tu_ctx(0, 0), *small = tu_ctx(1 << 20, 4096);
+	sl_agg_options o = { .tmpdir = dir };
+	sl_agg *g[3];
+	char text[128], key[32], p1[4200];
+	const sl_str *kk;
+	size_t i, w;
+
+	(void)state;
+	snprintf(p1, sizeof(p1), "%s/s.jsonl", dir);
+	g[0] = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, ops, 2, &o);
+	g[1] = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, ops, 2, &o);
+	g[2] = sl_agg_new(sl_arena_new(small, "t"), 1, 1, ops, 2, &o);
+	for (i = 0; i < 6; i++) {
+		sl_str k = S("k"), v = S(vals[i]);
+
+		assert_int_equal(sl_agg_add(g[0], &k, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[1], &k, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[2], &k, &v), SL_OK);
+	}
+	/* g[2] spills: many groups come between its "k" values */
+	for (i = 0; i < 30000; i++) {
+		sl_str k, v = S(vals[i % 6]);
+
+		snprintf(key, sizeof(key), "z%zu", i);
+		k = S(key);
+		assert_int_equal(sl_agg_add(g[2], &k, &v), SL_OK);
+		if (i == 15000)
+			for (w = 0; w < 6; w++) {
+				sl_str kk = S("k"), vv = S(vals[w]);
+
+				assert_int_equal(sl_agg_add(g[2], &kk, &vv),
+						 SL_OK);
+			}
+	}
+	save_partial(ctx, g[1], p1);
+	g[1] = sl_agg_new(sl_arena_new(ctx, "m"), 1, 1, ops, 2, &o);
+	load_partial(g[1], ctx, p1);
+	load_partial(g[1], ctx, p1);
+	unlink(p1);
+	for (w = 0; w < 3; w++) {
+		/* g[1] and g[2] have every value twice: the same mean */
+		assert_non_null(sl_agg_next(g[w]));
+		result(g[w], 0, SL_AGG_SUM, text, sizeof(text));
+		if (w == 0)
+			assert_string_equal(text, sum);
+		else
+			assert_string_equal(text, "24691357802469135780493827"
+					    "15604938271560.24691357802469135"
+					    "780246913578");
+		result(g[w], 0, SL_AGG_MEAN, text, sizeof(text));
+		assert_string_equal(text, "2.0576131502057613e+38");
+	}
+	/* the spilled single values, negative ones too, come back */
+	for (i = 0; (kk = sl_agg_next(g[2])) != NULL; i++) {
+		size_t z = (size_t)atol(kk[0].ptr + 1);
+
+		result(g[2], 0, SL_AGG_SUM, text, sizeof(text));
+		if (z % 6 == 2)
+			assert_string_equal(text, vals[2]);
+		if (z % 6 == 4)
+			assert_string_equal(text, "-0.00000000000000000000000"
+					    "0000000000001");
+	}
+	assert_int_equal(i, 30000);
+	assert_true(sl_agg_stats(g[2])->runs > 0);
+	tu_ctx_free(ctx);
+	tu_ctx_free(small);
+}
+
+/* min and max of vals[0..n), every way the aggregator can take them:
+ * in order and reversed, with keys in sort mode, and as two partial
+ * states combined. */
+static void min_max_every_way(const char **vals, size_t n, const char *lo,
+			      const char *hi)
+{
+	static const sl_agg_op ops[] = { SL_AGG_MIN, SL_AGG_MAX, SL_AGG_P50 };
+	sl_ctx *ctx = tu_ctx(0, 0);
+	sl_agg_options o = { .tmpdir = dir };
+	char text[128], p1[4200], p2[4200];
+	sl_str key = S("k");
+	sl_agg *g[5];
+	size_t i, w;
+
+	snprintf(p1, sizeof(p1), "%s/p1.jsonl", dir);
+	snprintf(p2, sizeof(p2), "%s/p2.jsonl", dir);
+	for (w = 0; w < 5; w++) {
+		o.exact = w == 2;
+		g[w] = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, ops,
+				  w == 2 ? 3 : 2, &o);
+		assert_non_null(g[w]);
+	}
+	for (i = 0; i < n; i++) {
+		sl_str v = S(vals[i]), r = S(vals[n - 1 - i]);
+
+		assert_int_equal(sl_agg_add(g[0], &key, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[1], &key, &r), SL_OK);
+		assert_int_equal(sl_agg_add(g[2], &key, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[i < n / 2 ? 3 : 4], &key, &v),
+				 SL_OK);
+	}
+	save_partial(ctx, g[3], p1);
+	save_partial(ctx, g[4], p2);
+	g[3] = sl_agg_new(sl_arena_new(ctx, "m"), 1, 1, ops, 2, &o);
+	load_partial(g[3], ctx, p2);
+	load_partial(g[3], ctx, p1);
+	for (w = 0; w < 4; w++) {
+		assert_non_null(sl_agg_next(g[w]));
+		result(g[w], 0, SL_AGG_MIN, text, sizeof(text));
+		if (strcmp(text, lo) != 0)
+			fail_msg("way %zu: min '%s', want '%s'", w, text, lo);
+		result(g[w], 0, SL_AGG_MAX, text, sizeof(text));
+		if (strcmp(text, hi) != 0)
+			fail_msg("way %zu: max '%s', want '%s'", w, text, hi);
+	}
+	unlink(p1);
+	unlink(p2);
+	tu_ctx_free(ctx);
+}
+
+/* min and max are the input's texts, ordered by exact value, equal
+ * values by their bytes; numbers before strings. */
+static void test_min_max_are_input_texts(void **state)
+{
+	static const char *ids[] = {
+		"1234567890123456788", "1234567890123456789.0", "",
+		"1234567890123456789", "1234567890123456787",
+	};
+	static const char *forms[] = {
+		"1.50", "-0.000000000000000000000000000001", "1.5", "007",
+		"-1e-30", "-0", "0", "1e99999999999999999999", "15e-1",
+	};
+	static const char *mixed[] = { "b", "99999999999999999999", "a", "",
+				       "99999999999999999998" };
+	static const char *words[] = { "b", "", "a" };
+
+	(void)state;
+	min_max_every_way(ids, 5, "1234567890123456787",
+			  "1234567890123456789.0");
+	min_max_every_way(forms, 9, "-0.000000000000000000000000000001",
+			  "1e99999999999999999999");
+	min_max_every_way(mixed, 5, "99999999999999999998", "b");
+	min_max_every_way(words, 3, "a", "b");
+}
+
 static void test_bad_partial_states(void **state)
 {
 	static const char *bad[] = {
@@ -292,6 +487,23 @@ static void test_bad_partial_states(void **state)
 		"{\"key\":[\"a\"],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
 		"\"int\":1,\"float\":0,\"sum\":\"1\"}]}",
 	};
+#define NUMS "\"mean\":1,\"m2\":0,\"fsum\":[1,0],\"sum\":\"1\""
+	static const char *bad_min[] = {
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":1,\"float\":0," NUMS "}]}",
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":1,\"float\":0," NUMS ",\"min\":\"x\",\"max\":\"1\"}]}",
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":1,\"float\":0," NUMS ",\"min\":\"1\",\"max\":1}]}",
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":0,\"float\":0,\"min\":\"x\"}]}",
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":1,"
+		"\"int\":0,\"float\":0,\"min\":\"x\",\"max\":\"x\"}]}",
+	};
+	static const char good_min[] =
+		"{\"key\":[],\"rows\":1,\"fields\":[{\"n\":1,\"empty\":0,"
+		"\"int\":1,\"float\":0," NUMS ",\"min\":\"1\",\"max\":\"1.0\"}]}";
+#undef NUMS
 	size_t i;
 
 	(void)state;
@@ -303,6 +515,21 @@ static void test_bad_partial_states(void **state)
 
 		assert_int_equal(sl_agg_add_partial(g, bad[i], strlen(bad[i])),
 				 SL_EDATA);
+		tu_ctx_free(ctx);
+	}
+	/* min and max: there when there are values, numbers when they
+	 * stand for numbers (and a good state first) */
+	for (i = 0; i <= sizeof(bad_min) / sizeof(bad_min[0]); i++) {
+		sl_ctx *ctx = tu_ctx(0, 0);
+		sl_agg_op ops[] = { SL_AGG_MIN, SL_AGG_MAX };
+		sl_agg *g = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, ops, 2,
+				       NULL);
+
+		const char *line = i ? bad_min[i - 1] : good_min;
+
+		if (sl_agg_add_partial(g, line, strlen(line)) !=
+		    (i ? SL_EDATA : SL_OK))
+			fail_msg("%s: %s", i ? "taken" : "refused", line);
 		tu_ctx_free(ctx);
 	}
 }
@@ -370,6 +597,75 @@ static void test_sorted_distinct_and_quantiles(void **state)
 	tu_ctx_free(ctx);
 }
 
+/* Texts of 25-digit numbers for quantiles: value base + i for i in
+ * 0..n-1 in a scrambled order, every 7th written with a leading zero
+ * (the same value, earlier in byte order). */
+static void big_text(char *out, size_t cap, unsigned i, unsigned n)
+{
+	unsigned v = (unsigned)(((unsigned long long)i * 7919) % n);
+
+	snprintf(out, cap, "%s12345678901234567890%05u", i % 7 ? "" : "0", v);
+}
+
+static int by_big_text(const void *x, const void *y)
+{
+	const char *a = x, *b = y;
+	long va = atol(a + strlen(a) - 5), vb = atol(b + strlen(b) - 5);
+
+	return va != vb ? (va < vb ? -1 : 1) : strcmp(a, b);
+}
+
+/* Exact quantiles are input texts, ordered exactly: without keys (the
+ * exact array, and its partial state), and with keys under a small
+ * ceiling, where a group's numbers spill. */
+static void test_quantiles_are_input_texts(void **state)
+{
+	static const sl_agg_op ops[] = { SL_AGG_P50, SL_AGG_P90, SL_AGG_P99 };
+	enum { N = 60000 };
+	static char vals[N][32];
+	const double q[3] = { 0.5, 0.9, 0.99 };
+	sl_ctx *ctx = tu_ctx(0, 0), *small = tu_ctx(1 << 20, 4096);
+	sl_agg_options o = { .tmpdir = dir };
+	sl_agg *g[4];
+	char text[64], p1[4200];
+	sl_str key = S("k");
+	size_t i, j, w;
+
+	(void)state;
+	snprintf(p1, sizeof(p1), "%s/q.jsonl", dir);
+	g[0] = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, ops, 3, &o);
+	g[1] = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, ops, 3, &o);
+	g[2] = sl_agg_new(sl_arena_new(small, "t"), 1, 1, ops, 3, &o);
+	for (i = 0; i < N; i++) {
+		sl_str v;
+
+		big_text(vals[i], sizeof(vals[i]), (unsigned)i, N);
+		v = S(vals[i]);
+		assert_int_equal(sl_agg_add(g[0], NULL, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[1], NULL, &v), SL_OK);
+		assert_int_equal(sl_agg_add(g[2], &key, &v), SL_OK);
+	}
+	save_partial(ctx, g[1], p1);
+	g[1] = sl_agg_new(sl_arena_new(ctx, "m"), 0, 1, ops, 3, &o);
+	load_partial(g[1], ctx, p1);
+	unlink(p1);
+	qsort(vals, N, sizeof(vals[0]), by_big_text);
+	for (w = 0; w < 3; w++) {
+		assert_non_null(sl_agg_next(g[w]));
+		for (j = 0; j < 3; j++) {
+			const char *want = vals[(size_t)ceil(q[j] * N) - 1];
+
+			result(g[w], 0, ops[j], text, sizeof(text));
+			if (strcmp(text, want) != 0)
+				fail_msg("way %zu p%.0f: '%s', want '%s'", w,
+					 100 * q[j], text, want);
+		}
+	}
+	assert_true(sl_agg_stats(g[2])->runs > 0);
+	tu_ctx_free(ctx);
+	tu_ctx_free(small);
+}
+
 /* Every allocation failing in turn: an error, never a crash or leak. */
 static void test_memory_faults(void **state)
 {
@@ -413,11 +709,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_decimal_sums),
+		cmocka_unit_test(test_exact_sum_forms),
+		cmocka_unit_test(test_wide_exact_sums),
 		cmocka_unit_test(test_sum_falls_back_to_double),
 		cmocka_unit_test(test_spilled_groups_equal_in_memory),
 		cmocka_unit_test(test_partials_combine_to_single_run),
+		cmocka_unit_test(test_min_max_are_input_texts),
 		cmocka_unit_test(test_bad_partial_states),
 		cmocka_unit_test(test_sorted_distinct_and_quantiles),
+		cmocka_unit_test(test_quantiles_are_input_texts),
 		cmocka_unit_test(test_memory_faults),
 	};
 

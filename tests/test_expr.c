@@ -84,6 +84,46 @@ static void test_expr_numbers_against_strings(void **state)
 	TRUE_("len(\"abc\") == \"3\"");
 }
 
+/* Numbers compare by exact value where doubles tie; a computed number
+ * compares through its double. */
+static void test_expr_exact_numbers(void **state)
+{
+	static const char *big = "1234567890123456789";
+	static const char *close = "1234567890123456788";
+
+	(void)state;
+	assert_false(ev("a == 1234567890123456788", big, "", "", ""));
+	assert_true(ev("a == 1234567890123456788", close, "", "", ""));
+	assert_true(ev("a > 1234567890123456788", big, "", "", ""));
+	assert_true(ev("1234567890123456788 < a", big, "", "", ""));
+	assert_true(ev("a != b", big, close, "", ""));
+	assert_true(ev("a > b", big, close, "", ""));
+	assert_false(ev("a <= b", big, close, "", ""));
+	assert_true(ev("a < \"1234567890123456789\"", close, "", "", ""));
+	assert_true(ev("a == -1234567890123456789", "-1234567890123456789",
+		       "", "", ""));
+	assert_false(ev("a == -1234567890123456789", "-1234567890123456788",
+			"", "", ""));
+	assert_true(ev("a < -1234567890123456788", "-1234567890123456789",
+		       "", "", ""));
+	assert_true(ev("a == --1234567890123456789", big, "", "", ""));
+	assert_true(ev("a == 1", "1.0", "", "", ""));
+	assert_true(ev("a == b", "1.50", "15e-1", "", ""));
+	assert_true(ev("a == b", "-0", "0.000", "", ""));
+	assert_true(ev("a > b", "1e400", "1e399", "", ""));
+	assert_true(ev("a < 0.10000000000000000001", "0.1", "", "", ""));
+	/* not a field against a literal: the general comparison */
+	FALSE_("1234567890123456788 == 1234567890123456789");
+	TRUE_("1234567890123456788 < 1234567890123456789");
+	TRUE_("-1234567890123456789 < -1234567890123456788");
+	assert_false(ev("lower(a) == 1234567890123456788", big, "", "", ""));
+	assert_true(ev("lower(a) == 1234567890123456788", close, "", "", ""));
+	/* arithmetic gives a double: both sides compare as doubles */
+	assert_true(ev("a + 0 == 1234567890123456788", big, "", "", ""));
+	assert_true(ev("-a == -1234567890123456788", big, "", "", ""));
+	assert_true(ev("a == 0x10", "16", "", "", ""));
+}
+
 static void test_expr_empty_fields(void **state)
 {
 	(void)state;
@@ -294,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_expr_precedence),
 		cmocka_unit_test(test_expr_associativity),
 		cmocka_unit_test(test_expr_numbers_against_strings),
+		cmocka_unit_test(test_expr_exact_numbers),
 		cmocka_unit_test(test_expr_empty_fields),
 		cmocka_unit_test(test_expr_arithmetic_ieee),
 		cmocka_unit_test(test_expr_fields_every_spelling),

@@ -3,12 +3,15 @@
 
 Usage: diff_stats.py SLUICE WORKDIR [CASES]
 
-Random tables (integers, decimals with and without exponents, 18-digit
-numbers, strings with commas, quotes and UTF-8, empty values) go through
+Random tables (integers, decimals with and without exponents, integers
+of 19 to 40 digits that differ in their last digits, decimals of up to
+40 digits, strings with commas, quotes and UTF-8, empty values) go through
 `sluice stats` (with and without --exact) and `sluice stats -g` (in
 memory and spilling under a small ceiling); every aggregate is computed
 here with Python's csv, decimal and statistics modules and compared:
-exact aggregates exactly (numbers by value), stddev and mean to 1e-9.
+exact aggregates exactly (min, max and quantiles as the input's text,
+sum as the exact decimal), mean as the double nearest the exact mean,
+stddev to 1e-9.
 A last case has more distinct values and numbers than stats keeps exact:
 the HyperLogLog count must be within 2.5% and each KLL quantile's rank
 within 1.65% of n of the asked rank.  Prints the first mismatch and
@@ -48,8 +51,10 @@ def aggregate(values):
     else:
         out['type'] = ('exact', 'float')
     fl = sorted(float(v) for v in nums)
+    # numbers by exact value, equal ones by their bytes: their own text
+    byval = sorted(nums, key=lambda v: (decimal.Decimal(v), v.encode()))
     if nums:
-        out['min'] = ('num', fl[0])
+        out['min'] = ('exact', byval[0])
     elif strs:
         out['min'] = ('exact', min(strs, key=lambda s: s.encode()))
     else:
@@ -57,16 +62,16 @@ def aggregate(values):
     if strs:
         out['max'] = ('exact', max(strs, key=lambda s: s.encode()))
     elif nums:
-        out['max'] = ('num', fl[-1])
+        out['max'] = ('exact', byval[-1])
     else:
         out['max'] = ('exact', '')
     if nums:
         total = sum(decimal.Decimal(v) for v in nums)
-        out['sum'] = ('num', float(total))
-        out['mean'] = ('close', float(total / len(nums)))
+        out['sum'] = ('decimal', total)
+        out['mean'] = ('num', float(total / len(nums)))
         for name, q in QS.items():
             r = max(1, math.ceil(q * len(fl)))
-            out[name] = ('num', fl[r - 1])
+            out[name] = ('exact', byval[r - 1])
     else:
         for name in ['sum', 'mean', 'p50', 'p90', 'p99']:
             out[name] = ('exact', '')
@@ -81,6 +86,10 @@ def aggregate(values):
 def agree(kind, want, got):
     if kind == 'exact':
         return got == want
+    if kind == 'decimal':      # the value, written without exponent
+        return NUM.match(got) is not None and 'e' not in got.lower() and \
+            decimal.Decimal(got) == want and \
+            not ('.' in got and got.endswith('0'))
     try:
         g = float(got)
     except ValueError:
@@ -106,19 +115,30 @@ def rand_value(rng, kind):
             text = '%de%d' % (rng.randint(1, 999), rng.randint(-5, 5))
         return text
     if kind == 'big':
-        return str(rng.randint(10**17, 10**18 - 1) * rng.choice([1, -1]))
+        # 19 to 40 digits, close to each other: one double for many
+        n = rng.choice([19, 20, 25, 38, 40])
+        return str((10**(n - 1) + rng.randint(0, 9)) * 7 *
+                   rng.choice([1, -1]))
+    if kind == 'long':
+        # up to 40 digits, 30 of them decimals, now and then an exponent
+        digits = str(rng.randint(1, 10**rng.randint(1, 40)))
+        text = str(decimal.Decimal(digits).scaleb(-rng.randint(0, 30)))
+        if 'E' in text:
+            text = text.replace('E', rng.choice('eE'))
+        return rng.choice(['', '-']) + text
     words = ['alpha', 'Beta', 'gamma', 'dé"lta', 'eps,ilon', '', 'zeta']
     return rng.choice(words) + str(rng.randint(0, 30))
 
 
 def make_table(rng, path, rows):
-    names = ['k1', 'k2', 'i', 'd', 'big', 's']
+    names = ['k1', 'k2', 'i', 'd', 'big', 'long', 's']
     table = []
     for _ in range(rows):
         table.append([rng.choice(['a', 'b', 'c', 'ä', '']),
                       str(rng.randint(0, 300)),
                       rand_value(rng, 'int'), rand_value(rng, 'dec'),
-                      rand_value(rng, 'big'), rand_value(rng, 'str')])
+                      rand_value(rng, 'big'), rand_value(rng, 'long'),
+                      rand_value(rng, 'str')])
     with open(path, 'w', newline='') as f:
         w = csv.writer(f, lineterminator='\n')
         w.writerow(names)

@@ -940,6 +940,7 @@ run count_2g_under_8m t_count_2g_under_8m
 . "$HERE/t_split.sh"
 . "$HERE/t_agg.sh"
 . "$HERE/t_lists.sh"
+. "$HERE/t_numbers.sh"
 . "$HERE/t_examples.sh"
 . "$HERE/t_docs.sh"
 . "$HERE/t_io.sh"

@@ -103,7 +103,7 @@ t_merge_errors() {
 	"$S" merge s.jsonl f.jsonl 2>err; rc=$?
 	eq "mixed partials exit" $rc 1 || return 1
 	has "mixed partials" "$(cat err)" "another kind" || return 1
-	printf '{"format":"sluice-partial","version":1,"verb":"stats","keys":[],"fields":["v"],"ops":["count"],"top":0}\n{"key":[],"rows":"x"}\n' >bad.jsonl
+	printf '{"format":"sluice-partial","version":2,"verb":"stats","keys":[],"fields":["v"],"ops":["count"],"top":0}\n{"key":[],"rows":"x"}\n' >bad.jsonl
 	"$S" merge bad.jsonl 2>err; rc=$?
 	eq "bad state exit" $rc 1 || return 1
 	printf 'not json\n' >bad.jsonl
