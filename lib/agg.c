@@ -1902,7 +1902,13 @@ static sl_status segment_number(sl_agg *g, const char *p, size_t n)
 	if (n + 1 > g->qcap - g->qlen) {
 		size_t cap = 2 * g->qcap > g->qlen + n + 1 ? 2 * g->qcap :
 			g->qlen + n + 1024;
-		char *q = sl_mem_try_realloc(g->ctx, g->qv, cap, "agg.values");
+		/* grow only while a spill writer would still fit after: it
+		 * is what the numbers go to when memory runs out */
+		size_t used = sl_mem_in_use(g->ctx), lim = sl_mem_ceiling(g->ctx);
+		size_t writer = 2 * sl_ctx_chunk_size(g->ctx) + (320 << 10);
+		char *q = used + (cap - g->qcap) + writer <= lim ?
+			sl_mem_try_realloc(g->ctx, g->qv, cap, "agg.values") :
+			NULL;
 
 		if (!q) {     /* no room: the rest of the segment on disk */
 			size_t i;

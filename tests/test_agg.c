@@ -651,7 +651,8 @@ static void test_quantiles_are_input_texts(void **state)
 	unlink(p1);
 	qsort(vals, N, sizeof(vals[0]), by_big_text);
 	for (w = 0; w < 3; w++) {
-		assert_non_null(sl_agg_next(g[w]));
+		if (!sl_agg_next(g[w]))
+			fail_msg("way %zu: %s", w, sl_errmsg(w == 2 ? small : ctx));
 		for (j = 0; j < 3; j++) {
 			const char *want = vals[(size_t)ceil(q[j] * N) - 1];
 
