@@ -71,6 +71,11 @@ typedef struct jsonl_state {
 	size_t *frames;        /* per open container: its first key in
 				* kstack, or (size_t)-1 for an array */
 	size_t frames_bytes;
+	unsigned char *pend;   /* per header name: 1 a string to decode,
+				* 2 a nested value to compact, 0 neither */
+	size_t pend_bytes;
+	char *kbuf;            /* decoded keys */
+	size_t kbuf_bytes, klen;
 	char *dbuf;            /* keys decoded to be compared */
 	size_t dbuf_bytes;
 	sl_str *dviews;
@@ -160,18 +165,22 @@ static void jsonl_release(void *arg)
 	sl_mem_free(js->frames);
 	sl_mem_free(js->dbuf);
 	sl_mem_free(js->dviews);
+	sl_mem_free(js->pend);
+	sl_mem_free(js->kbuf);
 	memset(js, 0, sizeof(*js));
 }
 
+/* Grow *buf to need bytes: to twice its size, or to need when that is
+ * more (a long line asks for just what it needs). */
 static int reserve(sl_reader *r, void **buf, size_t *cap, size_t need)
 {
-	size_t n = *cap ? *cap : 256;
+	size_t n = *cap ? 2 * *cap : 256;
 	void *p;
 
 	if (need <= *cap)
 		return 0;
-	while (n < need)
-		n *= 2;
+	if (n < need)
+		n = need;
 	p = sl_mem_realloc(r->ctx, *buf, n, "jsonl.fields");
 	if (!p)
 		return -1;
@@ -743,10 +752,11 @@ static size_t hash_name(const char *k, size_t n)
  * cost n * n.  So a wide header gets a hash table of its names, built
  * once: linear probing, the first of equal names found first.
  */
-static int build_index(sl_reader *r, jsonl_state *js)
+static int build_index(sl_reader *r, jsonl_state *js, size_t *dup)
 {
 	size_t cap = 2 * INDEX_MIN, i, h;
 
+	*dup = 0;
 	while (cap < 2 * r->nnames)
 		cap *= 2;
 	js->index = sl_mem_alloc(r->ctx, cap * sizeof(*js->index),
@@ -756,11 +766,37 @@ static int build_index(sl_reader *r, jsonl_state *js)
 	memset(js->index, 0, cap * sizeof(*js->index));
 	js->mask = cap - 1;
 	for (i = 0; i < r->nnames; i++) {
-		h = hash_name(r->names[i].ptr, r->names[i].len) & js->mask;
-		while (js->index[h])
+		const sl_str *nm = &r->names[i];
+
+		h = hash_name(nm->ptr, nm->len) & js->mask;
+		while (js->index[h]) {
+			const sl_str *o = &r->names[js->index[h] - 1];
+
+			if (!*dup && o->len == nm->len &&
+			    memcmp(o->ptr, nm->ptr, nm->len) == 0)
+				*dup = i + 1;
 			h = (h + 1) & js->mask;
+		}
 		js->index[h] = i + 1;
 	}
+	return 0;
+}
+
+/* The first header name that repeats an earlier one, + 1; 0 if none.
+ * Wide headers find it while indexing their names. */
+static int repeated_name(sl_reader *r, jsonl_state *js, size_t *dup)
+{
+	size_t i, k;
+
+	*dup = 0;
+	if (r->nnames > INDEX_MIN)
+		return build_index(r, js, dup);
+	for (i = 1; i < r->nnames && !*dup; i++)
+		for (k = 0; k < i && !*dup; k++)
+			if (r->names[i].len == r->names[k].len &&
+			    memcmp(r->names[i].ptr, r->names[k].ptr,
+				   r->names[i].len) == 0)
+				*dup = i + 1;
 	return 0;
 }
 
@@ -801,33 +837,33 @@ static int bad_json(sl_reader *r, const jp *j)
 /*
  * Check one line and take its object apart into js->views and js->kinds,
  * one per header name.  When naming, the keys of this first object
- * become the header.  vbuf holds decoded values in its first half and
- * decoded keys in its second, each half as long as the line (decoding
- * never grows text), reserved before the scan so that no view moves
- * during it.
+ * become the header.  The scan leaves strings with escapes and nested
+ * values as spans of the line, marked in js->pend; once the line is
+ * known good they are decoded into vbuf, sized to just what they need
+ * (decoding never grows text), so no view moves and a long value with
+ * nothing to decode costs nothing but the line.
  */
 static int parse_row(sl_reader *r, jsonl_state *js, const char *line,
 		     size_t len, int naming)
 {
 	jp j;
-	size_t pos = 0, nkeys = 0, klen_total = 0, idx, klen;
-	const unsigned char *ks, *vs, *ve;
+	size_t pos = 0, nkeys = 0, idx, klen, need = 0, i, dup, need_k;
+	const unsigned char *ks, *vs;
 	const char *key;
-	char *kbuf;
-	unsigned char kind;
-	int esc, vesc = 0;
+	unsigned char kind, pend;
+	int esc, vesc;
 
 	memset(&j, 0, sizeof(j));
 	j.r = r;
 	j.js = js;
 	j.s = j.p = (const unsigned char *)line;
 	j.e = j.s + len;
-	if (reserve(r, (void **)&js->vbuf, &js->vcap_bytes, 2 * len + 2) < 0)
-		return ROW_ERR;
-	kbuf = js->vbuf + len + 1;
-	js->vlen = 0;
 	js->nk = 0;
 	js->stamp++;
+	/* decoded keys: all of the first object's, kept until they name
+	 * the fields (their views are set once kbuf stops moving); later
+	 * ones one at a time */
+	js->klen = 0;
 	jws(&j);
 	if (j.p == j.e || *j.p != '{') {
 		char b[16];
@@ -856,14 +892,16 @@ static int parse_row(sl_reader *r, jsonl_state *js, const char *line,
 		key = (const char *)ks + 1;
 		klen = (size_t)(j.p - ks) - 2;
 		if (esc) {
-			key = kbuf + klen_total;
-			klen = decode_string(kbuf + klen_total,
-					     (const char *)ks + 1,
-					     (const char *)j.p - 1);
-			klen_total += klen;
+			size_t at = naming ? js->klen : 0;
+
+			if (reserve(r, (void **)&js->kbuf, &js->kbuf_bytes,
+				    at + klen + 1) < 0)
+				return ROW_ERR;
+			klen = decode_string(js->kbuf + at, key, key + klen);
+			key = js->kbuf + at;
+			if (naming)
+				js->klen += klen;
 		}
-		if (naming && push_key(&j, ks, j.p, esc) < 0)
-			goto bad;
 		jws(&j);
 		if (j.p == j.e || *j.p != ':') {
 			unexpected(&j, "':' after a key");
@@ -872,6 +910,7 @@ static int parse_row(sl_reader *r, jsonl_state *js, const char *line,
 		j.p++;
 		jws(&j);
 		vs = j.p;
+		vesc = 0;
 		if (j.p < j.e && (*j.p == '{' || *j.p == '[')) {
 			kind = SL_KIND_NESTED;
 			if (jnested(&j, 0) < 0)
@@ -884,7 +923,6 @@ static int parse_row(sl_reader *r, jsonl_state *js, const char *line,
 			goto bad;
 		}
 		nkeys++;
-		ve = j.p;
 		if (naming) {
 			idx = pos;
 			if (reserve(r, (void **)&js->keys, &js->kcap,
@@ -892,9 +930,11 @@ static int parse_row(sl_reader *r, jsonl_state *js, const char *line,
 			    reserve(r, (void **)&js->views, &js->vcap,
 				    (pos + 1) * sizeof(sl_str)) < 0 ||
 			    reserve(r, (void **)&js->kinds, &js->kcap_kinds,
+				    pos + 1) < 0 ||
+			    reserve(r, (void **)&js->pend, &js->pend_bytes,
 				    pos + 1) < 0)
 				return ROW_ERR;
-			js->keys[pos].ptr = key;
+			js->keys[pos].ptr = esc ? NULL : key;  /* see below */
 			js->keys[pos].len = klen;
 		} else {
 			idx = find_key(r, js, pos, key, klen);
@@ -921,27 +961,21 @@ static int parse_row(sl_reader *r, jsonl_state *js, const char *line,
 		}
 		js->kinds[idx] = kind;
 		v = &js->views[idx];
-		if (kind == SL_KIND_STRING && vesc) {
-			v->ptr = js->vbuf + js->vlen;
-			v->len = decode_string(js->vbuf + js->vlen,
-					       (const char *)vs + 1,
-					       (const char *)ve - 1);
-			js->vlen += v->len;
-		} else if (kind == SL_KIND_STRING) {
+		pend = 0;
+		if (kind == SL_KIND_STRING) {
 			v->ptr = (const char *)vs + 1;
-			v->len = (size_t)(ve - vs) - 2;
-		} else if (kind == SL_KIND_NESTED) {
-			v->ptr = js->vbuf + js->vlen;
-			v->len = compact(js->vbuf + js->vlen,
-					 (const char *)vs, (const char *)ve);
-			js->vlen += v->len;
+			v->len = (size_t)(j.p - vs) - 2;
+			pend = vesc;
 		} else if (kind == SL_KIND_NULL) {
 			v->ptr = "";
 			v->len = 0;
 		} else {
-			v->ptr = (const char *)vs;  /* number, true, false */
-			v->len = (size_t)(ve - vs);
+			v->ptr = (const char *)vs;  /* number, word, nested */
+			v->len = (size_t)(j.p - vs);
+			pend = kind == SL_KIND_NESTED ? 2 : 0;
 		}
+		js->pend[idx] = pend;
+		need += pend ? v->len : 0;
 		jws(&j);
 		if (j.p < j.e && *j.p == ',') {
 			j.p++;
@@ -963,10 +997,44 @@ closed:
 		goto bad;
 	}
 	if (naming) {
-		if (unique_keys(&j, 0) < 0)
-			goto bad;
+		/* the decoded keys lie in kbuf in their order */
+		for (i = 0, need_k = 0; i < nkeys; i++)
+			if (!js->keys[i].ptr) {
+				js->keys[i].ptr = js->kbuf + need_k;
+				need_k += js->keys[i].len;
+			}
 		if (sl_reader_set_names(r, js->keys, nkeys) != SL_OK)
 			return ROW_ERR;
+		sl_mem_free(js->keys);     /* the reader has them now */
+		js->keys = NULL;
+		js->kcap = 0;
+		if (repeated_name(r, js, &dup) < 0)
+			return ROW_ERR;
+		if (dup) {
+			klen = r->names[dup - 1].len;
+			snprintf(r->bad, sizeof(r->bad), "invalid JSON: key"
+				 " \"%.*s\" is repeated in one object",
+				 klen > 100 ? 100 : (int)klen,
+				 r->names[dup - 1].ptr);
+			return ROW_BAD;
+		}
+	}
+	/* the values to decode, now that the line is good */
+	if (need && reserve(r, (void **)&js->vbuf, &js->vcap_bytes, need) < 0)
+		return ROW_ERR;
+	js->vlen = 0;
+	for (i = 0; need && i < (naming ? nkeys : r->nnames); i++) {
+		sl_str *v = &js->views[i];
+		char *out = js->vbuf + js->vlen;
+
+		if (js->kinds[i] == SL_KIND_ABSENT || !js->pend[i])
+			continue;
+		if (js->pend[i] == 1)
+			v->len = decode_string(out, v->ptr, v->ptr + v->len);
+		else
+			v->len = compact(out, v->ptr, v->ptr + v->len);
+		v->ptr = out;
+		js->vlen += v->len;
 	}
 	return ROW_OK;
 bad:
@@ -1000,11 +1068,12 @@ static int jsonl_next_row(sl_reader *r)
 	if (!naming) {
 		n = r->nnames ? r->nnames : 1;
 		if (!js->index && r->nnames > INDEX_MIN &&
-		    build_index(r, js) < 0)
+		    build_index(r, js, &i) < 0)
 			return ROW_ERR;
 		if (reserve(r, (void **)&js->views, &js->vcap,
 			    n * sizeof(sl_str)) < 0 ||
-		    reserve(r, (void **)&js->kinds, &js->kcap_kinds, n) < 0)
+		    reserve(r, (void **)&js->kinds, &js->kcap_kinds, n) < 0 ||
+		    reserve(r, (void **)&js->pend, &js->pend_bytes, n) < 0)
 			return ROW_ERR;
 		if (js->seen_bytes < n * sizeof(uint64_t)) {
 			size_t old = js->seen_bytes;

@@ -212,7 +212,7 @@ PY
 			if [ $fmt = jsonl ]; then
 				eq "$name: status" $rc 1 || return 1
 				has "$name: read as JSON Lines" "$(cat err)" \
-					"invalid JSON" || return 1
+					"not a JSON object" || return 1
 			else
 				eq "$name: status" $rc 0 || { cat err; return 1; }
 				eq "$name: read as $fmt" "$got" "$want" || return 1
