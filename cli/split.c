@@ -240,6 +240,8 @@ static int body_start(struct scan *s, int header, uint64_t *start)
 	return advance(s, at + 1, start);
 }
 
+static int refuse_foreign(struct cli *c, const char *path);
+
 /* Open FILE: a regular file that is not gzip.  Returns 0 or -1. */
 static int open_file(struct cli *c, struct scan *s)
 {
@@ -285,7 +287,21 @@ static int open_file(struct cli *c, struct scan *s)
 	}
 	if (magic[0] == 0xef && magic[1] == 0xbb && magic[2] == 0xbf)
 		s->skip_to = 3;
-	return 0;
+	return refuse_foreign(c, s->path);
+}
+
+/* A format the library refuses (bzip2, xz, zstd ...): its source says
+ * so on the first chunk, naming the tool that undoes it. */
+static int refuse_foreign(struct cli *c, const char *path)
+{
+	sl_arena *a = sl_arena_new(c->ctx, "split.probe");
+	sl_source *src = a ? sl_source_open(a, path) : NULL;
+	size_t n;
+
+	if (src)
+		sl_source_next(src, &n);
+	sl_arena_free(a);
+	return sl_failed(c->ctx) ? -1 : 0;
 }
 
 /* The input format: -i, else the file name, else the reader's sniffing. */

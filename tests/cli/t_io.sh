@@ -103,6 +103,10 @@ t_compressed_inputs_refused() {
 	refused "zstd named .csv" zstd-compressed data.csv || return 1
 	cp in.csv.xz data.csv.gz
 	refused "xz named .gz" xz-compressed data.csv.gz || return 1
+	# split copies bytes, but refuses them too
+	"$S" split --parts 2 --part 1 data.csv >out 2>err
+	eq "split exit" $? 1 || return 1
+	has "split message" "$(cat err)" "'data.csv' is zstd-compressed" || return 1
 	# the hint works
 	eq "zstd -dc | sluice" "$(zstd -dc in.csv.zst | "$S" count)" \
 		"$("$S" count in.csv)" || return 1
