@@ -3,7 +3,7 @@
  *
  * Every byte the library allocates goes through sl_mem_alloc(): the block
  * carries a small header naming its budget, size and tag, so that it can be
- * freed without a context (libcsv's and jansson's free hooks take none) and
+ * freed without a context (jansson's free hook takes none) and
  * the tally stays exact.  A charge that would take the bytes in use past the
  * ceiling fails before malloc is asked.
  *
@@ -214,7 +214,7 @@ void sl_mem_free(void *p)
 /* ---- hooks for libraries whose allocators take no context ------------- */
 
 /*
- * libcsv's realloc hook and jansson's malloc hook have no user pointer, so
+ * jansson's malloc hook has no user pointer, so
  * the context they charge is set per thread around each call into them
  * (sl_hook_enter/sl_hook_leave).  Outside such a call, for instance when
  * the host program uses jansson for itself, blocks are plain malloc with
@@ -262,7 +262,8 @@ void sl_hook_leave(void)
 	hook_lenient = 0;
 }
 
-void *sl_hook_realloc(void *p, size_t size)
+/* realloc for a hooked library: the one jansson has is malloc */
+static void *hook_realloc(void *p, size_t size)
 {
 	memhdr *h;
 	void *n;
@@ -293,7 +294,7 @@ void *sl_hook_realloc(void *p, size_t size)
 
 void *sl_hook_malloc(size_t size)
 {
-	return sl_hook_realloc(NULL, size);
+	return hook_realloc(NULL, size);
 }
 
 void sl_hook_free(void *p)

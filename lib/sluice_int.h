@@ -62,7 +62,7 @@ void *sl_mem_try_realloc(sl_ctx *ctx, void *p, size_t size, const char *tag);
 /* Make the n-th charge from now fail (0 turns the fault off). */
 void sl_mem_fail_at(sl_ctx *ctx, unsigned long n);
 void sl_arenas_free_all(sl_ctx *ctx);
-/* Allocation hooks for libcsv and jansson, charged to the context and tag
+/* Allocation hooks for jansson, charged to the context and tag
  * set by sl_hook_enter() on this thread until sl_hook_leave(). */
 void sl_hook_enter(sl_ctx *ctx, const char *tag);
 /* The same for a call into json_loadb(): a refusal is counted, but the
@@ -70,7 +70,6 @@ void sl_hook_enter(sl_ctx *ctx, const char *tag);
 void sl_hook_enter_lenient(sl_ctx *ctx, const char *tag);
 void sl_hook_leave(void);
 void *sl_hook_malloc(size_t size);
-void *sl_hook_realloc(void *p, size_t size);
 void sl_hook_free(void *p);
 
 /* source.c */
