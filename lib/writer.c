@@ -663,21 +663,40 @@ static sl_status jsonl_row(sl_writer *w, const sl_str *fields,
 	size_t i, bad;
 	int r, first = 1;
 
-	for (i = 0; i < n; i++) {
-		unsigned char kind = kinds ? kinds[i] : SL_KIND_TEXT;
+	if (n == 0)
+		return put(w, "{}\n", 3) < 0 ? drop_row(w) : SL_OK;
+	if (!kinds) {
+		/* text, the case of every CSV input: the keys carry their
+		 * '{' or ',' */
+		for (i = 0; i < n; i++) {
+			const sl_str *f = &fields[i];
 
-		if (kind == SL_KIND_ABSENT)
-			continue;     /* the key was not there: leave it out */
-		if (!kinds) {   /* the keys carry their '{' or ',' */
-			r = put(w, w->keys[i].ptr, w->keys[i].len);
-		} else {
-			r = put1(w, first ? '{' : ',');
-			if (r == 0)
-				r = put(w, w->keys[i].ptr + 1,
-					w->keys[i].len - 1);
+			if (put(w, w->keys[i].ptr, w->keys[i].len) < 0)
+				return drop_row(w);
+			if (!w->strings && (sl_is_json_number(f->ptr, f->len) ||
+					    is_json_word(f->ptr, f->len))) {
+				if (put(w, f->ptr, f->len) < 0)
+					return drop_row(w);
+				continue;
+			}
+			if ((r = json_string(w, f->ptr, f->len, &bad)) == -1)
+				return drop_row(w);
+			if (r == -2) {
+				w->len = 0;
+				return not_utf8(w, &w->names[i], bad, 0, rec);
+			}
 		}
+		return put2(w, '}', '\n') < 0 ? drop_row(w) : SL_OK;
+	}
+	for (i = 0; i < n; i++) {
+		if (kinds[i] == SL_KIND_ABSENT)
+			continue;     /* the key was not there: leave it out */
+		r = put1(w, first ? '{' : ',');
+		if (r == 0)
+			r = put(w, w->keys[i].ptr + 1, w->keys[i].len - 1);
 		first = 0;
-		if (r < 0 || (r = json_value(w, &fields[i], kind, &bad)) == -1)
+		if (r < 0 ||
+		    (r = json_value(w, &fields[i], kinds[i], &bad)) == -1)
 			return drop_row(w);
 		if (r == -2) {
 			w->len = 0;
