@@ -26,9 +26,9 @@ FASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 
 # points per (case, fault): all of 1..K up to this many, else spread;
 # SLUICE_FAULT_POINTS=100000 tries every N (minutes, not seconds)
-FPOINTS=24
-FRETRY=4
-[ -n "$SAN" ] && FPOINTS=7 && FRETRY=2
+FPOINTS=14
+FRETRY=2
+[ -n "$SAN" ] && FPOINTS=5 && FRETRY=1
 FPOINTS=${SLUICE_FAULT_POINTS:-$FPOINTS}
 
 fault_inputs() {
@@ -358,7 +358,8 @@ t_fault_split_errno() {
 			>/dev/null 2>ferr || { cat ferr; return 1; }
 		read -r _ _ _ nr _ <flog
 		le "reads of split $f" 3 "$nr" || return 1
-		for n in $(seq 1 "$nr"); do
+		# the first reads (the probe, the header), one between, the last
+		for n in $(fault_points "$nr" 5); do
 			for err in EACCES:"Permission denied" \
 				EIO:"Input/output error" \
 				ENOSPC:"No space left on device"; do

@@ -160,7 +160,9 @@ t_split_csv_quoted() {
 		le "cuts inside quotes in $f (of 13)" 8 "$traps" || return 1
 		all="$all $traps"
 		for n in 1 2 3 4 7; do
-			for cs in 1 5 64K; do
+			# a chunk of 1 byte cuts every state in two; it is slow,
+			# so only for some part counts
+			for cs in 5 64K $( [ $n = 3 ] || [ $n = 7 ] && echo 1); do
 				split_all "$f" $n p --chunk-size $cs || return 1
 				hlen=$(split_check "$f" , $n $(seq -f p.%g 1 $n)) ||
 					{ echo "$f, $n parts, chunk $cs"; return 1; }
