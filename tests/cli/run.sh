@@ -700,8 +700,10 @@ t_sort_spill_failures_leave_nothing() {
 }
 
 # 1 GB streamed into sort -m 32M: sorted, complete, peak RSS under 48 MiB
-t_sort_1g_under_32m() {
-	local size=1G kib
+t_sort_512m_under_32m() {
+	# 1G was the size when it was first shown; 512M, 16 times the
+	# ceiling, shows the same, in half the time of make check
+	local size=512M kib
 	[ -n "$SAN" ] && size=30M
 	"$S" gen --size $size --columns $SORTCOLS |
 		"$MAXRSS" rss "$S" sort -k int:n -m 32M --mem-report 2>report |
@@ -779,9 +781,12 @@ PY
 t_join_vs_python() {
 	"$S" gen --rows 20000 --seed 3 --columns id:id,k:cat,x:int --cardinality 500 >l.csv
 	"$S" gen --rows 15000 --seed 4 --columns k:cat,y:date,x:float --cardinality 700 >r.csv
-	for m in 256M 3M; do
+	# spilling under 3M against python; in memory, the same bytes
+	for m in 3M; do
 		for mode in "" --left --outer; do
 			"$S" join -m $m -k k $mode l.csv r.csv >j.csv || return 1
+			"$S" join -k k $mode l.csv r.csv | cmp -s - j.csv ||
+				{ echo "mode '$mode': in memory and spilled differ"; return 1; }
 			python3 - l.csv r.csv j.csv "$mode" <<'PY' || { echo "mode '$mode' -m $m"; return 1; }
 import csv, sys
 L = list(csv.reader(open(sys.argv[1], newline="")))
@@ -936,7 +941,7 @@ run sort_numeric_and_stable t_sort_numeric_and_stable
 run sort_in_memory_writes_nothing t_sort_in_memory_writes_nothing
 run sort_multipass t_sort_multipass
 run sort_spill_failures_leave_nothing t_sort_spill_failures_leave_nothing
-run sort_1g_under_32m t_sort_1g_under_32m
+run sort_512m_under_32m t_sort_512m_under_32m
 run uniq_vs_python t_uniq_vs_python
 run whole_record_keys_wide t_whole_record_keys_wide
 run top_vs_python t_top_vs_python

@@ -26,9 +26,9 @@ FASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 
 # points per (case, fault): all of 1..K up to this many, else spread;
 # SLUICE_FAULT_POINTS=100000 tries every N (minutes, not seconds)
-FPOINTS=14
+FPOINTS=12
 FRETRY=2
-[ -n "$SAN" ] && FPOINTS=5 && FRETRY=1
+[ -n "$SAN" ] && FPOINTS=3 && FRETRY=1
 FPOINTS=${SLUICE_FAULT_POINTS:-$FPOINTS}
 
 fault_inputs() {
