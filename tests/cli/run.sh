@@ -562,6 +562,7 @@ t_empty_inputs() {
 
 t_filter_differential() {
 	local out n=200
+	[ -n "$SAN" ] && n=80
 	[ -n "$VALGRIND" ] && n=10
 	out=$(python3 "$HERE/diff_filter.py" "$S" $n 1) || { echo "$out"; return 1; }
 	echo "figure: $out"

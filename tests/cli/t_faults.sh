@@ -26,9 +26,9 @@ FASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 
 # points per (case, fault): all of 1..K up to this many, else spread;
 # SLUICE_FAULT_POINTS=100000 tries every N (minutes, not seconds)
-FPOINTS=12
+FPOINTS=10
 FRETRY=2
-[ -n "$SAN" ] && FPOINTS=3 && FRETRY=1
+[ -n "$SAN" ] && FPOINTS=2 && FRETRY=1
 FPOINTS=${SLUICE_FAULT_POINTS:-$FPOINTS}
 
 fault_inputs() {
@@ -45,8 +45,8 @@ fault_inputs() {
 	"$S" cat -O tsv small.csv >small.tsv || return 1
 	# every 50th record with a field too many, for --rejects
 	awk 'NR % 50 == 0 { $0 = $0 ",x" } 1' small.csv >bad.csv
-	# jansson drops what its lexer cannot save (lib/mem.c): long strings
-	# with escapes and long numbers, every charge of them refused
+	# long strings with escapes and long numbers: the JSON Lines parser
+	# decodes into buffers of their size
 	{
 		printf '{"id":12345678901234567890,"s":"'
 		printf 'a\\"b\\\\c\\n%.0s' $(seq 40)
@@ -232,12 +232,18 @@ t_faults() {
 	local m="-m 1M --chunk-size 16K --tmpdir t" c="--chunk-size 4K"
 	fault_case cat o/out.csv cat $c -o o/out.csv small.csv || st=1
 	fault_case count o/n.txt count $c -o o/n.txt small.csv || st=1
-	fault_case head o/out.csv head -n 500 $c -o o/out.csv small.csv || st=1
+	# under the sanitizers (slow to start) the verbs whose error paths
+	# others share are left to the normal build
+	[ -n "$SAN" ] ||
+		fault_case head o/out.csv head -n 500 $c -o o/out.csv \
+			small.csv || st=1
 	fault_case tail o/out.csv tail -n 50 $c -o o/out.csv small.csv || st=1
-	fault_case select o/out.csv select -f id,cat:kind $c -o o/out.csv \
-		small.csv || st=1
-	fault_case filter o/out.tsv filter 'int > 0' $c -o o/out.tsv \
-		small.tsv || st=1
+	[ -n "$SAN" ] ||
+		fault_case select o/out.csv select -f id,cat:kind $c \
+			-o o/out.csv small.csv || st=1
+	[ -n "$SAN" ] ||
+		fault_case filter o/out.tsv filter 'int > 0' $c -o o/out.tsv \
+			small.tsv || st=1
 	fault_case sort o/out.csv sort -k text $m -o o/out.csv mid.csv || st=1
 	fault_case uniq o/out.csv uniq -k text -c $m -o o/out.csv mid.csv ||
 		st=1
@@ -245,8 +251,9 @@ t_faults() {
 		small.jsonl || st=1
 	fault_case join o/out.csv join -k k $m -o o/out.csv l.csv r.csv ||
 		st=1
-	fault_case sample o/out.csv sample -n 30 --seed 1 $c -o o/out.csv \
-		small.csv || st=1
+	[ -n "$SAN" ] ||
+		fault_case sample o/out.csv sample -n 30 --seed 1 $c \
+			-o o/out.csv small.csv || st=1
 	# without --exact, a refused charge turns distinct and quantiles
 	# into sketches (lib/agg.c), which changes the output by design
 	fault_case stats o/out.csv stats --exact $c -o o/out.csv small.csv ||
@@ -256,21 +263,23 @@ t_faults() {
 	fault_case freq o/out.csv freq -f text $m -o o/out.csv mid.csv || st=1
 	fault_case merge o/out.csv merge --chunk-size 1K -o o/out.csv \
 		p1.jsonl p2.jsonl || st=1
-	fault_case merge-partial o/out.jsonl merge --partial --chunk-size 1K \
-		-o o/out.jsonl p1.jsonl p2.jsonl || st=1
+	[ -n "$SAN" ] ||
+		fault_case merge-partial o/out.jsonl merge --partial \
+			--chunk-size 1K -o o/out.jsonl p1.jsonl p2.jsonl || st=1
 	fault_case stats-partial o/out.jsonl stats -g cat -f int --partial $m \
 		-o o/out.jsonl num.csv || st=1
 	fault_case split o/out.csv split --parts 3 --part 2 $c -o o/out.csv \
 		small.csv || st=1
-	fault_case gen o/out.csv gen --rows 2000 $c -o o/out.csv || st=1
+	[ -n "$SAN" ] ||
+		fault_case gen o/out.csv gen --rows 2000 $c -o o/out.csv || st=1
 	fault_case cat-z o/out.csv.gz cat -z $c -o o/out.csv.gz small.csv.gz ||
 		st=1
-	FPOINTS=1000 fault_case jsonl-parse o/out.csv cat -O csv -o o/out.csv \
-		esc.jsonl || st=1
+	fault_case jsonl-parse o/out.csv cat -O csv -o o/out.csv esc.jsonl ||
+		st=1
 	fault_case cat-jsonl o/out.jsonl cat -O jsonl $c -o o/out.jsonl \
 		small.csv || st=1
 	# standard output: a failure may leave part of it written
-	fault_case cat-stdout - cat $c small.csv || st=1
+	[ -n "$SAN" ] || fault_case cat-stdout - cat $c small.csv || st=1
 	fault_case sort-stdout - sort -k text $m mid.csv || st=1
 	fault_case rejects o/out.csv,o/bad.jsonl cat -q --on-error skip \
 		--rejects o/bad.jsonl $c -o o/out.csv bad.csv || st=1

@@ -9,7 +9,7 @@
 # verbs under the sanitizers, fewer still under valgrind.
 t_fidelity_differential() {
 	local out args="250"
-	[ -n "$SAN" ] && args="12 --light --hand-every 5 --spill 1200000"
+	[ -n "$SAN" ] && args="10 --light --hand-every 7 --spill 1200000"
 	[ -n "$VALGRIND" ] && args="2 --light --hand-every 12 --spill 0"
 	out=$(python3 "$HERE/diff_fidelity.py" "$S" . $args) || {
 		echo "$out"; return 1; }

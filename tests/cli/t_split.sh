@@ -153,7 +153,10 @@ split_bodies() {
 
 t_split_csv_quoted() {
 	local v f n cs css hlen traps all=
-	for v in "lf final" "lf nofinal" "crlf final" "crlf nofinal"; do
+	local vs="lf-final lf-nofinal crlf-final crlf-nofinal"
+	[ -n "$SAN" ] && vs="lf-nofinal crlf-final"
+	for v in $vs; do
+		v=${v/-/ }
 		f=in-${v% *}-${v#* }.csv
 		split_craft "$f" $v || return 1
 		traps=$(split_traps "$f" 2 3 4 7) || return 1
@@ -176,7 +179,7 @@ t_split_csv_quoted() {
 			done
 		done
 	done
-	eq "the crafted CSV reads" "$("$S" count in-lf-final.csv)" 240 || return 1
+	eq "the crafted CSV reads" "$("$S" count in-crlf-final.csv)" 240 || return 1
 	echo "figure: nominal cuts inside quotes (of 13), per input:$all"
 }
 
