@@ -1,8 +1,9 @@
 # sluice - build, test, install.
 #
 #   make            build/libsluice.a, build/libsluice.so, build/sluice
-#   make check      unit and command-line tests, then again under
+#   make check      unit and command-line tests, and again under
 #                   AddressSanitizer and UndefinedBehaviorSanitizer
+#                   (the two passes side by side)
 #   make demo       a short pipeline over ~200 MB generated on the fly
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #   make deps       install the Debian packages the build needs
@@ -125,7 +126,7 @@ $(B)/tests/faultshim.so: tests/faultshim.c
 INST = $(abspath $(B))/inst
 PKG = PKG_CONFIG_PATH=$(INST)/lib/pkgconfig pkg-config
 
-$(B)/inst/.stamp: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice \
+$(B)/inst/.stamp: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice $(B)/sluice.1 \
 		  sluice.pc.in
 	$(MAKE) install B=$(B) SAN=$(SAN) PREFIX=$(INST)
 	touch $@
@@ -147,9 +148,21 @@ test-run: test-build
 		SAN=$(SAN) \
 		bash tests/cli/run.sh
 
+# The two passes run side by side, one a core: the sanitizer pass's
+# output is kept in build/check-san.log and shown when both are done.
 check: deps
-	$(MAKE) test-run
-	$(MAKE) test-run SAN=1
+	$(MAKE) -j2 test-build
+	$(MAKE) -j2 test-build SAN=1
+	@mkdir -p build; \
+	$(MAKE) --no-print-directory test-run SAN=1 \
+		>build/check-san.log 2>&1 & san=$$!; \
+	$(MAKE) --no-print-directory test-run; st=$$?; \
+	wait $$san; sst=$$?; \
+	echo "== sanitizer pass (build/check-san.log)"; \
+	cat build/check-san.log; \
+	[ $$st = 0 ] || echo "make check: the normal pass failed"; \
+	[ $$sst = 0 ] || echo "make check: the sanitizer pass failed"; \
+	[ $$st = 0 ] && [ $$sst = 0 ]
 
 # ---- demo, install -----------------------------------------------------
 

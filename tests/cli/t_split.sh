@@ -168,7 +168,7 @@ t_split_csv_quoted() {
 			# part counts
 			case $n in
 			1 | 4) css=64K ;;
-			2) css="5 64K" ;;
+			2 | 3) css="5 64K" ;;
 			*) css="1 5 64K" ;;
 			esac
 			for cs in $css; do
