@@ -569,6 +569,53 @@ void cli_input_end(struct cli_input *in)
 sl_writer *cli_open_writer(struct cli *c, struct cli_input *in,
 			   const sl_str *names, size_t n)
 {
+	return cli_open_writer_as(c, in ? in->format : SL_FORMAT_CSV,
+				  in ? in->name : NULL, names, n);
+}
+
+sl_iter *cli_read(struct cli *c, int argc, char **argv)
+{
+	sl_iter *it;
+
+	/* JSON Lines output needs UTF-8: a record that is not is a bad
+	 * record of its input, named there, and --on-error skip skips it */
+	c->ropt.utf8 = c->passes_records &&
+		cli_output_format(c) == SL_FORMAT_JSONL;
+	it = sl_read_files(c->arena, (const char *const *)argv + optind,
+			   optind < argc ? (size_t)(argc - optind) : 0,
+			   &c->ropt);
+	if (!it)
+		cli_fail(c);
+	return it;
+}
+
+int cli_run(struct cli *c, sl_iter *it)
+{
+	const sl_str *names;
+	sl_writer *w;
+	size_t n;
+
+	names = sl_iter_header(it, &n);
+	if (names) {
+		w = cli_open_writer_as(c, sl_iter_format(it),
+				       sl_iter_input(it), names, n);
+		if (w)
+			sl_write_to(it, w);
+	} else if (!sl_failed(c->ctx)) {
+		cli_open_output(c);     /* an empty input: nothing to write */
+	}
+	c->skipped += sl_iter_skipped(it);
+	if (sl_iter_spill_stats(it, &c->spill))
+		c->spill_report = 1;
+	if (sl_failed(c->ctx))
+		return cli_fail(c);
+	return cli_close_output(c, c->out);
+}
+
+sl_writer *cli_open_writer_as(struct cli *c, sl_format in_format,
+			      const char *input, const sl_str *names,
+			      size_t n)
+{
 	sl_format f = c->out_format;
 	sl_write_options wo = c->wopt;
 	sl_writer *w;
@@ -577,11 +624,11 @@ sl_writer *cli_open_writer(struct cli *c, struct cli_input *in,
 	if (f == SL_FORMAT_AUTO)
 		f = cli_output_format(c);
 	if (f == SL_FORMAT_AUTO)
-		f = in->format;
+		f = in_format;
 	s = cli_open_output(c);
 	if (!s)
 		return NULL;
-	wo.input = in ? in->name : NULL;
+	wo.input = input;
 	w = sl_writer_new(c->arena, s, f, &wo);
 	if (!w)
 		return NULL;
@@ -866,6 +913,28 @@ int cli_list_split(struct cli *c, struct cli_list *l)
 				break;
 		}
 	}
+	return 0;
+}
+
+int cli_list_join(struct cli *c, struct cli_list *l, const char **out)
+{
+	size_t len = 0, i;
+	char *p;
+
+	for (i = 0; i < l->narg; i++)
+		len += strlen(l->arg[i]) + 1;
+	p = sl_arena_alloc(c->arena, len + 1);
+	if (!p)
+		return cli_fail(c);
+	*out = p;
+	for (i = 0; i < l->narg; i++) {
+		len = strlen(l->arg[i]);
+		if (i)
+			*p++ = ',';
+		memcpy(p, l->arg[i], len);
+		p += len;
+	}
+	*p = '\0';
 	return 0;
 }
 

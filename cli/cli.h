@@ -143,6 +143,23 @@ void cli_input_end(struct cli_input *in);
 sl_writer *cli_open_writer(struct cli *c, struct cli_input *in,
 			   const sl_str *names, size_t n);
 
+/* The same, for a format and the name of the input the header came
+ * from (for messages). */
+sl_writer *cli_open_writer_as(struct cli *c, sl_format in_format,
+			      const char *input, const sl_str *names,
+			      size_t n);
+
+/* The inputs argv[optind..argc) (standard input when there are none) as
+ * the first stage of a pipeline, in the run arena; NULL on failure. */
+sl_iter *cli_read(struct cli *c, int argc, char **argv);
+
+/*
+ * Write the pipeline to the output (-o, -O, -z), closing it; an input
+ * with no header writes nothing.  Counts skipped records and spills for
+ * the report.  Returns the exit status.
+ */
+int cli_run(struct cli *c, sl_iter *it);
+
 /* A copy of a record that outlives the reader's next call (tail, sample):
  * its memory is charged to the tag and reused by the next copy. */
 struct cli_saved {
@@ -190,6 +207,11 @@ int cli_list_add(struct cli *c, struct cli_list *l, const char *opt,
  * as strings in the run arena (once; a second call does nothing).
  * Returns 0 or an exit status. */
 int cli_list_split(struct cli *c, struct cli_list *l);
+
+/* After cli_start(): the values of l joined by commas, as the library's
+ * list parsers take them ("" when there are none), in the run arena.
+ * Returns 0 or an exit status. */
+int cli_list_join(struct cli *c, struct cli_list *l, const char **out);
 
 /*
  * Resolve a key "NAME" or "POSITION" (from 1), with ":FLAGS" (n numeric,

@@ -46,13 +46,10 @@ static int syntax_error(struct cli *c, const char *text, size_t col)
 
 int cmd_filter(int argc, char **argv, struct cli *c)
 {
-	struct cli_input in;
-	const sl_record *rec;
-	const char *text;
 	int ch, status, invert = 0;
-	sl_writer *w;
-	sl_expr *e;
-	size_t col;
+	const char *text;
+	sl_iter *it;
+	size_t n;
 
 	c->usage = usage;
 	c->passes_records = 1;
@@ -70,26 +67,9 @@ int cmd_filter(int argc, char **argv, struct cli *c)
 	text = argv[optind++];
 	if ((status = cli_start(c)) != 0)
 		return status;
-	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
-		return status;
-	if (!in.names)		/* an empty input */
-		return cli_empty_output(c, &in);
-	e = sl_expr_compile(c->arena, text, in.names, in.nnames, &col);
-	if (!e)
-		return sl_errcode(c->ctx) == SL_EINVAL ?
-			syntax_error(c, text, col) : cli_fail(c);
-	w = cli_open_writer(c, &in, in.names, in.nnames);
-	if (!w)
-		return cli_fail(c);
-	while ((rec = cli_input_next(&in)) != NULL) {
-		if (sl_expr_eval(e, rec->fields, rec->nfields) == invert)
-			continue;
-		if (sl_failed(c->ctx) ||
-		    sl_writer_write_record(w, rec) != SL_OK)
-			break;
-	}
-	cli_input_end(&in);
-	if (sl_failed(c->ctx))
-		return cli_fail(c);
-	return cli_close_output(c, c->out);
+	it = sl_filter(cli_read(c, argc, argv), text, invert);
+	if (!sl_iter_header(it, &n) && sl_errcode(c->ctx) == SL_EINVAL &&
+	    it)
+		return syntax_error(c, text, sl_iter_errcol(it));
+	return cli_run(c, it);
 }

@@ -18,10 +18,7 @@ static const struct option longopts[] = {
 
 int cmd_head(int argc, char **argv, struct cli *c)
 {
-	uint64_t want = 10, done = 0;
-	struct cli_input in;
-	const sl_record *rec;
-	sl_writer *w;
+	uint64_t want = 10;
 	int ch, status;
 
 	c->usage = usage;
@@ -38,18 +35,5 @@ int cmd_head(int argc, char **argv, struct cli *c)
 	}
 	if ((status = cli_start(c)) != 0)
 		return status;
-	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
-		return status;
-	w = cli_open_writer(c, &in, in.names, in.nnames);
-	if (!w)
-		return cli_fail(c);
-	while (done < want && (rec = cli_input_next(&in)) != NULL) {
-		if (sl_writer_write_record(w, rec) != SL_OK)
-			break;
-		done++;
-	}
-	cli_input_end(&in);
-	if (sl_failed(c->ctx))
-		return cli_fail(c);
-	return cli_close_output(c, c->out);
+	return cli_run(c, sl_head(cli_read(c, argc, argv), want));
 }

@@ -39,24 +39,13 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The spill counters go into --mem-report's one report (cli.c). */
-static void report(struct cli *c, sl_sorter *s)
-{
-	c->spill = *sl_sorter_stats(s);
-	c->spill_report = 1;
-}
-
 int cmd_sort(int argc, char **argv, struct cli *c)
 {
 	sl_sort_options so = { 0 };
 	struct cli_list specs = { 0 };
-	sl_sort_key *keys;
-	size_t nkeys, n;
-	struct cli_input in;
-	const sl_record *rec;
-	sl_sorter *s;
-	sl_writer *w;
+	const char *keys;
 	uint64_t v;
+	size_t n;
 	int ch, status;
 
 	c->usage = usage;
@@ -89,27 +78,7 @@ int cmd_sort(int argc, char **argv, struct cli *c)
 	}
 	if ((status = cli_start(c)) != 0)
 		return status;
-	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
+	if ((status = cli_list_join(c, &specs, &keys)) != 0)
 		return status;
-	if (!in.names)		/* an empty input */
-		return cli_empty_output(c, &in);
-	keys = cli_parse_keys(c, &specs, &in, 1, &nkeys, &status);
-	if (!keys)
-		return status;
-	s = sl_sorter_new(c->arena, keys, nkeys, &so);
-	if (!s)
-		return cli_fail(c);
-	while ((rec = cli_input_next(&in)) != NULL)
-		if (sl_sorter_add_record(s, rec) != SL_OK)
-			break;
-	cli_input_end(&in);
-	w = sl_failed(c->ctx) ? NULL :
-		cli_open_writer(c, &in, in.names, in.nnames);
-	while (w && (rec = sl_sorter_next_record(s)) != NULL)
-		if (sl_writer_write_record(w, rec) != SL_OK)
-			break;
-	report(c, s);
-	if (sl_failed(c->ctx))
-		return cli_fail(c);
-	return cli_close_output(c, c->out);
+	return cli_run(c, sl_sort(cli_read(c, argc, argv), keys, &so));
 }

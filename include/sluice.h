@@ -240,6 +240,10 @@ sl_arena *sl_arena_new(sl_ctx *ctx, const char *tag);
 /* The context an arena draws from. */
 sl_ctx *sl_arena_ctx(const sl_arena *a);
 
+/* A new arena that is freed (or reset) with parent, before parent's
+ * cleanups run, unless it is freed before; NULL on failure. */
+sl_arena *sl_arena_child(sl_arena *parent, const char *tag);
+
 /*
  * size bytes aligned for any type, valid until the arena is reset or
  * freed.  NULL with SL_ENOMEM past the ceiling.
@@ -933,6 +937,157 @@ sl_status sl_agg_write_header(sl_ctx *ctx, sl_sink *out,
  * it is not one. */
 sl_status sl_agg_read_header(sl_arena *a, const char *line, size_t len,
 			     sl_agg_spec *spec);
+
+/* ------------------------------------------------------------------------
+ * Pipelines of stages
+ *
+ * A stage hands out records one at a time, pulling them from the stage
+ * before it: a reader, then any number of stages, then sl_write().
+ *
+ *     sl_iter *it = sl_read(a, "sales.csv.gz", NULL);
+ *     it = sl_filter(it, "amount > 100", 0);
+ *     it = sl_sort(it, "country,amount:nr", NULL);
+ *     it = sl_head(it, 10);
+ *     if (!it || sl_write(it, "-", NULL) != SL_OK)
+ *             fprintf(stderr, "%s\n", sl_errmsg(ctx));
+ *
+ * A constructor given a NULL upstream returns NULL (and so does one that
+ * runs out of memory), so a chain is built first and checked once.  Every
+ * stage lives in the arena of the first (sl_read's); freeing that arena
+ * frees the pipeline, spill files and all.  Every stage charges the one
+ * budget.  Nothing is read until the first sl_iter_header() or
+ * sl_iter_next(): that is when key and field lists are resolved against
+ * the header, so a bad name is reported then, as SL_EINVAL.
+ *
+ * Key, field and aggregate lists are the strings the command line takes:
+ * comma-separated names or 1-based positions ("country,3"); a sort key
+ * may end in ":n" (numeric), ":r" (reverse) or ":nr".  An empty list (or
+ * NULL) means every field, left to right, where a verb allows it.
+ *
+ * A record a stage hands out keeps the provenance its reader gave it
+ * (input, number, line, offset), so that an error in a late stage still
+ * names the input line; records a stage makes of its own (uniq -c's,
+ * stats') have none.  A record is valid until the next call on the stage.
+ */
+
+typedef struct sl_iter sl_iter;
+
+/* The next record; NULL at the end or on failure (see sl_failed()). */
+const sl_record *sl_iter_next(sl_iter *it);
+
+/* The names of the fields the stage hands out, their number in *n; NULL
+ * when the input was empty (no header at all) or on failure. */
+const sl_str *sl_iter_header(sl_iter *it, size_t *n);
+
+/* The format of the first input (for a writer's default), once the
+ * header is read. */
+sl_format sl_iter_format(sl_iter *it);
+
+/* The name of the input the header came from, for messages; NULL
+ * before the header is read. */
+const char *sl_iter_input(sl_iter *it);
+
+/* The context of the pipeline. */
+sl_ctx *sl_iter_ctx(const sl_iter *it);
+
+/* Bad records the readers of the pipeline skipped (SL_SKIP). */
+uint64_t sl_iter_skipped(const sl_iter *it);
+
+/* The spill counters of every stage of the pipeline that spills, added
+ * up.  Returns how many stages may spill (0: none, and *out is zero). */
+int sl_iter_spill_stats(const sl_iter *it, sl_spill_stats *out);
+
+/* Read one input (NULL or "-": standard input); see sl_reader_open(). */
+sl_iter *sl_read(sl_arena *a, const char *path, const sl_read_options *o);
+
+/*
+ * Read inputs paths[0..n) as one stream of records, one after the other
+ * (n == 0: standard input).  The first input that has a header gives it;
+ * a later CSV or TSV input must have the same header (SL_EDATA), and a
+ * later JSON Lines input is read with its names.
+ */
+sl_iter *sl_read_files(sl_arena *a, const char *const *paths, size_t n,
+		       const sl_read_options *o);
+
+/*
+ * The fields in the list, in its order: names, positions and ranges of
+ * positions ("2-5", "7-" to the last), each optionally renamed with
+ * ":NEW" ("amount:total").  exclude: every field but those in the list
+ * (no renames).
+ */
+sl_iter *sl_select(sl_iter *in, const char *fields, int exclude);
+
+/* The records for which expr (see sl_expr_compile()) is true; with
+ * invert, false.  A syntax error is SL_EINVAL at the first read, and
+ * sl_iter_errcol() gives its column. */
+sl_iter *sl_filter(sl_iter *in, const char *expr, int invert);
+
+/* The column of the expression where sl_filter()'s expression went
+ * wrong (1-based), 0 when there is none. */
+size_t sl_iter_errcol(const sl_iter *it);
+
+/* The first n records; stops pulling once it has them. */
+sl_iter *sl_head(sl_iter *in, uint64_t n);
+
+/* The last n records, held in a ring under the budget. */
+sl_iter *sl_tail(sl_iter *in, uint64_t n);
+
+/* A uniform sample of n records (reservoir), in input order; the same
+ * seed gives the same sample of the same input. */
+sl_iter *sl_sample(sl_iter *in, uint64_t n, uint64_t seed);
+
+/* The records sorted by the keys (stable), spilling to compressed
+ * temporary files when they do not fit (o: NULL for the defaults). */
+sl_iter *sl_sort(sl_iter *in, const char *keys, const sl_sort_options *o);
+
+typedef struct sl_uniq_options {
+	int count;              /* add a last field, count */
+	int keep_first;         /* in order of first occurrence, not of key */
+	sl_sort_options sort;   /* for the spill files */
+} sl_uniq_options;
+
+/* One record for each distinct key (byte-wise), the first of its
+ * group. */
+sl_iter *sl_uniq(sl_iter *in, const char *keys, const sl_uniq_options *o);
+
+/* The n records that sort first by the keys, in that order (a heap of n
+ * under the budget). */
+sl_iter *sl_top(sl_iter *in, uint64_t n, const char *keys);
+
+/* A stage of one's own.  next() gets the stage's state and its upstream
+ * and returns the next record or NULL (at the end, or after recording an
+ * error with sl_error()); header(), when set, gives the names of the
+ * fields it hands out, else they are upstream's; free(), when set, is
+ * called when the pipeline's arena is freed. */
+typedef struct sl_stage_ops {
+	const sl_record *(*next)(void *state, sl_iter *in);
+	const sl_str *(*header)(void *state, sl_iter *in, size_t *n);
+	void (*free)(void *state);
+} sl_stage_ops;
+
+sl_iter *sl_stage(sl_iter *in, const sl_stage_ops *ops, void *state);
+
+/* Write every record of in to w, whose header the caller has set (with
+ * sl_iter_header()'s names, or its own). */
+sl_status sl_write_to(sl_iter *in, sl_writer *w);
+
+/*
+ * Write the pipeline to path ("-" or NULL: standard output; ".gz" is
+ * compressed), in the format the name asks for, else the first input's;
+ * a new file appears whole or not at all.  o: NULL for the defaults.
+ * An input with no header at all writes nothing.
+ */
+sl_status sl_write(sl_iter *in, const char *path, const sl_write_options *o);
+
+/*
+ * Keys "NAME[:FLAGS],POS,..." against names[0..n) (flags: with n and r,
+ * else a ':' is part of the name), in arena a; their number in *nkeys.
+ * An empty or NULL list is every field.  NULL with SL_EINVAL for a name
+ * the header lacks or a position past it.
+ */
+sl_sort_key *sl_keys_parse(sl_arena *a, const char *list,
+			   const sl_str *names, size_t n, int flags,
+			   size_t *nkeys);
 
 #ifdef __cplusplus
 }

@@ -391,6 +391,9 @@ struct sl_arena {
 	block *blocks;        /* the one being filled comes first */
 	cleanup *cleanups;    /* newest first */
 	sl_arena *next, *prev;
+	sl_arena *parent;     /* freed with it, see sl_arena_child() */
+	sl_arena *children;   /* newest first */
+	sl_arena *sib_next, *sib_prev;
 };
 
 sl_arena *sl_arena_new(sl_ctx *ctx, const char *tag)
@@ -406,6 +409,20 @@ sl_arena *sl_arena_new(sl_ctx *ctx, const char *tag)
 	if (ctx->arenas)
 		ctx->arenas->prev = a;
 	ctx->arenas = a;
+	return a;
+}
+
+sl_arena *sl_arena_child(sl_arena *parent, const char *tag)
+{
+	sl_arena *a = sl_arena_new(parent->ctx, tag);
+
+	if (!a)
+		return NULL;
+	a->parent = parent;
+	a->sib_next = parent->children;
+	if (parent->children)
+		parent->children->sib_prev = a;
+	parent->children = a;
 	return a;
 }
 
@@ -495,6 +512,8 @@ void sl_arena_reset(sl_arena *a)
 {
 	block *bl, *next, *keep = NULL;
 
+	while (a->children)
+		sl_arena_free(a->children);
 	run_cleanups(a);
 	for (bl = a->blocks; bl; bl = next) {
 		next = bl->b.next;
@@ -517,7 +536,20 @@ void sl_arena_free(sl_arena *a)
 
 	if (!a)
 		return;
+	/* the children first: their cleanups may use the parent's memory */
+	while (a->children)
+		sl_arena_free(a->children);
 	run_cleanups(a);
+	while (a->children)          /* made by a cleanup */
+		sl_arena_free(a->children);
+	if (a->parent) {
+		if (a->sib_prev)
+			a->sib_prev->sib_next = a->sib_next;
+		else
+			a->parent->children = a->sib_next;
+		if (a->sib_next)
+			a->sib_next->sib_prev = a->sib_prev;
+	}
 	for (bl = a->blocks; bl; bl = next) {
 		next = bl->b.next;
 		sl_mem_free(bl);

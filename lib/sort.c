@@ -315,6 +315,16 @@ static sl_status spill_items(sl_sorter *s)
 	if (sl_spill_rewind(r->sp) != SL_OK)
 		return sl_errcode(s->ctx);
 	s->nitems = 0;
+	/* the runs' list and the spill objects in the arena grow with every
+	 * run, while the blocks stay: give blocks back until the next spill
+	 * fits beside them again */
+	while (s->blocks && sl_mem_in_use(s->ctx) + spill_need(s) >
+	       sl_mem_ceiling(s->ctx)) {
+		b = s->blocks;
+		s->blocks = b->next;
+		s->held -= sizeof(block) + b->size;
+		sl_mem_free(b);
+	}
 	for (b = s->blocks; b; b = b->next)
 		b->used = 0;
 	s->cur = s->blocks;

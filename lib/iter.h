@@ -1,0 +1,76 @@
+/*
+ * iter.h - what the stages of a pipeline (sl_iter) are made of.
+ *
+ * A stage is a struct sl_iter with two functions: start(), called once
+ * before the first record, when the upstream header is known (it resolves
+ * key and field lists, sets the stage's own names if they differ, and
+ * makes what it holds), and next().  iter.c calls them: start only when
+ * the upstream has a header (an empty input ends every stage at once),
+ * next only until it returns NULL or the context has failed.
+ */
+#ifndef SLUICE_ITER_H
+#define SLUICE_ITER_H
+
+#include "sluice_int.h"
+
+struct sl_iter {
+	sl_ctx *ctx;
+	sl_arena *arena;         /* the pipeline's */
+	sl_iter *in, *in2;       /* upstream; in2: join's right side */
+	int (*start)(sl_iter *it);              /* 0 or -1 */
+	const sl_record *(*next)(sl_iter *it);
+	/* the spill counters of this stage, NULL when it never spills */
+	const sl_spill_stats *(*spill)(sl_iter *it);
+	/* a reader's: only the fields with want[i] will be looked at */
+	void (*want)(sl_iter *it, const unsigned char *want, size_t n);
+	void *state;
+	const sl_str *names;     /* the header handed out; NULL: none */
+	size_t nnames;
+	sl_format format;        /* of the first input */
+	const char *input;       /* the input that gave the header */
+	uint64_t skipped;        /* a reader's skipped records */
+	size_t errcol;           /* sl_filter()'s syntax error column */
+	int started, ended, start_rc;
+};
+
+/* A stage after in, with a zeroed state of size bytes (0: none), in in's
+ * arena; NULL when in is NULL or on failure. */
+sl_iter *sl_iter_new(sl_iter *in, size_t size);
+
+/* A stage with no upstream (a reader) in arena a. */
+sl_iter *sl_iter_new_source(sl_arena *a, size_t size);
+
+/* A string copied into the pipeline's arena; NULL (an error in the
+ * context) on failure; s NULL gives "". */
+char *sl_iter_strdup(sl_iter *it, const char *s);
+
+/* Tell the reader upstream of it, if it is one, which fields will be
+ * looked at (sl_reader_want()). */
+void sl_iter_want(sl_iter *it, const unsigned char *want, size_t n);
+
+/*
+ * A copy of a record that outlives the next call on its stage (tail,
+ * sample, top, uniq, join): fields, kinds and provenance, in one block
+ * charged to tag and reused by the next copy into it.
+ */
+typedef struct sl_held {
+	sl_record rec;
+	char *mem;
+	size_t cap;
+} sl_held;
+
+/* Copy rec into h.  Returns 0 or -1 (the error is in the context). */
+int sl_hold(sl_ctx *ctx, sl_held *h, const sl_record *rec, const char *tag);
+
+/* Free the copy's memory. */
+void sl_held_free(sl_held *h);
+
+/* Make room for one more in *arr (used of *cap in use), doubling but
+ * never past most; new slots are zeroed.  Returns 0 or -1. */
+int sl_held_grow(sl_ctx *ctx, sl_held **arr, size_t *cap, size_t used,
+		 uint64_t most, const char *tag);
+
+/* Free n copies and the array. */
+void sl_held_free_all(sl_held *arr, size_t n);
+
+#endif /* SLUICE_ITER_H */

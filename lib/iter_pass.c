@@ -1,0 +1,83 @@
+/*
+ * iter_pass.c - stages that pass records through as they come: head and
+ * filter.
+ */
+#include "iter.h"
+
+/* ---- head ----------------------------------------------------------------- */
+
+struct head {
+	uint64_t want, done;
+};
+
+static const sl_record *head_next(sl_iter *it)
+{
+	struct head *h = it->state;
+	const sl_record *rec;
+
+	if (h->done >= h->want)
+		return NULL;
+	rec = sl_iter_next(it->in);
+	if (rec)
+		h->done++;
+	return rec;
+}
+
+sl_iter *sl_head(sl_iter *in, uint64_t n)
+{
+	sl_iter *it = sl_iter_new(in, sizeof(struct head));
+
+	if (!it)
+		return NULL;
+	((struct head *)it->state)->want = n;
+	it->next = head_next;
+	return it;
+}
+
+/* ---- filter --------------------------------------------------------------- */
+
+struct filter {
+	const char *text;
+	int invert;
+	sl_expr *e;
+};
+
+static int filter_start(sl_iter *it)
+{
+	struct filter *f = it->state;
+
+	f->e = sl_expr_compile(it->arena, f->text, it->names, it->nnames,
+			       &it->errcol);
+	return f->e ? 0 : -1;
+}
+
+static const sl_record *filter_next(sl_iter *it)
+{
+	struct filter *f = it->state;
+	const sl_record *rec;
+
+	while ((rec = sl_iter_next(it->in)) != NULL) {
+		if (sl_expr_eval(f->e, rec->fields, rec->nfields) != f->invert)
+			return sl_failed(it->ctx) ? NULL : rec;
+		if (sl_failed(it->ctx))
+			return NULL;
+	}
+	return NULL;
+}
+
+sl_iter *sl_filter(sl_iter *in, const char *expr, int invert)
+{
+	sl_iter *it = sl_iter_new(in, sizeof(struct filter));
+	struct filter *f;
+
+	if (!it)
+		return NULL;
+	f = it->state;
+	f->text = sl_iter_strdup(it, expr);
+	f->invert = invert != 0;
+	if (!f->text)
+		return NULL;
+	it->start = filter_start;
+	it->next = filter_next;
+	return it;
+}
