@@ -305,8 +305,6 @@ int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
 	}
 }
 
-void sl_mem_fail_at(sl_ctx *ctx, unsigned long n);  /* lib/sluice_int.h */
-
 int cli_start(struct cli *c)
 {
 	const char *env = getenv("SLUICE_MAX_MEMORY");

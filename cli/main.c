@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../lib/sluice_int.h"   /* fault_report() reads the budget */
 
 static const struct cmd {
 	const char *name;
@@ -70,7 +69,7 @@ static void fault_report(const struct cli *c)
 
 	if (env && strcmp(env, "count") == 0)
 		fprintf(stderr, "sluice %s: fault: %lu charges\n", c->verb,
-			c->ctx->budget.charges);
+			sl_mem_charges(c->ctx));
 }
 
 static void on_signal(int sig)

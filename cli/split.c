@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../lib/sluice_int.h"   /* sl_error_errno() */
 
 static const char usage[] =
 	"usage: sluice split --parts N --part I [OPTIONS] FILE\n"

@@ -167,6 +167,12 @@ sl_status sl_error(sl_ctx *ctx, sl_status code, const char *fmt, ...)
 	;
 
 /* A short constant name for a status: "data error", "resource error" ... */
+/* Record an error from errno, as sl_error() does: ENOSPC, EPIPE and
+ * ENOMEM get their own codes, everything else is SL_EIO.  The message
+ * gets ": " and strerror(errnum). */
+sl_status sl_error_errno(sl_ctx *ctx, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 const char *sl_strstatus(sl_status code);
 
 /* ------------------------------------------------------------------------
@@ -204,6 +210,15 @@ void sl_mem_free(void *p);
 size_t sl_mem_ceiling(const sl_ctx *ctx);  /* the ceiling in bytes */
 size_t sl_mem_in_use(const sl_ctx *ctx);   /* bytes charged right now */
 size_t sl_mem_peak(const sl_ctx *ctx);     /* most bytes ever charged */
+
+/*
+ * For tests of error paths: make the n-th charge to the budget from now
+ * fail as if past the ceiling (0 turns it off), and count the charges
+ * made since; a sweep runs a job once to count its charges, then once
+ * failing each.
+ */
+void sl_mem_fail_at(sl_ctx *ctx, unsigned long n);
+unsigned long sl_mem_charges(const sl_ctx *ctx);
 
 /*
  * Write bytes in human units ("512 B", "12.0 MiB") into buf (32 bytes are

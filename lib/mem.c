@@ -308,6 +308,11 @@ void sl_mem_fail_at(sl_ctx *ctx, unsigned long n)
 	ctx->budget.charges = 0;
 }
 
+unsigned long sl_mem_charges(const sl_ctx *ctx)
+{
+	return ctx->budget.charges;
+}
+
 size_t sl_mem_ceiling(const sl_ctx *ctx)
 {
 	return ctx->budget.ceiling;

@@ -59,8 +59,6 @@ void sl_budget_init(sl_budget *b, size_t ceiling);
  * the failure better themselves (a line too long, a record too big). */
 void *sl_mem_try_alloc(sl_ctx *ctx, size_t size, const char *tag);
 void *sl_mem_try_realloc(sl_ctx *ctx, void *p, size_t size, const char *tag);
-/* Make the n-th charge from now fail (0 turns the fault off). */
-void sl_mem_fail_at(sl_ctx *ctx, unsigned long n);
 void sl_arenas_free_all(sl_ctx *ctx);
 /* Allocation hooks for jansson, charged to the context and tag
  * set by sl_hook_enter() on this thread until sl_hook_leave(). */
@@ -206,11 +204,7 @@ sl_spill *sl_spill_open_fd(sl_arena *a, int fd, const char *dir);
 
 /* ctx.c */
 sl_status sl_verror(sl_ctx *ctx, sl_status code, const char *fmt, va_list ap);
-/* Record an error from errno: ENOSPC, EPIPE and ENOMEM get their own
- * codes, everything else is SL_EIO.  The message gets ": strerror". */
 sl_status sl_status_from_errno(int errnum);
-sl_status sl_error_errno(sl_ctx *ctx, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* tmpfile.c: the process-wide list of temporary files to remove on a
  * signal.  The node is owned by the caller and lives until unregistered. */
