@@ -63,6 +63,7 @@ UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 UNIT_TESTS += test_sketch test_agg
 UNIT_TESTS += test_fuzz_regress
 UNIT_TESTS += test_num
+UNIT_TESTS += test_iter
 TEST_TOOLS = maxrss
 EXAMPLES = longest sumcol wordfreq stage
 
@@ -93,12 +94,22 @@ $(B)/sluice.map: include/sluice.h
 	  sed -n 's/^[a-z].*[ *]\(sl_[a-z0-9_]*\)(.*/\1;/p' $<; \
 	  echo 'local: *; };'; } > $@
 
+# -Bsymbolic-functions: the library's calls to its own public functions
+# stay direct, as in the static library.
 $(B)/libsluice.so: $(LIB_OBJ) $(B)/sluice.map
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libsluice.so.$(SOVERSION) \
+		-Wl,-Bsymbolic-functions \
 		-Wl,--version-script=$(B)/sluice.map -o $@ $(LIB_OBJ) $(LIBS)
 
-$(B)/sluice: $(CLI_OBJ) $(B)/libsluice.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libsluice.a $(LIBS)
+$(B)/libsluice.so.$(SOVERSION): $(B)/libsluice.so
+	ln -sf libsluice.so $@
+
+# The command is a user of the shared library like any other: sluice.h
+# alone.  It finds the library next to it (the build folder) or in
+# ../lib (an installed tree).
+$(B)/sluice: $(CLI_OBJ) $(B)/libsluice.so $(B)/libsluice.so.$(SOVERSION)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) -L$(B) -lsluice \
+		-Wl,-rpath,'$$ORIGIN:$$ORIGIN/../lib'
 
 $(B)/tests/test_%: tests/test_%.c tests/testutil.h $(B)/libsluice.a
 	@mkdir -p $(dir $@)

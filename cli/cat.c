@@ -23,9 +23,6 @@ static const char usage[] =
 
 int cmd_cat(int argc, char **argv, struct cli *c)
 {
-	struct cli_input in;
-	const sl_record *rec;
-	sl_writer *w;
 	int ch, status;
 
 	c->usage = usage;
@@ -34,16 +31,5 @@ int cmd_cat(int argc, char **argv, struct cli *c)
 		return cli_stop(c, ch);
 	if ((status = cli_start(c)) != 0)
 		return status;
-	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
-		return status;
-	w = cli_open_writer(c, &in, in.names, in.nnames);
-	if (!w)
-		return cli_fail(c);
-	while ((rec = cli_input_next(&in)) != NULL)
-		if (sl_writer_write_record(w, rec) != SL_OK)
-			break;
-	cli_input_end(&in);
-	if (sl_failed(c->ctx))
-		return cli_fail(c);
-	return cli_close_output(c, c->out);
+	return cli_run(c, cli_read(c, argc, argv));
 }

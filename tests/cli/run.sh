@@ -965,6 +965,7 @@ run count_2g_under_8m t_count_2g_under_8m
 . "$HERE/t_faults.sh"
 . "$HERE/t_hostile.sh"
 . "$HERE/t_fidelity.sh"
+. "$HERE/t_library.sh"
 
 # where the time went: the slowest tests, in seconds
 if [ -f "$T/times" ]; then
