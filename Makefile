@@ -35,28 +35,14 @@ LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
 LIB_SRC += lib/agg.c
 LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c
+LIB_SRC += lib/format.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h
 
 # One line per verb.
-CLI_SRC = cli/main.c cli/cli.c cli/progress.c
-CLI_SRC += cli/cat.c
-CLI_SRC += cli/count.c
-CLI_SRC += cli/head.c
-CLI_SRC += cli/tail.c
-CLI_SRC += cli/select.c
-CLI_SRC += cli/sample.c
-CLI_SRC += cli/gen.c
-CLI_SRC += cli/filter.c
-CLI_SRC += cli/sort.c
-CLI_SRC += cli/uniq.c
-CLI_SRC += cli/top.c
-CLI_SRC += cli/join.c
-CLI_SRC += cli/stats.c
-CLI_SRC += cli/freq.c
-CLI_SRC += cli/merge.c
-CLI_SRC += cli/split.c
+# every verb is a file of its own in cli/ (doc/layers.md)
+CLI_SRC = $(sort $(wildcard cli/*.c))
 
 UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 	     test_writer test_expr test_sort

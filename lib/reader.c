@@ -131,6 +131,7 @@ sl_reader *sl_reader_open(sl_arena *a, const char *path,
 			  const sl_read_options *opt)
 {
 	sl_ctx *ctx = sl_arena_ctx(a);
+	const sl_format_def *def;
 	sl_reader *r;
 	int rc;
 
@@ -158,23 +159,12 @@ sl_reader *sl_reader_open(sl_arena *a, const char *path,
 		r->fmt = sniff(r, path);
 	if (sl_failed(ctx))
 		return NULL;
-	switch (r->fmt) {
-	case SL_FORMAT_CSV:
-		rc = sl_csv_open(r);
-		break;
-	case SL_FORMAT_TSV:
-		rc = sl_tsv_open(r);
-		break;
-	case SL_FORMAT_JSONL:
-		rc = sl_jsonl_open(r);
-		break;
-	case SL_FORMAT_LINES:
-		rc = sl_lines_row_open(r);
-		break;
-	default:
+	def = sl_format_def_of(r->fmt);
+	if (!def) {
 		sl_error(ctx, SL_EINVAL, "unknown input format %d", (int)r->fmt);
 		return NULL;
 	}
+	rc = def->open(r);
 	if (rc < 0)
 		return NULL;
 	if (r->lines)

@@ -129,6 +129,19 @@ struct sl_reader {
 /* Set the header from n views (copied into the reader's arena). */
 sl_status sl_reader_set_names(sl_reader *r, const sl_str *names, size_t n);
 
+/* format.c: one row per format */
+enum { SL_FORMAT_EXTS = 4 };
+typedef struct sl_format_def {
+	sl_format format;
+	const char *name;                /* for -i, -O and messages */
+	const char *alias;               /* another name -i takes, or NULL */
+	const char *ext[SL_FORMAT_EXTS]; /* extensions that choose it */
+	int (*open)(sl_reader *r);       /* set r->next_row: 0, or -1 */
+} sl_format_def;
+extern const sl_format_def sl_formats[];
+/* The row of f; NULL for SL_FORMAT_AUTO or an unknown value. */
+const sl_format_def *sl_format_def_of(sl_format f);
+
 int sl_csv_open(sl_reader *r);
 int sl_tsv_open(sl_reader *r);
 int sl_jsonl_open(sl_reader *r);

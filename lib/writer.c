@@ -70,73 +70,7 @@ struct sl_writer {
 
 /* ---- formats --------------------------------------------------------- */
 
-static const char *const format_names[] = {
-	[SL_FORMAT_CSV] = "csv",
-	[SL_FORMAT_TSV] = "tsv",
-	[SL_FORMAT_JSONL] = "jsonl",
-	[SL_FORMAT_LINES] = "lines",
-};
-
-const char *sl_format_name(sl_format f)
-{
-	if (f <= SL_FORMAT_AUTO || f > SL_FORMAT_LINES)
-		return NULL;
-	return format_names[f];
-}
-
-sl_format sl_format_parse(const char *name)
-{
-	int f;
-
-	if (!name)
-		return SL_FORMAT_AUTO;
-	for (f = SL_FORMAT_CSV; f <= SL_FORMAT_LINES; f++)
-		if (strcasecmp(name, format_names[f]) == 0)
-			return (sl_format)f;
-	if (strcasecmp(name, "ndjson") == 0)
-		return SL_FORMAT_JSONL;
-	return SL_FORMAT_AUTO;
-}
-
-sl_format sl_format_from_name(const char *path)
-{
-	static const struct {
-		const char *ext;
-		sl_format f;
-	} exts[] = {
-		{ "csv", SL_FORMAT_CSV },     { "tsv", SL_FORMAT_TSV },
-		{ "jsonl", SL_FORMAT_JSONL }, { "ndjson", SL_FORMAT_JSONL },
-		{ "json", SL_FORMAT_JSONL },  /* the reader refuses an array */
-		{ "txt", SL_FORMAT_LINES },   { "log", SL_FORMAT_LINES },
-	};
-	const char *base, *dot;
-	size_t n, i;
-
-	if (!path)
-		return SL_FORMAT_AUTO;
-	base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	n = strlen(base);
-	if (n > 3 && strncasecmp(base + n - 3, ".gz", 3) == 0)
-		n -= 3;
-	/* the last dot of the base name, not its first byte: ".csv" is a
-	 * hidden file with no extension, as for most tools */
-	for (dot = NULL, i = n; i > 1; i--)
-		if (base[i - 1] == '.') {
-			dot = base + i - 1;
-			break;
-		}
-	if (!dot)
-		return SL_FORMAT_AUTO;
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		size_t el = strlen(exts[i].ext);
-
-		if ((size_t)(base + n - dot - 1) == el &&
-		    strncasecmp(dot + 1, exts[i].ext, el) == 0)
-			return exts[i].f;
-	}
-	return SL_FORMAT_AUTO;
-}
+/* Format names and extensions: format.c. */
 
 /* ---- JSON numbers ---------------------------------------------------- */
 

@@ -1,0 +1,87 @@
+/*
+ * format.c - the table of formats: each one's name, the other names it
+ * answers to, the file extensions that choose it, and the function that
+ * opens a reader on it.  A format module (csv.c, tsv.c, jsonl.c, lines.c)
+ * hands the reader rows (struct sl_row) through the next_row function its
+ * open function sets; adding a format is a module and a row here (and its
+ * writer, in writer.c).
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "sluice_int.h"
+
+const sl_format_def sl_formats[] = {
+	{ SL_FORMAT_CSV, "csv", NULL, { "csv" }, sl_csv_open },
+	{ SL_FORMAT_TSV, "tsv", NULL, { "tsv" }, sl_tsv_open },
+	/* .json means JSON Lines here; the reader refuses an array */
+	{ SL_FORMAT_JSONL, "jsonl", "ndjson", { "jsonl", "ndjson", "json" },
+	  sl_jsonl_open },
+	{ SL_FORMAT_LINES, "lines", NULL, { "txt", "log" },
+	  sl_lines_row_open },
+};
+
+enum { NFORMATS = sizeof(sl_formats) / sizeof(sl_formats[0]) };
+
+const sl_format_def *sl_format_def_of(sl_format f)
+{
+	size_t i;
+
+	for (i = 0; i < NFORMATS; i++)
+		if (sl_formats[i].format == f)
+			return &sl_formats[i];
+	return NULL;
+}
+
+const char *sl_format_name(sl_format f)
+{
+	const sl_format_def *d = sl_format_def_of(f);
+
+	return d ? d->name : NULL;
+}
+
+sl_format sl_format_parse(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return SL_FORMAT_AUTO;
+	for (i = 0; i < NFORMATS; i++)
+		if (strcasecmp(name, sl_formats[i].name) == 0 ||
+		    (sl_formats[i].alias &&
+		     strcasecmp(name, sl_formats[i].alias) == 0))
+			return sl_formats[i].format;
+	return SL_FORMAT_AUTO;
+}
+
+sl_format sl_format_from_name(const char *path)
+{
+	const char *base, *dot;
+	size_t n, i, e, el;
+
+	if (!path)
+		return SL_FORMAT_AUTO;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 3 && strncasecmp(base + n - 3, ".gz", 3) == 0)
+		n -= 3;
+	/* the last dot of the base name, not its first byte: ".csv" is a
+	 * hidden file with no extension, as for most tools */
+	for (dot = NULL, i = n; i > 1; i--)
+		if (base[i - 1] == '.') {
+			dot = base + i - 1;
+			break;
+		}
+	if (!dot)
+		return SL_FORMAT_AUTO;
+	for (i = 0; i < NFORMATS; i++) {
+		for (e = 0; e < SL_FORMAT_EXTS && sl_formats[i].ext[e]; e++) {
+			el = strlen(sl_formats[i].ext[e]);
+			if ((size_t)(base + n - dot - 1) == el &&
+			    strncasecmp(dot + 1, sl_formats[i].ext[e], el) == 0)
+				return sl_formats[i].format;
+		}
+	}
+	return SL_FORMAT_AUTO;
+}
