@@ -35,7 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sketch.h"         /* sl_hash64() */
 #include "sluice_int.h"
 
 /* Deeper nesting is refused: the limit of most JSON parsers. */

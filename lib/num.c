@@ -1,5 +1,7 @@
 /*
- * num.c - the exact order of decimal numbers, from their text.
+ * num.c - decimal numbers from their text: reading them (to doubles, for
+ * the expressions, the sorter and the aggregates alike) and their exact
+ * order.
  *
  * Numbers are read as doubles, which is fast but not exact: the ids
  * 1234567890123456789 and 1234567890123456788 are one double.
@@ -19,9 +21,118 @@
  * is past anything the places of d1 (bounded by the lengths of the texts)
  * can make up.
  */
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "sluice_int.h"
+
+/*
+ * Is p[0..n) a decimal number: [+-] digits [. digits] [e [+-] digits],
+ * with digits on at least one side of the point?
+ */
+int sl_is_decimal(const char *p, size_t n)
+{
+	size_t i = 0, d = 0;
+
+	if (i < n && (p[i] == '+' || p[i] == '-'))
+		i++;
+	while (i < n && p[i] >= '0' && p[i] <= '9')
+		i++, d++;
+	if (i < n && p[i] == '.') {
+		i++;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++, d++;
+	}
+	if (!d)
+		return 0;
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		if (i == n || p[i] < '0' || p[i] > '9')
+			return 0;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	}
+	return i == n;
+}
+
+/* strtod on a view that sl_is_decimal() accepted: copied, as the view is not
+ * NUL-terminated; a text too long for the stack buffer is copied into
+ * memory charged to the budget (NaN if it is refused). */
+static double view_to_double(sl_ctx *ctx, const char *p, size_t n)
+{
+	char small[128], *copy = small, *end;
+	double d;
+
+	if (n >= sizeof(small)) {
+		copy = sl_mem_alloc(ctx, n + 1, "expr.number");
+		if (!copy)
+			return NAN;
+	}
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	d = strtod(copy, &end);
+	if (copy != small)
+		sl_mem_free(copy);
+	return d;
+}
+
+/*
+ * Is p[0..n) a decimal number, and which?  The usual short integer or
+ * fixed-point text is checked and converted in one pass; the rest takes
+ * the general check and conversion.
+ */
+int sl_parse_decimal(sl_ctx *ctx, const char *p, size_t n, double *d)
+{
+	static const double p10[16] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15
+	};
+	const char *q = p, *end = p + n, *start, *point = NULL;
+	uint64_t m = 0;
+	size_t digits, frac;
+	unsigned c;
+	int neg = 0;
+	double v;
+
+	if (q < end && (*q == '+' || *q == '-'))
+		neg = *q++ == '-';
+	start = q;
+	if (end - start > 16)
+		goto general;      /* more than 15 digits and a point */
+	for (; q < end && (c = (unsigned char)*q - '0') < 10; q++)
+		m = m * 10 + c;
+	if (q < end && *q == '.') {
+		point = q;
+		for (q++; q < end && (c = (unsigned char)*q - '0') < 10; q++)
+			m = m * 10 + c;
+	}
+	if (q < end) {
+		if (*q == 'e' || *q == 'E')
+			goto general;
+		return 0;          /* a second point, a letter, a space ... */
+	}
+	digits = (size_t)(end - start) - (point != NULL);
+	if (digits == 0)
+		return 0;          /* "", "+", "." */
+	if (digits > 15)
+		goto general;      /* not exact in a double */
+	/* m < 10^15 < 2^53 and 10^frac are exact: one rounding */
+	frac = point ? (size_t)(end - point) - 1 : 0;
+	v = (double)m;
+	if (frac)
+		v /= p10[frac];
+	*d = neg ? -v : v;
+	return 1;
+general:
+	if (!sl_is_decimal(p, n))
+		return 0;
+	*d = view_to_double(ctx, p, n);
+	return 1;
+}
 
 /* Past this, a difference of exponents decides alone: no text is so long
  * that the places of two first digits differ by more than 2^61. */

@@ -211,39 +211,6 @@ sl_status sl_reader_set_names(sl_reader *r, const sl_str *names, size_t n)
 static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* Where p[0..n) stops being UTF-8, or n.  ASCII, the usual case, is
- * passed 32 bytes and then 8 at a time. */
-static size_t utf8_end(const unsigned char *p, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		for (; i + 32 <= n; i += 32) {
-			uint64_t x[4];
-
-			memcpy(x, p + i, 32);
-			if ((x[0] | x[1] | x[2] | x[3]) &
-			    0x8080808080808080ULL)
-				break;
-		}
-		for (; i + 8 <= n; i += 8) {
-			uint64_t x;
-
-			memcpy(&x, p + i, 8);
-			if (x & 0x8080808080808080ULL)
-				break;
-		}
-		while (i < n && p[i] < 0x80)
-			i++;
-		if (i == n)
-			break;
-		if ((k = sl_utf8_len(p + i, n - i)) == 0)
-			return i;
-		i += k;
-	}
-	return n;
-}
-
 static sl_status put(sl_sink *s, const char *p, size_t n)
 {
 	return sl_sink_write(s, p, n);
@@ -330,7 +297,7 @@ static sl_status write_reject(sl_reader *r)
 	    put_json_string(s, (const unsigned char *)r->bad,
 			    strlen(r->bad)))
 		return sl_errcode(r->ctx);
-	if (utf8_end(raw, rawn) == rawn) {
+	if (sl_utf8_end(raw, rawn) == rawn) {
 		if (put(s, ",\"raw\":", 7) || put_json_string(s, raw, rawn))
 			return sl_errcode(r->ctx);
 	} else if (put(s, ",\"raw_base64\":", 14) ||
@@ -440,7 +407,7 @@ static int utf8_row(sl_reader *r)
 {
 	size_t i, at;
 
-	if (r->row.raw && utf8_end((const unsigned char *)r->row.raw,
+	if (r->row.raw && sl_utf8_end((const unsigned char *)r->row.raw,
 				   r->row.raw_len) == r->row.raw_len)
 		return ROW_OK;
 	for (i = 0; i < r->row.n; i++) {
@@ -448,7 +415,7 @@ static int utf8_row(sl_reader *r)
 
 		if (i < r->nwant && !r->want[i])
 			continue;
-		at = utf8_end((const unsigned char *)f->ptr, f->len);
+		at = sl_utf8_end((const unsigned char *)f->ptr, f->len);
 		if (at == f->len)
 			continue;
 		snprintf(r->bad, sizeof(r->bad), "field '%.*s' is not valid"
@@ -493,7 +460,7 @@ static int bad_name(sl_reader *r)
 	size_t i, at;
 
 	for (i = 0; i < r->nnames; i++) {
-		at = utf8_end((const unsigned char *)r->names[i].ptr,
+		at = sl_utf8_end((const unsigned char *)r->names[i].ptr,
 			      r->names[i].len);
 		if (at == r->names[i].len)
 			continue;

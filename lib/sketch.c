@@ -45,63 +45,9 @@
 
 #include "sketch.h"
 
-/* ---- hash ------------------------------------------------------------ */
+/* The hash, sl_hash64(), is text.c's. */
 
-#define H_K1 0x87c37b91114253d5ULL
-#define H_K2 0x4cf5ad432745937fULL
 #define H_GOLD 0x9e3779b97f4a7c15ULL
-
-static inline uint64_t rotl64(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-/* splitmix64's finaliser (Stafford's Mix13). */
-static inline uint64_t fmix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
-static inline uint64_t load64le(const unsigned char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
-static inline uint64_t hash_step(uint64_t h, uint64_t w)
-{
-	w *= H_K1;
-	w = rotl64(w, 31);
-	w *= H_K2;
-	h ^= w;
-	h = rotl64(h, 27);
-	return h * 5 + 0x52dce729;
-}
-
-uint64_t sl_hash64(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = H_GOLD ^ ((uint64_t)n * H_K2);
-	unsigned char tail[8] = { 0 };
-
-	for (; n >= 8; n -= 8, b += 8)
-		h = hash_step(h, load64le(b));
-	if (n) {
-		memcpy(tail, b, n);
-		h = hash_step(h, load64le(tail));
-	}
-	return fmix64(h);
-}
 
 /* ---- HyperLogLog ----------------------------------------------------- */
 
@@ -454,7 +400,7 @@ uint64_t sl_kll_count(const sl_kll *s)
 static uint64_t splitmix64(uint64_t *state)
 {
 	*state += H_GOLD;
-	return fmix64(*state);
+	return sl_mix64(*state);
 }
 
 /* Sorting without the allocation qsort may make: introsort on doubles. */

@@ -163,13 +163,21 @@ uint64_t sl_lines_offset(const sl_lines *lr);
 /* Number lines and offsets on from lines and bytes read before lr. */
 void sl_lines_skipped(sl_lines *lr, uint64_t lines, uint64_t bytes);
 
-/* writer.c: the length of the well-formed UTF-8 sequence at p (n > 0
+/* text.c: the length of the well-formed UTF-8 sequence at p (n > 0
  * bytes left, p[0] >= 0x80), or 0 when there is none (no overlongs,
  * surrogates or values past U+10FFFF). */
 size_t sl_utf8_len(const unsigned char *p, size_t n);
+/* text.c: where p[0..n) stops being UTF-8, or n. */
+size_t sl_utf8_end(const unsigned char *p, size_t n);
+/* text.c: a 64-bit hash of p[0..n), the same on every machine and run,
+ * and the finaliser it ends with (a good mix of one word). */
+uint64_t sl_hash64(const void *p, size_t n);
+uint64_t sl_mix64(uint64_t x);
 
-/* expr.c: is p[0..n) a decimal number ([+-]digits[.digits][e[+-]digits],
- * digits on at least one side of the point), and which?  1 or 0. */
+/* num.c: is p[0..n) a decimal number, [+-]digits[.digits][e[+-]digits]
+ * with digits on at least one side of the point? */
+int sl_is_decimal(const char *p, size_t n);
+/* num.c: the same, and which (in *d)?  1 or 0. */
 int sl_parse_decimal(sl_ctx *ctx, const char *p, size_t n, double *d);
 
 /* num.c: the order of two texts sl_parse_decimal() accepts, by their

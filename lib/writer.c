@@ -438,40 +438,7 @@ static size_t json_scan(const unsigned char *p, size_t i, size_t n)
 	return i;
 }
 
-/*
- * The length of the UTF-8 sequence at p (n > 0 bytes left, p[0] >= 0x80),
- * or 0 when it is not a well-formed one (Unicode table 3-7: the second
- * byte's range depends on the first, which excludes overlongs, surrogates
- * and values past U+10FFFF).
- */
-size_t sl_utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;  /* a stray continuation, C0, C1 or F5..FF */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
+/* UTF-8 sequences are measured by sl_utf8_len() (text.c). */
 
 /*
  * Append p[0..n) as a JSON string.  Returns 0, -1 when the row buffer

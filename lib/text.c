@@ -1,0 +1,137 @@
+/*
+ * text.c - bytes as text: UTF-8 sequences and runs, and the hash of a
+ * string that the aggregates, the sketches and the JSON Lines reader's
+ * name index share.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "sluice_int.h"
+
+/* ---- UTF-8 ------------------------------------------------------------- */
+
+/*
+ * The length of the UTF-8 sequence at p (n > 0 bytes left, p[0] >= 0x80),
+ * or 0 when it is not a well-formed one (Unicode table 3-7: the second
+ * byte's range depends on the first, which excludes overlongs, surrogates
+ * and values past U+10FFFF).
+ */
+size_t sl_utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;  /* a stray continuation, C0, C1 or F5..FF */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* Where p[0..n) stops being UTF-8, or n.  ASCII, the usual case, is
+ * passed 32 bytes and then 8 at a time. */
+size_t sl_utf8_end(const unsigned char *p, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		for (; i + 32 <= n; i += 32) {
+			uint64_t x[4];
+
+			memcpy(x, p + i, 32);
+			if ((x[0] | x[1] | x[2] | x[3]) &
+			    0x8080808080808080ULL)
+				break;
+		}
+		for (; i + 8 <= n; i += 8) {
+			uint64_t x;
+
+			memcpy(&x, p + i, 8);
+			if (x & 0x8080808080808080ULL)
+				break;
+		}
+		while (i < n && p[i] < 0x80)
+			i++;
+		if (i == n)
+			break;
+		if ((k = sl_utf8_len(p + i, n - i)) == 0)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
+/* ---- hashing ----------------------------------------------------------- */
+
+#define H_K1 0x87c37b91114253d5ULL
+#define H_K2 0x4cf5ad432745937fULL
+#define H_GOLD 0x9e3779b97f4a7c15ULL
+
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/* splitmix64's finaliser (Stafford's Mix13). */
+uint64_t sl_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static inline uint64_t load64le(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+static inline uint64_t hash_step(uint64_t h, uint64_t w)
+{
+	w *= H_K1;
+	w = rotl64(w, 31);
+	w *= H_K2;
+	h ^= w;
+	h = rotl64(h, 27);
+	return h * 5 + 0x52dce729;
+}
+
+uint64_t sl_hash64(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = H_GOLD ^ ((uint64_t)n * H_K2);
+	unsigned char tail[8] = { 0 };
+
+	for (; n >= 8; n -= 8, b += 8)
+		h = hash_step(h, load64le(b));
+	if (n) {
+		memcpy(tail, b, n);
+		h = hash_step(h, load64le(tail));
+	}
+	return sl_mix64(h);
+}
