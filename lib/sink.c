@@ -63,6 +63,11 @@ struct sl_sink {
 	z_stream z;
 	sl_zalloc za;
 	sl_tmpnode node;
+	/* a spill file's (sl_sink_open_spill()): the run's counters, and
+	 * the spill folder for messages */
+	sl_spill_stats *stats;
+	const char *spill_dir;
+	uint64_t written;      /* bytes written to fd */
 };
 
 static void drop_tmp(sl_sink *s)
@@ -301,20 +306,56 @@ uint64_t sl_sink_bytes(const sl_sink *s)
 	return s->taken;
 }
 
+/* A spill file's write: refused past --tmp-limit, counted, and its
+ * errors say to use --tmpdir. */
+static sl_status spill_limit(sl_sink *s, size_t n)
+{
+	sl_spill_stats *st = s->stats;
+	char lim[32], need[32];
+
+	if (!st || !st->limit || st->on_disk + n <= st->limit)
+		return SL_OK;
+	return fail(s, sl_error(s->ctx, SL_ENOSPC, "spill files in '%s' would"
+				" pass --tmp-limit %s (%s needed so far)",
+				s->spill_dir,
+				sl_format_size(lim, sizeof(lim), st->limit),
+				sl_format_size(need, sizeof(need),
+					       st->on_disk + n)));
+}
+
+static sl_status write_error(sl_sink *s, int err)
+{
+	if (!s->spill_dir)
+		return fail(s, sl_error_errno(s->ctx, err, "cannot write '%s'",
+					      s->name));
+	if (err == ENOSPC || err == EDQUOT)
+		return fail(s, sl_error_errno(s->ctx, err, "cannot write a"
+					      " spill file in '%s' (use --tmpdir"
+					      " on a larger disk)",
+					      s->spill_dir));
+	return fail(s, sl_error_errno(s->ctx, err, "cannot write a spill file"
+				      " in '%s'", s->spill_dir));
+}
+
 static sl_status write_all(sl_sink *s, const unsigned char *p, size_t n)
 {
+	if (spill_limit(s, n) != SL_OK)
+		return sl_errcode(s->ctx);
 	while (n > 0) {
 		ssize_t w = write(s->fd, p, n);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return fail(s, sl_error_errno(s->ctx, errno,
-						      "cannot write '%s'",
-						      s->name));
+			return write_error(s, errno);
 		}
 		p += w;
 		n -= (size_t)w;
+		s->written += (uint64_t)w;
+		if (s->stats) {
+			s->stats->packed += (uint64_t)w;
+			s->stats->on_disk += (uint64_t)w;
+		}
 	}
 	return SL_OK;
 }
@@ -331,8 +372,10 @@ static sl_status deflate_some(sl_sink *s, const unsigned char *p, size_t n,
 		ret = deflate(&s->z, flush);
 		if (ret == Z_STREAM_ERROR)
 			return fail(s, sl_error(s->ctx, SL_EIO,
-						"cannot deflate '%s'",
-						s->name));
+						"cannot deflate %s%s%s",
+						s->spill_dir ? "a spill file" :
+						"'", s->spill_dir ? "" : s->name,
+						s->spill_dir ? "" : "'"));
 		done = flush == Z_FINISH ? ret == Z_STREAM_END :
 			s->z.avail_in == 0 && s->z.avail_out > 0;
 		if (s->z.avail_out == 0 || (flush != Z_NO_FLUSH &&
@@ -491,4 +534,112 @@ sl_status sl_sink_close(sl_sink *s)
 					      " file is in place)", s->name));
 	s->state = SINK_CLOSED;
 	return SL_OK;
+}
+
+/* ---- spill files ------------------------------------------------------ */
+
+sl_sink *sl_sink_open_spill(sl_arena *a, int fd, const char *dir,
+			    int level, sl_spill_stats *stats)
+{
+	sl_ctx *ctx = sl_arena_ctx(a);
+	sl_sink *s;
+
+	if (sl_failed(ctx))
+		return NULL;
+	s = sl_arena_alloc(a, sizeof(*s));
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->ctx = ctx;
+	s->fd = -1;                 /* set once the sink can release */
+	s->state = SINK_FAILED;
+	s->name = "spill file";
+	s->spill_dir = dir;
+	s->stats = stats;
+	s->gzip = 1;
+	if (sl_arena_on_release(a, sink_release, s) != SL_OK)
+		return NULL;
+	s->cap = s->zcap = sl_ctx_chunk_size(ctx) < 4096 ? 4096 :
+		sl_ctx_chunk_size(ctx) > ZBUF_MAX ? ZBUF_MAX :
+		sl_ctx_chunk_size(ctx);
+	s->buf = sl_mem_alloc(ctx, s->cap, "spill.buffer");
+	s->zbuf = s->buf ? sl_mem_alloc(ctx, s->zcap, "spill.buffer") : NULL;
+	if (!s->zbuf)
+		return NULL;
+	s->za.ctx = ctx;
+	s->za.tag = "spill.deflate";
+	s->z.zalloc = sl_zalloc_fn;
+	s->z.zfree = sl_zfree_fn;
+	s->z.opaque = &s->za;
+	/* Z_RLE, measured on a 200 MB sort at -m 64M: 11% less time than
+	 * the default strategy for 13% more bytes on disk; deflate is half
+	 * of a spilling sort's time */
+	if (deflateInit2(&s->z, level ? level : 1, Z_DEFLATED, 15 + 16, 8,
+			 Z_RLE) != Z_OK) {
+		sl_error(ctx, SL_ENOMEM, "cannot start compressing a spill file");
+		return NULL;
+	}
+	s->zinit = 1;
+	s->z.next_out = s->zbuf;
+	s->z.avail_out = (uInt)s->zcap;
+	s->fd = fd;                 /* not own_fd: the spill keeps it */
+	s->state = SINK_OPEN;
+	return s;
+}
+
+unsigned char *sl_sink_reserve(sl_sink *s, size_t n)
+{
+	unsigned char *p;
+
+	if (n <= s->cap - s->len && s->state == SINK_OPEN)
+		return s->buf + s->len;
+	if (check_open(s) != SL_OK)
+		return NULL;
+	if (s->len && emit(s, s->buf, s->len, Z_NO_FLUSH) != SL_OK)
+		return NULL;
+	s->len = 0;
+	if (n > s->cap) {
+		p = sl_mem_realloc(s->ctx, s->buf, n, "spill.buffer");
+		if (!p) {
+			fail(s, sl_errcode(s->ctx));
+			return NULL;
+		}
+		s->buf = p;
+		s->cap = n;
+	}
+	return s->buf;
+}
+
+void sl_sink_commit(sl_sink *s, size_t n)
+{
+	s->len += n;
+	s->taken += n;
+}
+
+sl_status sl_sink_finish(sl_sink *s)
+{
+	sl_status st;
+
+	if ((st = check_open(s)) != SL_OK)
+		return st;
+	st = emit(s, s->buf, s->len, Z_FINISH);
+	s->len = 0;
+	if (st != SL_OK)
+		return st;
+	s->fd = -1;
+	s->state = SINK_CLOSED;
+	if (s->stats)
+		s->stats->raw += s->taken;
+	sink_release(s);
+	return SL_OK;
+}
+
+uint64_t sl_sink_written(const sl_sink *s)
+{
+	return s->written;
+}
+
+void sl_sink_abandon(sl_sink *s)
+{
+	sink_release(s);
 }

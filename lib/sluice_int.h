@@ -201,6 +201,24 @@ static inline int sl_num_order(double x, const char *a, size_t an, double y,
 	return sl_num_cmp(a, an, b, bn);
 }
 
+/*
+ * sink.c, for spill files: a sink that deflates (gzip wrapper, Z_RLE, the
+ * level given) into fd, which stays the caller's.  Its writes are counted
+ * in stats (packed, on_disk; raw at the end) and refused past its limit,
+ * with messages that name the spill folder dir.  sl_sink_reserve() gives
+ * room for n bytes in the buffer (NULL on failure), to be encoded in
+ * place and counted by sl_sink_commit(); sl_sink_finish() ends the
+ * stream and gives back the buffers and the deflate state at once;
+ * sl_sink_abandon() gives them back without finishing.
+ */
+sl_sink *sl_sink_open_spill(sl_arena *a, int fd, const char *dir,
+			    int level, sl_spill_stats *stats);
+unsigned char *sl_sink_reserve(sl_sink *s, size_t n);
+void sl_sink_commit(sl_sink *s, size_t n);
+sl_status sl_sink_finish(sl_sink *s);
+uint64_t sl_sink_written(const sl_sink *s);
+void sl_sink_abandon(sl_sink *s);
+
 /* spill.c: a run of records in an unlinked, compressed temporary file */
 typedef struct sl_spill sl_spill;
 sl_spill *sl_spill_new(sl_arena *a, const char *dir, int level,
