@@ -32,13 +32,13 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
 	  lib/lines.c lib/reader.c lib/csv.c lib/tsv.c lib/jsonl.c lib/writer.c \
 	  lib/expr.c lib/spill.c lib/sort.c
-LIB_SRC += lib/agg.c
+LIB_SRC += lib/agg.c lib/agg_acc.c lib/agg_state.c
 LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c
 LIB_SRC += lib/format.c lib/text.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
-LIB_HDR += lib/sketch.h lib/iter.h
+LIB_HDR += lib/sketch.h lib/iter.h lib/agg.h
 
 # One line per verb.
 # every verb is a file of its own in cli/ (doc/layers.md)

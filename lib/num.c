@@ -1,7 +1,7 @@
 /*
  * num.c - decimal numbers from their text: reading them (to doubles, for
- * the expressions, the sorter and the aggregates alike) and their exact
- * order.
+ * the expressions, the sorter and the aggregates alike), their exact
+ * order, their exact sums, and the text of a computed number.
  *
  * Numbers are read as doubles, which is fast but not exact: the ids
  * 1234567890123456789 and 1234567890123456788 are one double.
@@ -23,6 +23,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,4 +300,402 @@ int sl_num_cmp(const char *a, size_t an, const char *b, size_t bn)
 		return 0;
 	c = magnitude_order(&x, &y);
 	return x.sign < 0 ? -c : c;
+}
+
+/* ---- exact sums and number texts ---------------------------------------- */
+
+/*
+ * The exact sum counts units of 10^-scale in a 256-bit two's complement
+ * integer, least significant word first.  Its magnitude stays below
+ * 10^SL_SUM_DIGITS (2^253 > 10^76), so a sum of two never overflows before
+ * it is checked, and the scale is at most SL_SUM_DIGITS.
+ */
+static const uint64_t sum_limit[4] = {     /* 10^76 */
+	0x0ull, 0x7775a5f171951000ull, 0x0764b4abe8652979ull,
+	0x161bcca7119915b5ull
+};
+
+static const uint64_t pow10_64[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+	10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+	100000000000ull, 1000000000000ull, 10000000000000ull,
+	100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	100000000000000000ull, 1000000000000000000ull,
+	10000000000000000000ull
+};
+
+int sl_wide_neg(const sl_wide *x)
+{
+	return (int)(x->w[3] >> 63);
+}
+
+int sl_wide_zero(const sl_wide *x)
+{
+	return !(x->w[0] | x->w[1] | x->w[2] | x->w[3]);
+}
+
+void sl_wide_negate(sl_wide *x)
+{
+	unsigned carry = 1;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		x->w[i] = ~x->w[i] + carry;
+		carry = carry && x->w[i] == 0;
+	}
+}
+
+/* Is the magnitude m below 10^SL_SUM_DIGITS? */
+static int below_limit(const sl_wide *m)
+{
+	int i;
+
+	for (i = 3; i >= 0; i--)
+		if (m->w[i] != sum_limit[i])
+			return m->w[i] < sum_limit[i];
+	return 0;
+}
+
+/* m = m * f + add; the carry out of the top word. */
+static uint64_t mul_add(sl_wide *m, uint64_t f, uint64_t add)
+{
+	unsigned __int128 t = add;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		t += (unsigned __int128)m->w[i] * f;
+		m->w[i] = (uint64_t)t;
+		t >>= 64;
+	}
+	return (uint64_t)t;
+}
+
+/* m = m / d; the remainder. */
+static uint64_t div_small(sl_wide *m, uint64_t d)
+{
+	unsigned __int128 r = 0;
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		r = r << 64 | m->w[i];
+		m->w[i] = (uint64_t)(r / d);
+		r %= d;
+	}
+	return (uint64_t)r;
+}
+
+/* The magnitude m = m * 10^k; 0 when that would reach 10^SL_SUM_DIGITS. */
+int sl_wide_mag_shift(sl_wide *m, int k)
+{
+	if (k <= 19 && !(m->w[1] | m->w[2] | m->w[3])) {
+		/* below 10^38: no need to look at the limit */
+		unsigned __int128 x = (unsigned __int128)m->w[0] *
+			pow10_64[k];
+
+		m->w[0] = (uint64_t)x;
+		m->w[1] = (uint64_t)(x >> 64);
+		return 1;
+	}
+	while (k > 0) {
+		int step = k < 19 ? k : 19;
+
+		if (mul_add(m, pow10_64[step], 0) || !below_limit(m))
+			return 0;
+		k -= step;
+	}
+	return 1;
+}
+
+/* x = x * 10^k; 0 when that would reach 10^SL_SUM_DIGITS. */
+static int wide_shift(sl_wide *x, int k)
+{
+	int neg = sl_wide_neg(x);
+
+	if (neg)
+		sl_wide_negate(x);
+	if (!sl_wide_mag_shift(x, k))
+		return 0;
+	if (neg)
+		sl_wide_negate(x);
+	return 1;
+}
+
+/* s = s + m; 0 when |s + m| would reach 10^SL_SUM_DIGITS. */
+int sl_wide_add(sl_wide *s, const sl_wide *m)
+{
+	sl_wide t;
+	uint64_t top, c = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		uint64_t a = s->w[i] + c;
+
+		c = a < c;
+		t.w[i] = a + m->w[i];
+		c |= t.w[i] < a;
+	}
+	/* |t| is at most ~t + 1 when negative: a top word below the
+	 * limit's is enough, the rest is checked in full */
+	top = sl_wide_neg(&t) ? ~t.w[3] : t.w[3];
+	if (top >= sum_limit[3]) {
+		sl_wide mag = t;
+
+		if (sl_wide_neg(&mag))
+			sl_wide_negate(&mag);
+		if (!below_limit(&mag))
+			return 0;
+	}
+	*s = t;
+	return 1;
+}
+
+/*
+ * p[0..n), already known to be a decimal number, as m / 10^scale with
+ * |m| < 10^SL_SUM_DIGITS and 0 <= scale <= SL_SUM_DIGITS, trailing zeros of
+ * the digits dropped.  0 when it is not that simple (more digits, a
+ * large exponent).  One pass: digits go into m 19 at a time, and zeros
+ * are held back until a digit other than 0 shows they are not trailing.
+ */
+int sl_exact_decimal(const char *p, size_t n, sl_wide *m, int *scale)
+{
+	const char *end = p + n;
+	uint64_t chunk = 0;
+	long nd = 0, frac = 0, zeros = 0, e = 0, sc;
+	int neg = 0, point = 0, in_chunk = 0;
+
+	memset(m, 0, sizeof(*m));
+	*scale = 0;
+	if (p < end && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	for (; p < end; p++) {
+		unsigned c = (unsigned)(unsigned char)*p - '0';
+
+		if (c > 9) {
+			if (*p != '.')
+				break;          /* the exponent */
+			point = 1;
+			continue;
+		}
+		frac += point;
+		if (!c) {
+			zeros += nd > 0;        /* leading zeros count for nothing */
+			continue;
+		}
+		for (;;) {              /* the zeros held back, then c */
+			unsigned d = zeros ? 0 : c;
+
+			if (++nd > SL_SUM_DIGITS)
+				return 0;
+			chunk = chunk * 10 + d;
+			if (++in_chunk == 19) {
+				mul_add(m, pow10_64[19], chunk);
+				chunk = 0;
+				in_chunk = 0;
+			}
+			if (!zeros)
+				break;
+			zeros--;
+		}
+	}
+	if (!nd)
+		return 1;               /* zero, whatever its exponent */
+	if (p < end) {                  /* the exponent */
+		int eneg = 0;
+
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		for (; p < end; p++) {
+			e = e * 10 + (*p - '0');
+			if (e > 100000)
+				return 0;
+		}
+		if (eneg)
+			e = -e;
+	}
+	if (nd == in_chunk)
+		m->w[0] = chunk;        /* the common number, of 18 digits or less */
+	else if (in_chunk)
+		mul_add(m, pow10_64[in_chunk], chunk);
+	sc = frac - zeros - e;          /* the zeros held back are dropped */
+	if (sc > SL_SUM_DIGITS || nd - sc > SL_SUM_DIGITS)
+		return 0;
+	if (sc < 0 && !wide_shift(m, (int)-sc))
+		return 0;
+	*scale = sc < 0 ? 0 : (int)sc;
+	if (neg)
+		sl_wide_negate(m);
+	return 1;
+}
+
+/* *sum/10^*scale += *m/10^sc exactly; 0 when it would not fit.  *m may
+ * be changed. */
+int sl_exact_add(sl_wide *sum, int *scale, sl_wide *m, int sc)
+{
+	sl_wide s;
+
+	if (sc == *scale)
+		return sl_wide_add(sum, m);
+	if (sc < *scale)
+		return wide_shift(m, *scale - sc) && sl_wide_add(sum, m);
+	s = *sum;
+	if (!wide_shift(&s, sc - *scale) || !sl_wide_add(&s, m))
+		return 0;
+	*sum = s;
+	*scale = sc;
+	return 1;
+}
+
+/* The digits of the magnitude of sum, without factors of ten its scale
+ * does not need: into d (at least SL_SUM_DIGITS + 1 bytes), and how many;
+ * *scale and *neg go with them. */
+static size_t exact_digits(const sl_wide *sum, int *scale, int *neg, char *d)
+{
+	char rev[SL_SUM_DIGITS + 20];
+	sl_wide m = *sum;
+	size_t n = 0, i, j;
+
+	*neg = sl_wide_neg(&m);
+	if (*neg)
+		sl_wide_negate(&m);
+	while (!sl_wide_zero(&m)) {
+		uint64_t r = div_small(&m, pow10_64[19]);
+
+		for (i = 0; i < 19; i++, r /= 10)
+			rev[n++] = (char)('0' + r % 10);
+	}
+	while (n > 1 && rev[n - 1] == '0')
+		n--;                    /* the chunks' leading zeros */
+	if (!n) {
+		rev[n++] = '0';
+		*neg = 0;
+		*scale = 0;
+	}
+	for (i = 0; i < n && *scale > 0 && rev[i] == '0'; i++)
+		(*scale)--;
+	n -= i;
+	for (j = 0; j < n; j++)
+		d[j] = rev[i + n - 1 - j];
+	return n;
+}
+
+/* The exact sum's text: digits, a point when the scale asks for one;
+ * at most SL_SUM_TEXT_MAX bytes and a NUL. */
+size_t sl_exact_text(const sl_wide *sum, int scale, char *out)
+{
+	char d[SL_SUM_DIGITS + 20];
+	int neg;
+	size_t nd = exact_digits(sum, &scale, &neg, d), n = 0, i;
+
+	if (neg)
+		out[n++] = '-';
+	if ((size_t)scale >= nd) {
+		out[n++] = '0';
+		out[n++] = '.';
+		for (i = nd; i < (size_t)scale; i++)
+			out[n++] = '0';
+	}
+	for (i = 0; i < nd; i++) {
+		if (scale && i == nd - (size_t)scale && (size_t)scale < nd)
+			out[n++] = '.';
+		out[n++] = d[i];
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/*
+ * sum / 10^scale / k as a double: the quotient's first 40 significant
+ * digits by long division, a last 1 when the division is not exact, and
+ * strtod, which rounds them correctly.  So the mean keeps every digit a
+ * double holds, however many the sum has.
+ */
+double sl_exact_mean(const sl_wide *sum, int scale, uint64_t k)
+{
+	char d[SL_SUM_DIGITS + 20], q[SL_SUM_DIGITS + 80];
+	unsigned __int128 r = 0;
+	size_t nd, i, nq = 0, sig = 0;
+	int neg, neg_scale;
+
+	nd = exact_digits(sum, &scale, &neg, d);
+	neg_scale = scale;
+	if (neg)
+		q[nq++] = '-';
+	for (i = 0; i < nd || (sig < 40 && r); i++) {
+		unsigned digit;
+
+		r = r * 10 + (i < nd ? (unsigned)(d[i] - '0') : 0);
+		digit = (unsigned)(r / k);
+		r %= k;
+		if (i >= nd)
+			neg_scale++;    /* a digit past the sum's last */
+		if (digit || sig) {
+			q[nq++] = (char)('0' + digit);
+			sig++;
+		}
+	}
+	if (r) {
+		q[nq++] = '1';
+		neg_scale++;
+	}
+	if (!sig && !r)
+		return 0;
+	snprintf(q + nq, sizeof(q) - nq, "e-%d", neg_scale);
+	return strtod(q, NULL);
+}
+
+void sl_neumaier_add(double *sum, double *comp, double x)
+{
+	double t = *sum + x;
+
+	if (fabs(*sum) >= fabs(x))
+		*comp += (*sum - t) + x;
+	else
+		*comp += (x - t) + *sum;
+	*sum = t;
+}
+
+/* The shortest text that reads back as v; integers without a point. */
+size_t sl_number_text(double v, char *out, size_t cap)
+{
+	int prec;
+
+	if (v == 0)
+		return (size_t)snprintf(out, cap, "0");
+	if (v == floor(v) && fabs(v) < 1e15)
+		return (size_t)snprintf(out, cap, "%.0f", v);
+	/* 15 digits give the shortest text of every number that has one of
+	 * 15 digits or fewer (%g drops trailing zeros); else 16 or 17 */
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(out, cap, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+	return (size_t)snprintf(out, cap, "%.*g", prec, v);
+}
+
+/* Which kind of value, and its number. */
+int sl_num_classify(sl_ctx *ctx, const char *p, size_t n, double *d)
+{
+	size_t i;
+
+	if (!n)
+		return SL_NUM_EMPTY;
+	if (!sl_parse_decimal(ctx, p, n, d))
+		return SL_NUM_STRING;
+	i = (*p == '+' || *p == '-');
+	for (; i < n; i++)
+		if ((unsigned)(p[i] - '0') > 9)
+			return SL_NUM_FLOAT;
+	return SL_NUM_INT;
+}
+
+int sl_bytes_order(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t n = na < nb ? na : nb;
+	int c = n ? memcmp(a, b, n) : 0;
+
+	if (c)
+		return c;
+	return na < nb ? -1 : na > nb;
 }

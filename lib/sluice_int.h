@@ -180,6 +180,30 @@ int sl_is_decimal(const char *p, size_t n);
 /* num.c: the same, and which (in *d)?  1 or 0. */
 int sl_parse_decimal(sl_ctx *ctx, const char *p, size_t n, double *d);
 
+/* num.c: exact sums.  A sum counts units of 10^-scale in a 256-bit two's
+ * complement integer (least significant word first) whose magnitude
+ * stays below 10^SL_SUM_DIGITS. */
+#define SL_SUM_DIGITS 76
+#define SL_SUM_TEXT_MAX (SL_SUM_DIGITS + 3)   /* "-0." and the digits */
+typedef struct sl_wide {
+	uint64_t w[4];
+} sl_wide;
+/* What a value is to the aggregates (sl_num_classify()). */
+enum { SL_NUM_EMPTY, SL_NUM_INT, SL_NUM_FLOAT, SL_NUM_STRING };
+int sl_wide_neg(const sl_wide *x);
+int sl_wide_zero(const sl_wide *x);
+void sl_wide_negate(sl_wide *x);
+int sl_wide_mag_shift(sl_wide *m, int k);
+int sl_wide_add(sl_wide *s, const sl_wide *m);
+int sl_exact_decimal(const char *p, size_t n, sl_wide *m, int *scale);
+int sl_exact_add(sl_wide *sum, int *scale, sl_wide *m, int sc);
+size_t sl_exact_text(const sl_wide *sum, int scale, char *out);
+double sl_exact_mean(const sl_wide *sum, int scale, uint64_t k);
+void sl_neumaier_add(double *sum, double *comp, double x);
+size_t sl_number_text(double v, char *out, size_t cap);
+int sl_num_classify(sl_ctx *ctx, const char *p, size_t n, double *d);
+int sl_bytes_order(const char *a, size_t na, const char *b, size_t nb);
+
 /* num.c: the order of two texts sl_parse_decimal() accepts, by their
  * exact value: <0, 0 or >0.  -0 equals 0, 1.50 equals 1.5, 1e3 equals
  * 1000; digits and exponents may be of any length. */
