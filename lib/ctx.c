@@ -1,8 +1,10 @@
 /*
- * ctx.c - the run context and its error state.
+ * ctx.c - the run context's error state and progress.
  *
  * A context is the root of a run: the memory budget, the first error and
- * the list of arenas.  Errors follow one rule: the first one recorded wins,
+ * the list of arenas.  mem.c makes and frees it, with its budget and
+ * arenas; this file depends on nothing else of the library.  Errors
+ * follow one rule: the first one recorded wins,
  * so that a low-level failure (the ceiling refused 16 MiB to "line.carry")
  * is not overwritten by the generic failures it causes further up.
  */
@@ -12,22 +14,6 @@
 #include <string.h>
 
 #include "sluice_int.h"
-
-sl_ctx *sl_ctx_new(const sl_options *opt)
-{
-	sl_ctx *ctx = calloc(1, sizeof(*ctx));
-
-	if (!ctx)
-		return NULL;
-	sl_budget_init(&ctx->budget, opt && opt->max_memory ?
-		       opt->max_memory : SL_DEFAULT_MAX_MEMORY);
-	ctx->chunk_size = opt && opt->chunk_size ?
-		opt->chunk_size : SL_DEFAULT_CHUNK_SIZE;
-	if (ctx->chunk_size > SL_MAX_CHUNK_SIZE)
-		ctx->chunk_size = SL_MAX_CHUNK_SIZE;
-	ctx->progress.phase = ctx->phase;
-	return ctx;
-}
 
 void sl_ctx_on_progress(sl_ctx *ctx,
 			void (*fn)(void *arg, const sl_progress *p),
@@ -50,14 +36,6 @@ void sl_progress_phase(sl_ctx *ctx, const char *fmt, ...)
 	vsnprintf(ctx->phase, sizeof(ctx->phase), fmt, ap);
 	va_end(ap);
 	sl_progress_tick(ctx);
-}
-
-void sl_ctx_free(sl_ctx *ctx)
-{
-	if (!ctx)
-		return;
-	sl_arenas_free_all(ctx);
-	free(ctx);
 }
 
 size_t sl_ctx_chunk_size(const sl_ctx *ctx)

@@ -32,7 +32,7 @@ typedef union memhdr {
 	max_align_t align;
 } memhdr;
 
-void sl_budget_init(sl_budget *b, size_t ceiling)
+static void budget_init(sl_budget *b, size_t ceiling)
 {
 	memset(b, 0, sizeof(*b));
 	b->ceiling = ceiling;
@@ -572,4 +572,30 @@ void sl_arenas_free_all(sl_ctx *ctx)
 {
 	while (ctx->arenas)
 		sl_arena_free(ctx->arenas);
+}
+
+/* ---- the context ------------------------------------------------------ */
+
+sl_ctx *sl_ctx_new(const sl_options *opt)
+{
+	sl_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return NULL;
+	budget_init(&ctx->budget, opt && opt->max_memory ?
+		    opt->max_memory : SL_DEFAULT_MAX_MEMORY);
+	ctx->chunk_size = opt && opt->chunk_size ?
+		opt->chunk_size : SL_DEFAULT_CHUNK_SIZE;
+	if (ctx->chunk_size > SL_MAX_CHUNK_SIZE)
+		ctx->chunk_size = SL_MAX_CHUNK_SIZE;
+	ctx->progress.phase = ctx->phase;
+	return ctx;
+}
+
+void sl_ctx_free(sl_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	sl_arenas_free_all(ctx);
+	free(ctx);
 }

@@ -54,7 +54,6 @@ void sl_progress_phase(sl_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* mem.c */
-void sl_budget_init(sl_budget *b, size_t ceiling);
 /* Like sl_mem_alloc/realloc but record no error: for callers that name
  * the failure better themselves (a line too long, a record too big). */
 void *sl_mem_try_alloc(sl_ctx *ctx, size_t size, const char *tag);
