@@ -35,7 +35,8 @@ LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
 LIB_SRC += lib/agg.c
 LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c
-LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
+LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c \
+	lib/iter_join.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h
 
