@@ -1088,7 +1088,7 @@ typedef struct sl_join_options {
  * A record for each pair of a left and a right record equal on every key
  * (byte-wise; an empty value equals an empty one), in key order; with
  * SL_JOIN_LEFT also each left record with no match, with SL_JOIN_OUTER
- * also each right one.  keys: "NAME" or a position (from 1) on both
+ * also each right record with none.  keys: "NAME" or a position (from 1) on both
  * sides, or "LNAME=RNAME" when the right side names it differently,
  * comma-separated for several ("id=user_id,day"); a field may be in one
  * key only.  The header: the keys under the left's names, the left's
@@ -1101,8 +1101,8 @@ typedef struct sl_join_options {
  * (SL_ENOMEM otherwise).  Records keep no provenance (see sl_uniq()).
  * When either input is empty (no header at all) the other is read
  * through, for its errors, and the join has no header and no records.
- * right is a pipeline of its own, made in the same arena as left's (the
- * join frees neither); NULL when either is NULL.  A key list that is
+ * right is a pipeline of its own, made in left's arena (freed with it);
+ * NULL when either is NULL.  A key list that is
  * empty or not of that form is SL_EINVAL here, a key a header lacks at
  * the first read.
  */
