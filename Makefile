@@ -37,10 +37,10 @@ LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c
 LIB_SRC += lib/format.c lib/text.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
+LIB_SRC += lib/iter_join.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h lib/agg.h
 
-# One line per verb.
 # every verb is a file of its own in cli/ (doc/layers.md)
 CLI_SRC = $(sort $(wildcard cli/*.c))
 
@@ -50,6 +50,7 @@ UNIT_TESTS += test_sketch test_agg
 UNIT_TESTS += test_fuzz_regress
 UNIT_TESTS += test_num
 UNIT_TESTS += test_iter
+UNIT_TESTS += test_stage_group
 TEST_TOOLS = maxrss
 EXAMPLES = longest sumcol wordfreq stage
 

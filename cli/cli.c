@@ -503,11 +503,6 @@ int cli_input_open(struct cli *c, struct cli_input *in, int argc,
 	return input_open(c, in, stdin_only, 1);
 }
 
-int cli_input_open_one(struct cli *c, struct cli_input *in, char **path)
-{
-	return input_open(c, in, path, 1);
-}
-
 const sl_record *cli_input_next(struct cli_input *in)
 {
 	const sl_record *rec;
@@ -571,7 +566,8 @@ sl_writer *cli_open_writer(struct cli *c, struct cli_input *in,
 				  in ? in->name : NULL, names, n);
 }
 
-sl_iter *cli_read(struct cli *c, int argc, char **argv)
+/* The inputs paths[0..n) as a pipeline's first stage; NULL on failure. */
+static sl_iter *read_paths(struct cli *c, const char *const *paths, size_t n)
 {
 	sl_iter *it;
 
@@ -579,12 +575,21 @@ sl_iter *cli_read(struct cli *c, int argc, char **argv)
 	 * record of its input, named there, and --on-error skip skips it */
 	c->ropt.utf8 = c->passes_records &&
 		cli_output_format(c) == SL_FORMAT_JSONL;
-	it = sl_read_files(c->arena, (const char *const *)argv + optind,
-			   optind < argc ? (size_t)(argc - optind) : 0,
-			   &c->ropt);
+	it = sl_read_files(c->arena, paths, n, &c->ropt);
 	if (!it)
 		cli_fail(c);
 	return it;
+}
+
+sl_iter *cli_read(struct cli *c, int argc, char **argv)
+{
+	return read_paths(c, (const char *const *)argv + optind,
+			  optind < argc ? (size_t)(argc - optind) : 0);
+}
+
+sl_iter *cli_read_path(struct cli *c, const char *path)
+{
+	return read_paths(c, &path, 1);
 }
 
 int cli_run(struct cli *c, sl_iter *it)

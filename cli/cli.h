@@ -116,9 +116,6 @@ int cli_input_open(struct cli *c, struct cli_input *in, int argc,
 void cli_input_want(struct cli_input *in, const unsigned char *want,
 		    size_t n);
 
-/* Open the one input *path (a pointer into argv, which lives long). */
-int cli_input_open_one(struct cli *c, struct cli_input *in, char **path);
-
 /* The next record of all the inputs; NULL at the end or on failure. */
 const sl_record *cli_input_next(struct cli_input *in);
 
@@ -152,6 +149,10 @@ sl_writer *cli_open_writer_as(struct cli *c, sl_format in_format,
 /* The inputs argv[optind..argc) (standard input when there are none) as
  * the first stage of a pipeline, in the run arena; NULL on failure. */
 sl_iter *cli_read(struct cli *c, int argc, char **argv);
+
+/* The one input path ("-": standard input) as the first stage of a
+ * pipeline of its own, in the run arena; NULL on failure. */
+sl_iter *cli_read_path(struct cli *c, const char *path);
 
 /*
  * Write the pipeline to the output (-o, -O, -z), closing it; an input

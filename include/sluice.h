@@ -1061,9 +1061,57 @@ typedef struct sl_uniq_options {
 	sl_sort_options sort;   /* for the spill files */
 } sl_uniq_options;
 
-/* One record for each distinct key (byte-wise), the first of its
- * group. */
+/*
+ * One record for each distinct key (keys compare byte-wise, an empty
+ * list is every field): the first of its group, in key order, or with
+ * keep_first in the order of first occurrence.  With count the header
+ * gains a last field, "count", the size of the group.  Exact for any
+ * number of records: they go through the external sorter, spilling under
+ * the ceiling, so a record keeps its fields and kinds but not its
+ * provenance (its number is its place in the output; no input or line).
+ * o: NULL for the defaults.
+ */
 sl_iter *sl_uniq(sl_iter *in, const char *keys, const sl_uniq_options *o);
+
+typedef enum sl_join_kind {
+	SL_JOIN_INNER,          /* pairs of records equal on the keys */
+	SL_JOIN_LEFT,           /* and the left's records with no match */
+	SL_JOIN_OUTER           /* and the unmatched of both sides */
+} sl_join_kind;
+
+typedef struct sl_join_options {
+	sl_join_kind kind;
+	sl_sort_options sort;   /* for the spill files */
+} sl_join_options;
+
+/*
+ * A record for each pair of a left and a right record equal on every key
+ * (byte-wise; an empty value equals an empty one), in key order; with
+ * SL_JOIN_LEFT also each left record with no match, with SL_JOIN_OUTER
+ * also each right record with none.  keys: "NAME" or a position (from 1) on both
+ * sides, or "LNAME=RNAME" when the right side names it differently,
+ * comma-separated for several ("id=user_id,day"); a field may be in one
+ * key only.  The header: the keys under the left's names, the left's
+ * other fields, then the right's other fields (renamed "right.NAME" when
+ * the name is taken).  A record of one side only has the key values of
+ * that side and empty fields for the other; when that record has kinds
+ * (JSON Lines), those fields are null.  Both sides are sorted by the
+ * external sorter under the ceiling, the left one first; the right side's
+ * records of one key are held in memory ("join.group"), so they must fit
+ * (SL_ENOMEM otherwise).  Records keep no provenance (see sl_uniq()).
+ * When either input is empty (no header at all) the other is read
+ * through, for its errors, and the join has no header and no records.
+ * right is a pipeline of its own, made in left's arena (freed with it);
+ * NULL when either is NULL.  A key list that is
+ * empty or not of that form is SL_EINVAL here, a key a header lacks at
+ * the first read.
+ */
+sl_iter *sl_join(sl_iter *left, sl_iter *right, const char *keys,
+		 sl_join_kind kind);
+
+/* The same with options (spill files); o: NULL for the defaults. */
+sl_iter *sl_join_with(sl_iter *left, sl_iter *right, const char *keys,
+		      const sl_join_options *o);
 
 /* The n records that sort first by the keys, in that order (a heap of n
  * under the budget). */
