@@ -52,7 +52,7 @@ UNIT_TESTS += test_num
 UNIT_TESTS += test_iter
 UNIT_TESTS += test_stage_group
 TEST_TOOLS = maxrss
-EXAMPLES = longest sumcol wordfreq stage
+EXAMPLES = longest sumcol wordfreq stage pipeline
 
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(B)/%.o)

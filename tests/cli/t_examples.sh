@@ -56,6 +56,36 @@ print('figure: stage: %d records, word counts as python splits them' % len(rows)
 PY
 }
 
+# examples/pipeline.c: filter | sort | uniq -c | head as stages of the
+# library, under its 8 MiB ceiling; the same bytes as the command line's
+# pipeline, and the counts python makes
+t_example_pipeline() {
+	local size=48M kib
+	[ -n "$SAN" ] && size=4M
+	"$S" gen --size $size --seed 5 --cardinality 5000 >in.csv || return 1
+	"$MAXRSS" rss "$EX/pipeline" in.csv 'int > 0' cat 300 >got ||
+		return 1
+	kib=$(cat rss)
+	"$S" filter 'int > 0' in.csv | "$S" sort -k cat | "$S" uniq -c -k cat |
+		"$S" head -n 300 >want || return 1
+	cmp -s got want || { echo "pipeline differs from the command line"
+		diff got want | head; return 1; }
+	python3 - in.csv got <<'PY' || return 1
+import collections, csv, sys
+c = collections.Counter(r['cat'] for r in csv.DictReader(open(sys.argv[1], newline=''))
+                        if r['int'] and int(r['int']) > 0)
+got = list(csv.reader(open(sys.argv[2], newline='')))
+want = sorted(c.items(), key=lambda kv: kv[0].encode())[:300]
+assert got[0][-1] == 'count', got[0]
+keyat = got[0].index('cat')
+assert [(r[keyat], int(r[-1])) for r in got[1:]] == want, (got[1:4], want[:3])
+print('figure: pipeline: %d keys of %d kept; ' % (len(want), len(c)), end='')
+PY
+	echo "peak RSS $kib KiB"
+	[ -n "$SAN" ] || le "pipeline peak RSS KiB" "$kib" 20480
+}
+
 run example_sumcol t_example_sumcol
 run example_wordfreq t_example_wordfreq
 run example_stage t_example_stage
+run example_pipeline t_example_pipeline
