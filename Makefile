@@ -36,6 +36,7 @@ LIB_SRC += lib/agg.c
 LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
+LIB_SRC += lib/iter_fields.c lib/iter_agg.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h
 
