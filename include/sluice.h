@@ -1079,6 +1079,8 @@ sl_iter *sl_top(sl_iter *in, uint64_t n, const char *keys);
  * type, min, max, sum, mean, stddev, distinct, p50, p90, p99.  An
  * unknown aggregate is SL_EINVAL at once (NULL).  Results are texts of
  * the aggregator (see "Aggregation"); the records have no provenance.
+ * The stage reads its whole input when its header is asked for, before
+ * the stages after it take their memory.
  */
 sl_iter *sl_stats(sl_iter *in, const char *groups, const char *fields,
 		  const char *aggs);
@@ -1093,7 +1095,8 @@ sl_iter *sl_stats_opts(sl_iter *in, const char *groups, const char *fields,
  * every field when the list is empty) occurs (sluice freq): records of
  * the fields and a last one, "count", most frequent first, ties in byte
  * order of the values; only the first n when n > 0.  Exact for any
- * number of distinct values: they spill under the ceiling.
+ * number of distinct values: they spill under the ceiling.  Like
+ * sl_stats(), it reads its whole input when its header is asked for.
  */
 sl_iter *sl_freq(sl_iter *in, const char *fields, uint64_t n);
 
@@ -1107,9 +1110,10 @@ sl_iter *sl_freq_opts(sl_iter *in, const char *fields, uint64_t n,
  * states to out: the header line (sl_agg_write_header()) and every
  * group's state (sl_agg_write_partial()), for sl_agg_add_partial() to
  * combine later.  Reads all of the stage's input; writes nothing for an
- * input with no header.  SL_EINVAL when it is not such a stage, or when
- * it computes distinct or quantiles with keys or exactly (those have no
- * partial state); else the first error of the pipeline, or SL_OK.
+ * input with no header.  SL_EINVAL when it is not such a stage, when it
+ * has been read already, or when it computes distinct or quantiles with
+ * keys or exactly (those have no partial state); else the first error
+ * of the pipeline, or SL_OK.
  */
 sl_status sl_write_partial(sl_iter *it, sl_sink *out);
 

@@ -4,9 +4,9 @@
  * an aggregator filled elsewhere (sluice merge's).
  *
  * A stats or freq stage resolves its lists in start(), when the header
- * is known, and tells the reader upstream which fields it will look at.
- * Its first next() makes the aggregator and adds every record upstream
- * (keys, and for stats the value fields); then it hands out the results:
+ * is known, and tells the reader upstream which fields it will look at;
+ * then it makes the aggregator and adds every record upstream (keys,
+ * and for stats the value fields).  next() hands out the results:
  *
  * - stats with keys: one record per group, the keys then FIELD_OP for
  *   each value field and op; without keys: one record per value field,
@@ -16,8 +16,12 @@
  *   quarter of the ceiling, spilling beyond), and come out of it, the
  *   first n only when n is set.
  *
- * The aggregator is made at the first next(), after the stages
- * downstream (a writer) have their memory, as sort's sorter is.
+ * The work is done in start(), when the header is asked for: the
+ * aggregator and the ranking sorter size themselves by the ceiling,
+ * not by what is free, so they run before the stages downstream (a
+ * writer) take their memory, and what those need is free again by then
+ * (the reader's buffers, the aggregator's table).  sl_write_partial()
+ * has the stage stop after the adding, to write the states instead.
  */
 #include <stdio.h>
 #include <string.h>
@@ -202,13 +206,11 @@ static int freq_rank(sl_iter *it, struct results *r)
 	return sl_failed(it->ctx) ? -1 : 0;
 }
 
-static const sl_record *freq_next(sl_iter *it, struct results *r)
+static const sl_record *freq_next(struct results *r)
 {
 	const sl_str *f;
 	size_t n;
 
-	if (!r->s && freq_rank(it, r) < 0)
-		return NULL;
 	if (r->sp.top && r->written >= r->sp.top)
 		return NULL;
 	f = sl_sorter_next(r->s, &n);
@@ -222,7 +224,7 @@ static const sl_record *results_next(sl_iter *it, struct results *r)
 {
 	if (sl_failed(it->ctx))
 		return NULL;
-	return r->freq ? freq_next(it, r) : stats_next(it, r);
+	return r->freq ? freq_next(r) : stats_next(it, r);
 }
 
 /* The aggregator's spill counters and freq's sorter's, added up. */
@@ -256,7 +258,7 @@ struct aggst {
 	size_t nops;
 	size_t *gi, *fi, ng, nf;       /* key and value field positions */
 	sl_str *keys, *vals;           /* one record's */
-	int filled;
+	int partial;                   /* sl_write_partial()'s */
 };
 
 /* Does any op need values sorted (no partial state with keys)? */
@@ -322,8 +324,10 @@ static int positions(sl_iter *it, const char *list, size_t **idx, size_t *n)
 	size_t i;
 
 	k = sl_keys_parse(it->arena, list, it->names, it->nnames, 0, n);
+	if (!k)
+		return -1;
 	*idx = sl_arena_alloc(it->arena, (*n ? *n : 1) * sizeof(**idx));
-	if (!k || !*idx)
+	if (!*idx)
 		return -1;
 	for (i = 0; i < *n; i++)
 		(*idx)[i] = k[i].field;
@@ -339,6 +343,36 @@ static sl_str *names_of(sl_iter *it, const size_t *idx, size_t n)
 	for (i = 0; v && i < n; i++)
 		v[i] = it->names[idx[i]];
 	return v;
+}
+
+/* out[i] = field idx[i] of rec, empty past its end. */
+static void pick(const sl_record *rec, const size_t *idx, size_t n,
+		 sl_str *out)
+{
+	static const sl_str empty = { "", 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = idx[i] < rec->nfields ? rec->fields[idx[i]] : empty;
+}
+
+/* Make the aggregator and add every record upstream; 0 or -1. */
+static int agg_fill(sl_iter *it)
+{
+	struct aggst *s = it->state;
+	const sl_record *rec;
+
+	s->r.g = sl_agg_new(it->arena, s->ng, s->nf, s->ops, s->nops,
+			    &s->r.o);
+	if (!s->r.g)
+		return -1;
+	while ((rec = sl_iter_next(it->in)) != NULL) {
+		pick(rec, s->gi, s->ng, s->keys);
+		pick(rec, s->fi, s->nf, s->vals);
+		if (sl_agg_add(s->r.g, s->keys, s->vals) != SL_OK)
+			return -1;
+	}
+	return sl_failed(it->ctx) ? -1 : 0;
 }
 
 static int agg_start(sl_iter *it)
@@ -380,47 +414,16 @@ static int agg_start(sl_iter *it)
 	for (i = 0; i < s->nf; i++)
 		want[s->fi[i]] = 1;
 	sl_iter_want(it->in, want, nh);
-	return results_header(it, &s->r);
-}
-
-/* out[i] = field idx[i] of rec, empty past its end. */
-static void pick(const sl_record *rec, const size_t *idx, size_t n,
-		 sl_str *out)
-{
-	static const sl_str empty = { "", 0 };
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out[i] = idx[i] < rec->nfields ? rec->fields[idx[i]] : empty;
-}
-
-/* Make the aggregator and add every record upstream; 0 or -1. */
-static int agg_fill(sl_iter *it)
-{
-	struct aggst *s = it->state;
-	const sl_record *rec;
-
-	s->filled = 1;
-	s->r.g = sl_agg_new(it->arena, s->ng, s->nf, s->ops, s->nops,
-			    &s->r.o);
-	if (!s->r.g)
+	if (results_header(it, &s->r) < 0 || agg_fill(it) < 0)
 		return -1;
-	while ((rec = sl_iter_next(it->in)) != NULL) {
-		pick(rec, s->gi, s->ng, s->keys);
-		pick(rec, s->fi, s->nf, s->vals);
-		if (sl_agg_add(s->r.g, s->keys, s->vals) != SL_OK)
-			return -1;
-	}
-	return sl_failed(it->ctx) ? -1 : 0;
+	return s->partial || !s->r.freq ? 0 : freq_rank(it, &s->r);
 }
 
 static const sl_record *agg_next(sl_iter *it)
 {
 	struct aggst *s = it->state;
 
-	if (!s->filled && agg_fill(it) < 0)
-		return NULL;
-	return results_next(it, &s->r);
+	return s->partial ? NULL : results_next(it, &s->r);
 }
 
 static const sl_spill_stats *agg_spill(sl_iter *it)
@@ -509,14 +512,16 @@ sl_status sl_write_partial(sl_iter *it, sl_sink *out)
 		return sl_error(it->ctx, SL_EINVAL, "partial states cannot"
 				" carry distinct or quantiles with keys or"
 				" exact; leave them out of the aggregates");
-	names = sl_iter_header(it, &n);
-	if (!names || s->filled)        /* an empty input, or a failure */
+	if (it->started)
+		return sl_error(it->ctx, SL_EINVAL, "partial states of a"
+				" stage already read");
+	s->partial = 1;
+	names = sl_iter_header(it, &n);         /* adds every record */
+	if (!names)             /* an empty input, or a failure */
 		return sl_errcode(it->ctx);
-	if (agg_fill(it) < 0 ||
-	    sl_agg_write_header(it->ctx, out, &s->r.sp) != SL_OK ||
+	if (sl_agg_write_header(it->ctx, out, &s->r.sp) != SL_OK ||
 	    sl_agg_write_partial(s->r.g, out) != SL_OK)
 		return sl_errcode(it->ctx);
-	it->ended = 1;
 	return SL_OK;
 }
 
@@ -524,7 +529,11 @@ sl_status sl_write_partial(sl_iter *it, sl_sink *out)
 
 static int res_start(sl_iter *it)
 {
-	return results_header(it, it->state);
+	struct results *r = it->state;
+
+	if (results_header(it, r) < 0)
+		return -1;
+	return r->freq ? freq_rank(it, r) : 0;
 }
 
 static const sl_record *res_next(sl_iter *it)

@@ -150,7 +150,7 @@ static struct item *parse_list(sl_iter *it, const char *list, int renames,
 	struct item *items;
 	const char *p;
 
-	if (!*list) {           /* every field (none to drop) */
+	if (!*list) {   /* keep every field (one range), or drop none */
 		*n = !renames || !it->nnames ? 0 : 1;
 		items = sl_arena_alloc(it->arena, sizeof(*items));
 		if (items) {
