@@ -37,7 +37,7 @@ LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c
 LIB_SRC += lib/format.c lib/text.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
-LIB_SRC += lib/iter_join.c
+LIB_SRC += lib/iter_join.c lib/iter_fields.c lib/iter_agg.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h lib/agg.h
 
@@ -51,6 +51,7 @@ UNIT_TESTS += test_fuzz_regress
 UNIT_TESTS += test_num
 UNIT_TESTS += test_iter
 UNIT_TESTS += test_stage_group
+UNIT_TESTS += test_stage_fields
 TEST_TOOLS = maxrss
 EXAMPLES = longest sumcol wordfreq stage pipeline
 

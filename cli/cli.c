@@ -457,18 +457,7 @@ static int open_next(struct cli_input *in)
 			 sl_reader_name(in->r), n, in->nnames);
 		return -1;
 	}
-	if (in->want && sl_reader_want(in->r, in->want, in->nwant) != SL_OK)
-		return -1;
 	return 1;
-}
-
-void cli_input_want(struct cli_input *in, const unsigned char *want,
-		    size_t n)
-{
-	in->want = want;
-	in->nwant = n;
-	if (in->r)
-		sl_reader_want(in->r, want, n);
 }
 
 static int input_open(struct cli *c, struct cli_input *in, char **paths,
@@ -969,62 +958,26 @@ sl_sort_key *cli_parse_keys(struct cli *c, struct cli_list *specs,
 	return keys;
 }
 
-int cli_parse_ops(struct cli *c, struct cli_list *list, sl_agg_op **ops,
-		  size_t *n)
+int cli_write_partial(struct cli *c, sl_agg *g, const sl_agg_spec *sp)
 {
-	size_t i;
-	int status;
+	sl_sink *out = cli_open_output(c);
 
-	if ((status = cli_list_split(c, list)) != 0)
-		return status;
-	*ops = sl_arena_alloc(c->arena, (list->n ? list->n : 1) *
-			      sizeof(**ops));
-	if (!*ops)
+	if (!out || sl_agg_write_header(c->ctx, out, sp) != SL_OK ||
+	    sl_agg_write_partial(g, out) != SL_OK)
 		return cli_fail(c);
-	for (i = 0; i < list->n; i++) {
-		const char *p = list->item[i];
-		int op = sl_agg_op_parse(p, strlen(p));
-
-		if (op < 0)
-			return cli_usage_error(c, "unknown aggregate '%s' (one"
-					       " of count empty type min max"
-					       " sum mean stddev distinct p50"
-					       " p90 p99 first last)", p);
-		(*ops)[i] = (sl_agg_op)op;
-	}
-	*n = list->n;
-	return 0;
+	return cli_close_output(c, out);
 }
 
-int cli_parse_fields(struct cli *c, struct cli_list *list, const sl_str *h,
-		     size_t nh, size_t **idx, size_t *n)
+int cli_run_partial(struct cli *c, sl_iter *it)
 {
-	sl_sort_key key;
-	size_t i;
-	int status;
+	sl_sink *out = it ? cli_open_output(c) : NULL;
 
-	if ((status = cli_list_split(c, list)) != 0)
-		return status;
-	*idx = sl_arena_alloc(c->arena, (list->n ? list->n : 1) *
-			      sizeof(**idx));
-	if (!*idx)
+	if (out)
+		sl_write_partial(it, out);
+	c->skipped += sl_iter_skipped(it);
+	if (sl_iter_spill_stats(it, &c->spill))
+		c->spill_report = 1;
+	if (sl_failed(c->ctx))
 		return cli_fail(c);
-	for (i = 0; i < list->n; i++) {
-		if ((status = cli_parse_key(c, list->item[i], h, nh, &key,
-					    0)) != 0)
-			return status;
-		(*idx)[i] = key.field;
-	}
-	*n = list->n;
-	return 0;
-}
-
-void cli_pick_fields(const sl_record *rec, const size_t *idx, size_t n,
-		     sl_str *out)
-{
-	static const sl_str empty = { "", 0 };
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out[i] = idx[i] < rec->nfields ? rec->fields[idx[i]] : empty;
+	return cli_close_output(c, out);
 }

@@ -68,8 +68,6 @@ struct cli_input {
 	size_t nnames;
 	const char *name;        /* of the input that gave them */
 	sl_format format;        /* of the first input */
-	const unsigned char *want;
-	size_t nwant;
 };
 
 /*
@@ -111,10 +109,6 @@ int cli_close_output(struct cli *c, sl_sink *out);
 int cli_input_open(struct cli *c, struct cli_input *in, int argc,
 		   char **argv);
 
-/* Only the fields i with want[i] will be looked at (sl_reader_want());
- * applies to every input.  want must live as long as the run. */
-void cli_input_want(struct cli_input *in, const unsigned char *want,
-		    size_t n);
 
 /* The next record of all the inputs; NULL at the end or on failure. */
 const sl_record *cli_input_next(struct cli_input *in);
@@ -241,33 +235,13 @@ int cli_parse_size(const char *s, size_t *out);
 /* A non-negative decimal count.  Returns 0 or -1. */
 int cli_parse_count(const char *s, uint64_t *out);
 
-/* Aggregates "count,sum,..." (-a) into *ops, in the run arena.  Returns
- * 0 or an exit status after saying what is wrong. */
-int cli_parse_ops(struct cli *c, struct cli_list *list, sl_agg_op **ops,
-		  size_t *n);
-
-/* Fields "a,3,b" (names or positions from 1) of the header h[0..nh) into
- * indexes *idx, in the run arena.  Returns 0 or an exit status. */
-int cli_parse_fields(struct cli *c, struct cli_list *list, const sl_str *h,
-		     size_t nh, size_t **idx, size_t *n);
-
-/* Write the results of stats (and of merge of stats states) for the
- * spec; returns the exit status. */
-int stats_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
-		struct cli_input *in);
-
-/* Write the results of freq, ranking them with spill files in tmpdir
- * (NULL: the default); returns the exit status. */
-int freq_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
-	       struct cli_input *in, const char *tmpdir);
-
-/* out[i] = field idx[i] of rec, empty past its end, for i < n. */
-void cli_pick_fields(const sl_record *rec, const size_t *idx, size_t n,
-		     sl_str *out);
-
 /* Write the spec's header line and every partial state of g to the
  * output; returns the exit status. */
 int cli_write_partial(struct cli *c, sl_agg *g, const sl_agg_spec *sp);
+
+/* As cli_run(), but write the partial states of the stats or freq stage
+ * it (sl_write_partial()) instead of its records. */
+int cli_run_partial(struct cli *c, sl_iter *it);
 
 /* Start the --progress line (cli_start() calls it), and end it. */
 void cli_progress_start(struct cli *c, int argc, char **argv);

@@ -1,14 +1,12 @@
 /*
  * freq.c - exact value counts, most frequent first.
  *
- * The values are counted by the library's aggregator (one group per
- * distinct value, spilled and combined when they outgrow the ceiling);
- * the counted values then go through a sorter ordered by count,
- * descending, and value, so the whole job stays under the ceiling.
+ * The work is the library's freq stage (lib/iter_agg.c): values are
+ * counted by the aggregator (one group per distinct value, spilled and
+ * combined when they outgrow the ceiling), then ranked by a sorter
+ * ordered by count, descending, and value, so the whole job stays under
+ * the ceiling.  This file reads the options.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "cli.h"
 
 static const char usage[] =
@@ -38,75 +36,14 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int freq_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
-	       struct cli_input *in, const char *tmpdir)
-{
-	size_t nk = sp->nkeys, i, n;
-	sl_sort_options so = { 0 };
-	sl_sort_key *keys;
-	sl_str *names, *row;
-	const sl_str *key, *f;
-	uint64_t written = 0;
-	sl_sorter *s;
-	sl_writer *w;
-	char num[32];
-
-	names = sl_arena_alloc(c->arena, (nk + 1) * sizeof(*names));
-	row = sl_arena_alloc(c->arena, (nk + 1) * sizeof(*row));
-	keys = sl_arena_alloc(c->arena, (nk + 1) * sizeof(*keys));
-	if (!names || !row || !keys)
-		return cli_fail(c);
-	memcpy(names, sp->keys, nk * sizeof(*names));
-	names[nk].ptr = "count";
-	names[nk].len = 5;
-	memset(keys, 0, (nk + 1) * sizeof(*keys));
-	keys[0].field = nk;     /* count, greatest first */
-	keys[0].numeric = 1;
-	keys[0].reverse = 1;
-	for (i = 0; i < nk; i++)
-		keys[1 + i].field = i;
-	so.tmpdir = tmpdir;
-	so.mem_limit = sl_mem_ceiling(c->ctx) / 4;
-	s = sl_sorter_new(c->arena, keys, nk + 1, &so);
-	if (!s)
-		return cli_fail(c);
-	while ((key = sl_agg_next(g)) != NULL) {
-		memcpy(row, key, nk * sizeof(*row));
-		row[nk].ptr = num;
-		row[nk].len = (size_t)snprintf(num, sizeof(num), "%llu",
-					       (unsigned long long)
-					       sl_agg_rows(g));
-		if (sl_sorter_add(s, row, nk + 1) != SL_OK)
-			return cli_fail(c);
-	}
-	if (sl_failed(c->ctx))
-		return cli_fail(c);
-	w = cli_open_writer(c, in, names, nk + 1);
-	if (!w)
-		return cli_fail(c);
-	while ((!sp->top || written < sp->top) &&
-	       (f = sl_sorter_next(s, &n)) != NULL) {
-		if (sl_writer_write(w, f, n) != SL_OK)
-			return cli_fail(c);
-		written++;
-	}
-	if (sl_failed(c->ctx))
-		return cli_fail(c);
-	return cli_close_output(c, c->out);
-}
-
 int cmd_freq(int argc, char **argv, struct cli *c)
 {
 	struct cli_list flist = { 0 };
 	sl_agg_options ao = { 0 };
 	int ch, status, partial = 0;
-	sl_agg_spec sp = { 0 };
-	struct cli_input in;
-	const sl_record *rec;
-	size_t *fi, nf, i;
-	sl_str *keys, *knames;
-	unsigned char *want;
-	sl_agg *g;
+	const char *fields;
+	uint64_t top = 0;
+	sl_iter *it;
 
 	c->usage = usage;
 	while ((ch = cli_getopt(c, argc, argv, "f:n:", longopts)) != -1) {
@@ -117,7 +54,7 @@ int cmd_freq(int argc, char **argv, struct cli *c)
 				return status;
 			break;
 		case 'n':
-			if ((status = cli_parse_lines(c, optarg, &sp.top)) != 0)
+			if ((status = cli_parse_lines(c, optarg, &top)) != 0)
 				return status;
 			break;
 		case OPT_PARTIAL:
@@ -134,39 +71,8 @@ int cmd_freq(int argc, char **argv, struct cli *c)
 		return cli_usage_error(c, "give the field to count with -f");
 	if ((status = cli_start(c)) != 0)
 		return status;
-	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
+	if ((status = cli_list_join(c, &flist, &fields)) != 0)
 		return status;
-	if (!in.names)		/* an empty input */
-		return cli_empty_output(c, &in);
-	if ((status = cli_parse_fields(c, &flist, in.names, in.nnames, &fi,
-				       &nf)) != 0)
-		return status;
-	keys = sl_arena_alloc(c->arena, nf * sizeof(*keys));
-	knames = sl_arena_alloc(c->arena, nf * sizeof(*knames));
-	want = sl_arena_alloc(c->arena, in.nnames + 1);
-	if (!keys || !knames || !want)
-		return cli_fail(c);
-	memset(want, 0, in.nnames + 1);
-	for (i = 0; i < nf; i++) {
-		knames[i] = in.names[fi[i]];
-		want[fi[i]] = 1;
-	}
-	cli_input_want(&in, want, in.nnames);
-	sp.verb = "freq";
-	sp.keys = knames;
-	sp.nkeys = nf;
-	g = sl_agg_new(c->arena, nf, 0, NULL, 0, &ao);
-	if (!g)
-		return cli_fail(c);
-	while ((rec = cli_input_next(&in)) != NULL) {
-		cli_pick_fields(rec, fi, nf, keys);
-		if (sl_agg_add(g, keys, NULL) != SL_OK)
-			break;
-	}
-	cli_input_end(&in);
-	if (sl_failed(c->ctx))
-		return cli_fail(c);
-	if (partial)
-		return cli_write_partial(c, g, &sp);
-	return freq_write(c, g, &sp, &in, ao.tmpdir);
+	it = sl_freq_opts(cli_read(c, argc, argv), fields, top, &ao);
+	return partial ? cli_run_partial(c, it) : cli_run(c, it);
 }

@@ -5,7 +5,8 @@
  * --partial): a header line saying what was computed, then one JSON line
  * per group.  The inputs must agree on the header; their states are
  * combined by the library's aggregator, which spills as it does for the
- * original verb, and written as that verb writes its results.
+ * original verb, and its results are handed out by the library's stage
+ * of that verb's records (sl_agg_results()).
  */
 #include <stdio.h>
 #include <string.h>
@@ -80,7 +81,6 @@ int cmd_merge(int argc, char **argv, struct cli *c)
 	sl_agg_options ao = { 0 };
 	int ch, status, i, partial = 0, have_top = 0;
 	sl_agg_spec spec = { 0 }, sp;
-	struct cli_input out_in;
 	uint64_t top = 0;
 	sl_agg *g = NULL;
 	char text[32];
@@ -157,13 +157,6 @@ int cmd_merge(int argc, char **argv, struct cli *c)
 		spec.top = top;
 	if (partial)
 		return cli_write_partial(c, g, &spec);
-	memset(&out_in, 0, sizeof(out_in));
-	out_in.c = c;
-	out_in.format = SL_FORMAT_CSV;
-	if (strcmp(spec.verb, "stats") == 0)
-		return stats_write(c, g, &spec, &out_in);
-	if (strcmp(spec.verb, "freq") == 0)
-		return freq_write(c, g, &spec, &out_in, ao.tmpdir);
 	if (strcmp(spec.verb, "count") == 0) {
 		sl_sink *out = cli_open_output(c);
 		int n;
@@ -176,7 +169,5 @@ int cmd_merge(int argc, char **argv, struct cli *c)
 			return cli_fail(c);
 		return cli_close_output(c, out);
 	}
-	sl_error(c->ctx, SL_EDATA, "partial states of an unknown verb '%s'",
-		 spec.verb);
-	return cli_fail(c);
+	return cli_run(c, sl_agg_results(c->arena, g, &spec, &ao));
 }

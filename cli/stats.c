@@ -2,13 +2,9 @@
  * stats.c - summary statistics of fields, overall or per group, and the
  * partial states that sluice merge combines.
  *
- * The work is the library's aggregator (lib/agg.c); this file picks the
- * fields, builds the output table and writes it (also for sluice merge,
- * through stats_write()).
+ * The work is the library's stats stage (lib/iter_agg.c); this file
+ * reads the options.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "cli.h"
 
 static const char usage[] =
@@ -79,138 +75,13 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const sl_agg_op plain_ops[] = {
-	SL_AGG_COUNT, SL_AGG_EMPTY, SL_AGG_TYPE, SL_AGG_MIN, SL_AGG_MAX,
-	SL_AGG_SUM, SL_AGG_MEAN, SL_AGG_STDDEV, SL_AGG_DISTINCT, SL_AGG_P50,
-	SL_AGG_P90, SL_AGG_P99
-};
-
-static const sl_agg_op group_ops[] = {
-	SL_AGG_COUNT, SL_AGG_SUM, SL_AGG_MEAN, SL_AGG_MIN, SL_AGG_MAX
-};
-
-/* Does any op need values sorted (no partial state with keys)? */
-static int sorted_ops(const sl_agg_op *ops, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (ops[i] == SL_AGG_DISTINCT || ops[i] == SL_AGG_P50 ||
-		    ops[i] == SL_AGG_P90 || ops[i] == SL_AGG_P99)
-			return 1;
-	return 0;
-}
-
-/* "name_op" in the arena. */
-static int column_name(struct cli *c, sl_str *out, const sl_str *field,
-		       sl_agg_op op)
-{
-	const char *o = sl_agg_op_name(op);
-	size_t n = field->len + 1 + strlen(o);
-	char *p = sl_arena_alloc(c->arena, n + 1);
-
-	if (!p)
-		return -1;
-	memcpy(p, field->ptr, field->len);
-	p[field->len] = '_';
-	memcpy(p + field->len + 1, o, strlen(o) + 1);
-	out->ptr = p;
-	out->len = n;
-	return 0;
-}
-
-int stats_write(struct cli *c, sl_agg *g, const sl_agg_spec *sp,
-		struct cli_input *in)
-{
-	size_t ncol, i, f, ff, k;
-	sl_str *names, *row;
-	const sl_str *key;
-	sl_arena *tmp;
-	sl_writer *w;
-
-	if (sp->nkeys)
-		ncol = sp->nkeys + sp->nfields * sp->nops;
-	else
-		ncol = 1 + sp->nops;
-	names = sl_arena_alloc(c->arena, (ncol ? ncol : 1) * sizeof(*names));
-	row = sl_arena_alloc(c->arena, (ncol ? ncol : 1) * sizeof(*row));
-	if (!names || !row)
-		return cli_fail(c);
-	if (sp->nkeys) {
-		memcpy(names, sp->keys, sp->nkeys * sizeof(*names));
-		for (f = 0, i = sp->nkeys; f < sp->nfields; f++)
-			for (k = 0; k < sp->nops; k++)
-				if (column_name(c, &names[i++], &sp->fields[f],
-						sp->ops[k]) < 0)
-					return cli_fail(c);
-	} else {
-		names[0].ptr = "field";
-		names[0].len = 5;
-		for (k = 0; k < sp->nops; k++) {
-			names[1 + k].ptr = sl_agg_op_name(sp->ops[k]);
-			names[1 + k].len = strlen(names[1 + k].ptr);
-		}
-	}
-	w = cli_open_writer(c, in, names, ncol);
-	tmp = sl_arena_new(c->ctx, "stats.row");
-	if (!w || !tmp)
-		return cli_fail(c);
-	/* a result is valid until the next call: copy each into tmp */
-	while ((key = sl_agg_next(g)) != NULL) {
-		for (f = 0; f < (sp->nkeys ? 1 : sp->nfields); f++) {
-			if (sp->nkeys) {
-				memcpy(row, key, sp->nkeys * sizeof(*row));
-				i = sp->nkeys;
-			} else {
-				row[0] = sp->fields[f];
-				i = 1;
-			}
-			for (ff = sp->nkeys ? 0 : f;
-			     ff < (sp->nkeys ? sp->nfields : f + 1); ff++)
-				for (k = 0; k < sp->nops; k++, i++) {
-					sl_str r = sl_agg_result(g, ff,
-								 sp->ops[k]);
-					char *p = sl_arena_strndup(tmp, r.ptr,
-								   r.len);
-
-					if (!p)
-						return cli_fail(c);
-					row[i].ptr = p;
-					row[i].len = r.len;
-				}
-			if (sl_writer_write(w, row, ncol) != SL_OK)
-				return cli_fail(c);
-			sl_arena_reset(tmp);
-		}
-	}
-	if (sl_failed(c->ctx))
-		return cli_fail(c);
-	return cli_close_output(c, c->out);
-}
-
-int cli_write_partial(struct cli *c, sl_agg *g, const sl_agg_spec *sp)
-{
-	sl_sink *out = cli_open_output(c);
-
-	if (!out || sl_agg_write_header(c->ctx, out, sp) != SL_OK ||
-	    sl_agg_write_partial(g, out) != SL_OK)
-		return cli_fail(c);
-	return cli_close_output(c, out);
-}
-
 int cmd_stats(int argc, char **argv, struct cli *c)
 {
 	struct cli_list glist = { 0 }, flist = { 0 }, alist = { 0 };
+	const char *groups, *fields, *aggs;
 	sl_agg_options ao = { 0 };
 	int ch, status, partial = 0;
-	size_t *gi = NULL, *fi = NULL, ng = 0, nf = 0, i, j;
-	sl_agg_spec sp = { 0 };
-	sl_agg_op *ops = NULL;
-	struct cli_input in;
-	const sl_record *rec;
-	sl_str *keys, *vals, *knames, *fnames;
-	unsigned char *want;
-	sl_agg *g;
+	sl_iter *it;
 
 	c->usage = usage;
 	while ((ch = cli_getopt(c, argc, argv, "g:f:a:", longopts)) != -1) {
@@ -245,79 +116,10 @@ int cmd_stats(int argc, char **argv, struct cli *c)
 	}
 	if ((status = cli_start(c)) != 0)
 		return status;
-	if (alist.narg) {
-		if ((status = cli_parse_ops(c, &alist, &ops, &sp.nops)) != 0)
-			return status;
-	} else if (glist.narg) {
-		ops = (sl_agg_op *)group_ops;
-		sp.nops = sizeof(group_ops) / sizeof(group_ops[0]);
-	} else {
-		ops = (sl_agg_op *)plain_ops;
-		sp.nops = sizeof(plain_ops) / sizeof(plain_ops[0]);
-	}
-	if (partial && (glist.narg || ao.exact) && sorted_ops(ops, sp.nops))
-		return cli_usage_error(c, "--partial cannot carry distinct or"
-				       " quantiles with -g or --exact; leave"
-				       " them out with -a");
-	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
+	if ((status = cli_list_join(c, &glist, &groups)) != 0 ||
+	    (status = cli_list_join(c, &flist, &fields)) != 0 ||
+	    (status = cli_list_join(c, &alist, &aggs)) != 0)
 		return status;
-	if (!in.names)		/* an empty input */
-		return cli_empty_output(c, &in);
-	if (glist.narg && (status = cli_parse_fields(c, &glist, in.names,
-						     in.nnames, &gi,
-						     &ng)) != 0)
-		return status;
-	if (flist.narg) {
-		if ((status = cli_parse_fields(c, &flist, in.names, in.nnames,
-					       &fi, &nf)) != 0)
-			return status;
-	} else {
-		fi = sl_arena_alloc(c->arena, (in.nnames + 1) * sizeof(*fi));
-		if (!fi)
-			return cli_fail(c);
-		for (i = 0; i < in.nnames; i++) {
-			for (j = 0; j < ng && gi[j] != i; j++)
-				;
-			if (j == ng)
-				fi[nf++] = i;
-		}
-	}
-	keys = sl_arena_alloc(c->arena, (ng + 1) * sizeof(*keys));
-	vals = sl_arena_alloc(c->arena, (nf + 1) * sizeof(*vals));
-	knames = sl_arena_alloc(c->arena, (ng + 1) * sizeof(*knames));
-	fnames = sl_arena_alloc(c->arena, (nf + 1) * sizeof(*fnames));
-	want = sl_arena_alloc(c->arena, in.nnames + 1);
-	if (!keys || !vals || !knames || !fnames || !want)
-		return cli_fail(c);
-	memset(want, 0, in.nnames + 1);
-	for (i = 0; i < ng; i++) {
-		knames[i] = in.names[gi[i]];
-		want[gi[i]] = 1;
-	}
-	for (i = 0; i < nf; i++) {
-		fnames[i] = in.names[fi[i]];
-		want[fi[i]] = 1;
-	}
-	cli_input_want(&in, want, in.nnames);
-	sp.verb = "stats";
-	sp.keys = knames;
-	sp.nkeys = ng;
-	sp.fields = fnames;
-	sp.nfields = nf;
-	sp.ops = ops;
-	g = sl_agg_new(c->arena, ng, nf, ops, sp.nops, &ao);
-	if (!g)
-		return cli_fail(c);
-	while ((rec = cli_input_next(&in)) != NULL) {
-		cli_pick_fields(rec, gi, ng, keys);
-		cli_pick_fields(rec, fi, nf, vals);
-		if (sl_agg_add(g, keys, vals) != SL_OK)
-			break;
-	}
-	cli_input_end(&in);
-	if (sl_failed(c->ctx))
-		return cli_fail(c);
-	if (partial)
-		return cli_write_partial(c, g, &sp);
-	return stats_write(c, g, &sp, &in);
+	it = sl_stats_opts(cli_read(c, argc, argv), groups, fields, aggs, &ao);
+	return partial ? cli_run_partial(c, it) : cli_run(c, it);
 }

@@ -1117,6 +1117,64 @@ sl_iter *sl_join_with(sl_iter *left, sl_iter *right, const char *keys,
  * under the budget). */
 sl_iter *sl_top(sl_iter *in, uint64_t n, const char *keys);
 
+/*
+ * Summary statistics of fields (sluice stats): groups, fields and aggs
+ * are lists.  With groups (key fields), one record per distinct key, in
+ * byte order of the keys: the keys, then FIELD_AGG for each field and
+ * aggregate.  Without, one record per field: "field", then one column
+ * per aggregate.  fields empty or NULL: every field but the keys; aggs
+ * empty or NULL: count,sum,mean,min,max with groups, else count, empty,
+ * type, min, max, sum, mean, stddev, distinct, p50, p90, p99.  An
+ * unknown aggregate is SL_EINVAL at once (NULL).  Results are texts of
+ * the aggregator (see "Aggregation"); the records have no provenance.
+ * The stage reads its whole input when its header is asked for, before
+ * the stages after it take their memory.
+ */
+sl_iter *sl_stats(sl_iter *in, const char *groups, const char *fields,
+		  const char *aggs);
+
+/* sl_stats() with options for the aggregator (tmpdir, spill level and
+ * limit, exact); o NULL for the defaults. */
+sl_iter *sl_stats_opts(sl_iter *in, const char *groups, const char *fields,
+		       const char *aggs, const sl_agg_options *o);
+
+/*
+ * How often each value of the fields (each combination, for several;
+ * every field when the list is empty) occurs (sluice freq): records of
+ * the fields and a last one, "count", most frequent first, ties in byte
+ * order of the values; only the first n when n > 0.  Exact for any
+ * number of distinct values: they spill under the ceiling.  Like
+ * sl_stats(), it reads its whole input when its header is asked for.
+ */
+sl_iter *sl_freq(sl_iter *in, const char *fields, uint64_t n);
+
+/* sl_freq() with options for the aggregator and the ranking sorter
+ * (tmpdir, spill level and limit); o NULL for the defaults. */
+sl_iter *sl_freq_opts(sl_iter *in, const char *fields, uint64_t n,
+		      const sl_agg_options *o);
+
+/*
+ * Instead of the records of a stats or freq stage it, write its partial
+ * states to out: the header line (sl_agg_write_header()) and every
+ * group's state (sl_agg_write_partial()), for sl_agg_add_partial() to
+ * combine later.  Reads all of the stage's input; writes nothing for an
+ * input with no header.  SL_EINVAL when it is not such a stage, when it
+ * has been read already, or when it computes distinct or quantiles with
+ * keys or exactly (those have no partial state); else the first error
+ * of the pipeline, or SL_OK.
+ */
+sl_status sl_write_partial(sl_iter *it, sl_sink *out);
+
+/*
+ * The records of aggregator g, fed by the caller (with partial states,
+ * say), as the verb of spec ("stats" or "freq", else SL_EDATA) hands
+ * them out, with spec's names and top; a first stage, in arena a.  spec
+ * is copied, but its strings and g must live as long as the pipeline.
+ * Its format is CSV, for a writer's default.
+ */
+sl_iter *sl_agg_results(sl_arena *a, sl_agg *g, const sl_agg_spec *spec,
+			const sl_agg_options *o);
+
 /* A stage of one's own.  next() gets the stage's state and its upstream
  * and returns the next record or NULL (at the end, or after recording an
  * error with sl_error()); header(), when set, gives the names of the
