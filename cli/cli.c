@@ -357,8 +357,9 @@ int cli_fail(struct cli *c)
 	case SL_EDATA:
 		fprintf(stderr, "sluice %s: %s\n", c->verb, sl_errmsg(c->ctx));
 		return EXIT_DATA;
-	case SL_EINVAL:
-		fprintf(stderr, "sluice %s: %s\n", c->verb, sl_errmsg(c->ctx));
+	case SL_EINVAL:     /* a key, field or option the input refutes */
+		fprintf(stderr, "sluice %s: %s\nTry 'sluice %s --help'.\n",
+			c->verb, sl_errmsg(c->ctx), c->verb);
 		return EXIT_USAGE;
 	default:
 		fprintf(stderr, "sluice %s: %s\n", c->verb, sl_errmsg(c->ctx));
@@ -589,9 +590,18 @@ int cli_run(struct cli *c, sl_iter *it)
 
 	names = sl_iter_header(it, &n);
 	if (names) {
+		const sl_record *first;
+
+		/* the writer takes its memory before the first record is
+		 * asked for (a sort sizes itself by what is left), but the
+		 * header goes out with the first record, or at the end: a
+		 * run that fails before either writes nothing */
 		w = cli_open_writer_as(c, sl_iter_format(it),
-				       sl_iter_input(it), names, n);
-		if (w)
+				       sl_iter_input(it), NULL, 0);
+		first = w ? sl_iter_next(it) : NULL;
+		if (w && !sl_failed(c->ctx) &&
+		    sl_writer_header(w, names, n) == SL_OK &&
+		    (!first || sl_writer_write_record(w, first) == SL_OK))
 			sl_write_to(it, w);
 	} else if (!sl_failed(c->ctx)) {
 		cli_open_output(c);     /* an empty input: nothing to write */
