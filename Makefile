@@ -36,6 +36,7 @@ LIB_SRC += lib/agg.c
 LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
+LIB_SRC += lib/rng.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h
 
@@ -78,7 +79,7 @@ DEB_PKGS = zlib1g-dev libjansson-dev libcmocka-dev pigz python3 \
 
 all: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice $(B)/sluice.1
 
-$(B)/%.o: %.c $(LIB_HDR) cli/cli.h cli/rng.h
+$(B)/%.o: %.c $(LIB_HDR) cli/cli.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 

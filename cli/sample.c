@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "rng.h"
 
 static const char usage[] =
 	"usage: sluice sample -n N [--seed S] [OPTIONS] [FILE...]\n"
@@ -51,7 +50,7 @@ int cmd_sample(int argc, char **argv, struct cli *c)
 	struct cli_input in;
 	const sl_record *rec;
 	sl_writer *w;
-	rng r;
+	sl_rng r;
 
 	c->usage = usage;
 	c->passes_records = 1;
@@ -74,7 +73,7 @@ int cmd_sample(int argc, char **argv, struct cli *c)
 	}
 	if (!seeded && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
-	rng_seed(&r, seed);
+	sl_rng_seed(&r, seed);
 	if ((status = cli_start(c)) != 0)
 		return status;
 	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
@@ -91,7 +90,7 @@ int cmd_sample(int argc, char **argv, struct cli *c)
 			res[used++].seq = seen;
 			continue;
 		}
-		k = rng_below(&r, seen);
+		k = sl_rng_below(&r, seen);
 		if (k >= want)
 			continue;
 		if (cli_save(c, &res[k], rec, "sample.reservoir") < 0)

@@ -954,6 +954,40 @@ sl_status sl_agg_read_header(sl_arena *a, const char *line, size_t len,
 			     sl_agg_spec *spec);
 
 /* ------------------------------------------------------------------------
+ * Random numbers
+ *
+ * A seeded stream of pseudo-random numbers (xoshiro256** seeded through
+ * splitmix64): the same seed gives the same numbers on every machine and
+ * in every version, which is what makes `sluice gen` tables and
+ * sl_sample() picks reproducible.  Not for secrets.
+ *
+ *     sl_rng r;
+ *     sl_rng_seed(&r, 42);
+ *     uint64_t die = 1 + sl_rng_below(&r, 6);
+ *
+ * The state is the caller's (no allocation, no context); one stream must
+ * not be used by two threads at once.
+ */
+
+typedef struct sl_rng {
+	uint64_t s[4];
+} sl_rng;
+
+/* Start the stream of seed in *r. */
+void sl_rng_seed(sl_rng *r, uint64_t seed);
+
+/* The next 64 random bits. */
+uint64_t sl_rng_next(sl_rng *r);
+
+/* Uniform in [0, n), n > 0, without bias; draws one number from r, now
+ * and then more. */
+uint64_t sl_rng_below(sl_rng *r, uint64_t n);
+
+/* x (64 random bits) scaled into [0, n): the high half of x * n.  Biased
+ * by at most n / 2^64, fine for synthetic data; one draw, always. */
+uint64_t sl_rng_scale(uint64_t x, uint64_t n);
+
+/* ------------------------------------------------------------------------
  * Pipelines of stages
  *
  * A stage hands out records one at a time, pulling them from the stage
