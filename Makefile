@@ -36,7 +36,7 @@ LIB_SRC += lib/agg.c
 LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
-LIB_SRC += lib/rng.c
+LIB_SRC += lib/rng.c lib/iter_hold.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h
 
@@ -64,6 +64,7 @@ UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 UNIT_TESTS += test_sketch test_agg
 UNIT_TESTS += test_fuzz_regress
 UNIT_TESTS += test_num
+UNIT_TESTS += test_stage_hold
 TEST_TOOLS = maxrss
 EXAMPLES = longest sumcol wordfreq stage
 
