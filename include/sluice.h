@@ -1078,11 +1078,20 @@ size_t sl_iter_errcol(const sl_iter *it);
 /* The first n records; stops pulling once it has them. */
 sl_iter *sl_head(sl_iter *in, uint64_t n);
 
-/* The last n records, held in a ring under the budget. */
+/*
+ * The last n records, held in a ring under the budget (tag "tail.ring")
+ * and handed out in input order once the upstream has ended; n == 0
+ * reads no record.  When they do not fit, SL_ENOMEM with a message that
+ * says so before the ceiling's own.
+ */
 sl_iter *sl_tail(sl_iter *in, uint64_t n);
 
-/* A uniform sample of n records (reservoir), in input order; the same
- * seed gives the same sample of the same input. */
+/*
+ * A uniform sample of n records (a reservoir, tag "sample.reservoir"), in
+ * input order.  The picks depend only on the seed and the number of
+ * records (sl_rng_below() once for each record past the n-th), so the
+ * same seed gives the same sample of the same input.
+ */
 sl_iter *sl_sample(sl_iter *in, uint64_t n, uint64_t seed);
 
 /* The records sorted by the keys (stable), spilling to compressed
@@ -1099,8 +1108,10 @@ typedef struct sl_uniq_options {
  * group. */
 sl_iter *sl_uniq(sl_iter *in, const char *keys, const sl_uniq_options *o);
 
-/* The n records that sort first by the keys, in that order (a heap of n
- * under the budget). */
+/* The n records greatest by the keys (as sl_sort() takes them; ":r"
+ * asks for the least), greatest first, ties going to the earlier record:
+ * a heap of n under the budget (tag "top.heap").  At most 64 keys
+ * (SL_EINVAL). */
 sl_iter *sl_top(sl_iter *in, uint64_t n, const char *keys);
 
 /* A stage of one's own.  next() gets the stage's state and its upstream

@@ -135,7 +135,7 @@ static void slots_reverse(struct slot *s, size_t lo, size_t hi)
 		slot_swap(s, lo++, --hi);
 }
 
-/* ---- tail ------------------------------------------------------------------ */
+/* ---- tail ---------------------------------------------------------------- */
 
 /*
  * The ring: record k (from 0) goes to slot k % want, so once it is full
@@ -196,7 +196,7 @@ sl_iter *sl_tail(sl_iter *in, uint64_t n)
 	return hold_new(in, n, "tail.ring", tail_fill);
 }
 
-/* ---- sample ---------------------------------------------------------------- */
+/* ---- sample -------------------------------------------------------------- */
 
 static int by_seq(const void *x, const void *y)
 {
@@ -247,7 +247,7 @@ sl_iter *sl_sample(sl_iter *in, uint64_t n, uint64_t seed)
 	return it;
 }
 
-/* ---- top ------------------------------------------------------------------- */
+/* ---- top ----------------------------------------------------------------- */
 
 /*
  * A heap of the best n so far with the worst at its root: a record better

@@ -147,7 +147,7 @@ static void assert_rows(const struct got *g, const int *want, int n)
 		assert_int_equal(g->rows[i], want[i]);
 }
 
-/* ---- the random numbers ------------------------------------------------ */
+/* ---- the random numbers -------------------------------------------------- */
 
 /* Reference values of xoshiro256** seeded through splitmix64, from an
  * implementation of the published algorithms outside this project. */
@@ -445,7 +445,7 @@ static void test_top_bad_keys(void **state)
 	tu_ctx_free(ctx);
 }
 
-/* ---- all three ------------------------------------------------------------- */
+/* ---- all three ----------------------------------------------------------- */
 
 /* An input with no header: no header, no records, no error. */
 static void test_hold_empty_input(void **state)
