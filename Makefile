@@ -38,6 +38,7 @@ LIB_SRC += lib/sketch.c
 LIB_SRC += lib/format.c lib/text.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
 LIB_SRC += lib/iter_join.c lib/iter_fields.c lib/iter_agg.c
+LIB_SRC += lib/rng.c lib/iter_hold.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h lib/agg.h
 
@@ -52,6 +53,7 @@ UNIT_TESTS += test_num
 UNIT_TESTS += test_iter
 UNIT_TESTS += test_stage_group
 UNIT_TESTS += test_stage_fields
+UNIT_TESTS += test_stage_hold
 TEST_TOOLS = maxrss
 EXAMPLES = longest sumcol wordfreq stage pipeline
 
@@ -67,7 +69,7 @@ DEB_PKGS = zlib1g-dev libjansson-dev libcmocka-dev pigz python3 \
 
 all: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice $(B)/sluice.1
 
-$(B)/%.o: %.c $(LIB_HDR) cli/cli.h cli/rng.h
+$(B)/%.o: %.c $(LIB_HDR) cli/cli.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -699,15 +699,7 @@ int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
 		p += rec->fields[i].len;
 	}
 	s->n = rec->nfields;
-	s->seq = rec->number;
 	return 0;
-}
-
-sl_status cli_saved_write(sl_writer *w, const struct cli_saved *s)
-{
-	sl_record rec = { .nfields = s->n, .fields = s->f, .kinds = s->k };
-
-	return sl_writer_write_record(w, &rec);
 }
 
 int cli_parse_size(const char *s, size_t *out)

@@ -155,10 +155,9 @@ sl_iter *cli_read_path(struct cli *c, const char *path);
  */
 int cli_run(struct cli *c, sl_iter *it);
 
-/* A copy of a record that outlives the reader's next call (tail, sample):
+/* A copy of a record that outlives the reader's next call (join, uniq):
  * its memory is charged to the tag and reused by the next copy. */
 struct cli_saved {
-	uint64_t seq;
 	size_t n;
 	sl_str *f;
 	unsigned char *k;        /* the kinds, NULL for text */
@@ -170,9 +169,6 @@ struct cli_saved {
  * doubling but never past most.  Returns 0 or -1 (error in the context). */
 int cli_saved_grow(struct cli *c, struct cli_saved **arr, size_t *cap,
 		   size_t used, uint64_t most, const char *tag);
-
-/* Write a saved record, with its kinds. */
-sl_status cli_saved_write(sl_writer *w, const struct cli_saved *s);
 
 /* Free n saved records and the array. */
 void cli_saved_free(struct cli_saved *arr, size_t n);

@@ -4,8 +4,8 @@
  * Each row is built in one small buffer (about 96 bytes a column) as
  * sl_str views and handed to the library writer, which quotes and escapes
  * it for the output format; nothing of the table is kept.  The numbers
- * come from one xoshiro256** stream seeded through splitmix64 (rng.h, as in
- * sample.c), drawn in a fixed order, so a seed and a set of options always
+ * come from one sl_rng stream (xoshiro256** seeded through splitmix64, as
+ * for sample), drawn in a fixed order, so a seed and a set of options always
  * give the same bytes, and --rows N is a prefix of --rows M > N.  Every
  * value is made from integers only (no printf, no floating point), so the
  * text does not depend on the machine or its C library.
@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "rng.h"
 
 static const char usage[] =
 	"usage: sluice gen (--rows N | --size SIZE) [--seed S] [--columns SPEC]\n"
@@ -156,7 +155,7 @@ static const char words[64][8] = {
 };
 
 struct gen {
-	rng r;
+	sl_rng r;
 	uint64_t id;            /* the last id written */
 	uint64_t id_next_pow;   /* the id at which id_len grows */
 	int id_len;
@@ -173,13 +172,13 @@ struct gen {
 /* Text from the words, now and then with a comma, quotes or a newline. */
 static size_t gen_text(struct gen *g, char *o)
 {
-	uint64_t r = rng_next(&g->r), w;
+	uint64_t r = sl_rng_next(&g->r), w;
 	unsigned nw, i, first, comma_at = 99, quote_at = 99, nl_at = 99;
 	char *p = o;
 
 	if ((r & 0xff) < 13)               /* 13/256: about 5% empty */
 		return 0;
-	w = rng_next(&g->r);
+	w = sl_rng_next(&g->r);
 	nw = 1 + piece(r, 8, 10);          /* 1..10 words */
 	/* the specials go in the first three words, which always fit: the
 	 * bits of r are 0-7 empty, 8-23 words, 24-33 comma, 34-43 quote,
@@ -220,11 +219,11 @@ static size_t gen_text(struct gen *g, char *o)
  * negative; never -0. */
 static size_t gen_int(struct gen *g, char *o)
 {
-	uint64_t r = rng_next(&g->r), v;
+	uint64_t r = sl_rng_next(&g->r), v;
 	int n = 1 + (int)piece(r, 10, 12), neg = (r & 0x3ff) < 102;
 	uint64_t lo = n == 1 ? 0 : p10[n - 1];
 
-	v = lo + rng_scale(rng_next(&g->r), p10[n] - lo);
+	v = lo + sl_rng_scale(sl_rng_next(&g->r), p10[n] - lo);
 	neg = neg && v != 0;
 	o[0] = '-';
 	put_digits(o + neg + n, v, n);
@@ -239,7 +238,7 @@ static size_t gen_int(struct gen *g, char *o)
  */
 static size_t gen_float(struct gen *g, char *o)
 {
-	uint64_t r = rng_next(&g->r), x = rng_next(&g->r);
+	uint64_t r = sl_rng_next(&g->r), x = sl_rng_next(&g->r);
 	int neg = (r & 0x3ff) < 102, n, fd;
 	uint64_t ip, frac;
 	char *p = o;
@@ -252,7 +251,7 @@ static size_t gen_float(struct gen *g, char *o)
 		fd = 1 + (int)piece(r, 36, 3);
 		*p++ = (char)('1' + piece(x, 16, 9));
 		*p++ = '.';
-		frac = rng_scale(x, p10[fd - 1]) * 10 + 1 + piece(x, 0, 9);
+		frac = sl_rng_scale(x, p10[fd - 1]) * 10 + 1 + piece(x, 0, 9);
 		put_digits(p + fd, frac, fd);
 		p += fd;
 		*p++ = 'e';
@@ -263,14 +262,14 @@ static size_t gen_float(struct gen *g, char *o)
 	}
 	n = (int)piece(r, 20, 7);          /* integer digits, 0..6 */
 	fd = 1 + (int)piece(r, 36, 4);
-	ip = n == 0 ? 0 : p10[n - 1] + rng_scale(x, p10[n] - p10[n - 1]);
+	ip = n == 0 ? 0 : p10[n - 1] + sl_rng_scale(x, p10[n] - p10[n - 1]);
 	if (n == 0)
 		n = 1;
 	put_digits(p + n, ip, n);
 	p += n;
 	*p++ = '.';
-	x = rng_next(&g->r);
-	frac = rng_scale(x, p10[fd - 1]) * 10 + 1 + piece(x, 0, 9);
+	x = sl_rng_next(&g->r);
+	frac = sl_rng_scale(x, p10[fd - 1]) * 10 + 1 + piece(x, 0, 9);
 	put_digits(p + fd, frac, fd);
 	return (size_t)(p + fd - o);
 }
@@ -282,7 +281,7 @@ static size_t gen_float(struct gen *g, char *o)
 static size_t gen_date(struct gen *g, char *o)
 {
 	/* days since 0000-03-01: 2000-01-01 is day 730425 */
-	uint64_t z = 730425 + rng_scale(rng_next(&g->r), DATE_DAYS);
+	uint64_t z = 730425 + sl_rng_scale(sl_rng_next(&g->r), DATE_DAYS);
 	uint64_t era = z / 146097, doe = z - era * 146097;
 	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -301,7 +300,7 @@ static size_t gen_date(struct gen *g, char *o)
 
 static size_t gen_cat(struct gen *g, char *o)
 {
-	uint64_t v = rng_scale(rng_next(&g->r), g->card);
+	uint64_t v = sl_rng_scale(sl_rng_next(&g->r), g->card);
 
 	memcpy(o, "cat", 3);
 	put_digits(o + 3 + g->cat_width, v, g->cat_width);
@@ -503,7 +502,7 @@ int cmd_gen(int argc, char **argv, struct cli *c)
 	}
 	for (i = 0; i < 64; i++)
 		g.word_len[i] = (unsigned char)strnlen(words[i], 8);
-	rng_seed(&g.r, seed);
+	sl_rng_seed(&g.r, seed);
 	g.id_len = 1;
 	g.id_next_pow = 10;
 	g.card = card;

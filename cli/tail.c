@@ -1,9 +1,6 @@
 /*
- * tail.c - the last N records, kept in a ring in the budget.
+ * tail.c - the last N records, kept in a ring in the budget (sl_tail()).
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "cli.h"
 
 static const char usage[] =
@@ -20,29 +17,10 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int explain(struct cli *c, uint64_t want)
-{
-	if (sl_errcode(c->ctx) == SL_ENOMEM) {
-		char ceil[32];
-
-		fprintf(stderr, "sluice tail: the last %llu records do not fit"
-			" in the memory ceiling of %s (raise --max-memory or"
-			" ask for fewer)\n", (unsigned long long)want,
-			sl_format_size(ceil, sizeof(ceil),
-				       sl_mem_ceiling(c->ctx)));
-	}
-	return cli_fail(c);
-}
-
 int cmd_tail(int argc, char **argv, struct cli *c)
 {
-	uint64_t want = 10, seen = 0, i;
-	struct cli_saved *ring = NULL;
-	size_t cap = 0, used = 0;
-	struct cli_input in;
-	const sl_record *rec;
-	sl_writer *w;
-	int ch, status, ring_full = 0;
+	uint64_t want = 10;
+	int ch, status;
 
 	c->usage = usage;
 	c->passes_records = 1;
@@ -58,42 +36,5 @@ int cmd_tail(int argc, char **argv, struct cli *c)
 	}
 	if ((status = cli_start(c)) != 0)
 		return status;
-	if ((status = cli_input_open(c, &in, argc, argv)) != 0)
-		return status;
-	while (want && (rec = cli_input_next(&in)) != NULL) {
-		size_t slot;
-
-		/* the ring grows as records come, up to N slots */
-		if (used < want && cli_saved_grow(c, &ring, &cap, used, want,
-						  "tail.ring") < 0) {
-			ring_full = 1;
-			break;
-		}
-		slot = (size_t)(seen % want);
-		if (cli_save(c, &ring[slot], rec, "tail.ring") < 0) {
-			ring_full = 1;
-			break;
-		}
-		if (used < want)
-			used++;
-		seen++;
-	}
-	cli_input_end(&in);
-	if (sl_failed(c->ctx)) {
-		cli_saved_free(ring, cap);
-		/* the first record too long to read is the reader's to
-		 * explain; once records are held, they take the room */
-		return ring_full || used ? explain(c, want) : cli_fail(c);
-	}
-	w = cli_open_writer(c, &in, in.names, in.nnames);
-	for (i = 0; w && i < used; i++) {
-		struct cli_saved *s = &ring[(seen - used + i) % want];
-
-		if (cli_saved_write(w, s) != SL_OK)
-			break;
-	}
-	cli_saved_free(ring, cap);
-	if (sl_failed(c->ctx))
-		return cli_fail(c);
-	return cli_close_output(c, c->out);
+	return cli_run(c, sl_tail(cli_read(c, argc, argv), want));
 }

@@ -954,6 +954,40 @@ sl_status sl_agg_read_header(sl_arena *a, const char *line, size_t len,
 			     sl_agg_spec *spec);
 
 /* ------------------------------------------------------------------------
+ * Random numbers
+ *
+ * A seeded stream of pseudo-random numbers (xoshiro256** seeded through
+ * splitmix64): the same seed gives the same numbers on every machine and
+ * in every version, which is what makes `sluice gen` tables and
+ * sl_sample() picks reproducible.  Not for secrets.
+ *
+ *     sl_rng r;
+ *     sl_rng_seed(&r, 42);
+ *     uint64_t die = 1 + sl_rng_below(&r, 6);
+ *
+ * The state is the caller's (no allocation, no context); one stream must
+ * not be used by two threads at once.
+ */
+
+typedef struct sl_rng {
+	uint64_t s[4];
+} sl_rng;
+
+/* Start the stream of seed in *r. */
+void sl_rng_seed(sl_rng *r, uint64_t seed);
+
+/* The next 64 random bits. */
+uint64_t sl_rng_next(sl_rng *r);
+
+/* Uniform in [0, n), n > 0, without bias; draws one number from r, now
+ * and then more. */
+uint64_t sl_rng_below(sl_rng *r, uint64_t n);
+
+/* x (64 random bits) scaled into [0, n): the high half of x * n.  Biased
+ * by at most n / 2^64, fine for synthetic data; one draw, always. */
+uint64_t sl_rng_scale(uint64_t x, uint64_t n);
+
+/* ------------------------------------------------------------------------
  * Pipelines of stages
  *
  * A stage hands out records one at a time, pulling them from the stage
@@ -1044,11 +1078,20 @@ size_t sl_iter_errcol(const sl_iter *it);
 /* The first n records; stops pulling once it has them. */
 sl_iter *sl_head(sl_iter *in, uint64_t n);
 
-/* The last n records, held in a ring under the budget. */
+/*
+ * The last n records, held in a ring under the budget (tag "tail.ring")
+ * and handed out in input order once the upstream has ended; n == 0
+ * reads no record.  When they do not fit, SL_ENOMEM with a message that
+ * says so before the ceiling's own.
+ */
 sl_iter *sl_tail(sl_iter *in, uint64_t n);
 
-/* A uniform sample of n records (reservoir), in input order; the same
- * seed gives the same sample of the same input. */
+/*
+ * A uniform sample of n records (a reservoir, tag "sample.reservoir"), in
+ * input order.  The picks depend only on the seed and the number of
+ * records (sl_rng_below() once for each record past the n-th), so the
+ * same seed gives the same sample of the same input.
+ */
 sl_iter *sl_sample(sl_iter *in, uint64_t n, uint64_t seed);
 
 /* The records sorted by the keys (stable), spilling to compressed
@@ -1113,8 +1156,10 @@ sl_iter *sl_join(sl_iter *left, sl_iter *right, const char *keys,
 sl_iter *sl_join_with(sl_iter *left, sl_iter *right, const char *keys,
 		      const sl_join_options *o);
 
-/* The n records that sort first by the keys, in that order (a heap of n
- * under the budget). */
+/* The n records greatest by the keys (as sl_sort() takes them; ":r"
+ * asks for the least), greatest first, ties going to the earlier record:
+ * a heap of n under the budget (tag "top.heap").  At most 64 keys
+ * (SL_EINVAL). */
 sl_iter *sl_top(sl_iter *in, uint64_t n, const char *keys);
 
 /*

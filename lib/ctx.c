@@ -77,6 +77,22 @@ sl_status sl_error(sl_ctx *ctx, sl_status code, const char *fmt, ...)
 	return code;
 }
 
+void sl_error_explain(sl_ctx *ctx, sl_status code, const char *fmt, ...)
+{
+	char cause[SL_ERRMSG_MAX];
+	size_t n;
+	va_list ap;
+
+	if (ctx->err != code || code == SL_OK)
+		return;
+	memcpy(cause, ctx->errmsg, sizeof(cause));
+	va_start(ap, fmt);
+	vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
+	va_end(ap);
+	n = strlen(ctx->errmsg);
+	snprintf(ctx->errmsg + n, sizeof(ctx->errmsg) - n, ": %s", cause);
+}
+
 sl_status sl_status_from_errno(int errnum)
 {
 	switch (errnum) {

@@ -267,6 +267,11 @@ sl_spill *sl_spill_open_fd(sl_arena *a, int fd, const char *dir);
 /* ctx.c */
 sl_status sl_verror(sl_ctx *ctx, sl_status code, const char *fmt, va_list ap);
 sl_status sl_status_from_errno(int errnum);
+/* When the error recorded is code, put what it means to the caller
+ * before its message, as "MEANING: MESSAGE" (tail: "the last N records do
+ * not fit"); otherwise do nothing.  The error itself stays the first. */
+void sl_error_explain(sl_ctx *ctx, sl_status code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* tmpfile.c: the process-wide list of temporary files to remove on a
  * signal.  The node is owned by the caller and lives until unregistered. */
