@@ -392,124 +392,6 @@ int cli_close_output(struct cli *c, sl_sink *out)
 	return 0;
 }
 
-void cli_input_end(struct cli_input *in);
-
-static int same_names(const sl_str *a, size_t na, const sl_str *b, size_t nb)
-{
-	size_t i;
-
-	if (na != nb)
-		return 0;
-	for (i = 0; i < na; i++)
-		if (a[i].len != b[i].len || memcmp(a[i].ptr, b[i].ptr,
-						   a[i].len) != 0)
-			return 0;
-	return 1;
-}
-
-/* Open the next input; 1 when one is open, 0 when none is left, -1. */
-static int open_next(struct cli_input *in)
-{
-	struct cli *c = in->c;
-	sl_read_options ro = c->ropt;
-	const sl_str *h;
-	size_t n, i;
-
-	cli_input_end(in);
-	if (in->next >= in->npaths)
-		return 0;
-	in->arena = sl_arena_new(c->ctx, "input");
-	if (!in->arena)
-		return -1;
-	if (in->names && in->format == SL_FORMAT_JSONL) {
-		ro.names = in->names;
-		ro.nnames = in->nnames;
-	}
-	in->r = sl_reader_open(in->arena, in->paths[in->next++], &ro);
-	if (!in->r)
-		return -1;
-	h = sl_reader_header(in->r, &n);
-	if (sl_failed(c->ctx))
-		return -1;
-	if (!h)
-		return 1;        /* empty: nothing to compare */
-	if (!in->names) {
-		sl_str *v = sl_arena_alloc(c->arena, (n ? n : 1) * sizeof(*v));
-
-		if (!v)
-			return -1;
-		for (i = 0; i < n; i++) {
-			v[i].ptr = sl_arena_strndup(c->arena, h[i].ptr,
-						    h[i].len);
-			if (!v[i].ptr)
-				return -1;
-			v[i].len = h[i].len;
-		}
-		in->names = v;
-		in->nnames = n;
-		in->format = sl_reader_format(in->r);
-		in->name = sl_arena_strndup(c->arena, sl_reader_name(in->r),
-					    strlen(sl_reader_name(in->r)));
-		return in->name ? 1 : -1;
-	}
-	if (!same_names(in->names, in->nnames, h, n)) {
-		sl_error(c->ctx, SL_EDATA, "the header of '%s' differs from"
-			 " the first input's (%zu fields, %zu before)",
-			 sl_reader_name(in->r), n, in->nnames);
-		return -1;
-	}
-	return 1;
-}
-
-static int input_open(struct cli *c, struct cli_input *in, char **paths,
-		      int npaths)
-{
-	int rc;
-
-	memset(in, 0, sizeof(*in));
-	in->c = c;
-	in->paths = paths;
-	in->npaths = npaths;
-	in->format = c->ropt.format ? c->ropt.format : SL_FORMAT_CSV;
-	/* JSON Lines output needs UTF-8: a record that is not is a bad
-	 * record of its input, named there, and --on-error skip skips it */
-	c->ropt.utf8 = c->passes_records &&
-		cli_output_format(c) == SL_FORMAT_JSONL;
-	/* the first input with a header gives it */
-	while ((rc = open_next(in)) == 1 && !in->names)
-		;
-	if (rc < 0)
-		return cli_fail(c);
-	return 0;
-}
-
-int cli_input_open(struct cli *c, struct cli_input *in, int argc,
-		   char **argv)
-{
-	static char *stdin_only[] = { "-" };
-
-	if (optind < argc)
-		return input_open(c, in, argv + optind, argc - optind);
-	return input_open(c, in, stdin_only, 1);
-}
-
-const sl_record *cli_input_next(struct cli_input *in)
-{
-	const sl_record *rec;
-	int rc;
-
-	while (in->r) {
-		rec = sl_reader_next(in->r);
-		if (rec)
-			return rec;
-		if (sl_failed(in->c->ctx))
-			return NULL;
-		rc = open_next(in);
-		if (rc <= 0)
-			return NULL;
-	}
-	return NULL;
-}
 
 sl_format cli_output_format(struct cli *c)
 {
@@ -524,36 +406,11 @@ sl_format cli_output_format(struct cli *c)
 	return f;
 }
 
-int cli_empty_output(struct cli *c, struct cli_input *in)
-{
-	cli_input_end(in);
-	if (!cli_open_output(c))
-		return cli_fail(c);
-	return cli_close_output(c, c->out);
-}
-
 int cli_parse_lines(struct cli *c, const char *arg, uint64_t *n)
 {
 	if (cli_parse_count(arg, n) < 0)
 		return cli_usage_error(c, "invalid record count '%s'", arg);
 	return 0;
-}
-
-void cli_input_end(struct cli_input *in)
-{
-	if (!in->r)
-		return;
-	in->c->skipped += sl_reader_skipped(in->r);
-	sl_arena_free(in->arena);
-	in->arena = NULL;
-	in->r = NULL;
-}
-
-sl_writer *cli_open_writer(struct cli *c, struct cli_input *in,
-			   const sl_str *names, size_t n)
-{
-	return cli_open_writer_as(c, in ? in->format : SL_FORMAT_CSV,
-				  in ? in->name : NULL, names, n);
 }
 
 /* The inputs paths[0..n) as a pipeline's first stage; NULL on failure. */
@@ -637,69 +494,6 @@ sl_writer *cli_open_writer_as(struct cli *c, sl_format in_format,
 	if (names && sl_writer_header(w, names, n) != SL_OK)
 		return NULL;
 	return w;
-}
-
-int cli_saved_grow(struct cli *c, struct cli_saved **arr, size_t *cap,
-		   size_t used, uint64_t most, const char *tag)
-{
-	size_t ncap = *cap ? *cap * 2 : 64;
-	struct cli_saved *n;
-
-	if (used < *cap)
-		return 0;
-	if (ncap > most)
-		ncap = (size_t)most;
-	n = sl_mem_realloc(c->ctx, *arr, ncap * sizeof(*n), tag);
-	if (!n)
-		return -1;
-	memset(n + *cap, 0, (ncap - *cap) * sizeof(*n));
-	*arr = n;
-	*cap = ncap;
-	return 0;
-}
-
-void cli_saved_free(struct cli_saved *arr, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sl_mem_free(arr[i].mem);
-	sl_mem_free(arr);
-}
-
-int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
-	     const char *tag)
-{
-	size_t need = rec->nfields * sizeof(sl_str), i;
-	char *p;
-
-	for (i = 0; i < rec->nfields; i++)
-		need += rec->fields[i].len;
-	if (rec->kinds)
-		need += rec->nfields;
-	if (need > s->cap) {
-		p = sl_mem_realloc(c->ctx, s->mem, need, tag);
-		if (!p)
-			return -1;
-		s->mem = p;
-		s->cap = need;
-	}
-	s->f = (sl_str *)s->mem;
-	p = s->mem + rec->nfields * sizeof(sl_str);
-	s->k = NULL;
-	if (rec->kinds) {
-		s->k = (unsigned char *)p;
-		memcpy(p, rec->kinds, rec->nfields);
-		p += rec->nfields;
-	}
-	for (i = 0; i < rec->nfields; i++) {
-		memcpy(p, rec->fields[i].ptr, rec->fields[i].len);
-		s->f[i].ptr = p;
-		s->f[i].len = rec->fields[i].len;
-		p += rec->fields[i].len;
-	}
-	s->n = rec->nfields;
-	return 0;
 }
 
 int cli_parse_size(const char *s, size_t *out)
@@ -818,48 +612,6 @@ void cli_mem_report(struct cli *c)
 			sl_format_size(a, sizeof(a), tags[i].peak));
 }
 
-int cli_parse_key(struct cli *c, const char *spec, const sl_str *h,
-		  size_t nh, sl_sort_key *key, int flags)
-{
-	const char *colon = strrchr(spec, ':'), *p;
-	size_t len = strlen(spec), i;
-
-	memset(key, 0, sizeof(*key));
-	if (flags && colon && colon[1] &&
-	    strspn(colon + 1, "nr") == strlen(colon + 1)) {
-		for (p = colon + 1; *p; p++) {
-			if (*p == 'n')
-				key->numeric = 1;
-			else
-				key->reverse = 1;
-		}
-		len = (size_t)(colon - spec);
-	}
-	for (i = 0; i < nh; i++) {
-		if (h[i].len == len && memcmp(h[i].ptr, spec, len) == 0) {
-			key->field = i;
-			return 0;
-		}
-	}
-	if (len && strspn(spec, "0123456789") >= len) {
-		unsigned long v = strtoul(spec, NULL, 10);
-
-		if (v >= 1 && v <= nh) {
-			key->field = v - 1;
-			return 0;
-		}
-		return cli_usage_error(c, "key %.*s is not within 1-%zu",
-				       (int)len, spec, nh);
-	}
-	fprintf(stderr, "sluice %s: no field '%.*s' in the header; it has:",
-		c->verb, (int)len, spec);
-	for (i = 0; i < nh; i++)
-		fprintf(stderr, "%s %.*s", i ? "," : "", (int)h[i].len,
-			h[i].ptr);
-	fprintf(stderr, "\n");
-	return EXIT_USAGE;
-}
-
 int cli_list_add(struct cli *c, struct cli_list *l, const char *opt,
 		 const char *arg)
 {
@@ -878,35 +630,6 @@ int cli_list_add(struct cli *c, struct cli_list *l, const char *opt,
 		return cli_usage_error(c, "%s given more than %d times (use"
 				       " commas)", opt, CLI_LIST_MAX);
 	l->arg[l->narg++] = arg;
-	return 0;
-}
-
-int cli_list_split(struct cli *c, struct cli_list *l)
-{
-	size_t n = 0, i, len;
-	const char *p;
-	char *item;
-
-	if (l->item)
-		return 0;
-	for (i = 0; i < l->narg; i++)
-		for (n++, p = l->arg[i]; *p; p++)
-			n += *p == ',';
-	l->item = sl_arena_alloc(c->arena, (n ? n : 1) * sizeof(*l->item));
-	if (!l->item)
-		return cli_fail(c);
-	l->n = 0;
-	for (i = 0; i < l->narg; i++) {
-		for (p = l->arg[i];; p += len + 1) {
-			len = strcspn(p, ",");
-			item = sl_arena_strndup(c->arena, p, len);
-			if (!item)
-				return cli_fail(c);
-			l->item[l->n++] = item;
-			if (!p[len])
-				break;
-		}
-	}
 	return 0;
 }
 
@@ -930,34 +653,6 @@ int cli_list_join(struct cli *c, struct cli_list *l, const char **out)
 	}
 	*p = '\0';
 	return 0;
-}
-
-sl_sort_key *cli_parse_keys(struct cli *c, struct cli_list *specs,
-			    const struct cli_input *in, int flags,
-			    size_t *nkeys, int *status)
-{
-	sl_sort_key *keys;
-	size_t n, i;
-
-	if ((*status = cli_list_split(c, specs)) != 0)
-		return NULL;
-	n = specs->n ? specs->n : in->nnames;
-	keys = sl_arena_alloc(c->arena, (n ? n : 1) * sizeof(*keys));
-	if (!keys) {
-		*status = cli_fail(c);
-		return NULL;
-	}
-	for (i = 0; i < n; i++) {
-		memset(&keys[i], 0, sizeof(keys[i]));
-		keys[i].field = i;    /* no -k: every field, left to right */
-		if (specs->n &&
-		    (*status = cli_parse_key(c, specs->item[i], in->names,
-					     in->nnames, &keys[i],
-					     flags)) != 0)
-			return NULL;
-	}
-	*nkeys = n;
-	return keys;
 }
 
 int cli_write_partial(struct cli *c, sl_agg *g, const sl_agg_spec *sp)

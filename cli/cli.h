@@ -53,24 +53,6 @@ struct cli {
 };
 
 /*
- * The inputs of a verb read as one stream of records: FILE arguments in
- * turn (standard input when there are none).  The first input that has a
- * header gives it; a later CSV or TSV input must have the same header, and
- * a later JSON Lines input is read with those names.
- */
-struct cli_input {
-	struct cli *c;
-	char **paths;
-	int npaths, next;        /* next path to open */
-	sl_arena *arena;         /* the open input's */
-	sl_reader *r;
-	const sl_str *names;     /* in the run arena */
-	size_t nnames;
-	const char *name;        /* of the input that gave them */
-	sl_format format;        /* of the first input */
-};
-
-/*
  * getopt_long over the verb's options and the global ones together.  The
  * global ones are handled here.  Returns the verb's option character, -1
  * after the last option, CLI_HELP after printing the help, or CLI_BAD after
@@ -104,38 +86,18 @@ sl_sink *cli_open_output(struct cli *c);
  * skipped records on stderr. */
 int cli_close_output(struct cli *c, sl_sink *out);
 
-/* Open the inputs argv[optind..argc) and read the header.  Returns 0 or
- * an exit status. */
-int cli_input_open(struct cli *c, struct cli_input *in, int argc,
-		   char **argv);
-
-
-/* The next record of all the inputs; NULL at the end or on failure. */
-const sl_record *cli_input_next(struct cli_input *in);
-
 /* The output format -O or the -o name asks for, else SL_FORMAT_AUTO. */
 sl_format cli_output_format(struct cli *c);
-
-/* For an input with no header at all: write nothing, successfully.
- * Returns the exit status. */
-int cli_empty_output(struct cli *c, struct cli_input *in);
 
 /* -n N of head, tail, sample, top: 0 or the usage error's status. */
 int cli_parse_lines(struct cli *c, const char *arg, uint64_t *n);
 
-/* Close the open input and count what it skipped. */
-void cli_input_end(struct cli_input *in);
-
 /*
- * Open the output as a writer of records named names[0..n): the format is
- * -O, else the one the -o name suggests, else the input's.  Writes the
- * header.  NULL on failure.
+ * Open the output as a writer of records named names[0..n), writing the
+ * header (names NULL: none yet, the caller sets it): the format is -O,
+ * else the one the -o name suggests, else in_format.  input names the
+ * input the header came from, for messages.  NULL on failure.
  */
-sl_writer *cli_open_writer(struct cli *c, struct cli_input *in,
-			   const sl_str *names, size_t n);
-
-/* The same, for a format and the name of the input the header came
- * from (for messages). */
 sl_writer *cli_open_writer_as(struct cli *c, sl_format in_format,
 			      const char *input, const sl_str *names,
 			      size_t n);
@@ -155,27 +117,10 @@ sl_iter *cli_read_path(struct cli *c, const char *path);
  */
 int cli_run(struct cli *c, sl_iter *it);
 
-/* A copy of a record that outlives the reader's next call (join, uniq):
- * its memory is charged to the tag and reused by the next copy. */
-struct cli_saved {
-	size_t n;
-	sl_str *f;
-	unsigned char *k;        /* the kinds, NULL for text */
-	char *mem;
-	size_t cap;
-};
-
-/* Make room for one more in *arr (used of *cap in use), growing by
- * doubling but never past most.  Returns 0 or -1 (error in the context). */
-int cli_saved_grow(struct cli *c, struct cli_saved **arr, size_t *cap,
-		   size_t used, uint64_t most, const char *tag);
-
-/* Free n saved records and the array. */
-void cli_saved_free(struct cli_saved *arr, size_t n);
-
 /*
  * A list option, such as select's -f: its values are gathered as
- * cli_getopt() returns them, then split on commas, so that -f a,b -f c is
+ * cli_getopt() returns them, then joined by commas for the library's
+ * list parsers (cli_list_join()), so that -f a,b -f c is
  * -f a,b,c.  Gathering keeps pointers into argv and allocates nothing, so
  * it comes before cli_start(); an empty item (-f a,,b, -f '') is a usage
  * error there.  A field whose name has a comma is given by position.
@@ -185,8 +130,6 @@ enum { CLI_LIST_MAX = 256 };
 struct cli_list {
 	const char *arg[CLI_LIST_MAX];   /* the values, pointers into argv */
 	size_t narg;
-	const char **item;               /* cli_list_split()'s items */
-	size_t n;
 };
 
 /* Add the value arg of option opt ("-f") to l.  Returns 0 or the usage
@@ -194,36 +137,10 @@ struct cli_list {
 int cli_list_add(struct cli *c, struct cli_list *l, const char *opt,
 		 const char *arg);
 
-/* After cli_start(): l->item[0..l->n), the items of every value in turn,
- * as strings in the run arena (once; a second call does nothing).
- * Returns 0 or an exit status. */
-int cli_list_split(struct cli *c, struct cli_list *l);
-
 /* After cli_start(): the values of l joined by commas, as the library's
  * list parsers take them ("" when there are none), in the run arena.
  * Returns 0 or an exit status. */
 int cli_list_join(struct cli *c, struct cli_list *l, const char **out);
-
-/*
- * Resolve a key "NAME" or "POSITION" (from 1), with ":FLAGS" (n numeric,
- * r reverse) when flags is set, against the header h[0..nh).  Returns 0
- * or an exit status after saying what is wrong.
- */
-int cli_parse_key(struct cli *c, const char *spec, const sl_str *h,
-		  size_t nh, sl_sort_key *key, int flags);
-
-/*
- * The keys of the list (see cli_parse_key()), or every field of the
- * input's header, left to right, when it is empty; in the run arena,
- * their number in *nkeys.  NULL with the exit status in *status.
- */
-sl_sort_key *cli_parse_keys(struct cli *c, struct cli_list *specs,
-			    const struct cli_input *in, int flags,
-			    size_t *nkeys, int *status);
-
-/* Copy rec into s.  Returns 0 or -1 (the error is in the context). */
-int cli_save(struct cli *c, struct cli_saved *s, const sl_record *rec,
-	     const char *tag);
 
 /* "64K", "256M", "1G", "512": bytes.  Returns 0 or -1. */
 int cli_parse_size(const char *s, size_t *out);
