@@ -93,7 +93,9 @@ const sl_record *sl_iter_next(sl_iter *it)
 {
 	const sl_record *rec;
 
-	if (!it || iter_start(it) < 0 || it->ended || sl_failed(it->ctx))
+	/* once started, a record costs this test and the stage's call */
+	if (!it || (!it->started && iter_start(it) < 0) || it->start_rc < 0 ||
+	    it->ended || it->ctx->err != SL_OK)
 		return NULL;
 	rec = it->next(it);
 	if (!rec)

@@ -58,7 +58,7 @@ static const sl_record *filter_next(sl_iter *it)
 
 	while ((rec = sl_iter_next(it->in)) != NULL) {
 		if (sl_expr_eval(f->e, rec->fields, rec->nfields) != f->invert)
-			return sl_failed(it->ctx) ? NULL : rec;
+			return it->ctx->err != SL_OK ? NULL : rec;
 		if (sl_failed(it->ctx))
 			return NULL;
 	}

@@ -24,7 +24,6 @@ struct rd {
 	const unsigned char *want;
 	size_t nwant;
 	uint64_t skipped;        /* by the inputs closed */
-	sl_record rec;
 };
 
 static int same_names(const sl_str *a, size_t na, const sl_str *b, size_t nb)
@@ -77,6 +76,9 @@ static int open_next(sl_iter *it)
 	d->name = sl_iter_strdup(it, sl_reader_name(d->r));
 	if (!d->name)
 		return -1;
+	/* the reader's records name the input by this copy, which lives as
+	 * long as the pipeline: held records may outlive the reader */
+	d->r->name = d->name;
 	h = sl_reader_header(d->r, &n);
 	if (sl_failed(it->ctx))
 		return -1;
@@ -129,12 +131,10 @@ static const sl_record *rd_next(sl_iter *it)
 	while (d->r) {
 		rec = sl_reader_next(d->r);
 		if (rec) {
-			d->rec = *rec;
-			d->rec.input = d->name;
 			if (d->ro.on_error == SL_SKIP)
 				it->skipped = d->skipped +
 					sl_reader_skipped(d->r);
-			return &d->rec;
+			return rec;
 		}
 		if (sl_failed(it->ctx) || open_next(it) <= 0)
 			break;
