@@ -50,6 +50,7 @@ UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 UNIT_TESTS += test_sketch test_agg
 UNIT_TESTS += test_fuzz_regress
 UNIT_TESTS += test_num
+UNIT_TESTS += test_gen
 UNIT_TESTS += test_iter
 UNIT_TESTS += test_stage_group
 UNIT_TESTS += test_stage_fields
