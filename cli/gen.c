@@ -124,7 +124,8 @@ int cmd_gen(int argc, char **argv, struct cli *c)
 	if ((status = cli_start(c)) != 0 ||
 	    (status = cli_list_join(c, &columns, &o.columns)) != 0)
 		return status;
-	/* the columns are checked before the output is opened */
+	/* a first stage checks the columns and names them before the
+	 * output is opened, so a bad list leaves no file */
 	if (!(it = sl_gen(c->arena, &o)) || !(names = sl_iter_header(it, &n)))
 		return cli_fail(c);
 	fmt = cli_output_format(c);
@@ -133,7 +134,7 @@ int cmd_gen(int argc, char **argv, struct cli *c)
 	if (!(out = cli_open_output(c)))
 		return cli_fail(c);
 	if (have_size) {
-		/* the stage has no record yet: it can still take the sink */
+		/* the stage that makes the records watches the sink */
 		o.sink = out;
 		o.size = size;
 		if (!(it = sl_gen(c->arena, &o)))
