@@ -38,7 +38,7 @@ LIB_SRC += lib/sketch.c
 LIB_SRC += lib/format.c lib/text.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
 LIB_SRC += lib/iter_join.c lib/iter_fields.c lib/iter_agg.c
-LIB_SRC += lib/rng.c lib/iter_hold.c
+LIB_SRC += lib/rng.c lib/iter_hold.c lib/iter_gen.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h lib/agg.h
 
@@ -50,6 +50,7 @@ UNIT_TESTS = test_mem test_source test_sink test_lines test_reader \
 UNIT_TESTS += test_sketch test_agg
 UNIT_TESTS += test_fuzz_regress
 UNIT_TESTS += test_num
+UNIT_TESTS += test_gen
 UNIT_TESTS += test_iter
 UNIT_TESTS += test_stage_group
 UNIT_TESTS += test_stage_fields

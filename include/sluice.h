@@ -1058,6 +1058,38 @@ sl_iter *sl_read(sl_arena *a, const char *path, const sl_read_options *o);
 sl_iter *sl_read_files(sl_arena *a, const char *const *paths, size_t n,
 		       const sl_read_options *o);
 
+typedef struct sl_gen_options {
+	const char *columns;    /* "NAME:TYPE,..."; NULL or "": the default,
+				 * id:id,int:int,float:float,date:date,
+				 * cat:cat,text:text */
+	uint64_t rows;          /* records to make, when sink is NULL */
+	const sl_sink *sink;    /* else: stop once its bytes reach size */
+	uint64_t size;
+	uint64_t seed;
+	uint64_t cardinality;   /* distinct cat values; 0: 100 */
+} sl_gen_options;
+
+/*
+ * A reproducible synthetic table (sluice gen) as the first stage of a
+ * pipeline, in arena a: the header is the column names, the format CSV
+ * (for a writer's default), and each record is made from one sl_rng
+ * stream of the seed, so the same options give the same records on any
+ * machine and rows N are a prefix of rows M > N.  Column types: id (1, 2,
+ * 3, ...), int (1 to 12 digits, about 10% negative), float (decimals,
+ * about 5% in exponent form), date (YYYY-MM-DD from 2000-01-01 to
+ * 2029-12-28), cat (cat0000, ... of cardinality values) and text (0 to 60
+ * bytes of words, now and then with a comma, quotes or a newline).  A
+ * name may appear once; a bad column list is SL_EINVAL here (NULL).
+ * Without a sink it makes rows records.  With one, it makes records until
+ * sl_sink_bytes(sink) is size or more before the next one, so it stops
+ * after the first record that brings the output there, when the header
+ * is written to that sink first and each record before the next is asked
+ * for (as sl_writer_header() then sl_write_to() do).  o: NULL for no
+ * records of the default columns, seed 0.  Records have a number but no
+ * input or line.
+ */
+sl_iter *sl_gen(sl_arena *a, const sl_gen_options *o);
+
 /*
  * The fields in the list, in its order: names, positions and ranges of
  * positions ("2-5", "7-" to the last), each optionally renamed with
