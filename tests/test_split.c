@@ -54,6 +54,8 @@ static void end_record(struct file *f)
 
 static void save(struct file *f, const char *name)
 {
+	if (!f->data)
+		add(f, "");     /* an empty file still has a buffer */
 	snprintf(f->path, sizeof(f->path), "%s/%s", dir, name);
 	tu_write_file(f->path, f->data, f->size);
 }
