@@ -39,6 +39,7 @@ LIB_SRC += lib/format.c lib/text.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
 LIB_SRC += lib/iter_join.c lib/iter_fields.c lib/iter_agg.c
 LIB_SRC += lib/rng.c lib/iter_hold.c lib/iter_gen.c
+LIB_SRC += lib/split.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h lib/agg.h
 
@@ -55,6 +56,7 @@ UNIT_TESTS += test_iter
 UNIT_TESTS += test_stage_group
 UNIT_TESTS += test_stage_fields
 UNIT_TESTS += test_stage_hold
+UNIT_TESTS += test_split
 TEST_TOOLS = maxrss
 EXAMPLES = longest sumcol wordfreq stage pipeline
 

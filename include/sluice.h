@@ -988,6 +988,65 @@ uint64_t sl_rng_below(sl_rng *r, uint64_t n);
 uint64_t sl_rng_scale(uint64_t x, uint64_t n);
 
 /* ------------------------------------------------------------------------
+ * Parts of a file
+ *
+ * Part I of N of a file, for N workers that each read a share of one file
+ * without copying it: the header, then a range of the file's bytes that
+ * starts and ends at record boundaries (sluice split).  Cut j of N lies at
+ * floor(body size * j / N) bytes into the body (the file after its
+ * header) and moves forward to just after the next '\n' that ends a
+ * record; in CSV a '\n' inside quotes does not (see "CSV record
+ * boundaries"), so a CSV file is read from its start to the end of the
+ * part.  The parts' bodies, in order, are the file's body exactly: every
+ * record is in one part, and a part may be only the header.  Bytes are
+ * copied as they are, never parsed, so the output is a sink.
+ *
+ *     sl_split *sp = sl_split_open(a, "big.csv", 4, i, NULL);
+ *     sl_sink *out = sp ? sl_sink_open(a, "part.csv", NULL) : NULL;
+ *     if (!out || sl_split_write(sp, out) != SL_OK ||
+ *         sl_sink_close(out) != SL_OK)
+ *             fprintf(stderr, "%s\n", sl_errmsg(ctx));
+ *
+ * The file must be a regular file (split seeks) and not compressed.
+ * Memory: one read buffer of the chunk size, "split.read".
+ */
+
+typedef struct sl_split sl_split;
+
+typedef struct sl_split_options {
+	sl_format format;      /* AUTO: by the file name, else by the first
+				* bytes as the reader does */
+	char delimiter;        /* csv only; 0 means ',' */
+	int no_header;         /* csv, tsv: the first row is data, not a
+				* header to carry into every part */
+	sl_format out_format;  /* AUTO, or the format the caller means the
+				* part to be in: bytes are copied, so any
+				* other than the input's is refused */
+} sl_split_options;
+
+/*
+ * Open part `part` (1 to parts, parts at most 2^32 - 1) of the file at
+ * path in arena a, and find where the part starts (in CSV, by reading the
+ * file up to there).  o may be NULL.  Returns NULL on failure: SL_EINVAL
+ * for standard input ("-"), a part out of range, a format that cannot be
+ * split or another out_format; SL_EDATA for a file that is not regular or
+ * is compressed; SL_ENOMEM; the status sl_error_errno() gives when it
+ * cannot be opened or read.  The file stays open until a is freed.
+ */
+sl_split *sl_split_open(sl_arena *a, const char *path, uint64_t parts,
+			uint64_t part, const sl_split_options *o);
+
+/* The format of the file being split (SL_FORMAT_AUTO for NULL). */
+sl_format sl_split_format(const sl_split *s);
+
+/*
+ * Write the part to out: the header's bytes, then the part's.  May be
+ * called again for another sink.  Returns SL_OK or the failure (also in
+ * the context): a read error, or the sink's.  out is not closed.
+ */
+sl_status sl_split_write(sl_split *s, sl_sink *out);
+
+/* ------------------------------------------------------------------------
  * Pipelines of stages
  *
  * A stage hands out records one at a time, pulling them from the stage
