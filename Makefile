@@ -153,11 +153,11 @@ test-run: test-build
 		SAN=$(SAN) \
 		bash tests/cli/run.sh
 
-# The two passes run side by side, one a core: the sanitizer pass's
+# The two passes run side by side, one a core (the sanitizer build is
+# made on its core while the normal tests run): the sanitizer pass's
 # output is kept in build/check-san.log and shown when both are done.
 check: deps
 	$(MAKE) -j2 test-build
-	$(MAKE) -j2 test-build SAN=1
 	@mkdir -p build; \
 	$(MAKE) --no-print-directory test-run SAN=1 \
 		>build/check-san.log 2>&1 & san=$$!; \
