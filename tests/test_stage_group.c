@@ -823,8 +823,8 @@ static void sweep(int run, const char *p1, const char *p2, size_t ceiling)
 	total = sl_mem_charges(ctx);
 	tu_ctx_free(ctx);
 	assert_true(total > 10);
-	step = total / 300 + 1;
-	for (n = 1; n <= total + 1; n += n < 60 ? 1 : step) {
+	step = total / 80 + 1;
+	for (n = 1; n <= total + 1; n += n < 30 ? 1 : step) {
 		ctx = tu_ctx(ceiling, 16 << 10);
 		sl_mem_fail_at(ctx, n);
 		rc = run ? join_run(ctx, p1, p2, "k,a=A", SL_JOIN_OUTER, &got,
