@@ -65,8 +65,12 @@ QUICK_PEERS="mlr datamash sort-32M coreutils gzip jq"
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-XXXXXX")
 trap 'rm -rf "$W"' EXIT
 export LC_ALL=C
-# one binary for the whole run, whatever rebuilds the tree meanwhile
+# one binary for the whole run, whatever rebuilds the tree meanwhile,
+# with the shared library it loads from its own folder (rpath $ORIGIN)
 cp "$S" "$W/sluice"
+for lib in "$(dirname "$S")"/libsluice.so*; do
+	[ -e "$lib" ] && cp -P "$lib" "$W/"
+done
 S=$W/sluice
 mkdir -p "$OUT"
 TSV_OUT=$OUT/suite$SUFFIX.tsv
