@@ -416,16 +416,13 @@ int cli_parse_lines(struct cli *c, const char *arg, uint64_t *n)
 /* The inputs paths[0..n) as a pipeline's first stage; NULL on failure. */
 static sl_iter *read_paths(struct cli *c, const char *const *paths, size_t n)
 {
-	sl_iter *it;
-
 	/* JSON Lines output needs UTF-8: a record that is not is a bad
 	 * record of its input, named there, and --on-error skip skips it */
 	c->ropt.utf8 = c->passes_records &&
 		cli_output_format(c) == SL_FORMAT_JSONL;
-	it = sl_read_files(c->arena, paths, n, &c->ropt);
-	if (!it)
-		cli_fail(c);
-	return it;
+	/* NULL on failure, with the error in the context: cli_run() and
+	 * cli_run_partial() report it, once */
+	return sl_read_files(c->arena, paths, n, &c->ropt);
 }
 
 sl_iter *cli_read(struct cli *c, int argc, char **argv)
