@@ -452,6 +452,8 @@ int cli_run(struct cli *c, sl_iter *it)
 		 * run that fails before either writes nothing */
 		w = cli_open_writer_as(c, sl_iter_format(it),
 				       sl_iter_input(it), NULL, 0);
+		if (w && n && cli_writes_rows(c, sl_iter_format(it)))
+			sl_iter_quiet(it);
 		first = w ? sl_iter_next(it) : NULL;
 		if (w && !sl_failed(c->ctx) &&
 		    sl_writer_header(w, names, n) == SL_OK &&
@@ -468,19 +470,32 @@ int cli_run(struct cli *c, sl_iter *it)
 	return cli_close_output(c, c->out);
 }
 
+/* The format the output takes for input of in_format. */
+static sl_format out_format(struct cli *c, sl_format in_format)
+{
+	sl_format f = c->out_format;
+
+	if (f == SL_FORMAT_AUTO)
+		f = cli_output_format(c);
+	return f == SL_FORMAT_AUTO ? in_format : f;
+}
+
+int cli_writes_rows(struct cli *c, sl_format in_format)
+{
+	sl_format f = out_format(c, in_format);
+
+	return f == SL_FORMAT_CSV || f == SL_FORMAT_TSV;
+}
+
 sl_writer *cli_open_writer_as(struct cli *c, sl_format in_format,
 			      const char *input, const sl_str *names,
 			      size_t n)
 {
-	sl_format f = c->out_format;
+	sl_format f = out_format(c, in_format);
 	sl_write_options wo = c->wopt;
 	sl_writer *w;
 	sl_sink *s;
 
-	if (f == SL_FORMAT_AUTO)
-		f = cli_output_format(c);
-	if (f == SL_FORMAT_AUTO)
-		f = in_format;
 	s = cli_open_output(c);
 	if (!s)
 		return NULL;

@@ -102,6 +102,10 @@ sl_writer *cli_open_writer_as(struct cli *c, sl_format in_format,
 			      const char *input, const sl_str *names,
 			      size_t n);
 
+/* Whether that output is csv or tsv, whose writer refuses no record of a
+ * header with names: then no record needs to name where it was read. */
+int cli_writes_rows(struct cli *c, sl_format in_format);
+
 /* The inputs argv[optind..argc) (standard input when there are none) as
  * the first stage of a pipeline, in the run arena; NULL on failure. */
 sl_iter *cli_read(struct cli *c, int argc, char **argv);

@@ -769,6 +769,8 @@ typedef struct sl_sort_options {
 	size_t mem_limit;     /* bytes of records held in memory at once (the
 			       * rest of the budget is left to the caller);
 			       * 0: as much as the ceiling allows */
+	int no_provenance;    /* records come out without where they were
+			       * read (0, NULL): spilled runs are smaller */
 } sl_sort_options;
 
 typedef struct sl_spill_stats {
@@ -788,15 +790,16 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
  * one record does not fit, SL_ENOSPC or SL_EIO while spilling. */
 sl_status sl_sorter_add(sl_sorter *s, const sl_str *fields, size_t n);
 
-/* Add a record with its kinds (copied; its provenance is not kept). */
+/* Add a record with its kinds and provenance (number, line, offset and
+ * input name, all copied). */
 sl_status sl_sorter_add_record(sl_sorter *s, const sl_record *rec);
 
 /* The next record in order (the first call ends the input), valid until
  * the next call; NULL at the end or on failure. */
 const sl_str *sl_sorter_next(sl_sorter *s, size_t *n);
 
-/* The same as a record with its kinds; its number is its place in the
- * sorted output, its line, offset and input are unknown (0, NULL). */
+/* The same as a record with its kinds and the provenance it was added
+ * with (0 and NULL for a record added by sl_sorter_add()). */
 const sl_record *sl_sorter_next_record(sl_sorter *s);
 
 /* Spill counters so far. */
@@ -1327,6 +1330,17 @@ sl_iter *sl_stage(sl_iter *in, const sl_stage_ops *ops, void *state);
 /* Write every record of in to w, whose header the caller has set (with
  * sl_iter_header()'s names, or its own). */
 sl_status sl_write_to(sl_iter *in, sl_writer *w);
+
+/*
+ * Say that nothing downstream of it will name a record in a message (a
+ * csv or tsv writer with a header, which refuses no record for its
+ * values): it and the stages above it, up to the first that may name one
+ * (sl_filter, sl_stats, sl_freq or a stage of one's own), sort, uniq and
+ * join without keeping the records' provenance, which makes their spilled
+ * runs smaller.  Call it before the first record is asked for; sl_write()
+ * does.
+ */
+void sl_iter_quiet(sl_iter *it);
 
 /*
  * Write the pipeline to path ("-" or NULL: standard output; ".gz" is

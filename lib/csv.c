@@ -223,16 +223,6 @@ static int split_line(csv_state *cs)
 
 /* ---- the state machine ------------------------------------------------- */
 
-#define ONES  0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* Non-zero when a byte of x is the byte repeated in pat. */
-static inline uint64_t has_byte(uint64_t x, uint64_t pat)
-{
-	uint64_t v = x ^ pat;
-
-	return (v - ONES) & ~v & HIGHS;
-}
 
 /* The first byte at or after i that ends an unquoted run (the
  * delimiter, LF, CR), or n; eight bytes at a time. */
@@ -240,14 +230,14 @@ static size_t unquoted_run(const csv_state *cs, const unsigned char *p,
 			   size_t i, size_t n)
 {
 	unsigned char d = cs->delim;
-	uint64_t dp = ONES * d;
+	uint64_t dp = SL_ONES * d;
 
 	for (; i + 8 <= n; i += 8) {
 		uint64_t x;
 
 		memcpy(&x, p + i, 8);
-		if (has_byte(x, dp) | has_byte(x, ONES * '\n') |
-		    has_byte(x, ONES * '\r'))
+		if (sl_has_byte(x, dp) | sl_has_byte(x, SL_ONES * '\n') |
+		    sl_has_byte(x, SL_ONES * '\r'))
 			break;
 	}
 	while (i < n && p[i] != d && p[i] != '\n' && p[i] != '\r')

@@ -223,6 +223,14 @@ sl_iter *sl_stage(sl_iter *in, const sl_stage_ops *ops, void *state)
 
 /* ---- writing --------------------------------------------------------- */
 
+void sl_iter_quiet(sl_iter *it)
+{
+	for (; it && it->transparent; it = it->in) {
+		it->quiet = 1;
+		sl_iter_quiet(it->in2);
+	}
+}
+
 sl_status sl_write_to(sl_iter *in, sl_writer *w)
 {
 	const sl_record *rec;
@@ -265,6 +273,10 @@ sl_status sl_write(sl_iter *in, const char *path, const sl_write_options *o)
 		if (!wo.input)
 			wo.input = in->input;
 		w = sl_writer_new(in->arena, s, f, &wo);
+		/* csv and tsv refuse a record only when it has no fields,
+		 * which a header of names rules out */
+		if (n && (f == SL_FORMAT_CSV || f == SL_FORMAT_TSV))
+			sl_iter_quiet(in);
 		if (!w || sl_writer_header(w, names, n) != SL_OK ||
 		    sl_write_to(in, w) != SL_OK)
 			return sl_errcode(in->ctx);

@@ -31,6 +31,11 @@ struct sl_iter {
 	uint64_t skipped;        /* a reader's skipped records */
 	size_t errcol;           /* sl_filter()'s syntax error column */
 	int started, ended, start_rc;
+	/* names no record in a message, so sl_iter_quiet() goes on past it
+	 * (head, select, tail, sample, top, sort, uniq, join) */
+	int transparent;
+	/* nothing downstream names a record: a sorter may drop provenance */
+	int quiet;
 };
 
 /* A stage after in, with a zeroed state of size bytes (0: none), in in's

@@ -284,5 +284,6 @@ sl_iter *sl_select(sl_iter *in, const char *fields, int exclude)
 		return NULL;
 	it->start = sel_start;
 	it->next = sel_next;
+	it->transparent = 1;
 	return it;
 }

@@ -116,6 +116,7 @@ static sl_iter *hold_new(sl_iter *in, uint64_t n, const char *tag,
 	if (sl_arena_on_release(it->arena, hold_release, h) != SL_OK)
 		return NULL;
 	it->next = hold_next;
+	it->transparent = 1;
 	return it;
 }
 

@@ -31,9 +31,7 @@ struct side {
 	sl_sort_key *keys;       /* the key fields, in key-list order */
 	unsigned char *is_key;   /* of each field of the header */
 	sl_sorter *s;
-	const sl_str *f;         /* the current sorted record, NULL: none */
-	const unsigned char *k;  /* its kinds, NULL for text */
-	size_t n;
+	const sl_record *rec;    /* the current sorted record, NULL: none */
 };
 
 struct join {
@@ -49,7 +47,6 @@ struct join {
 	sl_str *out;             /* the record handed out */
 	unsigned char *outk;
 	sl_record one;
-	uint64_t handed;
 	sl_spill_stats stats;
 };
 
@@ -65,10 +62,12 @@ static void join_release(void *arg)
 	sl_held_free(&j->cur);
 }
 
-static const sl_str *key_of(const struct side *sd, size_t k, const sl_str *f,
-			   size_t n)
+static const sl_str *key_of(const struct side *sd, size_t k,
+			   const sl_record *rec)
 {
-	return sd->keys[k].field < n ? &f[sd->keys[k].field] : &empty;
+	size_t i = sd->keys[k].field;
+
+	return i < rec->nfields ? &rec->fields[i] : &empty;
 }
 
 static int key_cmp(const sl_str *a, const sl_str *b)
@@ -79,27 +78,23 @@ static int key_cmp(const sl_str *a, const sl_str *b)
 	return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
-/* The keys of a record af of side a against those of bf of side b. */
+/* The keys of a record ar of side a against those of br of side b. */
 static int keys_cmp(const struct join *j, const struct side *a,
-		    const sl_str *af, size_t an, const struct side *b,
-		    const sl_str *bf, size_t bn)
+		    const sl_record *ar, const struct side *b,
+		    const sl_record *br)
 {
 	size_t k;
 	int d = 0;
 
 	for (k = 0; k < j->nkeys && !d; k++)
-		d = key_cmp(key_of(a, k, af, an), key_of(b, k, bf, bn));
+		d = key_cmp(key_of(a, k, ar), key_of(b, k, br));
 	return d;
 }
 
 /* Move a side on to its next sorted record (none at the end). */
 static void advance(struct side *sd)
 {
-	const sl_record *rec = sd->s ? sl_sorter_next_record(sd->s) : NULL;
-
-	sd->f = rec ? rec->fields : NULL;
-	sd->k = rec ? rec->kinds : NULL;
-	sd->n = rec ? rec->nfields : 0;
+	sd->rec = sd->s ? sl_sorter_next_record(sd->s) : NULL;
 }
 
 /* ---- keys and header ----------------------------------------------- */
@@ -274,6 +269,7 @@ static int sort_side(sl_iter *it, struct join *j, struct side *sd)
 {
 	const sl_record *rec;
 
+	j->o.sort.no_provenance |= it->quiet;
 	sd->s = sl_sorter_new(it->arena, sd->keys, j->nkeys, &j->o.sort);
 	if (!sd->s)
 		return -1;
@@ -286,47 +282,49 @@ static int sort_side(sl_iter *it, struct join *j, struct side *sd)
 	return sl_failed(it->ctx) ? -1 : 0;
 }
 
-/* The kind of field i of a record f[0..n) with kinds fk: a missing
- * record's fields are null. */
-static unsigned char kind_of(const sl_str *f, const unsigned char *fk,
-			     size_t n, size_t i)
+/* The kind of field i of a record: a missing record's fields are null. */
+static unsigned char kind_of(const sl_record *rec, size_t i)
 {
-	if (!f)
+	if (!rec)
 		return SL_KIND_NULL;
-	return fk && i < n ? fk[i] : SL_KIND_TEXT;
+	return rec->kinds && i < rec->nfields ? rec->kinds[i] : SL_KIND_TEXT;
+}
+
+static const sl_str *field_of(const sl_record *rec, size_t i)
+{
+	return rec && i < rec->nfields ? &rec->fields[i] : &empty;
 }
 
 /* The record of a left and a right record, either absent (NULL): keys,
  * left's others, right's others.  The kinds go along when either record
- * has them (JSON Lines input). */
-static const sl_record *emit(struct join *j, const sl_str *lf,
-			     const unsigned char *lk, size_t ln,
-			     const sl_str *rf, const unsigned char *rk,
-			     size_t rn)
+ * has them (JSON Lines input); the provenance is the left's, or the
+ * right's when there is no left. */
+static const sl_record *emit(struct join *j, const sl_record *lr,
+			     const sl_record *rr)
 {
 	const struct side *l = &j->l, *r = &j->r;
 	size_t k = 0, i;
 
 	for (i = 0; i < j->nkeys; i++) {
-		j->out[k] = lf ? *key_of(l, i, lf, ln) : *key_of(r, i, rf, rn);
-		j->outk[k++] = lf ? kind_of(lf, lk, ln, l->keys[i].field) :
-			kind_of(rf, rk, rn, r->keys[i].field);
+		j->out[k] = lr ? *key_of(l, i, lr) : *key_of(r, i, rr);
+		j->outk[k++] = lr ? kind_of(lr, l->keys[i].field) :
+			kind_of(rr, r->keys[i].field);
 	}
 	for (i = 0; i < l->nnames; i++)
 		if (!l->is_key[i]) {
-			j->outk[k] = kind_of(lf, lk, ln, i);
-			j->out[k++] = lf && i < ln ? lf[i] : empty;
+			j->outk[k] = kind_of(lr, i);
+			j->out[k++] = *field_of(lr, i);
 		}
 	for (i = 0; i < r->nnames; i++)
 		if (!r->is_key[i]) {
-			j->outk[k] = kind_of(rf, rk, rn, i);
-			j->out[k++] = rf && i < rn ? rf[i] : empty;
+			j->outk[k] = kind_of(rr, i);
+			j->out[k++] = *field_of(rr, i);
 		}
-	memset(&j->one, 0, sizeof(j->one));
+	j->one = lr ? *lr : *rr;
 	j->one.nfields = k;
 	j->one.fields = j->out;
-	j->one.kinds = (lf && lk) || (rf && rk) ? j->outk : NULL;
-	j->one.number = ++j->handed;
+	j->one.kinds = (lr && lr->kinds) || (rr && rr->kinds) ? j->outk :
+		NULL;
 	return &j->one;
 }
 
@@ -335,23 +333,19 @@ static const sl_record *emit(struct join *j, const sl_str *lf,
 static int hold_group(sl_iter *it, struct join *j)
 {
 	struct side *l = &j->l, *r = &j->r;
-	sl_record rec;
 
-	for (j->gn = 0; r->f && keys_cmp(j, r, r->f, r->n, l, l->f,
-					 l->n) == 0; j->gn++) {
-		rec = (sl_record){ .nfields = r->n, .fields = r->f,
-				   .kinds = r->k };
+	for (j->gn = 0; r->rec && keys_cmp(j, r, r->rec, l, l->rec) == 0;
+	     j->gn++) {
 		if (sl_held_grow(it->ctx, &j->group, &j->gcap, j->gn,
 				 (uint64_t)-1, "join.group") < 0 ||
-		    sl_hold(it->ctx, &j->group[j->gn], &rec,
+		    sl_hold(it->ctx, &j->group[j->gn], r->rec,
 			    "join.group") < 0)
 			return -1;
 		advance(r);
 	}
 	if (sl_failed(it->ctx))
 		return -1;
-	rec = (sl_record){ .nfields = l->n, .fields = l->f, .kinds = l->k };
-	if (sl_hold(it->ctx, &j->cur, &rec, "join.group") < 0)
+	if (sl_hold(it->ctx, &j->cur, l->rec, "join.group") < 0)
 		return -1;
 	j->gi = 0;
 	j->in_group = 1;
@@ -362,7 +356,6 @@ static const sl_record *join_next(sl_iter *it)
 {
 	struct join *j = it->state;
 	struct side *l = &j->l, *r = &j->r;
-	const sl_record *g;
 	int d;
 
 	if (!j->filled) {
@@ -375,16 +368,12 @@ static const sl_record *join_next(sl_iter *it)
 			return NULL;
 		if (j->in_group) {
 			/* the left record with each of the group */
-			if (j->gi < j->gn) {
-				g = &j->group[j->gi++].rec;
-				return emit(j, l->f, l->k, l->n, g->fields,
-					    g->kinds, g->nfields);
-			}
+			if (j->gi < j->gn)
+				return emit(j, l->rec, &j->group[j->gi++].rec);
 			advance(l);
 			j->gi = 0;
-			j->in_group = l->f && keys_cmp(j, l, l->f, l->n, l,
-						       j->cur.rec.fields,
-						       j->cur.rec.nfields) == 0;
+			j->in_group = l->rec && keys_cmp(j, l, l->rec, l,
+							 &j->cur.rec) == 0;
 			continue;
 		}
 		if (j->pend_l || j->pend_r) {
@@ -395,20 +384,20 @@ static const sl_record *join_next(sl_iter *it)
 			j->pend_l = j->pend_r = 0;
 			continue;
 		}
-		if (!l->f && !r->f)
+		if (!l->rec && !r->rec)
 			return NULL;
-		d = !l->f ? 1 : !r->f ? -1 :
-			keys_cmp(j, l, l->f, l->n, r, r->f, r->n);
+		d = !l->rec ? 1 : !r->rec ? -1 :
+			keys_cmp(j, l, l->rec, r, r->rec);
 		if (d < 0) {
 			if (j->o.kind != SL_JOIN_INNER) {
 				j->pend_l = 1;
-				return emit(j, l->f, l->k, l->n, NULL, NULL, 0);
+				return emit(j, l->rec, NULL);
 			}
 			advance(l);
 		} else if (d > 0) {
 			if (j->o.kind == SL_JOIN_OUTER) {
 				j->pend_r = 1;
-				return emit(j, NULL, NULL, 0, r->f, r->k, r->n);
+				return emit(j, NULL, r->rec);
 			}
 			advance(r);
 		} else if (hold_group(it, j) < 0) {
@@ -473,6 +462,7 @@ sl_iter *sl_join_with(sl_iter *left, sl_iter *right, const char *keys,
 	it->start = join_start;
 	it->next = join_next;
 	it->spill = join_spill;
+	it->transparent = 1;
 	return it;
 }
 

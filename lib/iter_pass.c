@@ -31,6 +31,7 @@ sl_iter *sl_head(sl_iter *in, uint64_t n)
 		return NULL;
 	((struct head *)it->state)->want = n;
 	it->next = head_next;
+	it->transparent = 1;
 	return it;
 }
 

@@ -43,6 +43,7 @@ static const sl_record *sort_next(sl_iter *it)
 	/* the sorter sizes itself by what is free when the first record is
 	 * asked for: after the stages downstream (a writer) have theirs */
 	if (!st->s) {
+		st->so.no_provenance |= it->quiet;
 		st->s = sl_sorter_new(it->arena, st->k, st->nk, &st->so);
 		if (!st->s)
 			return NULL;
@@ -81,6 +82,7 @@ sl_iter *sl_sort(sl_iter *in, const char *keys, const sl_sort_options *o)
 	it->start = sort_start;
 	it->next = sort_next;
 	it->spill = sort_spill;
+	it->transparent = 1;
 	return it;
 }
 
@@ -100,8 +102,8 @@ struct uniq {
 	const sl_record *pending; /* the sorter's record that ended it */
 	int done;                /* the sorter by key is at its end */
 	char num[32];
-	sl_record one;           /* what next() hands out */
-	uint64_t handed;         /* records handed out: their numbers */
+	sl_record one;           /* what next() hands out, with the
+				  * provenance of the group's first */
 	sl_spill_stats stats;
 };
 
@@ -170,8 +172,10 @@ static int uniq_add(sl_iter *it, const sl_record *rec, uint64_t seq)
 	u->out[n].len = (size_t)snprintf(u->num, sizeof(u->num), "%llu",
 					 (unsigned long long)seq);
 	u->kinds[n++] = SL_KIND_TEXT;
-	one = (sl_record){ .nfields = n, .fields = u->out,
-			   .kinds = rec->kinds ? u->kinds : NULL };
+	one = *rec;
+	one.nfields = n;
+	one.fields = u->out;
+	one.kinds = rec->kinds ? u->kinds : NULL;
 	return sl_sorter_add_record(u->s, &one) == SL_OK ? 0 : -1;
 }
 
@@ -203,7 +207,7 @@ static const sl_record *uniq_group_record(sl_iter *it)
 		u->kinds[k] = SL_KIND_TEXT;
 		u->out[k++] = f->fields[f->nfields - 1];
 	}
-	memset(&u->one, 0, sizeof(u->one));
+	u->one = *f;             /* its provenance */
 	u->one.nfields = k;
 	u->one.fields = u->out;
 	u->one.kinds = f->kinds ? u->kinds : NULL;
@@ -265,6 +269,7 @@ static int uniq_fill(sl_iter *it)
 	const sl_record *rec;
 	uint64_t seq = 0;
 
+	u->o.sort.no_provenance |= it->quiet;
 	u->s = sl_sorter_new(it->arena, u->k, u->nk, &u->o.sort);
 	if (!u->s)
 		return -1;
@@ -295,12 +300,8 @@ static const sl_record *uniq_next(sl_iter *it)
 
 	if (!u->s && uniq_fill(it) < 0)
 		return NULL;
-	if (!u->o.keep_first) {
-		rec = uniq_group_next(it);
-		if (rec)
-			u->one.number = ++u->handed;
-		return rec;
-	}
+	if (!u->o.keep_first)
+		return uniq_group_next(it);
 	rec = sl_sorter_next_record(u->back);
 	if (!rec)
 		return NULL;
@@ -349,5 +350,6 @@ sl_iter *sl_uniq(sl_iter *in, const char *keys, const sl_uniq_options *o)
 	it->start = uniq_start;
 	it->next = uniq_next;
 	it->spill = uniq_spill;
+	it->transparent = 1;
 	return it;
 }

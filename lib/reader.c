@@ -216,37 +216,28 @@ static sl_status put(sl_sink *s, const char *p, size_t n)
 	return sl_sink_write(s, p, n);
 }
 
+/* p[0..n) as a JSON string, escaped as the writer does (text.c); JSON
+ * is UTF-8, so a stray byte (of a message that cut a character) becomes
+ * U+FFFD. */
 static sl_status put_json_string(sl_sink *s, const unsigned char *p,
 				 size_t n)
 {
-	char esc[8];
-	size_t i, run = 0;
+	size_t i = 0, run = 0, k;
+	char esc[6];
 
 	if (put(s, "\"", 1))
 		return SL_EIO;
-	for (i = 0; i < n; i++) {
-		unsigned char c = p[i];
-		size_t k = c >= 0x80 ? sl_utf8_len(p + i, n - i) : 1;
-
-		if (k > 1) {
-			i += k - 1;
+	while ((i = sl_json_scan(p, i, n)) < n) {
+		if (sl_json_class[p[i]] == SL_JSON_U8 &&
+		    (k = sl_utf8_len(p + i, n - i)) > 0) {
+			i += k;         /* copied with the run */
 			continue;
 		}
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
-			continue;
-		if (put(s, (const char *)p + run, i - run))
+		if (put(s, (const char *)p + run, i - run) ||
+		    (p[i] >= 0x80 ? put(s, "\\ufffd", 6) :
+		     put(s, esc, sl_json_escape(p[i], esc))))
 			return SL_EIO;
-		/* JSON is UTF-8: a stray byte (a message that cut a
-		 * character) becomes U+FFFD */
-		if (c >= 0x80)
-			snprintf(esc, sizeof(esc), "\\ufffd");
-		else if (c == '"' || c == '\\')
-			snprintf(esc, sizeof(esc), "\\%c", c);
-		else
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-		if (put(s, esc, strlen(esc)))
-			return SL_EIO;
-		run = i + 1;
+		run = ++i;
 	}
 	if (put(s, (const char *)p + run, n - run) || put(s, "\"", 1))
 		return SL_EIO;

@@ -162,12 +162,34 @@ uint64_t sl_lines_offset(const sl_lines *lr);
 /* Number lines and offsets on from lines and bytes read before lr. */
 void sl_lines_skipped(sl_lines *lr, uint64_t lines, uint64_t bytes);
 
+/* Eight bytes at a time: non-zero when a byte of the word x is the byte
+ * repeated in pat (SL_ONES * byte); the classic has-zero-byte test,
+ * exact as a yes or no. */
+#define SL_ONES  0x0101010101010101ULL
+#define SL_HIGHS 0x8080808080808080ULL
+static inline uint64_t sl_has_byte(uint64_t x, uint64_t pat)
+{
+	uint64_t v = x ^ pat;
+
+	return (v - SL_ONES) & ~v & SL_HIGHS;
+}
+
 /* text.c: the length of the well-formed UTF-8 sequence at p (n > 0
  * bytes left, p[0] >= 0x80), or 0 when there is none (no overlongs,
  * surrogates or values past U+10FFFF). */
 size_t sl_utf8_len(const unsigned char *p, size_t n);
 /* text.c: where p[0..n) stops being UTF-8, or n. */
 size_t sl_utf8_end(const unsigned char *p, size_t n);
+/* text.c: what a byte needs inside a JSON string: 0 nothing, 'u' a
+ * \u00XX escape, a letter its short escape (also '"' and '\\'),
+ * SL_JSON_U8 a UTF-8 check (bytes >= 0x80). */
+#define SL_JSON_U8 8
+extern const unsigned char sl_json_class[256];
+/* text.c: the first byte of p[i..n) that sl_json_class marks, or n. */
+size_t sl_json_scan(const unsigned char *p, size_t i, size_t n);
+/* text.c: the escape of byte c (marked, below 0x80) into out; its length,
+ * 2 or 6. */
+size_t sl_json_escape(unsigned char c, char out[6]);
 /* text.c: a 64-bit hash of p[0..n), the same on every machine and run,
  * and the finaliser it ends with (a good mix of one word). */
 uint64_t sl_hash64(const void *p, size_t n);
@@ -247,16 +269,18 @@ typedef struct sl_spill sl_spill;
 sl_spill *sl_spill_new(sl_arena *a, const char *dir, int level,
 		       sl_spill_stats *stats);
 sl_status sl_spill_put(sl_spill *sp, const sl_str *f, size_t n);
-/* The same with each field's kind (kinds may be NULL: all text). */
-sl_status sl_spill_put_record(sl_spill *sp, const sl_str *f,
-			      const unsigned char *kinds, size_t n);
+/* A record with its kinds and provenance (number, line, offset; its
+ * input is the caller's index of the name, 0 for none: a run keeps no
+ * names). */
+sl_status sl_spill_put_record(sl_spill *sp, const sl_record *rec,
+			      uint64_t input);
 /* Finish writing and start reading from the first record. */
 sl_status sl_spill_rewind(sl_spill *sp);
 /* The next record, valid until the next call; NULL at the end. */
 const sl_str *sl_spill_get(sl_spill *sp, size_t *n);
-/* The same, with the kinds of its fields in *kinds (NULL: all text). */
-const sl_str *sl_spill_get_record(sl_spill *sp, size_t *n,
-				  const unsigned char **kinds);
+/* The same as a record, its input's index in *input and its input name
+ * NULL; valid until the next call. */
+const sl_record *sl_spill_get_record(sl_spill *sp, uint64_t *input);
 /* Close the file and free the buffers now (the arena keeps the rest). */
 void sl_spill_close(sl_spill *sp);
 /* A run to read from fd (owned from now on; closed at once on failure)

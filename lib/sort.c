@@ -5,9 +5,12 @@
  * sl_sorter_next() until NULL.
  *
  * Records are copied into blocks (1/16 of the ceiling, 64 KiB to 1 MiB)
- * charged as "sort.run", each with
+ * charged as "sort.run", each with its provenance (record number, line,
+ * offset and the index of its input's name, which the sorter copies once),
  * its fields' views and the values of its numeric keys, and listed in an
- * array of items.  Before a record is added, the sorter checks that the
+ * array of items.  The provenance goes through the runs too, so a record
+ * comes out naming where it was read (unless no_provenance: it costs the
+ * runs 8 to 10 bytes a record, most of them incompressible).  Before a record is added, the sorter checks that the
  * budget still has room for it plus a reserve (what a spill writer
  * needs); when it has not, the items are sorted (qsort, with the input
  * sequence number breaking ties, so the sort is stable), written to a
@@ -31,9 +34,16 @@
 #define BLOCK_MIN ((size_t)64 << 10)
 #define BLOCK_MAX ((size_t)1 << 20)
 
+/* Where a record came from; in the block right before its field views. */
+typedef struct prov {
+	uint64_t number, line, offset;
+	uint64_t input;         /* index + 1 in the sorter's inputs; 0: none */
+} prov;
+
 typedef struct item {
-	const sl_str *f;        /* then, in the block, a double per numeric
-				 * key (NAN: not a number): see item_num() */
+	const sl_str *f;        /* after its prov; then, in the block, a
+				 * double per numeric key (NAN: not a
+				 * number): see item_num() */
 	size_t n;
 	uint64_t seq;
 	const unsigned char *k; /* the kinds, NULL for text */
@@ -53,9 +63,8 @@ typedef struct run {
 
 typedef struct head {           /* a run's current record in the merge */
 	size_t run;
-	const sl_str *f;
-	const unsigned char *k;
-	size_t n;
+	const sl_record *rec;   /* the run's, until it is read on */
+	uint64_t input;
 	double *num;
 } head;
 
@@ -80,8 +89,10 @@ struct sl_sorter {
 	head *heap;             /* final merge */
 	size_t nheap;
 	double *nums;           /* numeric key values of the heads */
+	int prov;               /* records keep their provenance */
+	const char **inputs;    /* the records' input names, copied */
+	size_t ninputs, incap;
 	sl_record out;          /* what sl_sorter_next_record() hands out */
-	uint64_t out_count;
 	sl_spill_stats stats;
 };
 
@@ -89,6 +100,40 @@ struct sl_sorter {
 static const double *item_num(const item *it)
 {
 	return (const double *)(it->f + it->n);
+}
+
+static const prov none;
+
+static const prov *item_prov(const sl_sorter *s, const item *it)
+{
+	return s->prov ? (const prov *)it->f - 1 : &none;
+}
+
+/* The index + 1 of an input's name among the sorter's copies (made at
+ * its first record: the name may go before the sorter does); 0 for none
+ * or on failure. */
+static uint64_t intern(sl_sorter *s, const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return 0;
+	for (i = s->ninputs; i-- > 0;)    /* the last is the likely one */
+		if (strcmp(s->inputs[i], name) == 0)
+			return i + 1;
+	if (s->ninputs == s->incap) {
+		size_t cap = s->incap ? 2 * s->incap : 4;
+		const char **n = sl_arena_alloc(s->arena, cap * sizeof(*n));
+
+		if (!n)
+			return 0;
+		if (s->ninputs)
+			memcpy(n, s->inputs, s->ninputs * sizeof(*n));
+		s->inputs = n;
+		s->incap = cap;
+	}
+	s->inputs[s->ninputs] = sl_arena_strndup(s->arena, name, strlen(name));
+	return s->inputs[s->ninputs] ? ++s->ninputs : 0;
 }
 
 /* ---- keys ----------------------------------------------------------------- */
@@ -308,10 +353,16 @@ static sl_status spill_items(sl_sorter *s)
 	r = new_run(s);
 	if (!r)
 		return sl_errcode(s->ctx);
-	for (i = 0; i < s->nitems; i++)
-		if (sl_spill_put_record(r->sp, s->items[i].f, s->items[i].k,
-					s->items[i].n) != SL_OK)
+	for (i = 0; i < s->nitems; i++) {
+		const item *it = &s->items[i];
+		const prov *pv = item_prov(s, it);
+		sl_record rec = { .nfields = it->n, .fields = it->f,
+				  .kinds = it->k, .number = pv->number,
+				  .line = pv->line, .offset = pv->offset };
+
+		if (sl_spill_put_record(r->sp, &rec, pv->input) != SL_OK)
 			return sl_errcode(s->ctx);
+	}
 	if (sl_spill_rewind(r->sp) != SL_OK)
 		return sl_errcode(s->ctx);
 	s->nitems = 0;
@@ -364,6 +415,7 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	s->level = opt && opt->level ? opt->level : 1;
 	s->stats.limit = opt ? opt->tmp_limit : 0;
 	s->limit = opt ? opt->mem_limit : 0;
+	s->prov = !(opt && opt->no_provenance);
 	/* a spill writer: two chunk buffers, deflate's state (256 KiB at
 	 * memLevel 8), an arena block and the run list */
 	s->reserve = 2 * sl_ctx_chunk_size(ctx) + (320 << 10);
@@ -375,11 +427,16 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	return s;
 }
 
-static sl_status add(sl_sorter *s, const sl_str *f, const unsigned char *kinds,
-		     size_t n)
+static sl_status add(sl_sorter *s, const sl_record *rec)
 {
-	size_t bytes = n * sizeof(sl_str) + s->nnum * sizeof(double), i;
+	const sl_str *f = rec->fields;
+	const unsigned char *kinds = rec->kinds;
+	size_t n = rec->nfields, i;
+	size_t bytes = (s->prov ? sizeof(prov) : 0) + n * sizeof(sl_str) +
+		s->nnum * sizeof(double);
+	uint64_t input = s->prov ? intern(s, rec->input) : 0;
 	sl_str *copy;
+	prov *pv;
 	double *num;
 	char *p;
 	int tries;
@@ -421,6 +478,14 @@ static sl_status add(sl_sorter *s, const sl_str *f, const unsigned char *kinds,
 		if (spill_items(s) != SL_OK)
 			return sl_errcode(s->ctx);
 	}
+	if (s->prov) {
+		pv = (prov *)p;
+		pv->number = rec->number;
+		pv->line = rec->line;
+		pv->offset = rec->offset;
+		pv->input = input;
+		p += sizeof(prov);
+	}
 	copy = (sl_str *)p;
 	num = (double *)(p + n * sizeof(sl_str));
 	p += n * sizeof(sl_str) + s->nnum * sizeof(double);
@@ -453,19 +518,22 @@ static sl_status add(sl_sorter *s, const sl_str *f, const unsigned char *kinds,
 
 sl_status sl_sorter_add(sl_sorter *s, const sl_str *f, size_t n)
 {
-	return add(s, f, NULL, n);
+	sl_record rec = { .nfields = n, .fields = f };
+
+	return add(s, &rec);
 }
 
 sl_status sl_sorter_add_record(sl_sorter *s, const sl_record *rec)
 {
-	return add(s, rec->fields, rec->kinds, rec->nfields);
+	return add(s, rec);
 }
 
 /* ---- merging ------------------------------------------------------------------ */
 
 static int head_less(const sl_sorter *s, const head *a, const head *b)
 {
-	int c = compare(s, a->f, a->n, a->num, b->f, b->n, b->num);
+	int c = compare(s, a->rec->fields, a->rec->nfields, a->num,
+			b->rec->fields, b->rec->nfields, b->num);
 
 	return c < 0 || (c == 0 && a->run < b->run);
 }
@@ -492,8 +560,8 @@ static void sift_down(sl_sorter *s, size_t i)
 /* Read the next record of head h's run; 0 when the run is done. */
 static int advance(sl_sorter *s, head *h, run *runs)
 {
-	h->f = sl_spill_get_record(runs[h->run].sp, &h->n, &h->k);
-	if (!h->f) {
+	h->rec = sl_spill_get_record(runs[h->run].sp, &h->input);
+	if (!h->rec) {
 		/* a run read to its end gives its reader's memory back at
 		 * once: a second sorter may be filling up beside this one
 		 * (uniq --keep first) */
@@ -501,7 +569,7 @@ static int advance(sl_sorter *s, head *h, run *runs)
 			sl_spill_close(runs[h->run].sp);
 		return 0;
 	}
-	key_numbers(s, h->f, h->n, h->num);
+	key_numbers(s, h->rec->fields, h->rec->nfields, h->num);
 	return 1;
 }
 
@@ -533,15 +601,10 @@ static int heap_start(sl_sorter *s, run *runs, size_t k)
 	return 0;
 }
 
-/* The smallest head's record; NULL when every run is done. */
-static const sl_str *heap_top(sl_sorter *s, size_t *n,
-			      const unsigned char **kinds)
+/* The smallest head; NULL when every run is done. */
+static const head *heap_top(const sl_sorter *s)
 {
-	if (s->nheap == 0)
-		return NULL;
-	*n = s->heap[0].n;
-	*kinds = s->heap[0].k;
-	return s->heap[0].f;
+	return s->nheap ? &s->heap[0] : NULL;
 }
 
 /* Move the smallest head's run on and restore the heap. */
@@ -571,15 +634,14 @@ static size_t fan_in(const sl_sorter *s)
 static sl_status merge_group(sl_sorter *s, size_t at, size_t k)
 {
 	run merged, *group = s->runs + at;
-	const unsigned char *kinds;
-	const sl_str *f;
-	size_t n, i;
+	const head *h;
+	size_t i;
 
 	merged.sp = sl_spill_new(s->arena, s->tmpdir, s->level, &s->stats);
 	if (!merged.sp || heap_start(s, group, k) < 0)
 		return sl_errcode(s->ctx);
-	while ((f = heap_top(s, &n, &kinds)) != NULL) {
-		if (sl_spill_put_record(merged.sp, f, kinds, n) != SL_OK)
+	while ((h = heap_top(s)) != NULL) {
+		if (sl_spill_put_record(merged.sp, h->rec, h->input) != SL_OK)
 			return sl_errcode(s->ctx);
 		heap_next(s, group);
 	}
@@ -640,6 +702,8 @@ static sl_status finish(sl_sorter *s)
 const sl_record *sl_sorter_next_record(sl_sorter *s)
 {
 	sl_record *out = &s->out;
+	uint64_t input;
+	const head *h;
 
 	memset(out, 0, sizeof(*out));
 	if (sl_failed(s->ctx))
@@ -651,17 +715,30 @@ const sl_record *sl_sorter_next_record(sl_sorter *s)
 		heap_next(s, s->runs);
 	}
 	if (s->nruns == 0) {
+		const item *it;
+		const prov *pv;
+
 		if (s->pos == s->nitems)
 			return NULL;
-		out->nfields = s->items[s->pos].n;
-		out->kinds = s->items[s->pos].k;
-		out->fields = s->items[s->pos++].f;
+		it = &s->items[s->pos++];
+		pv = item_prov(s, it);
+		out->nfields = it->n;
+		out->kinds = it->k;
+		out->fields = it->f;
+		out->number = pv->number;
+		out->line = pv->line;
+		out->offset = pv->offset;
+		input = pv->input;
 	} else {
-		out->fields = heap_top(s, &out->nfields, &out->kinds);
-		if (!out->fields)
+		if (!(h = heap_top(s)))
 			return NULL;
+		*out = *h->rec;
+		input = h->input;
 	}
-	out->number = ++s->out_count;
+	/* an index past the names is a damaged run's (the runs are checked
+	 * for shape, not sense): the record just names no input */
+	out->input = input && input <= s->ninputs ? s->inputs[input - 1] :
+		NULL;
 	return out;
 }
 

@@ -18,9 +18,11 @@
  * mkstemp and unlink the name is on the process-wide list that the CLI's
  * signal handler removes.)
  *
- * A record is written as varint(body length), then the body: varint(2n,
- * plus 1 when the fields have kinds), the n kind bytes if so, and n times
- * varint(length) and the bytes.  Records are encoded in place in the
+ * A record is written as varint(body length), then the body: varint(4n,
+ * plus 1 when the fields have kinds, plus 2 when it has provenance), the
+ * provenance if so (varints of the record number, the line's difference
+ * from it, zigzag-coded, the byte offset and the input's index), the n
+ * kind bytes if it has them, and n times varint(length) and the bytes.  Records are encoded in place in the
  * sink's buffer, which deflates them (gzip wrapper, zlib level 1 by
  * default, Z_RLE) a chunk at a time; reading goes back through the chunked source, which inflates.  A record
  * lying wholly inside a chunk is decoded in place; one that straddles
@@ -53,6 +55,7 @@ struct sl_spill {
 	size_t rcap;
 	sl_str *views;
 	size_t vcap;
+	sl_record one;          /* what sl_spill_get_record() hands out */
 };
 
 /* The reader's arena is going (freed here or by sl_ctx_free): forget it. */
@@ -175,16 +178,37 @@ static unsigned char *put_varint(unsigned char *p, uint64_t v)
 
 sl_status sl_spill_put(sl_spill *sp, const sl_str *f, size_t n)
 {
-	return sl_spill_put_record(sp, f, NULL, n);
+	sl_record rec = { .nfields = n, .fields = f };
+
+	return sl_spill_put_record(sp, &rec, 0);
 }
 
-sl_status sl_spill_put_record(sl_spill *sp, const sl_str *f,
-			      const unsigned char *kinds, size_t n)
+/* A signed difference as an unsigned number, small when it is small. */
+static uint64_t zigzag(uint64_t a, uint64_t b)
 {
-	uint64_t head = (uint64_t)n << 1 | (kinds != NULL);
-	size_t body = varint_len(head) + (kinds ? n : 0), need, i;
+	return a >= b ? (a - b) << 1 : ((b - a) << 1) - 1;
+}
+
+static uint64_t unzigzag(uint64_t base, uint64_t z)
+{
+	return z & 1 ? base - ((z + 1) >> 1) : base + (z >> 1);
+}
+
+sl_status sl_spill_put_record(sl_spill *sp, const sl_record *rec,
+			      uint64_t input)
+{
+	const sl_str *f = rec->fields;
+	size_t n = rec->nfields, body, need, i;
+	int prov = (rec->number | rec->line | rec->offset | input) != 0;
+	uint64_t head = (uint64_t)n << 2 | (uint64_t)prov << 1 |
+		(rec->kinds != NULL);
+	uint64_t dline = zigzag(rec->line, rec->number);
 	unsigned char *p, *start;
 
+	body = varint_len(head) + (rec->kinds ? n : 0);
+	if (prov)
+		body += varint_len(rec->number) + varint_len(dline) +
+			varint_len(rec->offset) + varint_len(input);
 	for (i = 0; i < n; i++)
 		body += varint_len(f[i].len) + f[i].len;
 	need = varint_len(body) + body;
@@ -193,8 +217,14 @@ sl_status sl_spill_put_record(sl_spill *sp, const sl_str *f,
 		return sl_errcode(sp->ctx);
 	p = put_varint(start, body);
 	p = put_varint(p, head);
-	if (kinds && n) {
-		memcpy(p, kinds, n);
+	if (prov) {
+		p = put_varint(p, rec->number);
+		p = put_varint(p, dline);
+		p = put_varint(p, rec->offset);
+		p = put_varint(p, input);
+	}
+	if (rec->kinds && n) {
+		memcpy(p, rec->kinds, n);
 		p += n;
 	}
 	for (i = 0; i < n; i++) {
@@ -251,7 +281,7 @@ static int get_varint(const unsigned char **p, const unsigned char *end,
 
 static const sl_str no_fields[1];
 
-static const sl_str *corrupt(sl_spill *sp)
+static const sl_record *corrupt(sl_spill *sp)
 {
 	sl_error(sp->ctx, SL_EDATA, "a spill file in '%s' is damaged", sp->dir);
 	return NULL;
@@ -259,21 +289,23 @@ static const sl_str *corrupt(sl_spill *sp)
 
 const sl_str *sl_spill_get(sl_spill *sp, size_t *n)
 {
-	const unsigned char *kinds;
+	uint64_t input;
+	const sl_record *rec = sl_spill_get_record(sp, &input);
 
-	return sl_spill_get_record(sp, n, &kinds);
+	*n = rec ? rec->nfields : 0;
+	return rec ? rec->fields : NULL;
 }
 
-const sl_str *sl_spill_get_record(sl_spill *sp, size_t *n,
-				  const unsigned char **kinds)
+const sl_record *sl_spill_get_record(sl_spill *sp, uint64_t *input)
 {
 	const unsigned char *p, *end;
-	uint64_t body = 0, k, len, head;
+	uint64_t body = 0, k, len, head, dline;
+	sl_record *rec = &sp->one;
 	int c, shift = 0;
 	size_t i;
 
-	*n = 0;
-	*kinds = NULL;
+	memset(rec, 0, sizeof(*rec));
+	*input = 0;
 	if (!sp->rewound || sl_failed(sp->ctx))
 		return NULL;
 	if (!sp->src) {
@@ -348,12 +380,20 @@ const sl_str *sl_spill_get_record(sl_spill *sp, size_t *n,
 		p = sp->rec;
 	}
 	end = p + body;
-	if (get_varint(&p, end, &head) < 0 || (k = head >> 1) > body)
+	if (get_varint(&p, end, &head) < 0 || (k = head >> 2) > body)
 		return corrupt(sp);
+	if (head & 2) {
+		if (get_varint(&p, end, &rec->number) < 0 ||
+		    get_varint(&p, end, &dline) < 0 ||
+		    get_varint(&p, end, &rec->offset) < 0 ||
+		    get_varint(&p, end, input) < 0)
+			return corrupt(sp);
+		rec->line = unzigzag(rec->number, dline);
+	}
 	if (head & 1) {
 		if (k > (uint64_t)(end - p))
 			return corrupt(sp);
-		*kinds = p;
+		rec->kinds = p;
 		p += k;
 	}
 	if (k > sp->vcap) {
@@ -373,7 +413,8 @@ const sl_str *sl_spill_get_record(sl_spill *sp, size_t *n,
 		sp->views[i].len = (size_t)len;
 		p += len;
 	}
-	*n = (size_t)k;
+	rec->nfields = (size_t)k;
 	/* a record of no fields is a record too, not the end of the run */
-	return k ? sp->views : no_fields;
+	rec->fields = k ? sp->views : no_fields;
+	return rec;
 }

@@ -1,5 +1,6 @@
 /*
- * text.c - bytes as text: UTF-8 sequences and runs, and the hash of a
+ * text.c - bytes as text: UTF-8 sequences and runs, what JSON strings
+ * escape (for the writer and the rejects file alike), and the hash of a
  * string that the aggregates, the sketches and the JSON Lines reader's
  * name index share.
  */
@@ -76,6 +77,62 @@ size_t sl_utf8_end(const unsigned char *p, size_t n)
 		i += k;
 	}
 	return n;
+}
+
+/* ---- JSON strings ------------------------------------------------------ */
+
+/*
+ * What a byte needs inside a JSON string: 0 nothing, 'u' a \u00XX escape,
+ * a letter its short escape (\" and \\ too), 8 a UTF-8 check.
+ */
+const unsigned char sl_json_class[256] = {
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+	'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+	['"'] = '"', ['\\'] = '\\',
+	[0x80] = SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8,
+	SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8,
+	SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8,
+	SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8,
+	SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8,
+	SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8,
+	SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8,
+	SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8, SL_JSON_U8,
+};
+
+/* The first byte at or after i that sl_json_class marks, or n.  Eight bytes
+ * at a time: a high bit, a byte below 0x20 (exact for bounds up to 0x80),
+ * a quote or a backslash stops the fast loop. */
+size_t sl_json_scan(const unsigned char *p, size_t i, size_t n)
+{
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, p + i, 8);
+		if ((x & SL_HIGHS) | ((x - SL_ONES * 0x20) & ~x & SL_HIGHS) |
+		    sl_has_byte(x, SL_ONES * '"') | sl_has_byte(x, SL_ONES * '\\'))
+			break;
+	}
+	while (i < n && !sl_json_class[p[i]])
+		i++;
+	return i;
+}
+
+size_t sl_json_escape(unsigned char c, char out[6])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char e = sl_json_class[c];
+
+	out[0] = '\\';
+	if (e != 'u') {
+		out[1] = (char)e;
+		return 2;
+	}
+	memcpy(out + 1, "u00", 3);
+	out[4] = hex[c >> 4];
+	out[5] = hex[c & 15];
+	return 6;
 }
 
 /* ---- hashing ----------------------------------------------------------- */

@@ -59,6 +59,8 @@ struct sl_writer {
 	int have_header;
 	int in_header;         /* building the header: for messages */
 	uint64_t records;      /* records written, header not counted */
+	const sl_record *rec;  /* the one being written, if given: for
+				* messages */
 	size_t nnames;
 	sl_str *names;         /* copies of the header's names */
 	sl_str *keys;          /* jsonl: `{"name":` then `,"name":` */
@@ -202,6 +204,30 @@ static sl_status flush_row(sl_writer *w)
 	return st;
 }
 
+/*
+ * Where the record being written is, for messages: where it was read
+ * when it came with its provenance (sl_writer_write_record() of a
+ * record from a reader, through any stages), else its place in the
+ * output.
+ */
+static const char *where(const sl_writer *w, char *buf, size_t size)
+{
+	const sl_record *rec = w->rec;
+
+	if (rec && rec->input && rec->number)
+		snprintf(buf, size, "in '%s' at record %llu, line %llu, byte"
+			 " %llu", rec->input, (unsigned long long)rec->number,
+			 (unsigned long long)rec->line,
+			 (unsigned long long)rec->offset);
+	else
+		snprintf(buf, size, "in record %llu of '%s'",
+			 (unsigned long long)w->records + 1,
+			 sl_sink_name(w->sink));
+	return buf;
+}
+
+#define WHERE_MAX 4200         /* a path and the numbers */
+
 /* Drop a half-built row and report the error already recorded. */
 static sl_status drop_row(sl_writer *w)
 {
@@ -214,25 +240,17 @@ static sl_status drop_row(sl_writer *w)
  * cannot be written without changing it. */
 static int no_fields(sl_writer *w)
 {
-	sl_error(w->ctx, SL_EDATA, "record %llu of '%s' has no fields, which"
-		 " %s cannot hold (an empty line reads back as no record);"
-		 " write it as jsonl", (unsigned long long)w->records + 1,
-		 sl_sink_name(w->sink), sl_format_name(w->fmt));
+	char at[WHERE_MAX];
+
+	sl_error(w->ctx, SL_EDATA, "a record with no fields, which %s cannot"
+		 " hold (an empty line reads back as no record), %s; write it"
+		 " as jsonl", sl_format_name(w->fmt),
+		 where(w, at, sizeof(at)));
 	return -1;
 }
 
 /* ---- csv ------------------------------------------------------------- */
 
-/* Bytes of x equal to the byte repeated in pat: non-zero iff any (the
- * classic has-zero-byte test, exact as a yes or no). */
-#define ONES  0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-static inline uint64_t has_byte(uint64_t x, uint64_t pat)
-{
-	uint64_t v = x ^ pat;
-
-	return (v - ONES) & ~v & HIGHS;
-}
 
 /* Quote p[0..n) (n > 0), doubling its quotes, then add end. */
 static int csv_quoted(sl_writer *w, const unsigned char *p, size_t n,
@@ -279,8 +297,8 @@ static int csv_field(sl_writer *w, const sl_str *f, int alone, char end)
 		uint64_t x;
 
 		memcpy(&x, p + i, 8);
-		if (has_byte(x, w->delim_pat) | has_byte(x, ONES * '"') |
-		    has_byte(x, ONES * '\r') | has_byte(x, ONES * '\n'))
+		if (sl_has_byte(x, w->delim_pat) | sl_has_byte(x, SL_ONES * '"') |
+		    sl_has_byte(x, SL_ONES * '\r') | sl_has_byte(x, SL_ONES * '\n'))
 			break;   /* the byte loop finds which */
 		memcpy(o + i, &x, 8);
 	}
@@ -321,8 +339,8 @@ static size_t tsv_scan(const unsigned char *p, size_t i, size_t n)
 		uint64_t x;
 
 		memcpy(&x, p + i, 8);
-		if (has_byte(x, ONES * '\t') | has_byte(x, ONES * '\n') |
-		    has_byte(x, ONES * '\r') | has_byte(x, ONES * '\\'))
+		if (sl_has_byte(x, SL_ONES * '\t') | sl_has_byte(x, SL_ONES * '\n') |
+		    sl_has_byte(x, SL_ONES * '\r') | sl_has_byte(x, SL_ONES * '\\'))
 			break;
 	}
 	while (i < n && !tsv_escape[p[i]])
@@ -380,14 +398,14 @@ static int lines_row(sl_writer *w, const sl_str *fields, size_t n)
 
 		if ((f->len && memchr(f->ptr, '\n', f->len)) ||
 		    (i + 1 == n && f->len && f->ptr[f->len - 1] == '\r')) {
-			sl_error(w->ctx, SL_EDATA, "record %llu of '%s' has a"
-				 " field %s, which lines output cannot hold"
-				 " (write csv, tsv or jsonl)",
-				 (unsigned long long)w->records + 1,
-				 sl_sink_name(w->sink),
-				 memchr(f->ptr, '\n', f->len) ?
+			char at[WHERE_MAX];
+
+			sl_error(w->ctx, SL_EDATA, "a field %s, which lines"
+				 " output cannot hold, %s (write csv, tsv or"
+				 " jsonl)", memchr(f->ptr, '\n', f->len) ?
 				 "with a line feed in it" :
-				 "that ends in a carriage return");
+				 "that ends in a carriage return",
+				 where(w, at, sizeof(at)));
 			return -1;
 		}
 		if ((i > 0 && put1(w, '\t') < 0) ||
@@ -399,46 +417,8 @@ static int lines_row(sl_writer *w, const sl_str *fields, size_t n)
 
 /* ---- jsonl ----------------------------------------------------------- */
 
-/*
- * What a byte needs inside a JSON string: 0 nothing, 'u' a \u00XX escape,
- * a letter its short escape (\" and \\ too), 8 a UTF-8 check.
- */
-#define U8 8
-static const unsigned char json_class[256] = {
-	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
-	'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
-	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
-	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
-	['"'] = '"', ['\\'] = '\\',
-	[0x80] = U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
-	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
-	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
-	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
-	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
-	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
-	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
-	U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8, U8,
-};
-
-/* The first byte at or after i that json_class marks, or n.  Eight bytes
- * at a time: a high bit, a byte below 0x20 (exact for bounds up to 0x80),
- * a quote or a backslash stops the fast loop. */
-static size_t json_scan(const unsigned char *p, size_t i, size_t n)
-{
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x;
-
-		memcpy(&x, p + i, 8);
-		if ((x & HIGHS) | ((x - ONES * 0x20) & ~x & HIGHS) |
-		    has_byte(x, ONES * '"') | has_byte(x, ONES * '\\'))
-			break;
-	}
-	while (i < n && !json_class[p[i]])
-		i++;
-	return i;
-}
-
-/* UTF-8 sequences are measured by sl_utf8_len() (text.c). */
+/* What each byte needs, and the scan for the next that needs anything:
+ * sl_json_class and sl_json_scan() (text.c), as UTF-8's checks. */
 
 /*
  * Append p[0..n) as a JSON string.  Returns 0, -1 when the row buffer
@@ -447,21 +427,21 @@ static size_t json_scan(const unsigned char *p, size_t i, size_t n)
  */
 static int json_string(sl_writer *w, const char *s, size_t n, size_t *bad)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 	unsigned char c;
+	char e[6];
 
 	if (n == 0)   /* p may be NULL */
 		return put2(w, '"', '"');
 	if (put1(w, '"') < 0)
 		return -1;
 	for (;;) {
-		i = json_scan(p, i, n);
+		i = sl_json_scan(p, i, n);
 		if (i == n)
 			break;
-		c = json_class[p[i]];
-		if (c == U8) {
+		c = sl_json_class[p[i]];
+		if (c == SL_JSON_U8) {
 			size_t k = sl_utf8_len(p + i, n - i);
 
 			if (k == 0) {
@@ -471,17 +451,9 @@ static int json_string(sl_writer *w, const char *s, size_t n, size_t *bad)
 			i += k;   /* copied with the run */
 			continue;
 		}
-		if (put(w, p + run, i - run) < 0)
+		if (put(w, p + run, i - run) < 0 ||
+		    put(w, e, sl_json_escape(p[i], e)) < 0)
 			return -1;
-		if (c == 'u') {
-			char e[6] = { '\\', 'u', '0', '0', hex[p[i] >> 4],
-				      hex[p[i] & 15] };
-
-			if (put(w, e, sizeof(e)) < 0)
-				return -1;
-		} else if (put2(w, '\\', (char)c) < 0) {
-			return -1;
-		}
 		run = ++i;
 	}
 	if (put(w, p + run, n - run) < 0 || put1(w, '"') < 0)
@@ -503,13 +475,13 @@ static int is_json_word(const char *p, size_t n)
 	}
 }
 
-/* A field the output cannot carry.  The record is named by its input
- * when the caller gave it (sl_writer_write_record), else by its number in
- * the output. */
+/* A field the output cannot carry, in the header or a record (named as
+ * where() does). */
 static sl_status not_utf8(sl_writer *w, const sl_str *name, size_t bad,
-			  int in_header, const sl_record *rec)
+			  int in_header)
 {
 	int len = (int)(name->len > 200 ? 200 : name->len);
+	char at[WHERE_MAX];
 
 	if (in_header)
 		return sl_error(w->ctx, SL_EDATA,
@@ -518,18 +490,9 @@ static sl_status not_utf8(sl_writer *w, const sl_str *name, size_t bad,
 				" %zu of the name", len, name->ptr,
 				w->input ? w->input : sl_sink_name(w->sink),
 				bad + 1);
-	if (rec && rec->input && rec->number)
-		return sl_error(w->ctx, SL_EDATA,
-				"field '%.*s' is not valid UTF-8 (JSON needs"
-				" UTF-8) in '%s' at record %llu, line %llu, at"
-				" byte %zu of the field", len, name->ptr,
-				rec->input, (unsigned long long)rec->number,
-				(unsigned long long)rec->line, bad + 1);
-	return sl_error(w->ctx, SL_EDATA,
-			"field '%.*s' is not valid UTF-8 (JSON needs UTF-8) in"
-			" record %llu of '%s' at byte %zu of the field", len,
-			name->ptr, (unsigned long long)w->records + 1,
-			sl_sink_name(w->sink), bad + 1);
+	return sl_error(w->ctx, SL_EDATA, "field '%.*s' is not valid UTF-8"
+			" (byte %zu of it), which JSON output needs %s", len,
+			name->ptr, bad + 1, where(w, at, sizeof(at)));
 }
 
 /* A JSON value for a field of the given kind. */
@@ -558,8 +521,7 @@ static int json_value(sl_writer *w, const sl_str *f, unsigned char kind,
 }
 
 static sl_status jsonl_row(sl_writer *w, const sl_str *fields,
-			   const unsigned char *kinds, size_t n,
-			   const sl_record *rec)
+			   const unsigned char *kinds, size_t n)
 {
 	size_t i, bad;
 	int r, first = 1;
@@ -584,7 +546,7 @@ static sl_status jsonl_row(sl_writer *w, const sl_str *fields,
 				return drop_row(w);
 			if (r == -2) {
 				w->len = 0;
-				return not_utf8(w, &w->names[i], bad, 0, rec);
+				return not_utf8(w, &w->names[i], bad, 0);
 			}
 		}
 		return put2(w, '}', '\n') < 0 ? drop_row(w) : SL_OK;
@@ -601,7 +563,7 @@ static sl_status jsonl_row(sl_writer *w, const sl_str *fields,
 			return drop_row(w);
 		if (r == -2) {
 			w->len = 0;
-			return not_utf8(w, &w->names[i], bad, 0, rec);
+			return not_utf8(w, &w->names[i], bad, 0);
 		}
 	}
 	if (first)
@@ -688,7 +650,7 @@ static sl_status jsonl_keys(sl_writer *w)
 			return drop_row(w);
 		if (r == -2) {
 			w->len = 0;
-			return not_utf8(w, &w->names[i], bad, 1, NULL);
+			return not_utf8(w, &w->names[i], bad, 1);
 		}
 		if (put1(w, ':') < 0)
 			return drop_row(w);
@@ -745,7 +707,7 @@ sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
 	w->quote_all = opt && opt->quote_all;
 	if (opt && opt->input)
 		w->input = sl_arena_strndup(a, opt->input, strlen(opt->input));
-	w->delim_pat = ONES * (unsigned char)delim;
+	w->delim_pat = SL_ONES * (unsigned char)delim;
 	w->csv_special[(unsigned char)delim] = 1;
 	w->csv_special['"'] = 1;
 	w->csv_special['\r'] = 1;
@@ -839,8 +801,7 @@ sl_status sl_writer_header(sl_writer *w, const sl_str *names, size_t n)
 }
 
 static sl_status write_row(sl_writer *w, const sl_str *fields,
-			   const unsigned char *kinds, size_t n,
-			   const sl_record *rec)
+			   const unsigned char *kinds, size_t n)
 {
 	sl_status st;
 	int r;
@@ -863,12 +824,14 @@ static sl_status write_row(sl_writer *w, const sl_str *fields,
 					" needs a header before record %llu",
 					sl_sink_name(w->sink),
 					(unsigned long long)w->records + 1);
-		if (n != w->nnames)
-			return sl_error(w->ctx, SL_EINVAL, "record %llu of"
-					" '%s' has %zu fields, the header %zu",
-					(unsigned long long)w->records + 1,
-					sl_sink_name(w->sink), n, w->nnames);
-		if ((st = jsonl_row(w, fields, kinds, n, rec)) != SL_OK)
+		if (n != w->nnames) {
+			char at[WHERE_MAX];
+
+			return sl_error(w->ctx, SL_EINVAL, "a record of %zu"
+					" fields where the header has %zu %s",
+					n, w->nnames, where(w, at, sizeof(at)));
+		}
+		if ((st = jsonl_row(w, fields, kinds, n)) != SL_OK)
 			return st;
 		r = 0;
 		break;
@@ -882,10 +845,15 @@ static sl_status write_row(sl_writer *w, const sl_str *fields,
 
 sl_status sl_writer_write(sl_writer *w, const sl_str *fields, size_t n)
 {
-	return write_row(w, fields, NULL, n, NULL);
+	return write_row(w, fields, NULL, n);
 }
 
 sl_status sl_writer_write_record(sl_writer *w, const sl_record *rec)
 {
-	return write_row(w, rec->fields, rec->kinds, rec->nfields, rec);
+	sl_status st;
+
+	w->rec = rec;
+	st = write_row(w, rec->fields, rec->kinds, rec->nfields);
+	w->rec = NULL;
+	return st;
 }

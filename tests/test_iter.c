@@ -179,12 +179,13 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* 60000 records through sort -m 1M: spilled, in order, all there. */
+/* 60000 records through sort -m 1M: spilled, in order, all there, each
+ * with the number, line, byte and input it was read at. */
 static void test_sort_spills_in_order(void **state)
 {
 	enum { N = 60000 };
 	sl_ctx *ctx = tu_ctx(1 << 20, 16 << 10);
-	static uint64_t want[N];
+	static uint64_t want[N], at[N];
 	const sl_record *rec;
 	sl_spill_stats st;
 	uint64_t x = 7;
@@ -196,11 +197,13 @@ static void test_sort_spills_in_order(void **state)
 	(void)state;
 	f = fopen(path_of(0, "r.csv"), "w");
 	assert_non_null(f);
-	fprintf(f, "pad,v\n");
+	fprintf(f, "pad,v,i\n");
 	for (i = 0; i < N; i++) {
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 		want[i] = x >> 20;
-		fprintf(f, "padding-padding,%llu\n", (unsigned long long)want[i]);
+		at[i] = (uint64_t)ftell(f);
+		fprintf(f, "padding-padding,%llu,%zu\n",
+			(unsigned long long)want[i], i);
 	}
 	fclose(f);
 	qsort(want, N, sizeof(want[0]), cmp_u64);
@@ -210,8 +213,17 @@ static void test_sort_spills_in_order(void **state)
 	for (i = 0; (rec = sl_iter_next(it)) != NULL; i++) {
 		char buf[24];
 
+		size_t k = 0, j;
+
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)want[i]);
 		assert_true(field_is(rec, 1, buf));
+		for (j = 0; j < rec->fields[2].len; j++)
+			k = 10 * k + (size_t)(rec->fields[2].ptr[j] - '0');
+		assert_true(k < N);
+		assert_int_equal(rec->number, k + 1);
+		assert_int_equal(rec->line, k + 2);
+		assert_int_equal(rec->offset, at[k]);
+		assert_string_equal(rec->input, path_of(0, "r.csv"));
 	}
 	assert_false(sl_failed(ctx));
 	assert_int_equal(i, N);
@@ -219,6 +231,54 @@ static void test_sort_spills_in_order(void **state)
 	assert_true(st.runs > 1);
 	tu_ctx_free(ctx);
 	assert_int_equal(tu_count_entries(dir), files);   /* none left */
+}
+
+/* sl_iter_quiet(): the sorters above it drop provenance, up to a stage
+ * that may name a record (filter); the others keep it. */
+static void test_quiet_drops_provenance(void **state)
+{
+	sl_ctx *ctx = tu_ctx(0, 0);
+	const sl_record *rec;
+	size_t c, got, n;
+	int quiet;
+
+	(void)state;
+	put(0, "q.csv", "k,v\nb,1\na,2\nc,3\n");
+	put(1, "q2.csv", "k,w\na,x\nb,y\nc,z\n");
+	/* c: sort, uniq, join, sort then filter */
+	for (c = 0; c < 4; c++) {
+		for (quiet = 0; quiet < 2; quiet++) {
+			sl_arena *a = sl_arena_new(ctx, "p");
+			sl_iter *it = sl_read(a, path_of(0, "q.csv"), NULL);
+
+			if (c == 0 || c == 3)
+				it = sl_sort(it, "k", NULL);
+			else if (c == 1)
+				it = sl_uniq(it, "k", NULL);
+			else
+				it = sl_join(it, sl_read(a, path_of(1, "q2.csv"),
+							 NULL), "k",
+					     SL_JOIN_INNER);
+			if (c == 3)
+				it = sl_filter(it, "v > 0", 0);
+			assert_non_null(sl_iter_header(it, &n));
+			if (quiet)
+				sl_iter_quiet(it);
+			for (got = 0; (rec = sl_iter_next(it)) != NULL; got++) {
+				int kept = !quiet || c == 3;
+
+				assert_int_equal(rec->number != 0, kept);
+				assert_int_equal(rec->input != NULL, kept);
+				if (kept)
+					assert_int_equal(rec->line,
+							 rec->number + 1);
+			}
+			assert_false(sl_failed(ctx));
+			assert_int_equal(got, 3);
+			sl_arena_free(a);
+		}
+	}
+	tu_ctx_free(ctx);
 }
 
 /* A stage of one's own: a field added, freed with the pipeline. */
@@ -452,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_read_jsonl_names_and_kinds),
 		cmocka_unit_test(test_head_and_filter),
 		cmocka_unit_test(test_sort_spills_in_order),
+		cmocka_unit_test(test_quiet_drops_provenance),
 		cmocka_unit_test(test_own_stage_and_write),
 		cmocka_unit_test(test_null_chains),
 		cmocka_unit_test(test_keys_parse),

@@ -165,6 +165,85 @@ static void test_sort_multipass_at_tiny_ceiling(void **state)
 	assert_true(passes >= 2);
 }
 
+/* Record i's provenance: none for every fifth, else a number, a line
+ * that may lie before it (the zigzag code's other half) and offsets past
+ * 32 bits, from one of three inputs. */
+static sl_record prov_of(size_t i)
+{
+	static const char *const names[] = { "a.csv", "b.jsonl", "<stdin>" };
+	sl_record r = { 0 };
+
+	if (i % 5 == 0)
+		return r;
+	r.number = i + 1;
+	r.line = i % 3 ? 2 * i + 3 : i / 2 + 1;
+	r.offset = (uint64_t)i * 1000003u + (i % 7 ? 0 : (uint64_t)1 << 40);
+	r.input = names[i % 3];
+	return r;
+}
+
+/* Sort records "key,seq" with provenance at a ceiling: each comes out
+ * with its own, in memory, spilled and merged in passes alike. */
+static void sort_keeps_provenance(size_t ceiling, size_t n, int spill)
+{
+	sl_ctx *ctx = tu_ctx(ceiling, 4096);
+	sl_arena *a = sl_arena_new(ctx, "t");
+	sl_sort_key key = { .field = 0 };
+	sl_sort_options o = { .tmpdir = dir };
+	sl_sorter *s = sl_sorter_new(a, &key, 1, &o);
+	const sl_record *got;
+	char pad[120], name[16];
+	size_t i, count = 0;
+
+	memset(pad, 'p', sizeof(pad));
+	assert_non_null(s);
+	for (i = 0; i < n; i++) {
+		char k[32], q[32];
+		sl_str f[3] = {
+			{ k, (size_t)snprintf(k, 32, "%zu", (i * 7919) % 101) },
+			{ q, (size_t)snprintf(q, 32, "%zu", i) },
+			{ pad, sizeof(pad) },
+		};
+		sl_record rec = prov_of(i);
+
+		/* the name is the caller's only while it is added */
+		if (rec.input)
+			rec.input = strcpy(name, rec.input);
+		rec.fields = f;
+		rec.nfields = 3;
+		assert_int_equal(sl_sorter_add_record(s, &rec), SL_OK);
+		memset(name, 'x', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+	}
+	while ((got = sl_sorter_next_record(s)) != NULL) {
+		sl_record want = prov_of((size_t)atol(got->fields[1].ptr));
+
+		assert_int_equal(got->number, want.number);
+		assert_int_equal(got->line, want.line);
+		assert_int_equal(got->offset, want.offset);
+		if (want.input)
+			assert_string_equal(got->input, want.input);
+		else
+			assert_null(got->input);
+		count++;
+	}
+	assert_false(sl_failed(ctx));
+	assert_int_equal(count, n);
+	if (spill)
+		assert_true(sl_sorter_stats(s)->runs > 1);
+	else
+		assert_int_equal(sl_sorter_stats(s)->runs, 0);
+	tu_ctx_free(ctx);
+}
+
+static void test_sort_keeps_provenance(void **state)
+{
+	(void)state;
+	sort_keeps_provenance(64 << 20, 3000, 0);
+	sort_keeps_provenance(2 << 20, 40000, 1);
+	sort_keeps_provenance(1200 << 10, 40000, 1);    /* in passes */
+}
+
 static void test_sort_tmp_limit(void **state)
 {
 	sl_ctx *ctx = tu_ctx(2 << 20, 4096);
@@ -257,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_sort_in_memory_no_spill),
 		cmocka_unit_test(test_sort_spilled_stable),
 		cmocka_unit_test(test_sort_multipass_at_tiny_ceiling),
+		cmocka_unit_test(test_sort_keeps_provenance),
 		cmocka_unit_test(test_sort_tmp_limit),
 		cmocka_unit_test(test_sort_record_too_big),
 		cmocka_unit_test(test_sort_fault_at_every_allocation),

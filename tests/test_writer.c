@@ -556,16 +556,16 @@ static void test_writer_jsonl_rejects_invalid_utf8(void **state)
 		size_t len;
 		const char *at;
 	} bad[] = {
-		{ "ab\xff", 3, "at byte 3 of" },
-		{ "\xc0\x80", 2, "at byte 1 of" },         /* overlong NUL */
-		{ "x\xe0\x80\xaf", 4, "at byte 2 of" },    /* overlong '/' */
-		{ "\xed\xa0\x80", 3, "at byte 1 of" },     /* surrogate */
-		{ "ok \xe2\x82", 5, "at byte 4 of" },      /* truncated */
-		{ "\xf4\x90\x80\x80", 4, "at byte 1 of" }, /* > U+10FFFF */
-		{ "\x80", 1, "at byte 1 of" },             /* lone cont. */
-		{ "\xe2\x28\xa1", 3, "at byte 1 of" },     /* bad cont. */
-		{ "\xf0\x8f\xbf\xbf", 4, "at byte 1 of" }, /* overlong */
-		{ "0123456789\xf0\x9f\x98", 13, "at byte 11 of" },
+		{ "ab\xff", 3, "(byte 3 of it)" },
+		{ "\xc0\x80", 2, "(byte 1 of it)" },         /* overlong NUL */
+		{ "x\xe0\x80\xaf", 4, "(byte 2 of it)" },    /* overlong '/' */
+		{ "\xed\xa0\x80", 3, "(byte 1 of it)" },     /* surrogate */
+		{ "ok \xe2\x82", 5, "(byte 4 of it)" },      /* truncated */
+		{ "\xf4\x90\x80\x80", 4, "(byte 1 of it)" }, /* > U+10FFFF */
+		{ "\x80", 1, "(byte 1 of it)" },             /* lone cont. */
+		{ "\xe2\x28\xa1", 3, "(byte 1 of it)" },     /* bad cont. */
+		{ "\xf0\x8f\xbf\xbf", 4, "(byte 1 of it)" }, /* overlong */
+		{ "0123456789\xf0\x9f\x98", 13, "(byte 11 of it)" },
 	};
 	size_t i;
 
@@ -580,8 +580,9 @@ static void test_writer_jsonl_rejects_invalid_utf8(void **state)
 		assert_int_equal(sl_writer_write(o.w, f, 2), SL_EDATA);
 		assert_int_equal(sl_errcode(o.ctx), SL_EDATA);
 		assert_non_null(strstr(sl_errmsg(o.ctx),
-				       "field 'name' is not valid UTF-8 (JSON"
-				       " needs UTF-8) in record 2 of '"));
+				       "field 'name' is not valid UTF-8 (byte"));
+		assert_non_null(strstr(sl_errmsg(o.ctx), "), which JSON output"
+				       " needs in record 2 of '"));
 		if (!strstr(sl_errmsg(o.ctx), bad[i].at))
 			fail_msg("case %zu: '%s' lacks '%s'", i,
 				 sl_errmsg(o.ctx), bad[i].at);
@@ -747,9 +748,9 @@ static void test_writer_csv_no_fields_refused(void **state)
 	out_open(&o, SL_FORMAT_CSV, NULL);
 	assert_int_equal(sl_writer_header(o.w, NULL, 0), SL_OK);
 	assert_int_equal(sl_writer_write(o.w, NULL, 0), SL_EDATA);
-	assert_non_null(strstr(sl_errmsg(o.ctx), "record 1 of '"));
-	assert_non_null(strstr(sl_errmsg(o.ctx), "has no fields, which csv"
-			       " cannot hold"));
+	assert_non_null(strstr(sl_errmsg(o.ctx), "in record 1 of '"));
+	assert_non_null(strstr(sl_errmsg(o.ctx), "a record with no fields,"
+			       " which csv cannot hold"));
 	out_free(&o);
 }
 
@@ -771,7 +772,7 @@ static void test_writer_jsonl_invalid_utf8_names_input(void **state)
 {
 	static const sl_str f[] = { S("ok"), S("x\xffy") };
 	sl_record rec = { .nfields = 2, .fields = f, .number = 7, .line = 9,
-			  .input = "in.csv" };
+			  .offset = 321, .input = "in.csv" };
 	struct out o;
 
 	(void)state;
@@ -779,8 +780,8 @@ static void test_writer_jsonl_invalid_utf8_names_input(void **state)
 	assert_int_equal(HEADER(o.w, S("a"), S("b")), SL_OK);
 	assert_int_equal(sl_writer_write_record(o.w, &rec), SL_EDATA);
 	assert_non_null(strstr(sl_errmsg(o.ctx), "field 'b' is not valid"
-			       " UTF-8 (JSON needs UTF-8) in 'in.csv' at"
-			       " record 7, line 9, at byte 2"));
+			       " UTF-8 (byte 2 of it), which JSON output needs"
+			       " in 'in.csv' at record 7, line 9, byte 321"));
 	out_free(&o);
 }
 
@@ -1203,7 +1204,7 @@ static void test_writer_jsonl_field_count_mismatch(void **state)
 	assert_non_null(strstr(sl_errmsg(o.ctx),
 			       "record 2 of '"));
 	assert_non_null(strstr(sl_errmsg(o.ctx),
-			       "has 3 fields, the header 2"));
+			       "a record of 3 fields where the header has 2"));
 	out_free(&o);
 }
 

@@ -97,7 +97,7 @@ t_fidelity_json_strict() {
 	printf '{}\n{}\n' >empty.jsonl
 	"$S" cat -O csv empty.jsonl >out 2>err
 	eq "{} to csv exit" $? 1 || return 1
-	has "{} to csv message" "$(cat err)" "has no fields, which csv cannot hold" || return 1
+	has "{} to csv message" "$(cat err)" "a record with no fields, which csv cannot hold" || return 1
 	eq "{} to jsonl" "$("$S" cat empty.jsonl)" "$(printf '{}\n{}')"
 }
 

@@ -12,7 +12,8 @@
  * data.
  *
  * Oracle: a plain decoder of the format (varint body length; in the
- * body varint 2n + has-kinds, the n kinds if it has them, and n times
+ * body varint 4n + 2 has-provenance + has-kinds, four varints of
+ * provenance if it has it, the n kinds if it has them, and n times
  * varint length and bytes) over what zlib makes
  * of the file.  The records read are a prefix of its records; all of
  * them and a clean end when the file and the data are good; all of them
@@ -44,7 +45,7 @@ static int spl_varint(const unsigned char **p, const unsigned char *end,
 static int spl_decode(const unsigned char *s, size_t n, fz_list *recs)
 {
 	const unsigned char *p = s, *end = s + n, *b, *bend;
-	uint64_t body, k, len, i, x, head;
+	uint64_t body, k, len, i, x, head, pv[4];
 	int shift;
 
 	while (p < end) {
@@ -67,9 +68,18 @@ static int spl_decode(const unsigned char *s, size_t n, fz_list *recs)
 			return 0;
 		b = p;
 		bend = p + body;
-		if (spl_varint(&b, bend, &head) < 0 || (k = head >> 1) > body)
+		if (spl_varint(&b, bend, &head) < 0 || (k = head >> 2) > body)
 			return 0;
 		x = fz_hash_u64(0, k);
+		memset(pv, 0, sizeof(pv));
+		for (i = 0; i < 4 && (head & 2); i++)
+			if (spl_varint(&b, bend, &pv[i]) < 0)
+				return 0;
+		/* the line is its difference from the number, zigzag-coded */
+		pv[1] = pv[1] & 1 ? pv[0] - ((pv[1] + 1) >> 1) :
+			pv[0] + (pv[1] >> 1);
+		for (i = 0; i < 4 && (pv[0] | pv[1] | pv[2] | pv[3]); i++)
+			x = fz_hash_u64(x, pv[i]);      /* all 0: none */
 		if (head & 1) {
 			if (k > (uint64_t)(bend - b))
 				return 0;
@@ -100,9 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sl_ctx *ctx = fz_ctx(opt, fail);
 	sl_arena *a = sl_arena_new(ctx, "fuzz");
 	sl_spill *sp = NULL;
-	const unsigned char *kinds;
-	const sl_str *f;
-	size_t n, got = 0, i, cut;
+	const sl_record *rec;
+	uint64_t input;
+	size_t got = 0, i, cut;
 	sl_status code;
 
 	switch (opt >> 6) {
@@ -128,14 +138,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a)
 		sp = sl_spill_open_fd(a, fz_memfd(file.p, file.len),
 				      "fuzz-spill");
-	while (sp && (f = sl_spill_get_record(sp, &n, &kinds)) != NULL) {
-		uint64_t x = fz_hash_u64(0, n);
+	while (sp && (rec = sl_spill_get_record(sp, &input)) != NULL) {
+		uint64_t x = fz_hash_u64(0, rec->nfields);
 
-		if (kinds)
-			x = fz_hash(x, kinds, n);
-		for (i = 0; i < n; i++) {
-			x = fz_hash_u64(x, f[i].len);
-			x = fz_hash(x, f[i].ptr, f[i].len);
+		if (rec->number | rec->line | rec->offset | input) {
+			x = fz_hash_u64(x, rec->number);
+			x = fz_hash_u64(x, rec->line);
+			x = fz_hash_u64(x, rec->offset);
+			x = fz_hash_u64(x, input);
+		}
+		if (rec->kinds)
+			x = fz_hash(x, rec->kinds, rec->nfields);
+		for (i = 0; i < rec->nfields; i++) {
+			x = fz_hash_u64(x, rec->fields[i].len);
+			x = fz_hash(x, rec->fields[i].ptr,
+				    rec->fields[i].len);
 		}
 		FZ_CHECK(got < want.n && want.v[got] == x);
 		got++;
