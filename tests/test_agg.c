@@ -7,22 +7,6 @@
 
 #include "testutil.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = tu_tmpdir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmdir(dir);
-	return 0;
-}
-
 /* Every op of hash mode; stddev last, as states combined in another
  * order may round it differently. */
 static const sl_agg_op all_ops[] = {
@@ -228,7 +212,7 @@ static void same_but_rounding(const char *a, const char *b)
 static void test_spilled_groups_equal_in_memory(void **state)
 {
 	sl_ctx *big = tu_ctx(0, 0), *small = tu_ctx(1 << 20, 4096);
-	sl_agg_options o = { .tmpdir = dir };
+	sl_agg_options o = { .tmpdir = tu_dir };
 	sl_agg *g1 = sl_agg_new(sl_arena_new(big, "t"), 1, 1, all_ops, NALL,
 				&o);
 	sl_agg *g2 = sl_agg_new(sl_arena_new(small, "t"), 1, 1, all_ops,
@@ -243,7 +227,7 @@ static void test_spilled_groups_equal_in_memory(void **state)
 	assert_true(sl_agg_stats(g2)->runs > 0);      /* it did spill */
 	assert_int_equal(sl_agg_stats(g1)->runs, 0);
 	same_but_rounding(a, b);
-	assert_int_equal(tu_count_entries(dir), 0);
+	assert_int_equal(tu_count_entries(tu_dir), 0);
 	free(a);
 	free(b);
 	tu_ctx_free(big);
@@ -284,13 +268,13 @@ static void test_partials_combine_to_single_run(void **state)
 	};
 	size_t ne = sizeof(exact) / sizeof(exact[0]);
 	sl_ctx *ctx = tu_ctx(0, 0), *small = tu_ctx(1 << 20, 4096);
-	sl_agg_options o = { .tmpdir = dir };
+	sl_agg_options o = { .tmpdir = tu_dir };
 	char p1[4200], p2[4200], *a, *b;
 	sl_agg *whole, *part, *merged;
 
 	(void)state;
-	snprintf(p1, sizeof(p1), "%s/p1.jsonl", dir);
-	snprintf(p2, sizeof(p2), "%s/p2.jsonl.gz", dir);
+	snprintf(p1, sizeof(p1), "%s/p1.jsonl", tu_dir);
+	snprintf(p2, sizeof(p2), "%s/p2.jsonl.gz", tu_dir);
 	whole = sl_agg_new(sl_arena_new(ctx, "w"), 1, 1, exact, ne, &o);
 	feed(whole, 3, 30000, 5000, 0);
 	a = dump(whole, exact, ne);
@@ -331,14 +315,14 @@ static void test_wide_exact_sums(void **state)
 		"12345678901234567890123456789";
 	static const sl_agg_op ops[] = { SL_AGG_SUM, SL_AGG_MEAN };
 	sl_ctx *ctx = tu_ctx(0, 0), *small = tu_ctx(1 << 20, 4096);
-	sl_agg_options o = { .tmpdir = dir };
+	sl_agg_options o = { .tmpdir = tu_dir };
 	sl_agg *g[3];
 	char text[128], key[32], p1[4200];
 	const sl_str *kk;
 	size_t i, w;
 
 	(void)state;
-	snprintf(p1, sizeof(p1), "%s/s.jsonl", dir);
+	snprintf(p1, sizeof(p1), "%s/s.jsonl", tu_dir);
 	g[0] = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, ops, 2, &o);
 	g[1] = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, ops, 2, &o);
 	g[2] = sl_agg_new(sl_arena_new(small, "t"), 1, 1, ops, 2, &o);
@@ -407,14 +391,14 @@ static void min_max_every_way(const char **vals, size_t n, const char *lo,
 {
 	static const sl_agg_op ops[] = { SL_AGG_MIN, SL_AGG_MAX, SL_AGG_P50 };
 	sl_ctx *ctx = tu_ctx(0, 0);
-	sl_agg_options o = { .tmpdir = dir };
+	sl_agg_options o = { .tmpdir = tu_dir };
 	char text[128], p1[4200], p2[4200];
 	sl_str key = S("k");
 	sl_agg *g[5];
 	size_t i, w;
 
-	snprintf(p1, sizeof(p1), "%s/p1.jsonl", dir);
-	snprintf(p2, sizeof(p2), "%s/p2.jsonl", dir);
+	snprintf(p1, sizeof(p1), "%s/p1.jsonl", tu_dir);
+	snprintf(p2, sizeof(p2), "%s/p2.jsonl", tu_dir);
 	for (w = 0; w < 5; w++) {
 		o.exact = w == 2;
 		g[w] = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, ops,
@@ -547,7 +531,7 @@ static void test_sorted_distinct_and_quantiles(void **state)
 	sl_agg_op ops[] = { SL_AGG_DISTINCT, SL_AGG_P50, SL_AGG_P90,
 			    SL_AGG_P99, SL_AGG_FIRST, SL_AGG_LAST };
 	sl_ctx *ctx = tu_ctx(1 << 20, 4096);
-	sl_agg_options o = { .tmpdir = dir };
+	sl_agg_options o = { .tmpdir = tu_dir };
 	sl_agg *g = sl_agg_new(sl_arena_new(ctx, "t"), 1, 1, ops, 6, &o);
 	enum { N = 40000, K = 3 };
 	static double vals[K][N];
@@ -625,14 +609,14 @@ static void test_quantiles_are_input_texts(void **state)
 	static char vals[N][32];
 	const double q[3] = { 0.5, 0.9, 0.99 };
 	sl_ctx *ctx = tu_ctx(0, 0), *small = tu_ctx(1 << 20, 4096);
-	sl_agg_options o = { .tmpdir = dir };
+	sl_agg_options o = { .tmpdir = tu_dir };
 	sl_agg *g[4];
 	char text[64], p1[4200];
 	sl_str key = S("k");
 	size_t i, j, w;
 
 	(void)state;
-	snprintf(p1, sizeof(p1), "%s/q.jsonl", dir);
+	snprintf(p1, sizeof(p1), "%s/q.jsonl", tu_dir);
 	g[0] = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, ops, 3, &o);
 	g[1] = sl_agg_new(sl_arena_new(ctx, "t"), 0, 1, ops, 3, &o);
 	g[2] = sl_agg_new(sl_arena_new(small, "t"), 1, 1, ops, 3, &o);
@@ -676,7 +660,7 @@ static void test_memory_faults(void **state)
 	(void)state;
 	for (n = 1; n < 400; n += 3) {
 		sl_ctx *ctx = tu_ctx(1 << 20, 4096);
-		sl_agg_options o = { .tmpdir = dir };
+		sl_agg_options o = { .tmpdir = tu_dir };
 		sl_arena *a = sl_arena_new(ctx, "t");
 		sl_agg *g;
 		sl_str key, v;
@@ -701,7 +685,7 @@ static void test_memory_faults(void **state)
 			failed++;
 		}
 		tu_ctx_free(ctx);
-		assert_int_equal(tu_count_entries(dir), 0);
+		assert_int_equal(tu_count_entries(tu_dir), 0);
 	}
 	assert_true(failed > 10);
 }
@@ -722,5 +706,5 @@ int main(void)
 		cmocka_unit_test(test_memory_faults),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tu_dir_setup, tu_dir_teardown);
 }

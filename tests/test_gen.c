@@ -7,22 +7,6 @@
 
 #include "testutil.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = tu_tmpdir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmdir(dir);
-	return 0;
-}
-
 /* FNV-1a over the fields of every record, with their boundaries; the
  * number of records in *n.  Checks the provenance on the way. */
 static uint64_t digest(sl_iter *it, uint64_t *n)
@@ -296,7 +280,7 @@ static void test_gen_cat_width(void **state)
 	tu_ctx_free(ctx);
 }
 
-/* Write o's table to a file of dir as CSV, header first; its size. */
+/* Write o's table to a file of tu_dir as CSV, header first; its size. */
 static uint64_t write_table(sl_gen_options *o, int watch)
 {
 	sl_ctx *ctx = tu_ctx(0, 0);
@@ -309,7 +293,7 @@ static uint64_t write_table(sl_gen_options *o, int watch)
 	uint64_t bytes;
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	snprintf(path, sizeof(path), "%s/t.csv", tu_dir);
 	out = sl_sink_open(a, path, NULL);
 	assert_non_null(out);
 	o->sink = watch ? out : NULL;
@@ -468,5 +452,6 @@ int main(void)
 		cmocka_unit_test(test_gen_fault_at_every_allocation),
 	};
 
-	return cmocka_run_group_tests_name("gen", tests, setup, teardown);
+	return cmocka_run_group_tests_name("gen", tests, tu_dir_setup,
+					   tu_dir_teardown);
 }

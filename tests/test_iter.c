@@ -6,28 +6,12 @@
  */
 #include "testutil.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = tu_tmpdir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmdir(dir);
-	return 0;
-}
-
-/* dir/name, in a static buffer of its own per slot. */
+/* tu_dir/name, in a static buffer of its own per slot. */
 static const char *path_of(int slot, const char *name)
 {
 	static char buf[4][4096 + 64];
 
-	snprintf(buf[slot], sizeof(buf[slot]), "%s/%s", dir, name);
+	snprintf(buf[slot], sizeof(buf[slot]), "%s/%s", tu_dir, name);
 	return buf[slot];
 }
 
@@ -207,9 +191,9 @@ static void test_sort_spills_in_order(void **state)
 	}
 	fclose(f);
 	qsort(want, N, sizeof(want[0]), cmp_u64);
-	files = tu_count_entries(dir);
+	files = tu_count_entries(tu_dir);
 	it = sl_read(sl_arena_new(ctx, "p"), path_of(0, "r.csv"), NULL);
-	it = sl_sort(it, "v:n", &(sl_sort_options){ .tmpdir = dir });
+	it = sl_sort(it, "v:n", &(sl_sort_options){ .tmpdir = tu_dir });
 	for (i = 0; (rec = sl_iter_next(it)) != NULL; i++) {
 		char buf[24];
 
@@ -230,7 +214,7 @@ static void test_sort_spills_in_order(void **state)
 	assert_int_equal(sl_iter_spill_stats(it, &st), 1);
 	assert_true(st.runs > 1);
 	tu_ctx_free(ctx);
-	assert_int_equal(tu_count_entries(dir), files);   /* none left */
+	assert_int_equal(tu_count_entries(tu_dir), files);   /* none left */
 }
 
 /* sl_iter_quiet(): the sorters above it drop provenance, up to a stage
@@ -460,7 +444,7 @@ static sl_status run_pipeline(unsigned long fail_at, unsigned long *charges)
 	sl_mem_fail_at(ctx, fail_at);
 	it = sl_read(sl_arena_new(ctx, "p"), path_of(0, "s.csv"), NULL);
 	it = sl_filter(it, "v % 3 != 0", 0);
-	it = sl_sort(it, "v:nr", &(sl_sort_options){ .tmpdir = dir });
+	it = sl_sort(it, "v:nr", &(sl_sort_options){ .tmpdir = tu_dir });
 	it = sl_head(it, 1000);
 	st = it ? sl_write(it, path_of(1, "s.out.csv"), NULL) :
 		sl_errcode(ctx);
@@ -520,5 +504,5 @@ int main(void)
 		cmocka_unit_test(test_pipeline_allocation_failures),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tu_dir_setup, tu_dir_teardown);
 }

@@ -51,13 +51,11 @@ static void add_fields(struct buf *b, const sl_str *f,
 	add(b, "\n", 1);
 }
 
-static char *dir;
-
 static char *put_file(const char *name, const char *data, size_t n)
 {
 	static char path[4200];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", tu_dir, name);
 	tu_write_file(path, data, n);
 	return path;
 }
@@ -111,20 +109,6 @@ static void expect(const char *name, const char *data, const char *want,
 				 chunks[i], got, want);
 		free(got);
 	}
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = tu_tmpdir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmdir(dir);
-	return 0;
 }
 
 static void test_reader_csv_rfc4180(void **state)
@@ -221,7 +205,7 @@ static void test_reader_csv_skip_and_rejects(void **state)
 	int recs = 0;
 
 	(void)state;
-	snprintf(rej, sizeof(rej), "%s/rejects.jsonl", dir);
+	snprintf(rej, sizeof(rej), "%s/rejects.jsonl", tu_dir);
 	o.rejects = sl_sink_open(a, rej, NULL);
 	r = sl_reader_open(a, path, &o);
 	while ((rec = sl_reader_next(r)) != NULL)
@@ -714,5 +698,6 @@ int main(void)
 		cmocka_unit_test(test_reader_fault_at_every_allocation),
 	};
 
-	return cmocka_run_group_tests_name("reader", tests, setup, teardown);
+	return cmocka_run_group_tests_name("reader", tests, tu_dir_setup,
+					   tu_dir_teardown);
 }

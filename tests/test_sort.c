@@ -7,22 +7,6 @@
 
 #include "testutil.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = tu_tmpdir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmdir(dir);
-	return 0;
-}
-
 static void test_spill_round_trip_every_chunk_size(void **state)
 {
 	static const size_t chunks[] = { 1, 2, 3, 7, 64, 65536 };
@@ -35,11 +19,11 @@ static void test_spill_round_trip_every_chunk_size(void **state)
 		sl_ctx *ctx = tu_ctx(0, chunks[c]);
 		sl_arena *a = sl_arena_new(ctx, "t");
 		sl_spill_stats st = { 0 };
-		sl_spill *sp = sl_spill_new(a, dir, 1, &st);
+		sl_spill *sp = sl_spill_new(a, tu_dir, 1, &st);
 		const sl_str *f;
 
 		assert_non_null(sp);
-		assert_int_equal(tu_count_entries(dir), 0);   /* unlinked */
+		assert_int_equal(tu_count_entries(tu_dir), 0);   /* unlinked */
 		for (i = 0; i < 300; i++) {
 			char num[16];
 			sl_str rec[3] = { { num, (size_t)snprintf(num, 16,
@@ -68,7 +52,7 @@ static void test_spill_round_trip_every_chunk_size(void **state)
 		assert_int_equal(st.runs, 1);
 		assert_true(st.packed > 0 && st.packed < st.raw);
 		tu_ctx_free(ctx);
-		assert_int_equal(tu_count_entries(dir), 0);
+		assert_int_equal(tu_count_entries(tu_dir), 0);
 	}
 }
 
@@ -79,7 +63,7 @@ static void sort_and_check(size_t ceiling, size_t n, int numeric,
 	sl_ctx *ctx = tu_ctx(ceiling, 4096);
 	sl_arena *a = sl_arena_new(ctx, "t");
 	sl_sort_key key = { .field = 0, .numeric = numeric, .reverse = reverse };
-	sl_sort_options o = { .tmpdir = dir };
+	sl_sort_options o = { .tmpdir = tu_dir };
 	sl_sorter *s = sl_sorter_new(a, &key, 1, &o);
 	char pad[200];
 	const sl_str *f;
@@ -131,7 +115,7 @@ static void sort_and_check(size_t ceiling, size_t n, int numeric,
 	*passes = sl_sorter_stats(s)->passes;
 	assert_true(sl_mem_peak(ctx) <= ceiling);
 	tu_ctx_free(ctx);
-	assert_int_equal(tu_count_entries(dir), 0);
+	assert_int_equal(tu_count_entries(tu_dir), 0);
 }
 
 static void test_sort_in_memory_no_spill(void **state)
@@ -189,7 +173,7 @@ static void sort_keeps_provenance(size_t ceiling, size_t n, int spill)
 	sl_ctx *ctx = tu_ctx(ceiling, 4096);
 	sl_arena *a = sl_arena_new(ctx, "t");
 	sl_sort_key key = { .field = 0 };
-	sl_sort_options o = { .tmpdir = dir };
+	sl_sort_options o = { .tmpdir = tu_dir };
 	sl_sorter *s = sl_sorter_new(a, &key, 1, &o);
 	const sl_record *got;
 	char pad[120], name[16];
@@ -248,7 +232,7 @@ static void test_sort_tmp_limit(void **state)
 {
 	sl_ctx *ctx = tu_ctx(2 << 20, 4096);
 	sl_sort_key key = { 0 };
-	sl_sort_options o = { .tmpdir = dir, .tmp_limit = 50000 };
+	sl_sort_options o = { .tmpdir = tu_dir, .tmp_limit = 50000 };
 	sl_sorter *s = sl_sorter_new(sl_arena_new(ctx, "t"), &key, 1, &o);
 	char pad[300];
 	size_t i;
@@ -264,7 +248,7 @@ static void test_sort_tmp_limit(void **state)
 	assert_int_equal(st, SL_ENOSPC);
 	assert_non_null(strstr(sl_errmsg(ctx), "would pass --tmp-limit"));
 	tu_ctx_free(ctx);
-	assert_int_equal(tu_count_entries(dir), 0);
+	assert_int_equal(tu_count_entries(tu_dir), 0);
 }
 
 static void test_sort_record_too_big(void **state)
@@ -272,7 +256,7 @@ static void test_sort_record_too_big(void **state)
 	sl_ctx *ctx = tu_ctx(1 << 20, 4096);
 	sl_sort_key key = { 0 };
 	sl_sorter *s = sl_sorter_new(sl_arena_new(ctx, "t"), &key, 1,
-				     &(sl_sort_options){ .tmpdir = dir });
+				     &(sl_sort_options){ .tmpdir = tu_dir });
 	static char huge[2 << 20];
 	sl_str rec[1] = { { huge, sizeof(huge) } };
 
@@ -296,7 +280,7 @@ static void test_sort_fault_at_every_allocation(void **state)
 	for (unsigned long n = 1; n <= 400; n++) {
 		sl_ctx *ctx = tu_ctx(1536 << 10, 4096);
 		sl_sort_key key = { .numeric = 1 };
-		sl_sort_options o = { .tmpdir = dir };
+		sl_sort_options o = { .tmpdir = tu_dir };
 		sl_arena *a;
 		sl_sorter *s;
 		size_t i, k, got = 0;
@@ -323,7 +307,7 @@ static void test_sort_fault_at_every_allocation(void **state)
 			successes++;
 		}
 		tu_ctx_free(ctx);
-		assert_int_equal(tu_count_entries(dir), 0);
+		assert_int_equal(tu_count_entries(tu_dir), 0);
 	}
 	if (failures < 5 || successes < 5)
 		fail_msg("%d failures, %d successes", failures, successes);
@@ -342,5 +326,6 @@ int main(void)
 		cmocka_unit_test(test_sort_fault_at_every_allocation),
 	};
 
-	return cmocka_run_group_tests_name("sort", tests, setup, teardown);
+	return cmocka_run_group_tests_name("sort", tests, tu_dir_setup,
+					   tu_dir_teardown);
 }

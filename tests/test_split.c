@@ -19,8 +19,6 @@
 
 enum { MAX_RECORDS = 400 };
 
-static char *dir;
-
 /* A file built here: its bytes, the header's length and the offsets
  * just after each record's end. */
 struct file {
@@ -56,7 +54,7 @@ static void save(struct file *f, const char *name)
 {
 	if (!f->data)
 		add(f, "");     /* an empty file still has a buffer */
-	snprintf(f->path, sizeof(f->path), "%s/%s", dir, name);
+	snprintf(f->path, sizeof(f->path), "%s/%s", tu_dir, name);
 	tu_write_file(f->path, f->data, f->size);
 }
 
@@ -160,7 +158,7 @@ static sl_status split_one(sl_ctx *ctx, const char *path, uint64_t n,
 
 	*out = NULL;
 	*len = 0;
-	snprintf(target, sizeof(target), "%s/part.out", dir);
+	snprintf(target, sizeof(target), "%s/part.out", tu_dir);
 	sp = a ? sl_split_open(a, path, n, part, o) : NULL;
 	if (sp)
 		sink = sl_sink_open(a, target, NULL);
@@ -207,20 +205,6 @@ static void check_parts(const struct file *f, uint64_t n,
 	assert_int_equal(prev, f->size);
 	assert_int_equal(records, f->nrec);
 	tu_ctx_free(ctx);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	dir = tu_tmpdir();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmdir(dir);
-	return 0;
 }
 
 /* ---- tests ----------------------------------------------------------- */
@@ -404,8 +388,8 @@ static void test_split_write_twice(void **state)
 
 	(void)state;
 	make_csv(&f, "twice.csv", 0, 1);
-	snprintf(p1, sizeof(p1), "%s/one.out", dir);
-	snprintf(p2, sizeof(p2), "%s/two.out", dir);
+	snprintf(p1, sizeof(p1), "%s/one.out", tu_dir);
+	snprintf(p2, sizeof(p2), "%s/two.out", tu_dir);
 	sp = sl_split_open(a, f.path, 3, 2, NULL);
 	assert_non_null(sp);
 	assert_int_equal(sl_split_format(sp), SL_FORMAT_CSV);
@@ -454,13 +438,13 @@ static void test_split_refusals(void **state)
 	char p[4300], d[4300], z[4300], m[4300];
 
 	(void)state;
-	snprintf(p, sizeof(p), "%s/ok.csv", dir);
+	snprintf(p, sizeof(p), "%s/ok.csv", tu_dir);
 	tu_write_file(p, "a,b\n1,2\n", 8);
-	snprintf(z, sizeof(z), "%s/disguised.csv", dir);
+	snprintf(z, sizeof(z), "%s/disguised.csv", tu_dir);
 	tu_write_file(z, gz, sizeof(gz));
-	snprintf(m, sizeof(m), "%s/data.csv", dir);
+	snprintf(m, sizeof(m), "%s/data.csv", tu_dir);
 	tu_write_file(m, zst, sizeof(zst));
-	snprintf(d, sizeof(d), "%s/folder", dir);
+	snprintf(d, sizeof(d), "%s/folder", tu_dir);
 	assert_int_equal(mkdir(d, 0700), 0);
 	expect_refusal(p, 4, 0, NULL, SL_EINVAL, "invalid part 0 of 4");
 	expect_refusal(p, 4, 5, NULL, SL_EINVAL, "invalid part 5 of 4");
@@ -473,9 +457,9 @@ static void test_split_refusals(void **state)
 	expect_refusal(z, 2, 1, NULL, SL_EDATA, "it is compressed");
 	expect_refusal(m, 2, 1, NULL, SL_EDATA, "zstd");
 	expect_refusal(d, 2, 1, NULL, SL_EDATA, "not a regular file");
-	snprintf(d, sizeof(d), "%s/no-such.csv", dir);
+	snprintf(d, sizeof(d), "%s/no-such.csv", tu_dir);
 	expect_refusal(d, 2, 1, NULL, SL_EIO, "cannot open");
-	snprintf(d, sizeof(d), "%s/folder", dir);
+	snprintf(d, sizeof(d), "%s/folder", tu_dir);
 	rmdir(d);
 	unlink(p);
 	unlink(z);
@@ -496,7 +480,7 @@ static void test_split_alloc_failures(void **state)
 	int fails, files;
 
 	(void)state;
-	files = tu_count_entries(dir);
+	files = tu_count_entries(tu_dir);
 	for (v = 0; v < 3; v++) {
 		if (v == 0)
 			make_csv(&f, names[v], 1, 1);
@@ -529,7 +513,7 @@ static void test_split_alloc_failures(void **state)
 				free(got);
 				tu_ctx_free(ctx);
 				/* the input and nothing else */
-				assert_int_equal(tu_count_entries(dir),
+				assert_int_equal(tu_count_entries(tu_dir),
 						 files + 1);
 			}
 			print_message("  %s part %llu of %llu: %lu charges,"
@@ -559,5 +543,5 @@ int main(void)
 		cmocka_unit_test(test_split_alloc_failures),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tu_dir_setup, tu_dir_teardown);
 }

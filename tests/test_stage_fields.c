@@ -6,7 +6,6 @@
  */
 #include "testutil.h"
 
-static char *dir;
 static char path[4096 + 64];
 
 #define NROWS 300
@@ -26,9 +25,8 @@ static int setup(void **state)
 	FILE *f;
 	int i;
 
-	(void)state;
-	dir = tu_tmpdir();
-	snprintf(path, sizeof(path), "%s/in.csv", dir);
+	tu_dir_setup(state);
+	snprintf(path, sizeof(path), "%s/in.csv", tu_dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("id,name,note,amount\n", f);
@@ -39,13 +37,6 @@ static int setup(void **state)
 		fputs(line, f);
 	}
 	assert_int_equal(fclose(f), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmdir(dir);
 	return 0;
 }
 
@@ -350,7 +341,7 @@ static void test_stats_exact_big_integers(void **state)
 	(void)state;
 	for (i = 0; i < 29; i++)
 		base *= 10;
-	snprintf(p, sizeof(p), "%s/big.csv", dir);
+	snprintf(p, sizeof(p), "%s/big.csv", tu_dir);
 	f = fopen(p, "w");
 	assert_non_null(f);
 	fputs("k,v\n", f);
@@ -502,7 +493,7 @@ static void test_freq_spills(void **state)
 	int i;
 
 	(void)state;
-	snprintf(p, sizeof(p), "%s/many.csv", dir);
+	snprintf(p, sizeof(p), "%s/many.csv", tu_dir);
 	f = fopen(p, "w");
 	assert_non_null(f);
 	fputs("v\n", f);
@@ -561,7 +552,7 @@ static void check_partial_round_trip(int freq)
 	assert_int_equal(drain(it, &direct, 0), 0);
 	sl_arena_free(a);
 
-	snprintf(p, sizeof(p), "%s/part.jsonl", dir);
+	snprintf(p, sizeof(p), "%s/part.jsonl", tu_dir);
 	a = sl_arena_new(ctx, "pipeline");
 	it = freq ? sl_freq(sl_read(a, path, NULL), "note", 2) :
 		sl_stats(sl_read(a, path, NULL), "note", "amount,name",
@@ -641,7 +632,7 @@ static void test_empty_input(void **state)
 	size_t n;
 
 	(void)state;
-	snprintf(p, sizeof(p), "%s/empty.csv", dir);
+	snprintf(p, sizeof(p), "%s/empty.csv", tu_dir);
 	tu_write_file(p, "", 0);
 	assert_null(sl_iter_header(sl_stats(sl_read(a, p, NULL), "x", NULL,
 					    NULL), &n));
@@ -767,5 +758,5 @@ int main(void)
 		cmocka_unit_test(test_memory_faults),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tu_dir_teardown);
 }

@@ -8,7 +8,6 @@
 
 enum { ROWS1 = 180, ROWS2 = 150, ROWS = ROWS1 + ROWS2 };
 
-static char *dir;
 static char path1[4200], path2[4200];
 
 /* The table both inputs make: row i (0-based, across inputs) has id i+1,
@@ -29,10 +28,9 @@ static int setup(void **state)
 	char line[128];
 	int i;
 
-	(void)state;
-	dir = tu_tmpdir();
-	snprintf(path1, sizeof(path1), "%s/one.csv", dir);
-	snprintf(path2, sizeof(path2), "%s/two.csv", dir);
+	tu_dir_setup(state);
+	snprintf(path1, sizeof(path1), "%s/one.csv", tu_dir);
+	snprintf(path2, sizeof(path2), "%s/two.csv", tu_dir);
 	for (i = 0; i < ROWS; i++) {
 		if (i == 0 || i == ROWS1) {
 			if (i)
@@ -45,13 +43,6 @@ static int setup(void **state)
 		fprintf(f, "%s\n", line);
 	}
 	fclose(f);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmdir(dir);
 	return 0;
 }
 
@@ -235,7 +226,7 @@ static void test_tail_zero_reads_nothing(void **state)
 	assert_int_equal(run(ctx, TAIL, 0, 0, NULL, &g), SL_OK);
 	assert_int_equal(g.n, 0);
 	a = sl_arena_new(ctx, "t");
-	snprintf(p, sizeof(p), "%s/bad.csv", dir);
+	snprintf(p, sizeof(p), "%s/bad.csv", tu_dir);
 	tu_write_file(p, bad, sizeof(bad) - 1);
 	assert_non_null(sl_iter_header(sl_tail(sl_read(a, p, NULL), 0), &n));
 	assert_null(sl_iter_next(sl_tail(sl_read(a, p, NULL), 0)));
@@ -258,7 +249,7 @@ static void test_tail_over_ceiling_says_so(void **state)
 	int i;
 
 	(void)state;
-	snprintf(p, sizeof(p), "%s/big.csv", dir);
+	snprintf(p, sizeof(p), "%s/big.csv", tu_dir);
 	f = fopen(p, "w");
 	assert_non_null(f);
 	memset(big, 'x', sizeof(big) - 1);
@@ -454,7 +445,7 @@ static void test_hold_empty_input(void **state)
 	int kind;
 
 	(void)state;
-	snprintf(p, sizeof(p), "%s/empty.csv", dir);
+	snprintf(p, sizeof(p), "%s/empty.csv", tu_dir);
 	tu_write_file(p, "", 0);
 	for (kind = TAIL; kind <= TOP; kind++) {
 		sl_ctx *ctx = tu_ctx(0, 0);
@@ -555,5 +546,5 @@ int main(void)
 		cmocka_unit_test(test_hold_alloc_failures),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tu_dir_teardown);
 }

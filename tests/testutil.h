@@ -89,6 +89,27 @@ static inline void tu_rmdir(char *dir)
 	free(dir);
 }
 
+/*
+ * The scratch folder of a group of tests: tu_dir_setup() and
+ * tu_dir_teardown() are cmocka's group setup and teardown for it (a
+ * group that writes fixtures calls tu_dir_setup() from its own).
+ */
+static char *tu_dir __attribute__((unused));
+
+static inline int tu_dir_setup(void **state)
+{
+	(void)state;
+	tu_dir = tu_tmpdir();
+	return 0;
+}
+
+static inline int tu_dir_teardown(void **state)
+{
+	(void)state;
+	tu_rmdir(tu_dir);        /* frees it */
+	return 0;
+}
+
 /* Write n bytes to path (p may be NULL when n is 0). */
 static inline void tu_write_file(const char *path, const void *p, size_t n)
 {
