@@ -464,3 +464,18 @@ void sl_held_free_all(sl_held *arr, size_t n)
 		sl_mem_free(arr[i].mem);
 	sl_mem_free(arr);
 }
+
+void sl_spill_stats_add(sl_spill_stats *to, const sl_sorter *s)
+{
+	const sl_spill_stats *a;
+
+	if (!s)
+		return;
+	a = sl_sorter_stats(s);
+	to->runs += a->runs;
+	to->passes += a->passes;
+	to->raw += a->raw;
+	to->packed += a->packed;
+	to->on_disk += a->on_disk;
+	to->limit = a->limit;
+}

@@ -75,6 +75,10 @@ void sl_held_free(sl_held *h);
 int sl_held_grow(sl_ctx *ctx, sl_held **arr, size_t *cap, size_t used,
 		 uint64_t most, const char *tag);
 
+/* Add sorter s's spill counters (none when s is NULL) to *to; the limit
+ * is the sorter's. */
+void sl_spill_stats_add(sl_spill_stats *to, const sl_sorter *s);
+
 /* Free n copies and the array. */
 void sl_held_free_all(sl_held *arr, size_t n);
 

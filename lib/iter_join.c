@@ -409,24 +409,12 @@ static const sl_record *join_next(sl_iter *it)
 static const sl_spill_stats *join_spill(sl_iter *it)
 {
 	struct join *j = it->state;
-	const sl_spill_stats *a;
-	struct side *sd[2] = { &j->l, &j->r };
-	int i;
 
 	if (!j->l.s)
 		return NULL;
 	memset(&j->stats, 0, sizeof(j->stats));
-	for (i = 0; i < 2; i++) {
-		if (!sd[i]->s)
-			continue;
-		a = sl_sorter_stats(sd[i]->s);
-		j->stats.runs += a->runs;
-		j->stats.passes += a->passes;
-		j->stats.raw += a->raw;
-		j->stats.packed += a->packed;
-		j->stats.on_disk += a->on_disk;
-		j->stats.limit = a->limit;
-	}
+	sl_spill_stats_add(&j->stats, j->l.s);
+	sl_spill_stats_add(&j->stats, j->r.s);
 	return &j->stats;
 }
 

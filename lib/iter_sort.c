@@ -313,20 +313,12 @@ static const sl_record *uniq_next(sl_iter *it)
 static const sl_spill_stats *uniq_spill(sl_iter *it)
 {
 	struct uniq *u = it->state;
-	const sl_spill_stats *a, *b;
 
 	if (!u->s)
 		return NULL;
-	a = sl_sorter_stats(u->s);
-	u->stats = *a;
-	if (u->back) {
-		b = sl_sorter_stats(u->back);
-		u->stats.runs += b->runs;
-		u->stats.passes += b->passes;
-		u->stats.raw += b->raw;
-		u->stats.packed += b->packed;
-		u->stats.on_disk += b->on_disk;
-	}
+	memset(&u->stats, 0, sizeof(u->stats));
+	sl_spill_stats_add(&u->stats, u->s);
+	sl_spill_stats_add(&u->stats, u->back);
 	return &u->stats;
 }
 

@@ -190,6 +190,15 @@ static sl_status drain(sl_iter *it, buf *b)
 	return sl_errcode(sl_iter_ctx(it));
 }
 
+/* A run that had to spill did; one that had room did not. */
+static void check_spills(uint64_t spills, int must_spill)
+{
+	if (must_spill)
+		assert_true(spills > 0);
+	else
+		assert_int_equal(spills, 0);
+}
+
 /* ---- uniq ------------------------------------------------------------- */
 
 static const table *cmp_t;
@@ -314,10 +323,7 @@ static void check_uniq(size_t rows, size_t ceiling, const char *keys,
 	assert_int_equal(uniq_run(ctx, path, keys, count, keep_first, &got,
 				  &spills), SL_OK);
 	assert_string_equal(got.p, want.p);
-	if (must_spill)
-		assert_true(spills > 0);
-	else
-		assert_int_equal(spills, 0);
+	check_spills(spills, must_spill);
 	tu_ctx_free(ctx);
 	unlink(path);
 	table_free(&t);
@@ -617,10 +623,7 @@ static void check_join(size_t nl, size_t nr, size_t ceiling,
 		assert_int_equal(join_run(ctx, lp, rp, keys, kinds[i], &got,
 					  &spills), SL_OK);
 		assert_string_equal(got.p, want.p);
-		if (must_spill)
-			assert_true(spills > 0);
-		else
-			assert_int_equal(spills, 0);
+		check_spills(spills, must_spill);
 		tu_ctx_free(ctx);
 	}
 	unlink(lp);
