@@ -303,10 +303,12 @@ static void junk(csv_state *cs, unsigned char c, uint64_t off, uint64_t line)
 	r->row.err_line = line;
 	r->row.err_offset = off;
 	if (c >= 0x21 && c < 0x7f && c != '\'')
-		snprintf(r->bad, sizeof(r->bad), "'%c' after the closing quote"
+		snprintf(r->row.bad, sizeof(r->row.bad),
+			 "'%c' after the closing quote"
 			 " of field %zu", c, cs->nspans + 1);
 	else
-		snprintf(r->bad, sizeof(r->bad), "byte 0x%02x%s after the"
+		snprintf(r->row.bad, sizeof(r->row.bad),
+			 "byte 0x%02x%s after the"
 			 " closing quote of field %zu", c,
 			 c == ' ' ? " (a space)" : c == '\t' ? " (a tab)" :
 			 c == '\r' ? " (a carriage return)" : "",
@@ -535,7 +537,8 @@ static int slow_row(csv_state *cs)
 	switch (st) {
 	case S_Q:
 		/* a bad row that cannot be skipped: it runs to the end */
-		snprintf(r->bad, sizeof(r->bad), "unterminated quoted field"
+		snprintf(r->row.bad, sizeof(r->row.bad),
+			 "unterminated quoted field"
 			 " (the input ends inside quotes)");
 		r->row.n = 0;
 		r->row.f = NULL;

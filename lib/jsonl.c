@@ -751,25 +751,26 @@ static size_t hash_name(const char *k, size_t n)
  * cost n * n.  So a wide header gets a hash table of its names, built
  * once: linear probing, the first of equal names found first.
  */
-static int build_index(sl_reader *r, jsonl_state *js, size_t *dup)
+static int build_index(sl_ctx *ctx, jsonl_state *js, const sl_str *names,
+		       size_t n, size_t *dup)
 {
 	size_t cap = 2 * INDEX_MIN, i, h;
 
 	*dup = 0;
-	while (cap < 2 * r->nnames)
+	while (cap < 2 * n)
 		cap *= 2;
-	js->index = sl_mem_alloc(r->ctx, cap * sizeof(*js->index),
+	js->index = sl_mem_alloc(ctx, cap * sizeof(*js->index),
 				 "jsonl.fields");
 	if (!js->index)
 		return -1;
 	memset(js->index, 0, cap * sizeof(*js->index));
 	js->mask = cap - 1;
-	for (i = 0; i < r->nnames; i++) {
-		const sl_str *nm = &r->names[i];
+	for (i = 0; i < n; i++) {
+		const sl_str *nm = &names[i];
 
 		h = hash_name(nm->ptr, nm->len) & js->mask;
 		while (js->index[h]) {
-			const sl_str *o = &r->names[js->index[h] - 1];
+			const sl_str *o = &names[js->index[h] - 1];
 
 			if (!*dup && o->len == nm->len &&
 			    memcmp(o->ptr, nm->ptr, nm->len) == 0)
@@ -783,18 +784,19 @@ static int build_index(sl_reader *r, jsonl_state *js, size_t *dup)
 
 /* The first header name that repeats an earlier one, + 1; 0 if none.
  * Wide headers find it while indexing their names. */
-static int repeated_name(sl_reader *r, jsonl_state *js, size_t *dup)
+static int repeated_name(sl_ctx *ctx, jsonl_state *js, const sl_str *names,
+			 size_t n, size_t *dup)
 {
 	size_t i, k;
 
 	*dup = 0;
-	if (r->nnames > INDEX_MIN)
-		return build_index(r, js, dup);
-	for (i = 1; i < r->nnames && !*dup; i++)
+	if (n > INDEX_MIN)
+		return build_index(ctx, js, names, n, dup);
+	for (i = 1; i < n && !*dup; i++)
 		for (k = 0; k < i && !*dup; k++)
-			if (r->names[i].len == r->names[k].len &&
-			    memcmp(r->names[i].ptr, r->names[k].ptr,
-				   r->names[i].len) == 0)
+			if (names[i].len == names[k].len &&
+			    memcmp(names[i].ptr, names[k].ptr,
+				   names[i].len) == 0)
 				*dup = i + 1;
 	return 0;
 }
@@ -828,7 +830,8 @@ static size_t find_key(sl_reader *r, jsonl_state *js, size_t pos,
 /* The row is bad: say why and where (the column, from 1). */
 static int bad_json(sl_reader *r, const jp *j)
 {
-	snprintf(r->bad, sizeof(r->bad), "invalid JSON: %s (column %zu)",
+	snprintf(r->row.bad, sizeof(r->row.bad),
+		 "invalid JSON: %s (column %zu)",
 		 j->why, (size_t)(j->at - j->s) + 1);
 	return ROW_BAD;
 }
@@ -867,7 +870,8 @@ static int parse_row(sl_reader *r, jsonl_state *js, const char *line,
 	if (j.p == j.e || *j.p != '{') {
 		char b[16];
 
-		snprintf(r->bad, sizeof(r->bad), "not a JSON object (it starts"
+		snprintf(r->row.bad, sizeof(r->row.bad),
+			 "not a JSON object (it starts"
 			 " with %s)", show(b, sizeof(b), *j.p));
 		return ROW_BAD;
 	}
@@ -938,7 +942,7 @@ static int parse_row(sl_reader *r, jsonl_state *js, const char *line,
 		} else {
 			idx = find_key(r, js, pos, key, klen);
 			if (idx == (size_t)-1) {
-				snprintf(r->bad, sizeof(r->bad),
+				snprintf(r->row.bad, sizeof(r->row.bad),
 					 "key '%.*s' is not in the header (the"
 					 " first object's keys)",
 					 klen > 200 ? 200 : (int)klen, key);
@@ -1002,21 +1006,20 @@ closed:
 				js->keys[i].ptr = js->kbuf + need_k;
 				need_k += js->keys[i].len;
 			}
-		if (sl_reader_set_names(r, js->keys, nkeys) != SL_OK)
-			return ROW_ERR;
-		sl_mem_free(js->keys);     /* the reader has them now */
-		js->keys = NULL;
-		js->kcap = 0;
-		if (repeated_name(r, js, &dup) < 0)
+		if (repeated_name(r->ctx, js, js->keys, nkeys, &dup) < 0)
 			return ROW_ERR;
 		if (dup) {
-			klen = r->names[dup - 1].len;
-			snprintf(r->bad, sizeof(r->bad), "invalid JSON: key"
+			klen = js->keys[dup - 1].len;
+			snprintf(r->row.bad, sizeof(r->row.bad),
+				 "invalid JSON: key"
 				 " \"%.*s\" is repeated in one object",
 				 klen > 100 ? 100 : (int)klen,
-				 r->names[dup - 1].ptr);
+				 js->keys[dup - 1].ptr);
 			return ROW_BAD;
 		}
+		/* the reader copies them before the next row */
+		r->row.names = js->keys;
+		r->row.nnames = nkeys;
 	}
 	/* the values to decode, now that the line is good */
 	if (need && reserve(r, (void **)&js->vbuf, &js->vcap_bytes, need) < 0)
@@ -1063,11 +1066,17 @@ static int jsonl_next_row(sl_reader *r)
 	r->row.f = NULL;
 	r->row.k = NULL;
 	r->row.n = 0;
+	r->row.names = NULL;
+	if (js->keys) {          /* the first object's, which the reader has */
+		sl_mem_free(js->keys);
+		js->keys = NULL;
+		js->kcap = 0;
+	}
 	naming = !js->named;
 	if (!naming) {
 		n = r->nnames ? r->nnames : 1;
 		if (!js->index && r->nnames > INDEX_MIN &&
-		    build_index(r, js, &i) < 0)
+		    build_index(r->ctx, js, r->names, r->nnames, &i) < 0)
 			return ROW_ERR;
 		if (reserve(r, (void **)&js->views, &js->vcap,
 			    n * sizeof(sl_str)) < 0 ||
@@ -1092,11 +1101,8 @@ static int jsonl_next_row(sl_reader *r)
 	rc = parse_row(r, js, l->ptr, l->len, naming);
 	if (rc != ROW_OK)
 		return rc;
-	if (naming) {
-		js->named = 1;
-		r->header_state = 1;
-	}
-	r->row.n = r->nnames;
+	js->named = 1;
+	r->row.n = naming ? r->row.nnames : r->nnames;
 	r->row.f = js->views;
 	r->row.k = js->kinds;
 	return ROW_OK;
@@ -1117,11 +1123,6 @@ int sl_jsonl_open(sl_reader *r)
 		return -1;
 	r->state = js;
 	r->next_row = jsonl_next_row;
-	if (r->opt.names) {
-		if (sl_reader_set_names(r, r->opt.names, r->opt.nnames))
-			return -1;
-		js->named = 1;
-		r->header_state = 1;
-	}
+	js->named = r->opt.names != NULL;   /* the reader takes them */
 	return 0;
 }

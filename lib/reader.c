@@ -285,8 +285,8 @@ static sl_status write_reject(sl_reader *r)
 		 (unsigned long long)r->nrows, (unsigned long long)r->row.line,
 		 (unsigned long long)r->row.offset);
 	if (put(s, num, strlen(num)) ||
-	    put_json_string(s, (const unsigned char *)r->bad,
-			    strlen(r->bad)))
+	    put_json_string(s, (const unsigned char *)r->row.bad,
+			    strlen(r->row.bad)))
 		return sl_errcode(r->ctx);
 	if (sl_utf8_end(raw, rawn) == rawn) {
 		if (put(s, ",\"raw\":", 7) || put_json_string(s, raw, rawn))
@@ -308,7 +308,7 @@ static int reject(sl_reader *r)
 
 		sl_error(r->ctx, SL_EDATA,
 			 "%s in '%s' at record %llu, line %llu, byte %llu",
-			 r->bad, r->name, (unsigned long long)r->nrows,
+			 r->row.bad, r->name, (unsigned long long)r->nrows,
 			 (unsigned long long)(at ? r->row.err_line :
 					      r->row.line),
 			 (unsigned long long)(at ? r->row.err_offset :
@@ -363,7 +363,8 @@ static int ragged(sl_reader *r)
 			r->row.n = r->nnames;
 			return ROW_OK;
 		}
-		snprintf(r->bad, sizeof(r->bad), "%zu fields where the header"
+		snprintf(r->row.bad, sizeof(r->row.bad),
+			 "%zu fields where the header"
 			 " has %zu, and field %zu is not empty", r->row.n,
 			 r->nnames, i + 1);
 		return ROW_BAD;
@@ -385,7 +386,8 @@ static int ragged(sl_reader *r)
 		r->row.n = r->nnames;
 		return ROW_OK;
 	}
-	snprintf(r->bad, sizeof(r->bad), "%zu field%s where the header has %zu",
+	snprintf(r->row.bad, sizeof(r->row.bad),
+		 "%zu field%s where the header has %zu",
 		 r->row.n, r->row.n == 1 ? "" : "s", r->nnames);
 	r->row.err_line = 0;
 	return ROW_BAD;
@@ -409,7 +411,8 @@ static int utf8_row(sl_reader *r)
 		at = sl_utf8_end((const unsigned char *)f->ptr, f->len);
 		if (at == f->len)
 			continue;
-		snprintf(r->bad, sizeof(r->bad), "field '%.*s' is not valid"
+		snprintf(r->row.bad, sizeof(r->row.bad),
+			 "field '%.*s' is not valid"
 			 " UTF-8 (byte %zu of it), which JSON output needs",
 			 r->names[i].len > 100 ? 100 : (int)r->names[i].len,
 			 r->names[i].ptr, at + 1);
@@ -487,12 +490,15 @@ static int read_header(sl_reader *r)
 	if (r->fmt == SL_FORMAT_JSONL) {
 		/* the module named the fields after the first object's keys */
 		r->nrows++;
+		if (rc == ROW_OK && sl_reader_set_names(r, r->row.names,
+							r->row.nnames) != SL_OK)
+			return -1;
 		if (rc == ROW_BAD) {
 			r->header_state = 2;
 			reject(r);
 			sl_error(r->ctx, SL_EDATA,
 				 "%s in '%s' at record 1, line %llu: the first"
-				 " object gives the field names", r->bad,
+				 " object gives the field names", r->row.bad,
 				 r->name, (unsigned long long)r->row.line);
 			return -1;
 		}
@@ -504,7 +510,7 @@ static int read_header(sl_reader *r)
 
 		r->header_state = 2;
 		sl_error(r->ctx, SL_EDATA, "%s in '%s' at record 1, line %llu,"
-			 " byte %llu: the first row %s", r->bad, r->name,
+			 " byte %llu: the first row %s", r->row.bad, r->name,
 			 (unsigned long long)(at ? r->row.err_line :
 					      r->row.line),
 			 (unsigned long long)(at ? r->row.err_offset :

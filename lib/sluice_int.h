@@ -78,7 +78,14 @@ void sl_source_unget(sl_source *src);
 /* Drop a UTF-8 byte-order mark at the start of the (inflated) stream. */
 void sl_source_strip_bom(sl_source *src);
 
-/* reader.c and the format modules (csv.c, tsv.c, jsonl.c) */
+/*
+ * reader.c and the format modules (csv.c, tsv.c, jsonl.c).  A module's
+ * open() sets up its own state (r->state, r->next_row, r->lines); after
+ * that it reads the reader's settings (ctx, arena, src, opt, want,
+ * counting, header_state, and the header in names once the reader has
+ * it) and writes only r->row and its own state: the reader alone sets
+ * its header, counts rows and decides what a bad row means.
+ */
 
 /* A row as a format module hands it to the reader. */
 typedef struct sl_row {
@@ -92,6 +99,10 @@ typedef struct sl_row {
 	uint64_t err_line;    /* where a ROW_BAD row went wrong, when that */
 	uint64_t err_offset;  /* is not its start; err_line 0: its start */
 	int fatal;            /* ROW_BAD that no on_error mode can skip */
+	char bad[512];        /* why the module called it ROW_BAD */
+	const sl_str *names;  /* jsonl's first object: the header its keys
+			       * give, valid until the next row; else NULL */
+	size_t nnames;
 } sl_row;
 
 enum { ROW_END = 0, ROW_OK = 1, ROW_BAD = 2, ROW_ERR = -1 };
@@ -114,7 +125,6 @@ struct sl_reader {
 	sl_record rec;
 	uint64_t nrows;           /* data rows seen, bad ones included */
 	uint64_t skipped;
-	char bad[512];            /* why the module called a row ROW_BAD */
 	unsigned char *want;      /* sl_reader_want(), NULL for all */
 	size_t nwant;
 	void *state;              /* the format module's */
