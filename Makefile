@@ -35,13 +35,13 @@ LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
 LIB_SRC += lib/agg.c lib/agg_acc.c lib/agg_state.c
 LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c
-LIB_SRC += lib/format.c lib/text.c
+LIB_SRC += lib/format.c lib/text.c lib/lines_format.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
 LIB_SRC += lib/iter_join.c lib/iter_fields.c lib/iter_agg.c
 LIB_SRC += lib/rng.c lib/iter_hold.c lib/iter_gen.c
 LIB_SRC += lib/split.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
-LIB_HDR += lib/sketch.h lib/iter.h lib/agg.h
+LIB_HDR += lib/sketch.h lib/iter.h lib/agg.h lib/writer.h
 
 # every verb is a file of its own in cli/ (doc/layers.md)
 CLI_SRC = $(sort $(wildcard cli/*.c))

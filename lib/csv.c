@@ -1,6 +1,7 @@
 /*
- * csv.c - the CSV grammar of sluice: rows for the reader, and record
- * boundaries for tools that cut files (sl_csv_scan_next).
+ * csv.c - the CSV format of sluice: its grammar, which gives rows to the
+ * reader and record boundaries to tools that cut files
+ * (sl_csv_scan_next), and its writer (the end of the file).
  *
  * The grammar, RFC 4180 with what real files need:
  *  - a record ends at LF or CRLF outside quotes, or at the end of the
@@ -41,7 +42,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sluice_int.h"
+#include "writer.h"
 
 /* Where the grammar is: at a field's start, in an unquoted field, after
  * a CR there at a chunk's end, in quotes, after a '"' in quotes, and
@@ -680,4 +681,90 @@ size_t sl_csv_scan_next(sl_csv_scan *s, const void *buf, size_t n,
 	if (n > 0)
 		s->prev = p[n - 1];
 	return n;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/*
+ * A csv field, which rarely needs quotes, is copied while it is scanned
+ * and only started again quoted when a special byte turns up.  It is
+ * quoted only then, or when it is the only field of its row and empty:
+ * an empty line would be skipped by readers, "" is a row with one empty
+ * field.  A row of no fields has no such way out: it is refused.
+ */
+
+
+/* Quote p[0..n) (n > 0), doubling its quotes, then add end. */
+static int csv_quoted(sl_writer *w, const unsigned char *p, size_t n,
+		      char end)
+{
+	const unsigned char *q;
+
+	if (sl_writer_put1(w, '"') < 0)
+		return -1;
+	while ((q = memchr(p, '"', n)) != NULL) {
+		size_t k = (size_t)(q - p) + 1;
+
+		if (sl_writer_put(w, p, k) < 0 || sl_writer_put1(w, '"') < 0)
+			return -1;
+		p += k;
+		n -= k;
+	}
+	if (sl_writer_put(w, p, n) < 0 || sl_writer_put2(w, '"', end) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Append a field and the byte that follows it (delimiter or newline).
+ * Most fields need no quotes, so copy while scanning, eight bytes at a
+ * time, and only when a special byte turns up start again quoted: one
+ * pass over the field instead of a scan and then a copy.
+ */
+static int csv_field(sl_writer *w, const sl_str *f, int alone, char end)
+{
+	const unsigned char *p = (const unsigned char *)f->ptr;
+	size_t n = f->len, i = 0;
+	char *o;
+
+	if (n == 0)   /* p may be NULL */
+		return alone || w->quote_all ?
+			sl_writer_put(w, (char[]){ '"', '"', end }, 3) : sl_writer_put1(w, end);
+	if (w->quote_all)
+		return csv_quoted(w, p, n, end);
+	if (sl_writer_room(w, n + 1) < 0)
+		return -1;
+	o = w->buf + w->len;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, p + i, 8);
+		if (sl_has_byte(x, w->delim_pat) | sl_has_byte(x, SL_ONES * '"') |
+		    sl_has_byte(x, SL_ONES * '\r') | sl_has_byte(x, SL_ONES * '\n'))
+			break;   /* the byte loop finds which */
+		memcpy(o + i, &x, 8);
+	}
+	for (; i < n; i++) {
+		if (w->csv_special[p[i]])
+			return csv_quoted(w, p, n, end);
+		o[i] = (char)p[i];
+	}
+	o[n] = end;
+	w->len += n + 1;
+	return 0;
+}
+
+int sl_csv_write_row(sl_writer *w, const sl_str *fields,
+		     const unsigned char *kinds, size_t n)
+{
+	size_t i;
+
+	(void)kinds;            /* csv has text only */
+	if (n == 0)
+		return sl_writer_no_fields(w);
+	for (i = 0; i < n; i++)
+		if (csv_field(w, &fields[i], n == 1,
+			      i + 1 < n ? w->delim : '\n') < 0)
+			return -1;
+	return 0;
 }

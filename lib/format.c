@@ -1,10 +1,11 @@
 /*
  * format.c - the table of formats: each one's name, the other names it
- * answers to, the file extensions that choose it, and the function that
- * opens a reader on it.  A format module (csv.c, tsv.c, jsonl.c, lines.c)
- * hands the reader rows (struct sl_row) through the next_row function its
- * open function sets; adding a format is a module and a row here (and its
- * writer, in writer.c).
+ * answers to, the file extensions that choose it, the function that opens
+ * a reader on it, and the two that write it.  A format module (csv.c,
+ * tsv.c, jsonl.c, lines_format.c) hands the reader rows (struct sl_row)
+ * through the next_row function its open function sets, and builds a
+ * record's output in the writer's row buffer (writer.h); adding a format
+ * is a module and a row here.
  */
 #include <string.h>
 #include <strings.h>
@@ -12,13 +13,15 @@
 #include "sluice_int.h"
 
 const sl_format_def sl_formats[] = {
-	{ SL_FORMAT_CSV, "csv", NULL, { "csv" }, sl_csv_open },
-	{ SL_FORMAT_TSV, "tsv", NULL, { "tsv" }, sl_tsv_open },
+	{ SL_FORMAT_CSV, "csv", NULL, { "csv" }, sl_csv_open,
+	  sl_writer_header_row, sl_csv_write_row },
+	{ SL_FORMAT_TSV, "tsv", NULL, { "tsv" }, sl_tsv_open,
+	  sl_writer_header_row, sl_tsv_write_row },
 	/* .json means JSON Lines here; the reader refuses an array */
 	{ SL_FORMAT_JSONL, "jsonl", "ndjson", { "jsonl", "ndjson", "json" },
-	  sl_jsonl_open },
+	  sl_jsonl_open, sl_jsonl_write_header, sl_jsonl_write_row },
 	{ SL_FORMAT_LINES, "lines", NULL, { "txt", "log" },
-	  sl_lines_row_open },
+	  sl_lines_row_open, NULL, sl_lines_write_row },
 };
 
 enum { NFORMATS = sizeof(sl_formats) / sizeof(sl_formats[0]) };

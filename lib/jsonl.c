@@ -1,6 +1,6 @@
 /*
- * jsonl.c - JSON Lines rows: one object per line, read by a strict
- * RFC 8259 parser of its own.
+ * jsonl.c - the JSON Lines format: one object per line, read by a strict
+ * RFC 8259 parser of its own, and written (the end of the file).
  *
  * Each non-blank line is checked and taken apart in one pass.  The parser
  * refuses what the RFC refuses (a raw control byte anywhere, invalid
@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sluice_int.h"
+#include "writer.h"
 
 /* Deeper nesting is refused: the limit of most JSON parsers. */
 #define MAX_DEPTH 2048
@@ -1125,4 +1125,326 @@ int sl_jsonl_open(sl_reader *r)
 	r->next_row = jsonl_next_row;
 	js->named = r->opt.names != NULL;   /* the reader takes them */
 	return 0;
+}
+
+/* ---- writing: JSON numbers --------------------------------------------- */
+
+int sl_is_json_number(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	if (i < n && p[i] == '-')
+		i++;
+	if (i == n)
+		return 0;
+	if (p[i] == '0') {
+		i++;
+	} else if (p[i] >= '1' && p[i] <= '9') {
+		while (i < n && is_digit(p[i]))
+			i++;
+	} else {
+		return 0;
+	}
+	if (i < n && p[i] == '.') {
+		if (++i == n || !is_digit(p[i]))
+			return 0;
+		while (i < n && is_digit(p[i]))
+			i++;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		if (++i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		if (i == n || !is_digit(p[i]))
+			return 0;
+		while (i < n && is_digit(p[i]))
+			i++;
+	}
+	return i == n;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/*
+ * The header's keys are escaped once, stored as `{"k1":` and `,"k2":`, so
+ * a record is key, value, key, value ... with no work on the keys.  Values
+ * go by their kind (sl_kind); text is a number (RFC 8259 grammar, text
+ * kept as is), true or false, or a string.  JSON text must be UTF-8, so
+ * bytes >= 0x80 are checked to form shortest-form scalar values (no
+ * overlongs, no surrogates, nothing past U+10FFFF, no cut sequences) and
+ * copied as is.
+ */
+
+/* What each byte needs, and the scan for the next that needs anything:
+ * sl_json_class and sl_json_scan() (text.c), as UTF-8's checks. */
+
+/*
+ * Append p[0..n) as a JSON string.  Returns 0, -1 when the row buffer
+ * cannot grow (error recorded), or -2 with the offset of the first byte
+ * that is not UTF-8 in *bad (nothing recorded: the caller names it).
+ */
+static int put_string(sl_writer *w, const char *s, size_t n, size_t *bad)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	unsigned char c;
+	char e[6];
+
+	if (n == 0)   /* p may be NULL */
+		return sl_writer_put2(w, '"', '"');
+	if (sl_writer_put1(w, '"') < 0)
+		return -1;
+	for (;;) {
+		i = sl_json_scan(p, i, n);
+		if (i == n)
+			break;
+		c = sl_json_class[p[i]];
+		if (c == SL_JSON_U8) {
+			size_t k = sl_utf8_len(p + i, n - i);
+
+			if (k == 0) {
+				*bad = i;
+				return -2;
+			}
+			i += k;   /* copied with the run */
+			continue;
+		}
+		if (sl_writer_put(w, p + run, i - run) < 0 ||
+		    sl_writer_put(w, e, sl_json_escape(p[i], e)) < 0)
+			return -1;
+		run = ++i;
+	}
+	if (sl_writer_put(w, p + run, n - run) < 0 || sl_writer_put1(w, '"') < 0)
+		return -1;
+	return 0;
+}
+
+/* true and false go bare; null does not, since a JSON null reads back
+ * as empty: the text "null" would not survive a round trip. */
+static int is_json_word(const char *p, size_t n)
+{
+	switch (n) {
+	case 4:
+		return memcmp(p, "true", 4) == 0;
+	case 5:
+		return memcmp(p, "false", 5) == 0;
+	default:
+		return 0;
+	}
+}
+
+/* A field the output cannot carry, in the header or a record (named as
+ * sl_writer_where() does). */
+static sl_status not_utf8(sl_writer *w, const sl_str *name, size_t bad,
+			  int in_header)
+{
+	int len = (int)(name->len > 200 ? 200 : name->len);
+	char at[SL_WHERE_MAX];
+
+	if (in_header)
+		return sl_error(w->ctx, SL_EDATA,
+				"field name '%.*s' is not valid UTF-8 (JSON"
+				" needs UTF-8) in the header of '%s' at byte"
+				" %zu of the name", len, name->ptr,
+				w->input ? w->input : sl_sink_name(w->sink),
+				bad + 1);
+	return sl_error(w->ctx, SL_EDATA, "field '%.*s' is not valid UTF-8"
+			" (byte %zu of it), which JSON output needs %s", len,
+			name->ptr, bad + 1, sl_writer_where(w, at, sizeof(at)));
+}
+
+/* A JSON value for a field of the given kind. */
+static int json_value(sl_writer *w, const sl_str *f, unsigned char kind,
+		      size_t *bad)
+{
+	switch (kind) {
+	case SL_KIND_TEXT:
+		if (!w->strings && (sl_is_json_number(f->ptr, f->len) ||
+				    is_json_word(f->ptr, f->len)))
+			return sl_writer_put(w, f->ptr, f->len);
+		break;
+	case SL_KIND_NUMBER:
+	case SL_KIND_BOOL:
+		if (!w->strings)
+			return sl_writer_put(w, f->ptr, f->len);
+		break;
+	case SL_KIND_NULL:
+		return sl_writer_put(w, "null", 4);
+	case SL_KIND_NESTED:
+		return sl_writer_put(w, f->ptr, f->len);
+	default:
+		break;
+	}
+	return put_string(w, f->ptr, f->len, bad);
+}
+
+static sl_status jsonl_row(sl_writer *w, const sl_str *fields,
+			   const unsigned char *kinds, size_t n)
+{
+	size_t i, bad;
+	int r, first = 1;
+
+	if (n == 0)
+		return sl_writer_put(w, "{}\n", 3) < 0 ? sl_writer_drop_row(w) : SL_OK;
+	if (!kinds) {
+		/* text, the case of every CSV input: the keys carry their
+		 * '{' or ',' */
+		for (i = 0; i < n; i++) {
+			const sl_str *f = &fields[i];
+
+			if (sl_writer_put(w, w->keys[i].ptr, w->keys[i].len) < 0)
+				return sl_writer_drop_row(w);
+			if (!w->strings && (sl_is_json_number(f->ptr, f->len) ||
+					    is_json_word(f->ptr, f->len))) {
+				if (sl_writer_put(w, f->ptr, f->len) < 0)
+					return sl_writer_drop_row(w);
+				continue;
+			}
+			if ((r = put_string(w, f->ptr, f->len, &bad)) == -1)
+				return sl_writer_drop_row(w);
+			if (r == -2) {
+				w->len = 0;
+				return not_utf8(w, &w->names[i], bad, 0);
+			}
+		}
+		return sl_writer_put2(w, '}', '\n') < 0 ? sl_writer_drop_row(w) : SL_OK;
+	}
+	for (i = 0; i < n; i++) {
+		if (kinds[i] == SL_KIND_ABSENT)
+			continue;     /* the key was not there: leave it out */
+		r = sl_writer_put1(w, first ? '{' : ',');
+		if (r == 0)
+			r = sl_writer_put(w, w->keys[i].ptr + 1, w->keys[i].len - 1);
+		first = 0;
+		if (r < 0 ||
+		    (r = json_value(w, &fields[i], kinds[i], &bad)) == -1)
+			return sl_writer_drop_row(w);
+		if (r == -2) {
+			w->len = 0;
+			return not_utf8(w, &w->names[i], bad, 0);
+		}
+	}
+	if (first)
+		return sl_writer_put(w, "{}\n", 3) < 0 ? sl_writer_drop_row(w) : SL_OK;
+	return sl_writer_put2(w, '}', '\n') < 0 ? sl_writer_drop_row(w) : SL_OK;
+}
+
+static int same_name(const sl_str *a, const sl_str *b)
+{
+	return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
+}
+
+/* By bytes, then by position: repeats are found in a fixed order. */
+static int name_cmp(const void *x, const void *y)
+{
+	const sl_str *a = *(const sl_str *const *)x;
+	const sl_str *b = *(const sl_str *const *)y;
+	int c = memcmp(a->ptr, b->ptr, a->len < b->len ? a->len : b->len);
+
+	if (c)
+		return c;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* Keys of one JSON object must differ (sluice's reader and most others
+ * refuse or drop repeats), so a header with a name twice, such as the
+ * empty names of a line of bare commas, cannot be written as jsonl.
+ * Sorting pointers finds repeats in n log n, for headers of any width. */
+static sl_status unique_names(sl_writer *w)
+{
+	const sl_str **v;
+	size_t i, j, k;
+	int len;
+
+	if (w->nnames < 2)
+		return SL_OK;
+	v = sl_mem_alloc(w->ctx, w->nnames * sizeof(*v), "writer.names");
+	if (!v)
+		return sl_errcode(w->ctx);
+	for (i = 0; i < w->nnames; i++)
+		v[i] = &w->names[i];
+	qsort(v, w->nnames, sizeof(*v), name_cmp);
+	for (i = 1; i < w->nnames && !same_name(v[i - 1], v[i]); i++)
+		;
+	if (i == w->nnames) {
+		sl_mem_free(v);
+		return SL_OK;
+	}
+	j = (size_t)(v[i - 1] - w->names);
+	k = (size_t)(v[i] - w->names);
+	len = (int)(v[i]->len > 200 ? 200 : v[i]->len);
+	sl_error(w->ctx, SL_EDATA, "field name '%.*s' is in the header of '%s'"
+		 " twice, as fields %zu and %zu (JSON Lines keys must"
+		 " differ)", len, v[i]->ptr,
+		 w->input ? w->input : sl_sink_name(w->sink), j + 1, k + 1);
+	sl_mem_free(v);
+	return SL_EDATA;
+}
+
+/* Escape every key once into the row buffer, then copy the lot to the
+ * arena: records then write keys without looking at them. */
+static sl_status jsonl_keys(sl_writer *w)
+{
+	sl_arena *a = w->arena;
+	size_t i, bad, at;
+	char *block;
+	int r;
+
+	if (w->nnames == 0)
+		return SL_OK;
+	if (unique_names(w) != SL_OK)
+		return sl_errcode(w->ctx);
+	w->keys = sl_arena_alloc(a, w->nnames * sizeof(*w->keys));
+	if (!w->keys)
+		return sl_writer_drop_row(w);
+	for (i = 0; i < w->nnames; i++) {
+		at = w->len;
+		if (sl_writer_put1(w, i == 0 ? '{' : ',') < 0)
+			return sl_writer_drop_row(w);
+		r = put_string(w, w->names[i].ptr, w->names[i].len, &bad);
+		if (r == -1)
+			return sl_writer_drop_row(w);
+		if (r == -2) {
+			w->len = 0;
+			return not_utf8(w, &w->names[i], bad, 1);
+		}
+		if (sl_writer_put1(w, ':') < 0)
+			return sl_writer_drop_row(w);
+		w->keys[i].len = w->len - at;
+	}
+	block = sl_arena_alloc(a, w->len);
+	if (!block)
+		return sl_writer_drop_row(w);
+	memcpy(block, w->buf, w->len);
+	for (at = 0, i = 0; i < w->nnames; at += w->keys[i].len, i++)
+		w->keys[i].ptr = block + at;
+	w->len = 0;
+	return SL_OK;
+}
+
+int sl_jsonl_write_header(sl_writer *w)
+{
+	return jsonl_keys(w) == SL_OK ? 0 : -1;
+}
+
+int sl_jsonl_write_row(sl_writer *w, const sl_str *fields,
+		       const unsigned char *kinds, size_t n)
+{
+	char at[SL_WHERE_MAX];
+
+	if (!w->have_header) {
+		sl_error(w->ctx, SL_EINVAL, "jsonl output '%s' needs a header"
+			 " before record %llu", sl_sink_name(w->sink),
+			 (unsigned long long)w->records + 1);
+		return -1;
+	}
+	if (n != w->nnames) {
+		sl_error(w->ctx, SL_EINVAL, "a record of %zu fields where the"
+			 " header has %zu %s", n, w->nnames,
+			 sl_writer_where(w, at, sizeof(at)));
+		return -1;
+	}
+	return jsonl_row(w, fields, kinds, n) == SL_OK ? 0 : -1;
 }

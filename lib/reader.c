@@ -4,8 +4,8 @@
  * Call order: sl_reader_open(), sl_reader_header() (optional), then
  * sl_reader_next() until NULL, or sl_reader_count().
  *
- * The format modules (csv.c, tsv.c, jsonl.c and the lines module here)
- * only turn bytes into rows through r->next_row.  This file chooses the
+ * The format modules (csv.c, tsv.c, jsonl.c, lines_format.c) only turn
+ * bytes into rows through r->next_row.  This file chooses the
  * module (by -i, by the file name, else by the first byte), turns the
  * first row into the header, checks that every row has as many fields as
  * the header, and applies the on-error policy: a bad row stops the run
@@ -17,35 +17,6 @@
 #include <strings.h>
 
 #include "sluice_int.h"
-
-/* ---- lines: one field per line ---------------------------------------- */
-
-static int lines_next_row(sl_reader *r)
-{
-	const sl_str *l = sl_lines_next(r->lines);
-
-	if (!l)
-		return sl_failed(r->ctx) ? ROW_ERR : ROW_END;
-	r->row.n = 1;
-	r->row.f = l;
-	r->row.line = sl_lines_number(r->lines);
-	r->row.offset = sl_lines_offset(r->lines);
-	r->row.raw = l->ptr;
-	r->row.raw_len = l->len;
-	return ROW_OK;
-}
-
-int sl_lines_row_open(sl_reader *r)
-{
-	static const sl_str line = { "line", 4 };
-
-	r->lines = sl_lines_new(r->arena, r->src);
-	if (!r->lines || sl_reader_set_names(r, &line, 1) != SL_OK)
-		return -1;
-	r->header_state = 1;
-	r->next_row = lines_next_row;
-	return 0;
-}
 
 static void pad_release(void *arg);
 

@@ -146,6 +146,11 @@ typedef struct sl_format_def {
 	const char *alias;               /* another name -i takes, or NULL */
 	const char *ext[SL_FORMAT_EXTS]; /* extensions that choose it */
 	int (*open)(sl_reader *r);       /* set r->next_row: 0, or -1 */
+	/* writing (writer.h): what goes before the first record, NULL for
+	 * nothing; one record into the row buffer.  0, or -1 */
+	int (*write_header)(sl_writer *w);
+	int (*write_row)(sl_writer *w, const sl_str *f,
+			 const unsigned char *kinds, size_t n);
 } sl_format_def;
 extern const sl_format_def sl_formats[];
 /* The row of f; NULL for SL_FORMAT_AUTO or an unknown value. */
@@ -155,6 +160,16 @@ int sl_csv_open(sl_reader *r);
 int sl_tsv_open(sl_reader *r);
 int sl_jsonl_open(sl_reader *r);
 int sl_lines_row_open(sl_reader *r);
+int sl_writer_header_row(sl_writer *w);
+int sl_csv_write_row(sl_writer *w, const sl_str *f, const unsigned char *k,
+		     size_t n);
+int sl_tsv_write_row(sl_writer *w, const sl_str *f, const unsigned char *k,
+		     size_t n);
+int sl_jsonl_write_header(sl_writer *w);
+int sl_jsonl_write_row(sl_writer *w, const sl_str *f,
+		       const unsigned char *k, size_t n);
+int sl_lines_write_row(sl_writer *w, const sl_str *f,
+		       const unsigned char *k, size_t n);
 
 /* jsonl.c: point jansson's allocator at the hooks (once per process). */
 void sl_json_init(void);

@@ -1,5 +1,6 @@
 /*
- * tsv.c - tab-separated rows: no quoting, escapes instead.
+ * tsv.c - tab-separated rows, read and written: no quoting, escapes
+ * instead.
  *
  * Each line is a row (a blank line is a row of one empty field) and each
  * tab ends a field.  Inside a field \t, \n, \r and \\ stand for a tab, a
@@ -10,7 +11,7 @@
  */
 #include <string.h>
 
-#include "sluice_int.h"
+#include "writer.h"
 
 typedef struct tsv_state {
 	sl_str *views;
@@ -132,4 +133,64 @@ int sl_tsv_open(sl_reader *r)
 	r->state = ts;
 	r->next_row = tsv_next_row;
 	return 0;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* The escape letter for each byte tsv escapes, 0 for the rest. */
+static const char tsv_escape[256] = {
+	['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r', ['\\'] = '\\',
+};
+
+/* The first byte at or after i that tsv escapes, or n. */
+static size_t tsv_scan(const unsigned char *p, size_t i, size_t n)
+{
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, p + i, 8);
+		if (sl_has_byte(x, SL_ONES * '\t') | sl_has_byte(x, SL_ONES * '\n') |
+		    sl_has_byte(x, SL_ONES * '\r') | sl_has_byte(x, SL_ONES * '\\'))
+			break;
+	}
+	while (i < n && !tsv_escape[p[i]])
+		i++;
+	return i;
+}
+
+static int tsv_field(sl_writer *w, const sl_str *f)
+{
+	const unsigned char *p = (const unsigned char *)f->ptr;
+	size_t n = f->len, i = 0, run = 0;
+
+	if (n == 0)   /* p may be NULL */
+		return 0;
+	for (;;) {
+		i = tsv_scan(p, i, n);
+		if (sl_writer_put(w, p + run, i - run) < 0)
+			return -1;
+		if (i == n)
+			return 0;
+		if (sl_writer_put2(w, '\\', tsv_escape[p[i]]) < 0)
+			return -1;
+		run = ++i;
+	}
+}
+
+int sl_tsv_write_row(sl_writer *w, const sl_str *fields,
+		     const unsigned char *kinds, size_t n)
+{
+	size_t i;
+
+	(void)kinds;
+
+	if (n == 0)
+		return sl_writer_no_fields(w);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && sl_writer_put1(w, '\t') < 0)
+			return -1;
+		if (tsv_field(w, &fields[i]) < 0)
+			return -1;
+	}
+	return sl_writer_put1(w, '\n');
 }
