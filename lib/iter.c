@@ -50,6 +50,13 @@ char *sl_iter_strdup(sl_iter *it, const char *s)
 	return sl_arena_strndup(it->arena, s, strlen(s));
 }
 
+int sl_iter_keep(sl_iter *it, const char **s)
+{
+	if (*s && !(*s = sl_iter_strdup(it, *s)))
+		return -1;
+	return 0;
+}
+
 /* Read the upstream header, then start the stage; 0 or -1. */
 static int iter_start(sl_iter *it)
 {

@@ -49,6 +49,10 @@ sl_iter *sl_iter_new_source(sl_arena *a, size_t size);
  * context) on failure; s NULL gives "". */
 char *sl_iter_strdup(sl_iter *it, const char *s);
 
+/* Replace a caller's string *s, when set, by a copy in the pipeline's
+ * arena (an option such as a spill folder); 0, or -1 on failure. */
+int sl_iter_keep(sl_iter *it, const char **s);
+
 /* Tell the reader upstream of it, if it is one, which fields will be
  * looked at (sl_reader_want()). */
 void sl_iter_want(sl_iter *it, const unsigned char *want, size_t n);

@@ -445,8 +445,7 @@ static sl_iter *agg_stage(sl_iter *in, int freq, const char *groups,
 	s->r.sp.verb = freq ? "freq" : "stats";
 	if (o)
 		s->r.o = *o;
-	if (s->r.o.tmpdir && !(s->r.o.tmpdir = sl_iter_strdup(it,
-							      s->r.o.tmpdir)))
+	if (sl_iter_keep(it, &s->r.o.tmpdir) < 0)
 		return NULL;
 	s->groups = sl_iter_strdup(it, groups);
 	s->fields = sl_iter_strdup(it, fields);
@@ -559,7 +558,7 @@ sl_iter *sl_agg_results(sl_arena *a, sl_agg *g, const sl_agg_spec *spec,
 	r->sp = *spec;
 	if (o)
 		r->o = *o;
-	if (r->o.tmpdir && !(r->o.tmpdir = sl_iter_strdup(it, r->o.tmpdir)))
+	if (sl_iter_keep(it, &r->o.tmpdir) < 0)
 		return NULL;
 	if (strcmp(spec->verb, "freq") == 0) {
 		r->freq = 1;

@@ -439,8 +439,7 @@ sl_iter *sl_join_with(sl_iter *left, sl_iter *right, const char *keys,
 			 (int)j->o.kind);
 		return NULL;
 	}
-	if (j->o.sort.tmpdir &&
-	    !(j->o.sort.tmpdir = sl_iter_strdup(it, j->o.sort.tmpdir)))
+	if (sl_iter_keep(it, &j->o.sort.tmpdir) < 0)
 		return NULL;
 	j->l.in = left;
 	j->r.in = right;

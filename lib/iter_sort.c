@@ -73,8 +73,7 @@ sl_iter *sl_sort(sl_iter *in, const char *keys, const sl_sort_options *o)
 	st = it->state;
 	if (o)
 		st->so = *o;
-	if (st->so.tmpdir && !(st->so.tmpdir = sl_iter_strdup(it,
-							      st->so.tmpdir)))
+	if (sl_iter_keep(it, &st->so.tmpdir) < 0)
 		return NULL;
 	st->keys = sl_iter_strdup(it, keys);
 	if (!st->keys)
@@ -332,8 +331,7 @@ sl_iter *sl_uniq(sl_iter *in, const char *keys, const sl_uniq_options *o)
 	u = it->state;
 	if (o)
 		u->o = *o;
-	if (u->o.sort.tmpdir &&
-	    !(u->o.sort.tmpdir = sl_iter_strdup(it, u->o.sort.tmpdir)))
+	if (sl_iter_keep(it, &u->o.sort.tmpdir) < 0)
 		return NULL;
 	u->keys = sl_iter_strdup(it, keys);
 	if (!u->keys ||

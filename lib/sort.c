@@ -244,9 +244,9 @@ static int item_order(const void *x, const void *y, void *arg)
 
 /* ---- memory ------------------------------------------------------------------ */
 
-static void sorter_release(void *arg)
+/* Give back the run storage blocks. */
+static void free_blocks(sl_sorter *s)
 {
-	sl_sorter *s = arg;
 	block *b, *next;
 
 	for (b = s->blocks; b; b = next) {
@@ -254,6 +254,13 @@ static void sorter_release(void *arg)
 		sl_mem_free(b);
 	}
 	s->blocks = s->cur = NULL;
+}
+
+static void sorter_release(void *arg)
+{
+	sl_sorter *s = arg;
+
+	free_blocks(s);
 	sl_mem_free(s->items);
 	sl_mem_free(s->heap);
 	sl_mem_free(s->nums);
@@ -669,15 +676,7 @@ static sl_status finish(sl_sorter *s)
 	if (s->nitems && spill_items(s) != SL_OK)
 		return sl_errcode(s->ctx);
 	/* the merge needs the memory the runs were built in */
-	{
-		block *b, *next;
-
-		for (b = s->blocks; b; b = next) {
-			next = b->next;
-			sl_mem_free(b);
-		}
-	}
-	s->blocks = s->cur = NULL;
+	free_blocks(s);
 	sl_mem_free(s->items);
 	s->items = NULL;
 	s->icap = s->nitems = 0;
