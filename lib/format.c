@@ -1,6 +1,7 @@
 /*
  * format.c - the table of formats: each one's name, the other names it
- * answers to, the file extensions that choose it, the function that opens
+ * answers to, the file extensions that choose it, the first byte that
+ * chooses it in a stream of no known name, the function that opens
  * a reader on it, and the two that write it.  A format module (csv.c,
  * tsv.c, jsonl.c, lines_format.c) hands the reader rows (struct sl_row)
  * through the next_row function its open function sets, and builds a
@@ -13,14 +14,14 @@
 #include "sluice_int.h"
 
 const sl_format_def sl_formats[] = {
-	{ SL_FORMAT_CSV, "csv", NULL, { "csv" }, sl_csv_open,
+	{ SL_FORMAT_CSV, "csv", NULL, { "csv" }, 0, sl_csv_open,
 	  sl_writer_header_row, sl_csv_write_row },
-	{ SL_FORMAT_TSV, "tsv", NULL, { "tsv" }, sl_tsv_open,
+	{ SL_FORMAT_TSV, "tsv", NULL, { "tsv" }, 0, sl_tsv_open,
 	  sl_writer_header_row, sl_tsv_write_row },
 	/* .json means JSON Lines here; the reader refuses an array */
 	{ SL_FORMAT_JSONL, "jsonl", "ndjson", { "jsonl", "ndjson", "json" },
-	  sl_jsonl_open, sl_jsonl_write_header, sl_jsonl_write_row },
-	{ SL_FORMAT_LINES, "lines", NULL, { "txt", "log" },
+	  '{', sl_jsonl_open, sl_jsonl_write_header, sl_jsonl_write_row },
+	{ SL_FORMAT_LINES, "lines", NULL, { "txt", "log" }, 0,
 	  sl_lines_row_open, NULL, sl_lines_write_row },
 };
 
@@ -34,6 +35,17 @@ const sl_format_def *sl_format_def_of(sl_format f)
 		if (sl_formats[i].format == f)
 			return &sl_formats[i];
 	return NULL;
+}
+
+sl_format sl_format_from_first(unsigned char c)
+{
+	size_t i;
+
+	for (i = 0; i < NFORMATS; i++)
+		if (sl_formats[i].first &&
+		    (unsigned char)sl_formats[i].first == c)
+			return sl_formats[i].format;
+	return SL_FORMAT_CSV;
 }
 
 const char *sl_format_name(sl_format f)

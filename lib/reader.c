@@ -95,7 +95,7 @@ static sl_format sniff(sl_reader *r, const char *path)
 	}
 	if (named != SL_FORMAT_AUTO)
 		return named;
-	return i < n && p[i] == '{' ? SL_FORMAT_JSONL : SL_FORMAT_CSV;
+	return i < n ? sl_format_from_first(p[i]) : SL_FORMAT_CSV;
 }
 
 sl_reader *sl_reader_open(sl_arena *a, const char *path,

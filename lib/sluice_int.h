@@ -145,6 +145,10 @@ typedef struct sl_format_def {
 	const char *name;                /* for -i, -O and messages */
 	const char *alias;               /* another name -i takes, or NULL */
 	const char *ext[SL_FORMAT_EXTS]; /* extensions that choose it */
+	char first;                      /* the first byte (blank lines and
+					  * spaces aside) that chooses it in
+					  * a stream, 0: none (csv is chosen
+					  * when no format's matches) */
 	int (*open)(sl_reader *r);       /* set r->next_row: 0, or -1 */
 	/* writing (writer.h): what goes before the first record, NULL for
 	 * nothing; one record into the row buffer.  0, or -1 */
@@ -155,6 +159,9 @@ typedef struct sl_format_def {
 extern const sl_format_def sl_formats[];
 /* The row of f; NULL for SL_FORMAT_AUTO or an unknown value. */
 const sl_format_def *sl_format_def_of(sl_format f);
+/* The format a stream whose first byte (blank lines and spaces aside) is
+ * c is read as: the one whose first byte it is, else csv. */
+sl_format sl_format_from_first(unsigned char c);
 
 int sl_csv_open(sl_reader *r);
 int sl_tsv_open(sl_reader *r);
