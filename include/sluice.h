@@ -285,9 +285,11 @@ void sl_arena_free(sl_arena *a);
  * Sources: bytes in, a chunk at a time
  *
  * A source reads a file or standard input in chunks of the context's chunk
- * size.  A gzip stream is recognised by its magic bytes, whatever the file
- * is called, and inflated on the fly; concatenated members read as one
- * stream.  A truncated or corrupt stream is an SL_EDATA error naming the
+ * size.  A gzip, bzip2 or xz stream is recognised by its magic bytes,
+ * whatever the file is called, and decompressed on the fly, its state
+ * charged to the budget; concatenated members or streams read as one.
+ * An xz dictionary larger than the budget has left is SL_ENOMEM, named.
+ * A truncated or corrupt stream is an SL_EDATA error naming the
  * file and the compressed byte offset; the bytes returned before it are
  * exactly what the stream held up to that point.
  *
@@ -526,7 +528,8 @@ sl_format sl_format_parse(const char *name);
 
 /*
  * The format a file name suggests: .csv .tsv .jsonl .ndjson .json .txt
- * .log (.json is JSON Lines too), after taking off a .gz, ignoring case;
+ * .log (.json is JSON Lines too), after taking off a .gz, .bz2 or .xz,
+ * ignoring case;
  * SL_FORMAT_AUTO when it suggests none.
  */
 sl_format sl_format_from_name(const char *path);

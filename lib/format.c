@@ -69,6 +69,18 @@ sl_format sl_format_parse(const char *name)
 	return SL_FORMAT_AUTO;
 }
 
+size_t sl_format_name_len(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 3 && (strcasecmp(name + n - 3, ".gz") == 0 ||
+		      strcasecmp(name + n - 3, ".xz") == 0))
+		return n - 3;
+	if (n > 4 && strcasecmp(name + n - 4, ".bz2") == 0)
+		return n - 4;
+	return n;
+}
+
 sl_format sl_format_from_name(const char *path)
 {
 	const char *base, *dot;
@@ -78,9 +90,7 @@ sl_format sl_format_from_name(const char *path)
 		return SL_FORMAT_AUTO;
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	n = strlen(base);
-	if (n > 3 && strncasecmp(base + n - 3, ".gz", 3) == 0)
-		n -= 3;
+	n = sl_format_name_len(base);
 	/* the last dot of the base name, not its first byte: ".csv" is a
 	 * hidden file with no extension, as for most tools */
 	for (dot = NULL, i = n; i > 1; i--)

@@ -46,9 +46,7 @@ static sl_format sniff(sl_reader *r, const char *path)
 
 	if (file) {
 		named = sl_format_from_name(path);
-		n = strlen(path);
-		if (n > 3 && strcasecmp(path + n - 3, ".gz") == 0)
-			n -= 3;
+		n = sl_format_name_len(path);
 		if (named != SL_FORMAT_AUTO && !(named == SL_FORMAT_JSONL &&
 		    n > 5 && strncasecmp(path + n - 5, ".json", 5) == 0))
 			return named;

@@ -104,11 +104,11 @@ static sl_status fail(sl_sink *s, sl_status code)
 	return code;
 }
 
-static int has_gz_suffix(const char *path)
+static int has_suffix(const char *path, const char *suffix)
 {
-	size_t n = strlen(path);
+	size_t n = strlen(path), k = strlen(suffix);
 
-	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
+	return n > k && strcmp(path + n - k, suffix) == 0;
 }
 
 static mode_t new_file_mode(const char *path)
@@ -286,8 +286,17 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 							   strlen(path));
 	if (!s->name || sl_arena_on_release(a, sink_release, s) != SL_OK)
 		return NULL;
+	/* a name that promises a compression sluice reads but does not
+	 * write would get plain bytes: refused */
+	if (!stdout_ && (has_suffix(path, ".xz") || has_suffix(path, ".bz2") ||
+			 has_suffix(path, ".zst"))) {
+		sl_error(ctx, SL_EINVAL, "cannot write '%s': sluice compresses"
+			 " output as gzip only (name it .gz, or pipe to the"
+			 " compressor)", path);
+		return NULL;
+	}
 	s->gzip = opt && opt->gzip >= 0 ? opt->gzip :
-		(!stdout_ && has_gz_suffix(path));
+		(!stdout_ && has_suffix(path, ".gz"));
 	s->cap = sl_ctx_chunk_size(ctx);
 	s->buf = sl_mem_alloc(ctx, s->cap, "sink.buffer");
 	if (!s->buf)

@@ -1,15 +1,20 @@
 /*
- * source.c - bytes in, a chunk at a time, gzip inflated on the fly.
+ * source.c - bytes in, a chunk at a time, gzip, bzip2 and xz decompressed
+ * on the fly.
  *
  * Call order: sl_source_open(), sl_source_next() until NULL, optionally
  * sl_source_close(); the arena's cleanup closes whatever is left.
  *
  * The first call reads until it has two bytes (or the end) and looks for
  * the gzip magic 1f 8b, so the format never depends on the file's name.
- * It also refuses, with SL_EDATA and a hint, the compressed formats that
- * sluice cannot read (bzip2, xz, zstd, lz4, zip): read as text they would
- * give a count of nonsense.  Each is known by its whole signature, up to
- * ten bytes, so that no text file is ever refused; the first call reads
+ * bzip2 and xz are known the same way (libbz2, liblzma; their state and an
+ * output buffer of one chunk charged to the budget, xz's dictionary
+ * limited to what the budget has left); bzip2 streams that follow one
+ * another are read in turn, xz's by liblzma itself.  It also refuses,
+ * with SL_EDATA and a hint, the compressed formats that sluice cannot read
+ * (zstd, lz4, zip): read as text they would give a count of nonsense.
+ * Each is known by its whole signature, up to ten bytes, so that no text
+ * file is ever refused; the first call reads
  * on only while the bytes so far could still start one of them, so a
  * slow pipe is not kept waiting for bytes its first line does not have.
  * Plain input is handed out straight from the read buffer, at most one
@@ -26,6 +31,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <bzlib.h>
+#include <lzma.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -63,7 +70,14 @@ struct sl_source {
 	char pending_msg[SL_ERRMSG_MAX];
 	z_stream z;
 	sl_zalloc za;
+	int codec;             /* 0, or CODEC_BZIP2 or CODEC_XZ */
+	int cinit;             /* its state is live */
+	bz_stream bz;
+	lzma_stream xz;
+	lzma_allocator xa;
 };
+
+enum { CODEC_BZIP2 = 1, CODEC_XZ };
 
 static void source_release(void *arg)
 {
@@ -148,6 +162,11 @@ void sl_source_close(sl_source *src)
 	if (src->zinit)
 		inflateEnd(&src->z);
 	src->zinit = 0;
+	if (src->cinit && src->codec == CODEC_BZIP2)
+		BZ2_bzDecompressEnd(&src->bz);
+	else if (src->cinit)
+		lzma_end(&src->xz);
+	src->cinit = 0;
 	sl_mem_free(src->raw);
 	sl_mem_free(src->out);
 	src->raw = src->out = NULL;
@@ -162,6 +181,7 @@ int sl_source_is_gzip(const sl_source *src)
 {
 	return src->gzip;
 }
+
 
 uint64_t sl_source_offset(const sl_source *src)
 {
@@ -219,23 +239,25 @@ static const struct foreign {
 	size_t len;         /* bytes of input the signature takes */
 	const char *what;   /* "is X" */
 	const char *tool;   /* what undoes it, reading a file or stdin */
+	int codec;          /* read by sluice after all: its codec */
 } foreign[] = {
 	/* "BZh", the block size '1'..'9', then the first block's magic
 	 * (the digits of pi) or, for an empty stream, the end's (of sqrt
 	 * pi): "BZh9" alone could well start a line of text */
 	{ "BZh[19\x31\x41\x59\x26\x53\x59", 10, "bzip2-compressed",
-	  "bzip2 -dc" },
+	  "bzip2 -dc", CODEC_BZIP2 },
 	{ "BZh[19\x17\x72\x45\x38\x50\x90", 10, "bzip2-compressed",
-	  "bzip2 -dc" },
-	{ "\xfd\x37\x7a\x58\x5a\x00", 6, "xz-compressed", "xz -dc" },
-	{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed", "zstd -dc" },
+	  "bzip2 -dc", CODEC_BZIP2 },
+	{ "\xfd\x37\x7a\x58\x5a\x00", 6, "xz-compressed", "xz -dc",
+	  CODEC_XZ },
+	{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed", "zstd -dc", 0 },
 	/* a skippable frame, 0x184D2A50 to 0x184D2A5F little-endian */
-	{ "[\x50\x5f\x2a\x4d\x18", 4, "zstd-compressed", "zstd -dc" },
+	{ "[\x50\x5f\x2a\x4d\x18", 4, "zstd-compressed", "zstd -dc", 0 },
 	/* an lz4 frame, its flags byte saying version 01; the legacy
 	 * format of lz4 -l */
-	{ "\x04\x22\x4d\x18[\x40\x7f", 5, "lz4-compressed", "lz4 -dc" },
-	{ "\x02\x21\x4c\x18", 4, "lz4-compressed", "lz4 -dc" },
-	{ "PK\x03\x04", 4, "a zip archive", NULL },
+	{ "\x04\x22\x4d\x18[\x40\x7f", 5, "lz4-compressed", "lz4 -dc", 0 },
+	{ "\x02\x21\x4c\x18", 4, "lz4-compressed", "lz4 -dc", 0 },
+	{ "PK\x03\x04", 4, "a zip archive", NULL, 0 },
 };
 
 /*
@@ -280,6 +302,14 @@ static int foreign_format(const unsigned char *p, size_t n, int *more)
 	return -1;
 }
 
+int sl_source_magic(const unsigned char *p, size_t n)
+{
+	int more, f = foreign_format(p, n, &more);
+
+	return (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||
+		(f >= 0 && foreign[f].codec);
+}
+
 static void refuse_foreign(sl_source *src, const struct foreign *f)
 {
 	int stdin_ = strcmp(src->name, "<stdin>") == 0 && !src->own_fd;
@@ -298,6 +328,8 @@ static void refuse_foreign(sl_source *src, const struct foreign *f)
 			 file);
 }
 
+static int codec_start(sl_source *src, int codec);
+
 static int sniff(sl_source *src)
 {
 	int f, more = 1;
@@ -311,6 +343,8 @@ static int sniff(sl_source *src)
 		foreign_format(src->raw, src->raw_len, &more);
 	}
 	f = foreign_format(src->raw, src->raw_len, &more);
+	if (f >= 0 && foreign[f].codec)
+		return codec_start(src, foreign[f].codec);
 	if (f >= 0) {
 		refuse_foreign(src, &foreign[f]);
 		return -1;
@@ -414,6 +448,197 @@ static void gzip_mem_failed(sl_source *src, size_t produced)
 		 ctx->errmsg);
 	ctx->err = SL_OK;
 	ctx->errmsg[0] = '\0';
+}
+
+/* ---- bzip2 and xz --------------------------------------------------------- */
+
+/* Their allocators, charged to the budget ("bzip2.state", "xz.state"). */
+static void *bz_alloc(void *opaque, int n, int m)
+{
+	sl_source *src = opaque;
+
+	if (n < 0 || m < 0 || (m && (size_t)n > SIZE_MAX / (size_t)m))
+		return NULL;
+	return sl_mem_alloc(src->ctx, (size_t)n * (size_t)m,
+				"bzip2.state");
+}
+
+static void *xz_alloc(void *opaque, size_t n, size_t m)
+{
+	sl_source *src = opaque;
+
+	if (m && n > SIZE_MAX / m)
+		return NULL;
+	return sl_mem_alloc(src->ctx, n * m, "xz.state");
+}
+
+static void codec_free(void *opaque, void *p)
+{
+	(void)opaque;
+	sl_mem_free(p);
+}
+
+/* Start (or, for the next bzip2 stream, start again) a decoder. */
+static int codec_init(sl_source *src)
+{
+	char ceil[32];
+
+	if (src->codec == CODEC_BZIP2) {
+		memset(&src->bz, 0, sizeof(src->bz));
+		src->bz.bzalloc = bz_alloc;
+		src->bz.bzfree = codec_free;
+		src->bz.opaque = src;
+		src->cinit = BZ2_bzDecompressInit(&src->bz, 0, 0) == BZ_OK;
+	} else {
+		lzma_stream init = LZMA_STREAM_INIT;
+
+		src->xz = init;
+		src->xa.alloc = xz_alloc;
+		src->xa.free = codec_free;
+		src->xa.opaque = src;
+		src->xz.allocator = &src->xa;
+		/* the memory a stream's dictionary may take: what the
+		 * budget has left, so that a hostile header is refused
+		 * with a message instead of failing an allocation */
+		src->cinit = lzma_stream_decoder(&src->xz,
+			sl_mem_ceiling(src->ctx) - sl_mem_in_use(src->ctx),
+			LZMA_CONCATENATED) == LZMA_OK;
+	}
+	if (!src->cinit)
+		sl_error(src->ctx, SL_ENOMEM, "cannot start decompressing '%s'"
+			 " within the memory ceiling of %s", src->name,
+			 sl_format_size(ceil, sizeof(ceil),
+					sl_mem_ceiling(src->ctx)));
+	return src->cinit ? 0 : -1;
+}
+
+static int codec_start(sl_source *src, int codec)
+{
+	src->codec = codec;
+	src->out = sl_mem_alloc(src->ctx, src->chunk, codec == CODEC_BZIP2 ?
+				"bzip2.buffer" : "xz.buffer");
+	return src->out ? codec_init(src) : -1;
+}
+
+static const char *codec_name(const sl_source *src)
+{
+	return src->codec == CODEC_BZIP2 ? "bzip2" : "xz";
+}
+
+/*
+ * One call of the decoder on what is buffered: 1 when it went on, 0 at the
+ * end of a (bzip2) stream, -1 with the error recorded or kept.
+ */
+static int codec_step(sl_source *src, size_t *produced)
+{
+	size_t in = src->raw_len - src->raw_pos, before = *produced;
+	uint64_t at;
+	char ceil[32];
+	int ret;
+
+	if (src->codec == CODEC_BZIP2) {
+		src->bz.next_in = (char *)src->raw + src->raw_pos;
+		src->bz.avail_in = (unsigned)in;
+		src->bz.next_out = (char *)src->out + *produced;
+		src->bz.avail_out = (unsigned)(src->chunk - *produced);
+		ret = BZ2_bzDecompress(&src->bz);
+		src->raw_pos = src->raw_len - src->bz.avail_in;
+		*produced = src->chunk - src->bz.avail_out;
+		if (ret == BZ_STREAM_END)
+			return 0;
+		if (ret == BZ_MEM_ERROR) {
+			gzip_mem_failed(src, *produced);
+			return -1;
+		}
+		if (ret == BZ_OK && (*produced > before ||
+				     src->raw_pos > src->raw_len - in ||
+				     !src->eof))
+			return 1;
+		ret = ret == BZ_OK ? -2 : -1;     /* -2: cut short */
+	} else {
+		src->xz.next_in = src->raw + src->raw_pos;
+		src->xz.avail_in = in;
+		src->xz.next_out = src->out + *produced;
+		src->xz.avail_out = src->chunk - *produced;
+		ret = lzma_code(&src->xz, src->eof ? LZMA_FINISH : LZMA_RUN);
+		src->raw_pos = src->raw_len - src->xz.avail_in;
+		*produced = src->chunk - src->xz.avail_out;
+		if (ret == LZMA_STREAM_END) {
+			src->member_end = 1;       /* every stream read */
+			return 0;
+		}
+		if (ret == LZMA_OK)
+			return 1;
+		if (ret == LZMA_MEM_ERROR) {
+			gzip_mem_failed(src, *produced);
+			return -1;
+		}
+		if (ret == LZMA_MEMLIMIT_ERROR) {
+			gzip_fail(src, *produced, SL_ENOMEM, "'%s' needs %llu"
+				  " MiB to decompress (its xz dictionary),"
+				  " more than the memory ceiling of %s leaves"
+				  " (raise --max-memory)", src->name,
+				  (unsigned long long)
+				  (lzma_memusage(&src->xz) >> 20) + 1,
+				  sl_format_size(ceil, sizeof(ceil),
+						 sl_mem_ceiling(src->ctx)));
+			return -1;
+		}
+		ret = ret == LZMA_BUF_ERROR ? -2 : -1;
+	}
+	at = ret == -2 ? src->raw_off : sl_source_offset(src);
+	gzip_fail(src, *produced, SL_EDATA, "%s %s stream in '%s' at"
+		  " compressed byte %llu", ret == -2 ? "truncated" : "corrupt",
+		  codec_name(src), src->name, (unsigned long long)at);
+	return -1;
+}
+
+/* Decompressed bytes of a bzip2 or xz input, a chunk at most. */
+static const unsigned char *next_codec(sl_source *src, size_t *size)
+{
+	size_t produced = 0;
+	int r;
+
+	while (produced < src->chunk && !src->member_end) {
+		if (src->raw_pos == src->raw_len && !src->eof) {
+			if (read_more(src) < 0) {
+				gzip_read_failed(src, produced);
+				break;
+			}
+			continue;
+		}
+		r = codec_step(src, &produced);
+		if (r < 0)
+			break;
+		if (r > 0)
+			continue;
+		if (src->codec == CODEC_XZ)
+			break;
+		/* a bzip2 stream ended: another may follow (pbzip2, cat) */
+		BZ2_bzDecompressEnd(&src->bz);
+		src->cinit = 0;
+		while (src->raw_len - src->raw_pos < 3 && !src->eof &&
+		       read_more(src) > 0)
+			;
+		if (src->raw_pos == src->raw_len && src->eof) {
+			src->member_end = 1;
+			break;
+		}
+		if (src->raw_len - src->raw_pos < 3 ||
+		    memcmp(src->raw + src->raw_pos, "BZh", 3) != 0) {
+			gzip_fail(src, produced, SL_EDATA, "unexpected bytes"
+				  " after bzip2 stream in '%s' at compressed"
+				  " byte %llu", src->name, (unsigned long long)
+				  sl_source_offset(src));
+			break;
+		}
+		if (codec_init(src) < 0)
+			break;
+	}
+	if (!produced)
+		return NULL;
+	*size = produced;
+	return src->out;
 }
 
 static const unsigned char *next_gzip(sl_source *src, size_t *size)
@@ -527,6 +752,8 @@ static const unsigned char *next_raw(sl_source *src, size_t *size)
 	}
 	if (!src->sniffed && sniff(src) < 0)
 		return NULL;
+	if (src->codec)
+		return next_codec(src, size);
 	return src->gzip ? next_gzip(src, size) : next_plain(src, size);
 }
 

@@ -221,8 +221,8 @@ static int body_start(sl_split *s, int header, uint64_t *start)
 	return advance(s, at + 1, start);
 }
 
-/* A format the library refuses (bzip2, xz, zstd ...): its source says
- * so on the first chunk, naming the tool that undoes it. */
+/* A format the library refuses (zstd ...): its source says so on the
+ * first chunk, naming the tool that undoes it. */
 static int refuse_foreign(sl_split *s)
 {
 	sl_arena *a = sl_arena_new(s->ctx, "split.probe");
@@ -239,7 +239,8 @@ static int refuse_foreign(sl_split *s)
  * (error set). */
 static int open_file(sl_split *s, sl_arena *a)
 {
-	unsigned char magic[3] = { 0 };
+	unsigned char magic[SL_MAGIC_MAX] = { 0 };
+	size_t m;
 	struct stat st;
 
 	s->fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -271,9 +272,11 @@ static int open_file(sl_split *s, sl_arena *a)
 		s->buf = NULL;
 		return -1;
 	}
-	if (read_at(s, magic, 0, s->size < 3 ? (size_t)s->size : 3) < 0)
+	m = s->size < sizeof(magic) ? (size_t)s->size : sizeof(magic);
+	if (read_at(s, magic, 0, m) < 0)
 		return -1;
-	if (magic[0] == 0x1f && magic[1] == 0x8b) {
+	/* a compressed file cannot be cut at byte offsets */
+	if (sl_source_magic(magic, m)) {
 		sl_error(s->ctx, SL_EDATA, "cannot split '%s': it is"
 			 " compressed; decompress it first or split the stream",
 			 s->path);

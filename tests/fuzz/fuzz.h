@@ -29,6 +29,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <bzlib.h>
+#include <lzma.h>
 #include <zlib.h>
 
 #include "sluice_int.h"
@@ -301,29 +303,99 @@ static inline int fz_gunzip(const unsigned char *p, size_t n, fz_buf *out,
 	return rc;
 }
 
+/* Does p[0..n) start with bzip2's whole signature (with its first
+ * block's or its end's magic)? */
+static inline int fz_is_bzip2(const unsigned char *p, size_t n)
+{
+	static const unsigned char
+		bz_block[6] = { 0x31, 0x41, 0x59, 0x26, 0x53, 0x59 },
+		bz_end[6] = { 0x17, 0x72, 0x45, 0x38, 0x50, 0x90 };
+
+	return n >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' &&
+		p[3] <= '9' && (memcmp(p + 4, bz_block, 6) == 0 ||
+				memcmp(p + 4, bz_end, 6) == 0);
+}
+
+static inline int fz_is_xz(const unsigned char *p, size_t n)
+{
+	return n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0;
+}
+
+/*
+ * What a source makes of bzip2 bytes: each stream decompressed in one
+ * call on all that is left, the next starting right after it ("BZh"; any
+ * other byte is damage).  Returns as fz_gunzip().
+ */
+static inline int fz_bunzip2(const unsigned char *p, size_t n, fz_buf *out,
+			     size_t max)
+{
+	char tmp[16384];
+	bz_stream bz;
+	int ret, rc = 0;
+
+	for (;;) {
+		memset(&bz, 0, sizeof(bz));
+		FZ_CHECK(BZ2_bzDecompressInit(&bz, 0, 0) == BZ_OK);
+		bz.next_in = (char *)p;
+		bz.avail_in = (unsigned)n;
+		do {
+			bz.next_out = tmp;
+			bz.avail_out = sizeof(tmp);
+			ret = BZ2_bzDecompress(&bz);
+			fz_put(out, tmp, sizeof(tmp) - bz.avail_out);
+		} while (ret == BZ_OK && out->len <= max &&
+			 (bz.avail_out == 0 || bz.avail_in > 0));
+		p += n - bz.avail_in;
+		n = bz.avail_in;
+		BZ2_bzDecompressEnd(&bz);
+		if (out->len > max)
+			return -1;
+		if (ret != BZ_STREAM_END)
+			return rc;         /* cut short, or corrupt */
+		if (n == 0)
+			return 1;
+		if (n < 3 || memcmp(p, "BZh", 3) != 0)
+			return rc;
+	}
+}
+
+/* The same for xz: liblzma reads the streams one after another. */
+static inline int fz_unxz(const unsigned char *p, size_t n, fz_buf *out,
+			  size_t max)
+{
+	unsigned char tmp[16384];
+	lzma_stream xz = LZMA_STREAM_INIT;
+	lzma_ret ret;
+
+	FZ_CHECK(lzma_stream_decoder(&xz, UINT64_MAX, LZMA_CONCATENATED) ==
+		 LZMA_OK);
+	xz.next_in = p;
+	xz.avail_in = n;
+	do {
+		xz.next_out = tmp;
+		xz.avail_out = sizeof(tmp);
+		ret = lzma_code(&xz, LZMA_FINISH);
+		fz_put(out, tmp, sizeof(tmp) - xz.avail_out);
+	} while (ret == LZMA_OK && out->len <= max);
+	lzma_end(&xz);
+	if (out->len > max)
+		return -1;
+	return ret == LZMA_STREAM_END;
+}
+
 /*
  * Does p[0..n) start with the whole signature of a compressed format a
- * source refuses (lib/source.c): bzip2 with its first block's or its
- * end's magic, xz, zstd or a skippable frame, an lz4 frame (version 01)
- * or legacy stream, zip?
+ * source refuses (lib/source.c): zstd or a skippable frame, an lz4 frame
+ * (version 01) or legacy stream, zip?
  */
 static inline int fz_is_foreign(const unsigned char *p, size_t n)
 {
 	static const unsigned char
-		bz_block[6] = { 0x31, 0x41, 0x59, 0x26, 0x53, 0x59 },
-		bz_end[6] = { 0x17, 0x72, 0x45, 0x38, 0x50, 0x90 },
-		xz[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 },
 		zstd[4] = { 0x28, 0xb5, 0x2f, 0xfd },
 		lz4[4] = { 0x04, 0x22, 0x4d, 0x18 },
 		lz4_legacy[4] = { 0x02, 0x21, 0x4c, 0x18 },
 		zip[4] = { 'P', 'K', 3, 4 };
 
-	if (n >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' &&
-	    p[3] <= '9' && (memcmp(p + 4, bz_block, 6) == 0 ||
-			    memcmp(p + 4, bz_end, 6) == 0))
-		return 1;
-	if (n >= 6 && memcmp(p, xz, 6) == 0)
-		return 1;
 	if (n >= 5 && memcmp(p, lz4, 4) == 0 && (p[4] >> 6) == 1)
 		return 1;
 	return n >= 4 && (memcmp(p, zstd, 4) == 0 ||
@@ -333,15 +405,19 @@ static inline int fz_is_foreign(const unsigned char *p, size_t n)
 			   p[2] == 0x4d && p[3] == 0x18));
 }
 
-/* The bytes a source reads from a file: inflated when it starts with the
- * gzip magic, none (damage) when with a format it refuses.  Returns as
- * fz_gunzip(). */
+/* The bytes a source reads from a file: decompressed when it starts with
+ * the gzip, bzip2 or xz magic, none (damage) when with a format it
+ * refuses.  Returns as fz_gunzip(). */
 static inline int fz_stream(const unsigned char *p, size_t n, fz_buf *out)
 {
 	if (fz_is_foreign(p, n))
 		return 0;
 	if (fz_is_gzip(p, n))
 		return fz_gunzip(p, n, out, FZ_MAX_OUT);
+	if (fz_is_bzip2(p, n))
+		return fz_bunzip2(p, n, out, FZ_MAX_OUT);
+	if (fz_is_xz(p, n))
+		return fz_unxz(p, n, out, FZ_MAX_OUT);
 	fz_put(out, p, n);
 	return 1;
 }
