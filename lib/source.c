@@ -397,11 +397,11 @@ static const unsigned char *next_plain(sl_source *src, size_t *size)
  * Record an error, or keep it for the next call when this call has good
  * bytes to hand out first.
  */
-static void gzip_fail(sl_source *src, size_t produced, sl_status code,
+static void decode_fail(sl_source *src, size_t produced, sl_status code,
 		      const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void gzip_fail(sl_source *src, size_t produced, sl_status code,
+static void decode_fail(sl_source *src, size_t produced, sl_status code,
 		      const char *fmt, ...)
 {
 	va_list ap;
@@ -417,13 +417,13 @@ static void gzip_fail(sl_source *src, size_t produced, sl_status code,
 }
 
 /* A read failed in the middle of inflating: defer it like a data error. */
-static void gzip_read_failed(sl_source *src, size_t produced)
+static void decode_read_failed(sl_source *src, size_t produced)
 {
 	if (!produced) {
 		read_failed(src);
 		return;
 	}
-	gzip_fail(src, produced, sl_status_from_errno(src->read_errno),
+	decode_fail(src, produced, sl_status_from_errno(src->read_errno),
 		  "cannot read '%s': %s", src->name, strerror(src->read_errno));
 }
 
@@ -434,12 +434,12 @@ static void gzip_read_failed(sl_source *src, size_t produced)
  * checks); with bytes to hand out, the error is taken back from the
  * context and kept for the next call, like the errors above.
  */
-static void gzip_mem_failed(sl_source *src, size_t produced)
+static void decode_mem_failed(sl_source *src, size_t produced)
 {
 	sl_ctx *ctx = src->ctx;
 
 	if (!sl_failed(ctx))
-		sl_error(ctx, SL_ENOMEM, "out of memory inflating '%s'",
+		sl_error(ctx, SL_ENOMEM, "out of memory decompressing '%s'",
 			 src->name);
 	if (!produced)
 		return;
@@ -547,7 +547,7 @@ static int codec_step(sl_source *src, size_t *produced)
 		if (ret == BZ_STREAM_END)
 			return 0;
 		if (ret == BZ_MEM_ERROR) {
-			gzip_mem_failed(src, *produced);
+			decode_mem_failed(src, *produced);
 			return -1;
 		}
 		if (ret == BZ_OK && (*produced > before ||
@@ -570,11 +570,11 @@ static int codec_step(sl_source *src, size_t *produced)
 		if (ret == LZMA_OK)
 			return 1;
 		if (ret == LZMA_MEM_ERROR) {
-			gzip_mem_failed(src, *produced);
+			decode_mem_failed(src, *produced);
 			return -1;
 		}
 		if (ret == LZMA_MEMLIMIT_ERROR) {
-			gzip_fail(src, *produced, SL_ENOMEM, "'%s' needs %llu"
+			decode_fail(src, *produced, SL_ENOMEM, "'%s' needs %llu"
 				  " MiB to decompress (its xz dictionary),"
 				  " more than the memory ceiling of %s leaves"
 				  " (raise --max-memory)", src->name,
@@ -587,7 +587,7 @@ static int codec_step(sl_source *src, size_t *produced)
 		ret = ret == LZMA_BUF_ERROR ? -2 : -1;
 	}
 	at = ret == -2 ? src->raw_off : sl_source_offset(src);
-	gzip_fail(src, *produced, SL_EDATA, "%s %s stream in '%s' at"
+	decode_fail(src, *produced, SL_EDATA, "%s %s stream in '%s' at"
 		  " compressed byte %llu", ret == -2 ? "truncated" : "corrupt",
 		  codec_name(src), src->name, (unsigned long long)at);
 	return -1;
@@ -602,7 +602,7 @@ static const unsigned char *next_codec(sl_source *src, size_t *size)
 	while (produced < src->chunk && !src->member_end) {
 		if (src->raw_pos == src->raw_len && !src->eof) {
 			if (read_more(src) < 0) {
-				gzip_read_failed(src, produced);
+				decode_read_failed(src, produced);
 				break;
 			}
 			continue;
@@ -626,7 +626,7 @@ static const unsigned char *next_codec(sl_source *src, size_t *size)
 		}
 		if (src->raw_len - src->raw_pos < 3 ||
 		    memcmp(src->raw + src->raw_pos, "BZh", 3) != 0) {
-			gzip_fail(src, produced, SL_EDATA, "unexpected bytes"
+			decode_fail(src, produced, SL_EDATA, "unexpected bytes"
 				  " after bzip2 stream in '%s' at compressed"
 				  " byte %llu", src->name, (unsigned long long)
 				  sl_source_offset(src));
@@ -651,7 +651,7 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			/* another member, the end, or stray bytes */
 			if (src->raw_len - src->raw_pos < 2 && !src->eof) {
 				if (read_more(src) < 0) {
-					gzip_read_failed(src, produced);
+					decode_read_failed(src, produced);
 					break;
 				}
 				continue;
@@ -661,7 +661,7 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			if (src->raw_len - src->raw_pos < 2 ||
 			    src->raw[src->raw_pos] != 0x1f ||
 			    src->raw[src->raw_pos + 1] != 0x8b) {
-				gzip_fail(src, produced, SL_EDATA,
+				decode_fail(src, produced, SL_EDATA,
 					  "unexpected bytes after gzip member in"
 					  " '%s' at compressed byte %llu",
 					  src->name, (unsigned long long)
@@ -673,7 +673,7 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 		}
 		if (src->raw_pos == src->raw_len && !src->eof) {
 			if (read_more(src) < 0) {
-				gzip_read_failed(src, produced);
+				decode_read_failed(src, produced);
 				break;
 			}
 			continue;
@@ -692,17 +692,17 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 		if (ret == Z_STREAM_END) {
 			src->member_end = 1;
 		} else if (ret == Z_MEM_ERROR) {
-			gzip_mem_failed(src, produced);
+			decode_mem_failed(src, produced);
 			break;
 		} else if (ret == Z_BUF_ERROR && produced == before &&
 			   src->raw_pos == src->raw_len && src->eof) {
-			gzip_fail(src, produced, SL_EDATA,
+			decode_fail(src, produced, SL_EDATA,
 				  "truncated gzip stream in '%s' at"
 				  " compressed byte %llu", src->name,
 				  (unsigned long long)src->raw_off);
 			break;
 		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-			gzip_fail(src, produced, SL_EDATA,
+			decode_fail(src, produced, SL_EDATA,
 				  "corrupt gzip stream in '%s' at compressed"
 				  " byte %llu: %s", src->name,
 				  (unsigned long long)sl_source_offset(src),
