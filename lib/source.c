@@ -424,7 +424,8 @@ static void decode_read_failed(sl_source *src, size_t produced)
 		return;
 	}
 	decode_fail(src, produced, sl_status_from_errno(src->read_errno),
-		  "cannot read '%s': %s", src->name, strerror(src->read_errno));
+		    "cannot read '%s': %s", src->name,
+		    strerror(src->read_errno));
 }
 
 /*
@@ -575,21 +576,21 @@ static int codec_step(sl_source *src, size_t *produced)
 		}
 		if (ret == LZMA_MEMLIMIT_ERROR) {
 			decode_fail(src, *produced, SL_ENOMEM, "'%s' needs %llu"
-				  " MiB to decompress (its xz dictionary),"
-				  " more than the memory ceiling of %s leaves"
-				  " (raise --max-memory)", src->name,
-				  (unsigned long long)
-				  (lzma_memusage(&src->xz) >> 20) + 1,
-				  sl_format_size(ceil, sizeof(ceil),
-						 sl_mem_ceiling(src->ctx)));
+				    " MiB to decompress (its xz dictionary),"
+				    " more than the memory ceiling of %s leaves"
+				    " (raise --max-memory)", src->name,
+				    (unsigned long long)
+				    (lzma_memusage(&src->xz) >> 20) + 1,
+				    sl_format_size(ceil, sizeof(ceil),
+						   sl_mem_ceiling(src->ctx)));
 			return -1;
 		}
 		ret = ret == LZMA_BUF_ERROR ? -2 : -1;
 	}
 	at = ret == -2 ? src->raw_off : sl_source_offset(src);
 	decode_fail(src, *produced, SL_EDATA, "%s %s stream in '%s' at"
-		  " compressed byte %llu", ret == -2 ? "truncated" : "corrupt",
-		  codec_name(src), src->name, (unsigned long long)at);
+		    " compressed byte %llu", ret == -2 ? "truncated" : "corrupt",
+		    codec_name(src), src->name, (unsigned long long)at);
 	return -1;
 }
 
@@ -627,9 +628,9 @@ static const unsigned char *next_codec(sl_source *src, size_t *size)
 		if (src->raw_len - src->raw_pos < 3 ||
 		    memcmp(src->raw + src->raw_pos, "BZh", 3) != 0) {
 			decode_fail(src, produced, SL_EDATA, "unexpected bytes"
-				  " after bzip2 stream in '%s' at compressed"
-				  " byte %llu", src->name, (unsigned long long)
-				  sl_source_offset(src));
+				    " after bzip2 stream in '%s' at compressed"
+				    " byte %llu", src->name, (unsigned long long)
+				    sl_source_offset(src));
 			break;
 		}
 		if (codec_init(src) < 0)
@@ -662,10 +663,10 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			    src->raw[src->raw_pos] != 0x1f ||
 			    src->raw[src->raw_pos + 1] != 0x8b) {
 				decode_fail(src, produced, SL_EDATA,
-					  "unexpected bytes after gzip member in"
-					  " '%s' at compressed byte %llu",
-					  src->name, (unsigned long long)
-					  sl_source_offset(src));
+					    "unexpected bytes after gzip member"
+					    " in '%s' at compressed byte %llu",
+					    src->name, (unsigned long long)
+					    sl_source_offset(src));
 				break;
 			}
 			inflateReset(&src->z);
@@ -697,16 +698,16 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 		} else if (ret == Z_BUF_ERROR && produced == before &&
 			   src->raw_pos == src->raw_len && src->eof) {
 			decode_fail(src, produced, SL_EDATA,
-				  "truncated gzip stream in '%s' at"
-				  " compressed byte %llu", src->name,
-				  (unsigned long long)src->raw_off);
+				    "truncated gzip stream in '%s' at"
+				    " compressed byte %llu", src->name,
+				    (unsigned long long)src->raw_off);
 			break;
 		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
 			decode_fail(src, produced, SL_EDATA,
-				  "corrupt gzip stream in '%s' at compressed"
-				  " byte %llu: %s", src->name,
-				  (unsigned long long)sl_source_offset(src),
-				  src->z.msg ? src->z.msg : "inflate failed");
+				    "corrupt gzip stream in '%s' at compressed"
+				    " byte %llu: %s", src->name,
+				    (unsigned long long)sl_source_offset(src),
+				    src->z.msg ? src->z.msg : "inflate failed");
 			break;
 		}
 	}
