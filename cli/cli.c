@@ -25,11 +25,12 @@ enum {
 	OPT_LAST_GLOBAL = OPT_QUOTE_ALL
 };
 
-static const char global_shortopts[] = "+hm:i:O:o:zd:q";
+static const char global_shortopts[] = "+hm:i:O:o:zd:qj:";
 
 static const struct option global_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "max-memory", required_argument, NULL, 'm' },
+	{ "threads", required_argument, NULL, 'j' },
 	{ "chunk-size", required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "in-format", required_argument, NULL, 'i' },
 	{ "out-format", required_argument, NULL, 'O' },
@@ -52,6 +53,9 @@ static const char global_help[] =
 	"Global options:\n"
 	"  -m, --max-memory SIZE  memory ceiling, K/M/G suffixes (default 256M,\n"
 	"                         or $SLUICE_MAX_MEMORY)\n"
+	"  -j, --threads N        threads to use (default: the online cores, at\n"
+	"                         most 8); -j 1 runs on one thread; every\n"
+	"                         thread shares the one memory ceiling\n"
 	"      --chunk-size SIZE  read and write chunk size (default 64K)\n"
 	"  -i, --in-format F      csv, tsv, jsonl or lines (default: by the file\n"
 	"                         name, then by the first byte: { is jsonl)\n"
@@ -99,6 +103,7 @@ static int is_global(int ch)
 {
 	switch (ch) {
 	case 'm': case 'i': case 'O': case 'o': case 'z': case 'd': case 'q':
+	case 'j':
 		return 1;
 	}
 	return ch >= OPT_CHUNK_SIZE && ch <= OPT_LAST_GLOBAL;
@@ -151,6 +156,15 @@ static int global_option(struct cli *c, int ch, const char *arg)
 			cli_usage_error(c, "invalid --max-memory '%s'", arg);
 			return -1;
 		}
+		return 0;
+	case 'j':
+		if (cli_parse_count(arg, &n) < 0 || n < 1 ||
+		    n > SL_MAX_THREADS) {
+			cli_usage_error(c, "invalid --threads '%s' (1 to %d)",
+					arg, SL_MAX_THREADS);
+			return -1;
+		}
+		c->opt.threads = (unsigned)n;
 		return 0;
 	case OPT_CHUNK_SIZE:
 		if (cli_parse_size(arg, &c->opt.chunk_size) < 0 ||

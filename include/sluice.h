@@ -97,7 +97,14 @@ typedef struct sl_options {
 	size_t max_memory;  /* ceiling in bytes; 0 means SL_DEFAULT_MAX_MEMORY */
 	size_t chunk_size;  /* read/write chunk; 0 means SL_DEFAULT_CHUNK_SIZE;
 			       more than SL_MAX_CHUNK_SIZE is cut to it */
+	unsigned threads;   /* threads a run may use: 1 runs everything on
+			       the caller's thread; 0 means the online
+			       cores, at most SL_MAX_THREADS (and more is
+			       cut to it).  Every thread charges the one
+			       budget: the ceiling holds for any number */
 } sl_options;
+
+#define SL_MAX_THREADS 64
 
 /*
  * Make a context.  opt may be NULL for the defaults.
@@ -112,6 +119,9 @@ void sl_ctx_free(sl_ctx *ctx);
 
 /* The chunk size the context's sources and sinks use. */
 size_t sl_ctx_chunk_size(const sl_ctx *ctx);
+
+/* The threads a run of the context may use (1 or more). */
+unsigned sl_ctx_threads(const sl_ctx *ctx);
 
 /* Where a run is, for a progress display. */
 typedef struct sl_progress {

@@ -43,6 +43,11 @@ size_t sl_ctx_chunk_size(const sl_ctx *ctx)
 	return ctx->chunk_size;
 }
 
+unsigned sl_ctx_threads(const sl_ctx *ctx)
+{
+	return ctx->threads;
+}
+
 sl_status sl_errcode(const sl_ctx *ctx)
 {
 	return ctx->err;
@@ -65,6 +70,13 @@ sl_status sl_verror(sl_ctx *ctx, sl_status code, const char *fmt, va_list ap)
 	ctx->err = code;
 	vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
 	return code;
+}
+
+sl_status sl_ctx_take_error(sl_ctx *ctx, const sl_ctx *from)
+{
+	if (from->err != SL_OK)
+		sl_error(ctx, from->err, "%s", from->errmsg);
+	return ctx->err;
 }
 
 sl_status sl_error(sl_ctx *ctx, sl_status code, const char *fmt, ...)

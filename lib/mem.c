@@ -13,11 +13,13 @@
  * or freed.  The context keeps every live arena on a list so that
  * sl_ctx_free() can release whatever the caller did not.
  */
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sluice_int.h"
 
@@ -36,8 +38,10 @@ static void budget_init(sl_budget *b, size_t ceiling)
 {
 	memset(b, 0, sizeof(*b));
 	b->ceiling = ceiling;
+	pthread_mutex_init(&b->lock, NULL);
 }
 
+/* The index of tag in b->tags, added if new; called with b->lock held. */
 static unsigned tag_index(sl_budget *b, const char *tag)
 {
 	size_t i;
@@ -71,7 +75,15 @@ const char *sl_format_size(char *buf, size_t bufsize, size_t bytes)
 	return buf;
 }
 
-/* Can the budget take `more` bytes?  Counts a charge for fault injection. */
+/*
+ * The budget is shared by every thread of a run (sl_ctx_worker()), so each
+ * change to it is made under its lock, and a charge is taken before malloc
+ * is asked: two threads can never both pass the ceiling's test with the
+ * same free bytes.
+ */
+
+/* Can the budget take `more` bytes?  Counts a charge for fault injection.
+ * Called with b->lock held. */
 static int budget_admits(sl_budget *b, size_t more)
 {
 	b->charges++;
@@ -82,7 +94,7 @@ static int budget_admits(sl_budget *b, size_t more)
 	return more <= b->ceiling && b->in_use <= b->ceiling - more;
 }
 
-static void budget_charge(sl_budget *b, unsigned tag, size_t size)
+static void budget_add(sl_budget *b, unsigned tag, size_t size)
 {
 	sl_tag *t = &b->tags[tag];
 
@@ -94,79 +106,108 @@ static void budget_charge(sl_budget *b, unsigned tag, size_t size)
 		t->peak = t->in_use;
 }
 
+/*
+ * Charge size bytes to tag (for a resize, the growth: *tagp is then the
+ * block's tag already); with check, only if the ceiling allows.  0 when
+ * refused.
+ */
+static int budget_charge(sl_budget *b, const char *tag, unsigned *tagp,
+			 size_t size, int check)
+{
+	int ok;
+
+	pthread_mutex_lock(&b->lock);
+	ok = !check || budget_admits(b, size);
+	if (ok) {
+		if (tag)
+			*tagp = tag_index(b, tag);
+		budget_add(b, *tagp, size);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return ok;
+}
+
 static void budget_release(sl_budget *b, unsigned tag, size_t size)
 {
+	pthread_mutex_lock(&b->lock);
 	b->in_use -= size;
 	b->tags[tag].in_use -= size;
+	pthread_mutex_unlock(&b->lock);
 }
 
 static void refuse(sl_ctx *ctx, size_t size, const char *tag)
 {
 	char want[32], cap[32], used[32];
-	sl_budget *b = &ctx->budget;
+	sl_budget *b = ctx->budget;
 
 	sl_error(ctx, SL_ENOMEM,
 		 "memory ceiling of %s reached: '%s' asked for %s with %s in use"
 		 " (raise --max-memory)",
 		 sl_format_size(cap, sizeof(cap), b->ceiling), tag ? tag : "other",
 		 sl_format_size(want, sizeof(want), size),
-		 sl_format_size(used, sizeof(used), b->in_use));
+		 sl_format_size(used, sizeof(used), sl_mem_in_use(ctx)));
 }
 
-void *sl_mem_try_alloc(sl_ctx *ctx, size_t size, const char *tag)
+/* sl_mem_try_alloc(), past the ceiling too unless check is set. */
+static void *charge_alloc(sl_ctx *ctx, size_t size, const char *tag,
+			  int check)
 {
-	sl_budget *b = &ctx->budget;
+	sl_budget *b = ctx->budget;
+	unsigned t;
 	memhdr *h;
 	size_t total;
 
 	if (size > SIZE_MAX - sizeof(memhdr))
 		return NULL;
 	total = sizeof(memhdr) + size;
-	if (!budget_admits(b, total))
+	if (!budget_charge(b, tag ? tag : "", &t, total, check))
 		return NULL;
 	h = malloc(total);
-	if (!h)
+	if (!h) {
+		budget_release(b, t, total);
 		return NULL;
+	}
 	h->h.budget = b;
 	h->h.size = total;
-	h->h.tag = tag_index(b, tag);
-	budget_charge(b, h->h.tag, total);
+	h->h.tag = t;
 	return h + 1;
+}
+
+void *sl_mem_try_alloc(sl_ctx *ctx, size_t size, const char *tag)
+{
+	return charge_alloc(ctx, size, tag, 1);
 }
 
 /* sl_mem_try_realloc(), past the ceiling too unless check is set. */
 static void *charge_realloc(sl_ctx *ctx, void *p, size_t size,
 			    const char *tag, int check)
 {
-	sl_budget *b = &ctx->budget;
+	sl_budget *b = ctx->budget;
 	memhdr *h, *n;
-	size_t total;
+	size_t total, old;
+	unsigned t;
 
+	if (!p)
+		return charge_alloc(ctx, size, tag, check);
 	if (size > SIZE_MAX - sizeof(memhdr))
 		return NULL;
 	total = sizeof(memhdr) + size;
-	h = p ? (memhdr *)p - 1 : NULL;
-	if (h && h->h.budget != b)
+	h = (memhdr *)p - 1;
+	if (h->h.budget != b)
 		return NULL;  /* not ours to resize */
-	if (check && total > (h ? h->h.size : 0) &&
-	    !budget_admits(b, total - (h ? h->h.size : 0)))
+	old = h->h.size;
+	t = h->h.tag;
+	if (total > old && !budget_charge(b, NULL, &t, total - old, check))
 		return NULL;
-	if (!h) {
-		h = malloc(total);
-		if (!h)
-			return NULL;
-		h->h.budget = b;
-		h->h.size = total;
-		h->h.tag = tag_index(b, tag);
-		budget_charge(b, h->h.tag, total);
-		return h + 1;
-	}
 	n = realloc(h, total);
-	if (!n)
+	if (!n) {
+		if (total > old)
+			budget_release(b, t, total - old);
 		return NULL;
-	budget_release(b, n->h.tag, n->h.size);
+	}
+	if (total < old)
+		budget_release(b, t, old - total);
 	n->h.size = total;
-	budget_charge(b, n->h.tag, total);
 	return n + 1;
 }
 
@@ -179,7 +220,7 @@ void *sl_mem_alloc(sl_ctx *ctx, size_t size, const char *tag)
 {
 	void *p;
 
-	if (ctx->err != SL_OK)
+	if (sl_failed(ctx))
 		return NULL;
 	p = sl_mem_try_alloc(ctx, size, tag);
 	if (!p)
@@ -191,7 +232,7 @@ void *sl_mem_realloc(sl_ctx *ctx, void *p, size_t size, const char *tag)
 {
 	void *n;
 
-	if (ctx->err != SL_OK)
+	if (sl_failed(ctx))
 		return NULL;
 	n = sl_mem_try_realloc(ctx, p, size, tag);
 	if (!n)
@@ -304,28 +345,46 @@ void sl_hook_free(void *p)
 
 void sl_mem_fail_at(sl_ctx *ctx, unsigned long n)
 {
-	ctx->budget.fail_at = n;
-	ctx->budget.charges = 0;
+	pthread_mutex_lock(&ctx->budget->lock);
+	ctx->budget->fail_at = n;
+	ctx->budget->charges = 0;
+	pthread_mutex_unlock(&ctx->budget->lock);
+}
+
+/* One of the budget's counters, read under its lock. */
+static size_t budget_read(const sl_ctx *ctx, const size_t *field)
+{
+	size_t v;
+
+	pthread_mutex_lock(&ctx->budget->lock);
+	v = *field;
+	pthread_mutex_unlock(&ctx->budget->lock);
+	return v;
 }
 
 unsigned long sl_mem_charges(const sl_ctx *ctx)
 {
-	return ctx->budget.charges;
+	unsigned long v;
+
+	pthread_mutex_lock(&ctx->budget->lock);
+	v = ctx->budget->charges;
+	pthread_mutex_unlock(&ctx->budget->lock);
+	return v;
 }
 
 size_t sl_mem_ceiling(const sl_ctx *ctx)
 {
-	return ctx->budget.ceiling;
+	return ctx->budget->ceiling;       /* set once, before any thread */
 }
 
 size_t sl_mem_in_use(const sl_ctx *ctx)
 {
-	return ctx->budget.in_use;
+	return budget_read(ctx, &ctx->budget->in_use);
 }
 
 size_t sl_mem_peak(const sl_ctx *ctx)
 {
-	return ctx->budget.peak;
+	return budget_read(ctx, &ctx->budget->peak);
 }
 
 static int by_peak_desc(const void *x, const void *y)
@@ -339,18 +398,21 @@ static int by_peak_desc(const void *x, const void *y)
 
 size_t sl_mem_tags(const sl_ctx *ctx, sl_tag_stat *out, size_t max)
 {
-	const sl_budget *b = &ctx->budget;
+	sl_budget *b = ctx->budget;
 	sl_tag_stat all[SL_MAX_TAGS];
-	size_t i;
+	size_t i, n;
 
-	for (i = 0; i < b->ntags; i++) {
+	pthread_mutex_lock(&b->lock);
+	n = b->ntags;
+	for (i = 0; i < n; i++) {
 		memcpy(all[i].tag, b->tags[i].name, SL_TAG_MAX);
 		all[i].in_use = b->tags[i].in_use;
 		all[i].peak = b->tags[i].peak;
 	}
-	qsort(all, b->ntags, sizeof(all[0]), by_peak_desc);
-	memcpy(out, all, (max < b->ntags ? max : b->ntags) * sizeof(all[0]));
-	return b->ntags;
+	pthread_mutex_unlock(&b->lock);
+	qsort(all, n, sizeof(all[0]), by_peak_desc);
+	memcpy(out, all, (max < n ? max : n) * sizeof(all[0]));
+	return n;
 }
 
 /* ---- zlib hooks ------------------------------------------------------ */
@@ -576,18 +638,44 @@ void sl_arenas_free_all(sl_ctx *ctx)
 
 /* ---- the context ------------------------------------------------------ */
 
+/* The online cores, at most 8: past that a run is bound by the disk and
+ * each thread's buffers take budget from the sorter. */
+static unsigned default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
+}
+
 sl_ctx *sl_ctx_new(const sl_options *opt)
 {
 	sl_ctx *ctx = calloc(1, sizeof(*ctx));
 
 	if (!ctx)
 		return NULL;
-	budget_init(&ctx->budget, opt && opt->max_memory ?
+	ctx->budget = &ctx->own;
+	budget_init(ctx->budget, opt && opt->max_memory ?
 		    opt->max_memory : SL_DEFAULT_MAX_MEMORY);
 	ctx->chunk_size = opt && opt->chunk_size ?
 		opt->chunk_size : SL_DEFAULT_CHUNK_SIZE;
 	if (ctx->chunk_size > SL_MAX_CHUNK_SIZE)
 		ctx->chunk_size = SL_MAX_CHUNK_SIZE;
+	ctx->threads = opt && opt->threads ? opt->threads : default_threads();
+	if (ctx->threads > SL_MAX_THREADS)
+		ctx->threads = SL_MAX_THREADS;
+	ctx->progress.phase = ctx->phase;
+	return ctx;
+}
+
+sl_ctx *sl_ctx_worker(sl_ctx *parent)
+{
+	sl_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return NULL;
+	ctx->budget = parent->budget;
+	ctx->chunk_size = parent->chunk_size;
+	ctx->threads = 1;
 	ctx->progress.phase = ctx->phase;
 	return ctx;
 }
@@ -597,5 +685,7 @@ void sl_ctx_free(sl_ctx *ctx)
 	if (!ctx)
 		return;
 	sl_arenas_free_all(ctx);
+	if (ctx->budget == &ctx->own)
+		pthread_mutex_destroy(&ctx->own.lock);
 	free(ctx);
 }

@@ -5,6 +5,7 @@
 #ifndef SLUICE_INT_H
 #define SLUICE_INT_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -29,15 +30,20 @@ typedef struct sl_budget {
 	 * from now on fails as if the ceiling were reached. */
 	unsigned long fail_at;
 	unsigned long charges;
+	/* every field above is read and changed under lock: the budget is
+	 * shared by the threads of a run */
+	pthread_mutex_t lock;
 } sl_budget;
 
 struct sl_ctx {
-	sl_budget budget;
+	sl_budget *budget;     /* &own, or the parent's for a worker */
+	sl_budget own;
 	sl_progress progress;
 	char phase[64];
 	void (*progress_fn)(void *arg, const sl_progress *p);
 	void *progress_arg;
 	size_t chunk_size;
+	unsigned threads;
 	sl_status err;
 	char errmsg[SL_ERRMSG_MAX];
 	sl_arena *arenas;  /* every live arena, newest first */
@@ -52,8 +58,21 @@ static inline void sl_progress_tick(sl_ctx *ctx)
 /* Name the phase a long job is in (printf-style; "" for none). */
 void sl_progress_phase(sl_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Record from's error in ctx (unless ctx has one): a worker's error,
+ * taken over by the thread that owns ctx.  Returns ctx's error code. */
+sl_status sl_ctx_take_error(sl_ctx *ctx, const sl_ctx *from);
 
 /* mem.c */
+/*
+ * A context for a thread of a run: it charges parent's budget (one
+ * ceiling for every thread) but has its own error, arenas and progress,
+ * so that the thread records an error without touching the parent's.
+ * The thread that owns the parent takes a worker's error over with
+ * sl_ctx_take_error().  Freed with sl_ctx_free(), before the parent.
+ * NULL when the system refuses the few hundred bytes (not charged, like
+ * the context itself).
+ */
+sl_ctx *sl_ctx_worker(sl_ctx *parent);
 /* Like sl_mem_alloc/realloc but record no error: for callers that name
  * the failure better themselves (a line too long, a record too big). */
 void *sl_mem_try_alloc(sl_ctx *ctx, size_t size, const char *tag);
