@@ -26,6 +26,11 @@ B = build/san
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 endif
+# TSAN=1 builds the ThreadSanitizer variant into build/tsan.
+ifeq ($(TSAN),1)
+B = build/tsan
+SANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
+endif
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
@@ -153,15 +158,32 @@ test-run: test-build
 		SAN=$(SAN) \
 		bash tests/cli/run.sh
 
+# The threaded code under ThreadSanitizer: the unit tests that start
+# threads, and the command-line tests named in TSAN_CLI, at -j 2 and -j 8.
+# Any report fails the run (halt_on_error).
+TSAN_UNITS = test_mem test_source
+TSAN_CLI = threads_same_output_and_ceiling
+check-tsan:
+	$(MAKE) -j2 TSAN=1 build/tsan/sluice build/tsan/tests/maxrss \
+		$(TSAN_UNITS:%=build/tsan/tests/%)
+	@set -e; export TSAN_OPTIONS="halt_on_error=1 exitcode=66"; \
+	for t in $(TSAN_UNITS); do echo "== tsan $$t"; \
+		(cd tests && ../build/tsan/tests/$$t); done; \
+	SLUICE=build/tsan/sluice MAXRSS=build/tsan/tests/maxrss \
+		EXAMPLES=build/tsan/examples SAN=1 ONLY="$(TSAN_CLI)" \
+		bash tests/cli/run.sh
+
 # The two passes run side by side, one a core (the sanitizer build is
-# made on its core while the normal tests run): the sanitizer pass's
-# output is kept in build/check-san.log and shown when both are done.
+# made on its core while the normal tests run, and the ThreadSanitizer
+# pass follows the normal one): the sanitizer pass's output is kept in
+# build/check-san.log and shown when both are done.
 check: deps
 	$(MAKE) -j2 test-build
 	@mkdir -p build; \
 	$(MAKE) --no-print-directory test-run SAN=1 \
 		>build/check-san.log 2>&1 & san=$$!; \
-	$(MAKE) --no-print-directory test-run; st=$$?; \
+	$(MAKE) --no-print-directory test-run && \
+	$(MAKE) --no-print-directory check-tsan; st=$$?; \
 	wait $$san; sst=$$?; \
 	echo "== sanitizer pass (build/check-san.log)"; \
 	cat build/check-san.log; \
@@ -361,6 +383,6 @@ deps-valgrind:
 clean:
 	rm -rf build
 
-.PHONY: all check test-build test-run demo install deps deps-bench \
+.PHONY: all check check-tsan test-build test-run demo install deps deps-bench \
 	bench-records bench-sort bench-stats bench bench-quick clean \
 	fuzz fuzz-build deps-fuzz check-valgrind deps-valgrind

@@ -29,6 +29,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <bzlib.h>
@@ -75,6 +77,7 @@ struct sl_source {
 	bz_stream bz;
 	lzma_stream xz;
 	lzma_allocator xa;
+	struct pump *pump;     /* decompressing on a thread of its own */
 };
 
 enum { CODEC_BZIP2 = 1, CODEC_XZ };
@@ -151,10 +154,13 @@ sl_source *sl_source_open_fd(sl_arena *a, int fd, const char *name)
 	return src;
 }
 
+static void pump_stop(sl_source *src);
+
 void sl_source_close(sl_source *src)
 {
 	if (!src || src->closed)
 		return;
+	pump_stop(src);
 	src->closed = 1;
 	if (src->own_fd && src->fd >= 0)
 		close(src->fd);
@@ -183,9 +189,35 @@ int sl_source_is_gzip(const sl_source *src)
 }
 
 
-uint64_t sl_source_offset(const sl_source *src)
+/* Compressed bytes the decoder has taken (on a pump's thread, there). */
+static uint64_t decoder_offset(const sl_source *src)
 {
 	return src->raw_off - (src->raw_len - src->raw_pos);
+}
+
+static uint64_t pump_offset(const sl_source *src);
+
+uint64_t sl_source_offset(const sl_source *src)
+{
+	return src->pump ? pump_offset(src) : decoder_offset(src);
+}
+
+/*
+ * One read(2) after the buffered bytes.  On a pump's thread it is the one
+ * place the owner may cancel the thread (pump_stop()): a pipe that never
+ * writes again cannot keep a finished run waiting.
+ */
+static ssize_t pump_read(sl_source *src, size_t room)
+{
+	ssize_t n;
+	int old;
+
+	if (!src->pump)
+		return read(src->fd, src->raw + src->raw_len, room);
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
+	n = read(src->fd, src->raw + src->raw_len, room);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	return n;
 }
 
 /*
@@ -207,7 +239,7 @@ static ssize_t read_more(sl_source *src)
 	if (room > src->chunk)
 		room = src->chunk;
 	do
-		n = read(src->fd, src->raw + src->raw_len, room);
+		n = pump_read(src, room);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		src->read_errno = errno;
@@ -587,7 +619,7 @@ static int codec_step(sl_source *src, size_t *produced)
 		}
 		ret = ret == LZMA_BUF_ERROR ? -2 : -1;
 	}
-	at = ret == -2 ? src->raw_off : sl_source_offset(src);
+	at = ret == -2 ? src->raw_off : decoder_offset(src);
 	decode_fail(src, *produced, SL_EDATA, "%s %s stream in '%s' at"
 		    " compressed byte %llu", ret == -2 ? "truncated" : "corrupt",
 		    codec_name(src), src->name, (unsigned long long)at);
@@ -630,7 +662,7 @@ static const unsigned char *next_codec(sl_source *src, size_t *size)
 			decode_fail(src, produced, SL_EDATA, "unexpected bytes"
 				    " after bzip2 stream in '%s' at compressed"
 				    " byte %llu", src->name, (unsigned long long)
-				    sl_source_offset(src));
+				    decoder_offset(src));
 			break;
 		}
 		if (codec_init(src) < 0)
@@ -666,7 +698,7 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 					    "unexpected bytes after gzip member"
 					    " in '%s' at compressed byte %llu",
 					    src->name, (unsigned long long)
-					    sl_source_offset(src));
+					    decoder_offset(src));
 				break;
 			}
 			inflateReset(&src->z);
@@ -706,7 +738,7 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			decode_fail(src, produced, SL_EDATA,
 				    "corrupt gzip stream in '%s' at compressed"
 				    " byte %llu: %s", src->name,
-				    (unsigned long long)sl_source_offset(src),
+				    (unsigned long long)decoder_offset(src),
 				    src->z.msg ? src->z.msg : "inflate failed");
 			break;
 		}
@@ -737,9 +769,26 @@ void sl_source_strip_bom(sl_source *src)
 	src->bom = 1;
 }
 
+/* The decoded bytes that come next, or NULL at the end or on an error. */
+static const unsigned char *next_decoded(sl_source *src, size_t *size)
+{
+	if (src->pending) {
+		sl_error(src->ctx, src->pending, "%s", src->pending_msg);
+		return NULL;
+	}
+	if (src->codec)
+		return next_codec(src, size);
+	return src->gzip ? next_gzip(src, size) : next_plain(src, size);
+}
+
+static int pump_start(sl_source *src);
+static const unsigned char *pump_next(sl_source *src, size_t *size);
+
 static const unsigned char *next_raw(sl_source *src, size_t *size)
 {
 	*size = 0;
+	if (src->pump)
+		return pump_next(src, size);
 	if (sl_failed(src->ctx))
 		return NULL;
 	if (src->closed) {
@@ -747,16 +796,20 @@ static const unsigned char *next_raw(sl_source *src, size_t *size)
 			 src->name);
 		return NULL;
 	}
-	if (src->pending) {
-		sl_error(src->ctx, src->pending, "%s", src->pending_msg);
-		return NULL;
+	if (!src->sniffed) {
+		if (sniff(src) < 0)
+			return NULL;
+		if ((src->gzip || src->codec) && src->input &&
+		    sl_ctx_threads(src->ctx) > 1) {
+			if (pump_start(src) < 0)
+				return NULL;
+			return pump_next(src, size);
+		}
 	}
-	if (!src->sniffed && sniff(src) < 0)
-		return NULL;
-	if (src->codec)
-		return next_codec(src, size);
-	return src->gzip ? next_gzip(src, size) : next_plain(src, size);
+	return next_decoded(src, size);
 }
+
+static sl_ctx *owner_ctx(const sl_source *src);
 
 /*
  * The first bytes of the stream may be a byte-order mark split over
@@ -774,7 +827,7 @@ static const unsigned char *skip_bom(sl_source *src, size_t *size)
 		p = next_raw(src, &n);
 		if (!p) {
 			src->bom = 0;
-			if (!src->bom_len || sl_failed(src->ctx))
+			if (!src->bom_len || sl_failed(owner_ctx(src)))
 				return NULL;
 			*size = src->bom_len;     /* a partial mark at the end */
 			return src->bom_buf;
@@ -818,4 +871,211 @@ const unsigned char *sl_source_next(sl_source *src, size_t *size)
 	src->last_p = p;
 	src->last_n = p ? *size : 0;
 	return p;
+}
+
+/* ---- decompression on a thread of its own ------------------------------ */
+
+/*
+ * With more than one thread, a compressed input of the run is decoded on
+ * a thread of its own while the caller parses: inflating and parsing then
+ * take the longer of their times instead of the sum.  The thread runs the
+ * same decoder as above, with the source's context swapped for a worker
+ * context (sl_ctx_worker(): the same budget, its own error), into a ring
+ * of PUMP_SLOTS buffers of a chunk each, charged to "source.pump".  The
+ * caller holds one slot, the one it was last handed (which sl_source_unget
+ * may hand out again), and gives it back when it takes the next.  The
+ * thread's error reaches the caller's context after every slot before it,
+ * as the single-threaded decoder hands out the bytes before the damage.
+ * Spill files and other internal sources are never pumped: a merge reads
+ * many at once.
+ */
+#define PUMP_SLOTS 4
+
+struct pump {
+	sl_ctx *owner;             /* the caller's context */
+	sl_ctx *work;              /* the thread's */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned char *slot[PUMP_SLOTS];
+	size_t len[PUMP_SLOTS];
+	uint64_t read_to[PUMP_SLOTS];  /* file bytes read when it filled */
+	uint64_t at[PUMP_SLOTS];   /* and taken by the decoder */
+	uint64_t offset;           /* at[] of the slot the caller holds */
+	uint64_t end_read, end_at; /* read_to and at when the thread ended */
+	unsigned head, filled;     /* the oldest filled slot; how many */
+	int held;                  /* the caller holds slot[head] */
+	int done;                  /* the thread has ended */
+	int stop;                  /* the caller asks it to end */
+	uint64_t counted;          /* file bytes told to the progress */
+};
+
+static sl_ctx *owner_ctx(const sl_source *src)
+{
+	return src->pump ? src->pump->owner : src->ctx;
+}
+
+static void *pump_main(void *arg)
+{
+	sl_source *src = arg;
+	struct pump *pp = src->pump;
+	const unsigned char *p;
+	unsigned k;
+	size_t n;
+	int old, stop;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	for (;;) {
+		pthread_mutex_lock(&pp->lock);
+		while (pp->filled == PUMP_SLOTS && !pp->stop)
+			pthread_cond_wait(&pp->cond, &pp->lock);
+		k = (pp->head + pp->filled) % PUMP_SLOTS;
+		stop = pp->stop;
+		pthread_mutex_unlock(&pp->lock);
+		if (stop)
+			break;
+		src->out = pp->slot[k];
+		p = next_decoded(src, &n);
+		pthread_mutex_lock(&pp->lock);
+		if (p) {
+			pp->len[k] = n;
+			pp->read_to[k] = src->raw_off;
+			pp->at[k] = decoder_offset(src);
+			pp->filled++;
+		} else {
+			pp->done = 1;
+			pp->end_read = src->raw_off;
+			pp->end_at = decoder_offset(src);
+		}
+		pthread_cond_broadcast(&pp->cond);
+		pthread_mutex_unlock(&pp->lock);
+		if (!p)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Hand the decoder to a thread.  Its buffer (src->out) is let go: the
+ * slots take its place.  0, or -1 with the error recorded.
+ */
+static int pump_start(sl_source *src)
+{
+	sl_ctx *ctx = src->ctx;
+	struct pump *pp;
+	sigset_t all, old;
+	unsigned i;
+	int rc;
+
+	pp = sl_mem_alloc(ctx, sizeof(*pp), "source.pump");
+	if (!pp)
+		return -1;
+	memset(pp, 0, sizeof(*pp));
+	for (i = 0; i < PUMP_SLOTS; i++)
+		if (!(pp->slot[i] = sl_mem_alloc(ctx, src->chunk,
+						  "source.pump")))
+			goto fail;
+	pp->work = sl_ctx_worker(ctx);
+	if (!pp->work) {
+		sl_error(ctx, SL_ENOMEM, "cannot start a thread for '%s'",
+			 src->name);
+		goto fail;
+	}
+	pp->owner = ctx;
+	pp->counted = src->raw_off;
+	pthread_mutex_init(&pp->lock, NULL);
+	pthread_cond_init(&pp->cond, NULL);
+	sl_mem_free(src->out);
+	src->out = NULL;
+	src->ctx = src->za.ctx = pp->work;    /* zlib's allocator too */
+	src->pump = pp;
+	/* signals are the main thread's to take (the command's handler
+	 * removes temporary files and exits) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&pp->thread, NULL, pump_main, src);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		return 0;
+	src->pump = NULL;
+	src->ctx = src->za.ctx = ctx;
+	pthread_mutex_destroy(&pp->lock);
+	pthread_cond_destroy(&pp->cond);
+	sl_error_errno(ctx, rc, "cannot start a thread for '%s'", src->name);
+	/* the decoder goes on without a buffer: the run has failed */
+fail:
+	sl_ctx_free(pp->work);
+	for (i = 0; i < PUMP_SLOTS; i++)
+		sl_mem_free(pp->slot[i]);
+	sl_mem_free(pp);
+	return -1;
+}
+
+static const unsigned char *pump_next(sl_source *src, size_t *size)
+{
+	struct pump *pp = src->pump;
+	const unsigned char *p = NULL;
+	uint64_t read_to = 0;
+
+	if (sl_failed(pp->owner))
+		return NULL;
+	pthread_mutex_lock(&pp->lock);
+	if (pp->held) {
+		pp->held = 0;
+		pp->head = (pp->head + 1) % PUMP_SLOTS;
+		pp->filled--;
+		pthread_cond_broadcast(&pp->cond);
+	}
+	while (!pp->filled && !pp->done)
+		pthread_cond_wait(&pp->cond, &pp->lock);
+	if (pp->filled) {
+		p = pp->slot[pp->head];
+		*size = pp->len[pp->head];
+		read_to = pp->read_to[pp->head];
+		pp->offset = pp->at[pp->head];
+		pp->held = 1;
+	} else {
+		read_to = pp->end_read;
+		pp->offset = pp->end_at;
+	}
+	pthread_mutex_unlock(&pp->lock);
+	if (src->input && read_to > pp->counted) {
+		pp->owner->progress.bytes += read_to - pp->counted;
+		pp->counted = read_to;
+		sl_progress_tick(pp->owner);
+	}
+	if (!p)
+		sl_ctx_take_error(pp->owner, pp->work);
+	return p;
+}
+
+/* Compressed bytes taken so far, as the caller sees them. */
+static uint64_t pump_offset(const sl_source *src)
+{
+	return src->pump->offset;
+}
+
+/* End the thread, if any, and give the source back its own context. */
+static void pump_stop(sl_source *src)
+{
+	struct pump *pp = src->pump;
+	unsigned i;
+
+	if (!pp)
+		return;
+	pthread_mutex_lock(&pp->lock);
+	pp->stop = 1;
+	pthread_cond_broadcast(&pp->cond);
+	pthread_mutex_unlock(&pp->lock);
+	pthread_cancel(pp->thread);
+	pthread_join(pp->thread, NULL);
+	src->pump = NULL;
+	src->ctx = src->za.ctx = pp->owner;
+	src->out = NULL;
+	pthread_mutex_destroy(&pp->lock);
+	pthread_cond_destroy(&pp->cond);
+	sl_ctx_free(pp->work);
+	for (i = 0; i < PUMP_SLOTS; i++)
+		sl_mem_free(pp->slot[i]);
+	sl_mem_free(pp);
 }

@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 
 static void test_mem_charges_and_releases(void **state)
 {
@@ -395,6 +396,80 @@ static void test_arena_fault_at_every_allocation(void **state)
 	assert_int_equal(failures, 3);
 }
 
+/* ---- threads -------------------------------------------------------- */
+
+#define MT_THREADS 8
+#define MT_ROUNDS 20000
+
+struct mt_arg {
+	sl_ctx *ctx;             /* the thread's worker context */
+	unsigned seed;
+	unsigned long refused;
+};
+
+/* Take and give back blocks of 1 to 64 KiB, four held at a time. */
+static void *mt_churn(void *p)
+{
+	struct mt_arg *m = p;
+	void *held[4] = { NULL };
+	unsigned i, k;
+
+	for (i = 0; i < MT_ROUNDS; i++) {
+		m->seed = m->seed * 1103515245u + 12345u;
+		k = (m->seed >> 16) & 3;
+		sl_mem_free(held[k]);
+		held[k] = sl_mem_try_alloc(m->ctx, 1 + ((m->seed >> 8) &
+						       0xffff), "mt.block");
+		if (!held[k])
+			m->refused++;
+	}
+	for (k = 0; k < 4; k++)
+		sl_mem_free(held[k]);
+	return NULL;
+}
+
+/*
+ * Eight threads charging one budget through worker contexts: the peak
+ * never passes the ceiling, every byte comes back, the ceiling is really
+ * reached (refusals happen), and a worker's error stays its own until
+ * taken over.
+ */
+static void test_mem_threads_share_one_ceiling(void **state)
+{
+	sl_ctx *ctx = tu_ctx(512 << 10, 0);
+	struct mt_arg m[MT_THREADS];
+	pthread_t t[MT_THREADS];
+	unsigned long refused = 0;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < MT_THREADS; i++) {
+		m[i].ctx = sl_ctx_worker(ctx);
+		assert_non_null(m[i].ctx);
+		m[i].seed = i + 1;
+		m[i].refused = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, mt_churn, &m[i]),
+				 0);
+	}
+	for (i = 0; i < MT_THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		refused += m[i].refused;
+	}
+	assert_true(refused > 0);
+	assert_true(sl_mem_peak(ctx) <= 512 << 10);
+	assert_true(sl_mem_peak(ctx) > 256 << 10);
+	assert_int_equal(sl_mem_in_use(ctx), 0);
+	/* an error in a worker is the worker's, until taken over */
+	assert_null(sl_mem_alloc(m[0].ctx, 1 << 20, "mt.big"));
+	assert_int_equal(sl_errcode(m[0].ctx), SL_ENOMEM);
+	assert_false(sl_failed(ctx));
+	assert_int_equal(sl_ctx_take_error(ctx, m[0].ctx), SL_ENOMEM);
+	assert_non_null(strstr(sl_errmsg(ctx), "'mt.big'"));
+	for (i = 0; i < MT_THREADS; i++)
+		sl_ctx_free(m[i].ctx);
+	tu_ctx_free(ctx);
+}
+
 static void test_format_size(void **state)
 {
 	char b[32];
@@ -427,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_arena_size_overflow_refused),
 		cmocka_unit_test(test_arena_fault_at_every_allocation),
 		cmocka_unit_test(test_spill_length_past_ceiling_is_damage),
+		cmocka_unit_test(test_mem_threads_share_one_ceiling),
 		cmocka_unit_test(test_format_size),
 	};
 

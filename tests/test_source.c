@@ -1148,9 +1148,86 @@ static void test_source_first_error_wins(void **state)
 	tu_ctx_free(ctx);
 }
 
+/* ---- decoding on a thread of its own ---------------------------------- */
+
+/* On one thread and on several, the same bytes and the same errors. */
+static void test_source_threads_read_the_same(void **state)
+{
+	static const unsigned threads[] = { 1, 2, 8 };
+	unsigned char *want, *gz;
+	size_t n, gzlen, i, k;
+	char *dir = tu_tmpdir();
+	char path[4200];
+	uint64_t off[3];
+	run r;
+
+	(void)state;
+	want = fixture(FIX("src-text.txt"), &n);
+	gz = fixture(FIX("src-text.gz"), &gzlen);
+	snprintf(path, sizeof(path), "%s/cut.gz", dir);
+	tu_write_file(path, gz, gzlen - 100);
+	run_init(&r, n);
+	for (k = 0; k < 3; k++) {
+		tu_threads = threads[k];
+		for (i = 0; i < NCHUNKS; i++)
+			check_read(FIX("src-text.gz"), chunk_sizes[i], want, n,
+				   1);
+		off[k] = read_damaged(path, 64, "truncated gzip stream", &r);
+		assert_memory_equal(r.buf, want, r.len);
+	}
+	tu_threads = 2;
+	assert_int_equal(off[1], off[0]);
+	assert_int_equal(off[2], off[0]);
+	run_free(&r);
+	free(want);
+	free(gz);
+	tu_rmdir(dir);
+}
+
+/*
+ * A reader that stops early (head) closes its source while the thread
+ * waits on a pipe whose writer says nothing more: the close must not
+ * wait for the writer.
+ */
+static void test_source_close_while_pipe_is_silent(void **state)
+{
+	sl_ctx *ctx = tu_ctx(0, 1024);
+	sl_arena *a = sl_arena_new(ctx, "t.source");
+	unsigned char *gz;
+	const unsigned char *p;
+	sl_source *src;
+	size_t gzlen, n;
+	int fd[2], saved;
+
+	(void)state;
+	gz = fixture(FIX("src-text.gz"), &gzlen);
+	assert_int_equal(pipe(fd), 0);
+	assert_int_equal(write(fd[1], gz, gzlen / 2), (ssize_t)(gzlen / 2));
+	/* standard input is an input of the run, so it is decoded on a
+	 * thread; sl_source_open_fd() makes an internal source */
+	saved = dup(STDIN_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fd[0], STDIN_FILENO), STDIN_FILENO);
+	close(fd[0]);
+	src = sl_source_open(a, "-");
+	assert_non_null(src);
+	p = sl_source_next(src, &n);
+	assert_non_null(p);
+	assert_true(n > 0);
+	sl_source_close(src);           /* returns: the test goes on */
+	assert_false(sl_failed(ctx));
+	tu_ctx_free(ctx);
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+	close(fd[1]);
+	free(gz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_source_threads_read_the_same),
+		cmocka_unit_test(test_source_close_while_pipe_is_silent),
 		cmocka_unit_test(test_source_plain_text_every_chunk_size),
 		cmocka_unit_test(test_source_plain_binary_every_chunk_size),
 		cmocka_unit_test(test_source_plain_offset_counts_bytes_out),

@@ -24,10 +24,16 @@
 
 #include "sluice_int.h"
 
+/* The threads of tu_ctx()'s contexts: 2, so that the threaded paths run
+ * whatever the machine's cores; a test sets 1 for the single-threaded
+ * ones (and puts it back). */
+static unsigned tu_threads = 2;
+
 /* A context with the given ceiling and chunk size (0 for defaults). */
 static inline sl_ctx *tu_ctx(size_t max_memory, size_t chunk_size)
 {
-	sl_options o = { .max_memory = max_memory, .chunk_size = chunk_size };
+	sl_options o = { .max_memory = max_memory, .chunk_size = chunk_size,
+			 .threads = tu_threads };
 	sl_ctx *ctx = sl_ctx_new(&o);
 
 	assert_non_null(ctx);

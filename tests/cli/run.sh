@@ -968,6 +968,7 @@ run count_2g_under_8m t_count_2g_under_8m
 . "$HERE/t_hostile.sh"
 . "$HERE/t_fidelity.sh"
 . "$HERE/t_library.sh"
+. "$HERE/t_threads.sh"
 
 # where the time went: the slowest tests, in seconds
 if [ -f "$T/times" ]; then
