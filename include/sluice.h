@@ -2,8 +2,9 @@
  * sluice.h - the public interface of libsluice.
  *
  * libsluice processes files far larger than memory at a constant, enforced
- * memory footprint.  Bytes are read in fixed-size chunks, gzip is inflated
- * and deflated on the fly, and every byte the library allocates is charged
+ * memory footprint.  Bytes are read in fixed-size chunks, gzip, bzip2, xz
+ * and zstd are decompressed on the fly (gzip deflated on the way out),
+ * and every byte the library allocates is charged
  * to one memory budget whose ceiling is never exceeded.
  *
  * This header is the whole API and its manual: what is not declared here is
@@ -285,13 +286,15 @@ void sl_arena_free(sl_arena *a);
  * Sources: bytes in, a chunk at a time
  *
  * A source reads a file or standard input in chunks of the context's chunk
- * size.  A gzip, bzip2 or xz stream is recognised by its magic bytes,
- * whatever the file is called, and decompressed on the fly, its state
- * charged to the budget; concatenated members or streams read as one.
- * An xz dictionary larger than the budget has left is SL_ENOMEM, named.
- * A truncated or corrupt stream is an SL_EDATA error naming the
- * file and the compressed byte offset; the bytes returned before it are
- * exactly what the stream held up to that point.
+ * size.  A gzip, bzip2, xz or zstd stream is recognised by its magic
+ * bytes, whatever the file is called, and decompressed on the fly, its
+ * state charged to the budget; concatenated members, streams or frames
+ * read as one, and zstd's skippable frames are skipped.  An xz dictionary
+ * or a zstd window larger than the budget has left is SL_ENOMEM, named
+ * with the memory it needs.  A truncated or corrupt stream is an SL_EDATA
+ * error naming the file and the compressed byte offset; the bytes
+ * returned before it are exactly what the stream held up to that point
+ * (for zstd, every whole block before the damage).
  *
  *     sl_source *src = sl_source_open(a, "x.gz");
  *     const unsigned char *p; size_t n;
@@ -528,7 +531,8 @@ sl_format sl_format_parse(const char *name);
 
 /*
  * The format a file name suggests: .csv .tsv .jsonl .ndjson .json .txt
- * .log (.json is JSON Lines too), after taking off a .gz, .bz2 or .xz,
+ * .log (.json is JSON Lines too), after taking off a .gz, .bz2, .xz or
+ * .zst,
  * ignoring case;
  * SL_FORMAT_AUTO when it suggests none.
  */
