@@ -105,5 +105,6 @@ parallel \-j4 "sluice split \-\-parts 4 \-\-part {} sales.csv |
 .SH SEE ALSO
 .BR sort (1),
 .BR gzip (1),
+.BR zstd (1),
 .BR parallel (1)
 TAIL

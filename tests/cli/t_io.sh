@@ -283,6 +283,72 @@ open(sys.argv[2], "wb").write(d)' z bad
 
 run zstd_input_read t_zstd_input_read
 
+# zstd output: --zstd, or an -o name ending in .zst, writes one frame that
+# zstd -dc reads back as the bytes sluice would write plain, at any level;
+# what is flushed before an error decodes; -z with --zstd, a gzip level
+# past 9, a .gz name with --zstd are usage errors; a level whose tables
+# pass the ceiling is refused by name; the compressor is charged to the
+# budget (peak RSS under the ceiling).
+t_zstd_output_written() {
+	local c rss n
+	command -v zstd >/dev/null || { echo "no zstd"; return 1; }
+	"$S" gen --rows 30000 --seed 9 >in.csv || return 1
+	for c in "--zstd" "--zstd --level 1" "--zstd --level 19" \
+		 "--zstd --chunk-size 7"; do
+		"$S" cat $c in.csv >out.zst || return 1
+		zstd -q -t out.zst || { echo "$c: zstd -t failed"; return 1; }
+		eq "$c" "$(zstd -dc out.zst | md5sum)" "$(md5sum <in.csv)" ||
+			return 1
+	done
+	"$S" cat -o out.csv.zst in.csv || return 1
+	eq "-o out.csv.zst" "$(zstd -dc out.csv.zst | md5sum)" "$(md5sum <in.csv)" ||
+		return 1
+	"$S" cat -o out.jsonl.zst --level 12 in.csv || return 1
+	eq "-o out.jsonl.zst" "$(zstd -dc out.jsonl.zst | "$S" cat -i jsonl -O csv | md5sum)" \
+		"$(md5sum <in.csv)" || return 1
+	eq "sluice reads its own" "$("$S" count out.jsonl.zst)" 30000 || return 1
+	eq "gen --zstd" "$("$S" gen --rows 100 --zstd | zstd -dc | "$S" count)" 100 ||
+		return 1
+	# what came before an error is flushed as whole blocks
+	gzip -c in.csv | head -c 300000 >cut.gz
+	"$S" cat --zstd cut.gz >out.zst 2>err
+	eq "cut input: status" $? 1 || return 1
+	zstd -dc out.zst >got 2>/dev/null
+	n=$(wc -c <got)
+	[ "$n" -gt 100000 ] || { echo "cut input: $n bytes decoded"; return 1; }
+	cmp -s got <(head -c "$n" in.csv) || { echo "cut input: not a prefix"; return 1; }
+	# usage errors, nothing written
+	"$S" cat -z --zstd -o bad.zst in.csv 2>err
+	eq "-z --zstd: status" $? 2 || return 1
+	has "-z --zstd" "$(cat err)" "-z and --zstd cannot go together" || return 1
+	"$S" cat -z --level 12 in.csv >/dev/null 2>err
+	eq "-z --level 12: status" $? 2 || return 1
+	has "-z --level 12" "$(cat err)" "--level 12 is for zstd (gzip takes 1 to 9)" || return 1
+	"$S" cat --zstd --level 20 in.csv >/dev/null 2>err
+	eq "--level 20: status" $? 2 || return 1
+	has "--level 20" "$(cat err)" "invalid --level '20' (1 to 19)" || return 1
+	"$S" cat --zstd -o bad.gz in.csv 2>err
+	eq "--zstd -o .gz: status" $? 2 || return 1
+	has "--zstd -o .gz" "$(cat err)" "cannot write zstd to 'bad.gz': its name says gzip" || return 1
+	"$S" cat -z -o bad.zst in.csv 2>err
+	eq "-z -o .zst: status" $? 2 || return 1
+	eq "nothing written" "$(ls bad.* 2>/dev/null)" "" || return 1
+	# the budget: level 19 does not fit 16M; level 3 does, RSS under it
+	"$S" cat --zstd --level 19 -m 16M in.csv >out 2>err
+	eq "level 19 under 16M: status" $? 3 || return 1
+	has "level 19 under 16M" "$(cat err)" "to compress at zstd level 19, more than the memory ceiling of 16.0 MiB leaves (raise --max-memory or lower --level)" ||
+		return 1
+	"$MAXRSS" rss "$S" cat --zstd -m 16M -o out.zst in.csv || return 1
+	rss=$(cat rss)
+	eq "level 3 under 16M" "$(zstd -dc out.zst | md5sum)" "$(md5sum <in.csv)" ||
+		return 1
+	[ -n "$SAN" ] || [ "$rss" -le $(( (16 + 16) * 1024 )) ] ||
+		{ echo "cat --zstd -m 16M: peak RSS $rss KiB"; return 1; }
+	echo "figure: cat --zstd -m 16M: peak RSS $rss KiB"
+}
+
+run zstd_output_written t_zstd_output_written
+
 # ---- JSON arrays --------------------------------------------------------
 
 # A JSON array is not JSON Lines: when the content or a .json name picks
