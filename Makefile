@@ -16,7 +16,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_GNU_SOURCE -Iinclude
-LIBS = -ljansson -lz -lbz2 -llzma -lpthread -lm
+LIBS = -ljansson -lz -lbz2 -llzma -lzstd -lpthread -lm
 PREFIX ?= /usr/local
 
 # B is the build folder; SAN=1 builds the sanitizer variant into build/san.
@@ -72,8 +72,8 @@ TOOL_BIN = $(TEST_TOOLS:%=$(B)/tests/%)
 TOOL_BIN += $(B)/tests/faultshim.so
 EXAMPLE_BIN = $(EXAMPLES:%=$(B)/examples/%)
 
-DEB_PKGS = zlib1g-dev libbz2-dev liblzma-dev libjansson-dev libcmocka-dev \
-	   pigz python3 parallel pkgconf groff-base man-db bzip2 xz-utils
+DEB_PKGS = zlib1g-dev libbz2-dev liblzma-dev libzstd-dev libjansson-dev libcmocka-dev \
+	   pigz python3 parallel pkgconf groff-base man-db bzip2 xz-utils zstd
 
 all: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice $(B)/sluice.1
 

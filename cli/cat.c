@@ -14,12 +14,13 @@ static const char usage[] =
 	"\n"
 	"Write the inputs one after another, converting between formats:\n"
 	"  sluice cat -O jsonl big.csv.gz > big.jsonl\n"
-	"gzip input is inflated; -z, or an -o name ending in .gz, deflates the\n"
-	"output.  Records are read and checked as by every verb, so a bad\n"
-	"record is an error (or skipped, with --on-error skip) even when the\n"
-	"formats match; values come out unchanged, while CSV quoting and line\n"
-	"endings are written anew (quotes only where needed, LF).  Several\n"
-	"CSV or TSV inputs give one header.\n";
+	"Compressed input is decompressed; -z or --zstd, or an -o name ending\n"
+	"in .gz or .zst, compresses the output.  Records are read and checked\n"
+	"as by every verb, so a bad record is an error (or skipped, with\n"
+	"--on-error skip) even when the formats match; values come out\n"
+	"unchanged, while CSV quoting and line endings are written anew\n"
+	"(quotes only where needed, LF).  Several CSV or TSV inputs give one\n"
+	"header.\n";
 
 int cmd_cat(int argc, char **argv, struct cli *c)
 {

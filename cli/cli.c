@@ -14,6 +14,7 @@
 enum {
 	OPT_CHUNK_SIZE = 256,
 	OPT_LEVEL,
+	OPT_ZSTD,
 	OPT_MEM_REPORT,
 	OPT_NO_HEADER,
 	OPT_ON_ERROR,
@@ -36,6 +37,7 @@ static const struct option global_longopts[] = {
 	{ "out-format", required_argument, NULL, 'O' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "gzip", no_argument, NULL, 'z' },
+	{ "zstd", no_argument, NULL, OPT_ZSTD },
 	{ "level", required_argument, NULL, OPT_LEVEL },
 	{ "mem-report", optional_argument, NULL, OPT_MEM_REPORT },
 	{ "delimiter", required_argument, NULL, 'd' },
@@ -75,9 +77,12 @@ static const char global_help[] =
 	"                         a JSON line (file, record, line, offset,\n"
 	"                         reason, raw bytes)\n"
 	"      --strings          JSON Lines output: every value as a string\n"
-	"  -o, --output FILE      write to FILE atomically (.gz implies -z)\n"
+	"  -o, --output FILE      write to FILE atomically (.gz implies -z,\n"
+	"                         .zst --zstd)\n"
 	"  -z, --gzip             gzip the output\n"
-	"      --level N          gzip level 1-9 (default 6)\n"
+	"      --zstd             zstd the output (not with -z)\n"
+	"      --level N          compression level: gzip 1-9 (default 6),\n"
+	"                         zstd 1-19 (default 3)\n"
 	"      --mem-report[=json]\n"
 	"                         print peak memory and its split by tag on\n"
 	"                         stderr at exit\n"
@@ -88,9 +93,10 @@ static const char global_help[] =
 	"  -q, --quiet            no notes on stderr (errors still)\n"
 	"  -h, --help             show this help\n"
 	"\n"
-	"FILE - or no FILE reads standard input; gzip input is detected and\n"
-	"inflated whatever its name.  Exit status: 0 success, 1 bad input,\n"
-	"2 usage error, 3 resource error (memory ceiling, disk, i/o).\n"
+	"FILE - or no FILE reads standard input; gzip, bzip2, xz and zstd\n"
+	"input is detected and decompressed whatever its name.  Exit status:\n"
+	"0 success, 1 bad input, 2 usage error, 3 resource error (memory\n"
+	"ceiling, disk, i/o).\n"
 	"\n"
 	"An option that takes a list (-f, -k, -g, -a, ...) takes its items\n"
 	"comma-separated, repeated, or both: -f a,b -f c is -f a,b,c.  An\n"
@@ -229,9 +235,12 @@ static int global_option(struct cli *c, int ch, const char *arg)
 	case 'z':
 		c->gzip = 1;
 		return 0;
+	case OPT_ZSTD:
+		c->zstd = 1;
+		return 0;
 	case OPT_LEVEL:
-		if (cli_parse_count(arg, &n) < 0 || n < 1 || n > 9) {
-			cli_usage_error(c, "invalid --level '%s' (1 to 9)", arg);
+		if (cli_parse_count(arg, &n) < 0 || n < 1 || n > 19) {
+			cli_usage_error(c, "invalid --level '%s' (1 to 19)", arg);
 			return -1;
 		}
 		c->level = (int)n;
@@ -319,9 +328,24 @@ int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
 	}
 }
 
+/* Is the output zstd: --zstd, or an -o name ending in .zst without -z? */
+static int zstd_output(const struct cli *c)
+{
+	size_t n = c->output ? strlen(c->output) : 0;
+
+	return c->zstd || (!c->gzip && n > 4 &&
+			   strcmp(c->output + n - 4, ".zst") == 0);
+}
+
 int cli_start(struct cli *c)
 {
 	const char *env = getenv("SLUICE_MAX_MEMORY");
+
+	if (c->gzip && c->zstd)
+		return cli_usage_error(c, "-z and --zstd cannot go together");
+	if (c->level > 9 && !zstd_output(c))
+		return cli_usage_error(c, "--level %d is for zstd (gzip takes 1"
+				       " to 9)", c->level);
 
 	if (!c->opt.max_memory && env && *env) {
 		if (cli_parse_size(env, &c->opt.max_memory) < 0 ||
@@ -383,7 +407,8 @@ int cli_fail(struct cli *c)
 
 sl_sink *cli_open_output(struct cli *c)
 {
-	sl_sink_options so = { .gzip = c->gzip ? 1 : -1, .level = c->level };
+	sl_sink_options so = { .gzip = c->gzip ? 1 : -1, .zstd = c->zstd,
+			       .level = c->level };
 
 	c->out = sl_sink_open(c->arena, c->output, &so);
 	return c->out;

@@ -34,6 +34,7 @@ struct cli {
 	const char *output;      /* -o, NULL for standard output */
 	const char *rejects;     /* --rejects FILE */
 	int gzip;                /* -z: 1; else -1 (by the -o name) */
+	int zstd;                /* --zstd: 1; else 0 (by the -o name) */
 	int level;               /* --level, 0 for the default */
 	int mem_report;
 	int progress;            /* --progress: PROGRESS_* */

@@ -44,7 +44,8 @@ static const char usage[] =
 	"The output format is -O, else the one the -o FILE name suggests, else\n"
 	"csv; the writer quotes and escapes each field as the format needs (csv\n"
 	"doubles quotes, tsv writes \\n).  -o FILE writes FILE atomically, -z\n"
-	"gzips (--size still counts the bytes before compression).\n";
+	"gzips and --zstd compresses with zstd (--size still counts the bytes\n"
+	"before compression).\n";
 
 enum {
 	OPT_ROWS = 512,

@@ -34,7 +34,7 @@ sluice \\- process files far larger than memory under a fixed memory ceiling
 .B sluice \\-\\-version
 .SH DESCRIPTION
 .B sluice
-reads CSV, TSV, JSON Lines and plain lines, gzip\\-, bzip2\\- or xz\\-compressed or not, in
+reads CSV, TSV, JSON Lines and plain lines, gzip\\-, bzip2\\-, xz\\- or zstd\\-compressed or not, in
 fixed\\-size chunks, and keeps every buffer it allocates under one memory
 ceiling
 .RB ( \\-m ).
@@ -78,7 +78,7 @@ cat <<'TAIL'
 success (also when the output pipe was closed early, as by head)
 .TP
 .B 1
-bad input: a malformed record, a truncated or corrupt gzip, bzip2 or xz stream
+bad input: a malformed record, a truncated or corrupt gzip, bzip2, xz or zstd stream
 .TP
 .B 2
 usage error: an unknown option, field or aggregate
@@ -105,5 +105,6 @@ parallel \-j4 "sluice split \-\-parts 4 \-\-part {} sales.csv |
 .SH SEE ALSO
 .BR sort (1),
 .BR gzip (1),
+.BR zstd (1),
 .BR parallel (1)
 TAIL

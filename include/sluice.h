@@ -2,9 +2,10 @@
  * sluice.h - the public interface of libsluice.
  *
  * libsluice processes files far larger than memory at a constant, enforced
- * memory footprint.  Bytes are read in fixed-size chunks, gzip is inflated
- * and deflated on the fly, and every byte the library allocates is charged
- * to one memory budget whose ceiling is never exceeded.
+ * memory footprint.  Bytes are read in fixed-size chunks, gzip, bzip2, xz
+ * and zstd are decompressed on the fly (gzip and zstd compressed on the
+ * way out), and every byte the library allocates is charged to one memory
+ * budget whose ceiling is never exceeded.
  *
  * This header is the whole API and its manual: what is not declared here is
  * not API.
@@ -295,13 +296,15 @@ void sl_arena_free(sl_arena *a);
  * Sources: bytes in, a chunk at a time
  *
  * A source reads a file or standard input in chunks of the context's chunk
- * size.  A gzip, bzip2 or xz stream is recognised by its magic bytes,
- * whatever the file is called, and decompressed on the fly, its state
- * charged to the budget; concatenated members or streams read as one.
- * An xz dictionary larger than the budget has left is SL_ENOMEM, named.
- * A truncated or corrupt stream is an SL_EDATA error naming the
- * file and the compressed byte offset; the bytes returned before it are
- * exactly what the stream held up to that point.
+ * size.  A gzip, bzip2, xz or zstd stream is recognised by its magic
+ * bytes, whatever the file is called, and decompressed on the fly, its
+ * state charged to the budget; concatenated members, streams or frames
+ * read as one, and zstd's skippable frames are skipped.  An xz dictionary
+ * or a zstd window larger than the budget has left is SL_ENOMEM, named
+ * with the memory it needs.  A truncated or corrupt stream is an SL_EDATA
+ * error naming the file and the compressed byte offset; the bytes
+ * returned before it are exactly what the stream held up to that point
+ * (for zstd, every whole block before the damage).
  *
  *     sl_source *src = sl_source_open(a, "x.gz");
  *     const unsigned char *p; size_t n;
@@ -345,20 +348,25 @@ void sl_source_close(sl_source *src);
  * sl_sink_close(); if the sink's arena goes before that (an error, a
  * signal handled by the caller through sl_tmpfiles_remove()), the temporary
  * file is removed and an existing file of that name is left untouched.
- * With gzip set, bytes are deflated on the fly.  Every write is checked: a
- * closed pipe gives SL_EPIPE, a full disk SL_ENOSPC, any other failure
- * SL_EIO.
+ * With gzip or zstd set, bytes are compressed on the fly, the compressor's
+ * memory charged to the budget.  Every write is checked: a closed pipe
+ * gives SL_EPIPE, a full disk SL_ENOSPC, any other failure SL_EIO.
  */
 
 typedef struct sl_sink_options {
 	int gzip;   /* 1 deflate, 0 plain, -1 decide by a ".gz" file name */
-	int level;  /* 1..9 zlib level; 0 means 6 */
+	int zstd;   /* 1 zstd instead of gzip; 0 zstd only when gzip is -1
+		     * and the file name ends in ".zst" */
+	int level;  /* gzip 1..9 (0 means 6), zstd 1..19 (0 means 3) */
 } sl_sink_options;
 
 /*
  * Open path for writing; NULL or "-" is standard output.  opt may be NULL
- * (plain, or gzip by name).  Returns NULL with SL_EIO when the temporary
- * file cannot be made, SL_EINVAL for a bad level.
+ * (plain, or gzip or zstd by name).  Returns NULL with SL_EIO when the
+ * temporary file cannot be made; SL_EINVAL for a bad level, for both
+ * gzip and zstd, for a name that says the other one (".gz" with zstd,
+ * ".zst" with gzip) or one sluice does not write (".xz", ".bz2");
+ * SL_ENOMEM when the zstd level needs more memory than the budget leaves.
  */
 sl_sink *sl_sink_open(sl_arena *a, const char *path,
 		      const sl_sink_options *opt);
@@ -367,7 +375,8 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 sl_status sl_sink_write(sl_sink *s, const void *p, size_t size);
 
 /*
- * Push buffered bytes to the file (and a gzip sync point when deflating).
+ * Push buffered bytes to the file (and a gzip sync point, or the end of a
+ * zstd block, when compressing: the file decodes up to here).
  * Unlike the other calls it works after an error elsewhere in the context,
  * so that a program can deliver the output that preceded a failure (as
  * `sluice cat` does on standard output with a truncated gzip input).
@@ -375,9 +384,9 @@ sl_status sl_sink_write(sl_sink *s, const void *p, size_t size);
 sl_status sl_sink_flush(sl_sink *s);
 
 /*
- * Finish: flush, end the gzip stream, close the file and rename it into
- * place.  On failure the temporary file is removed.  Returns SL_OK or the
- * failure.  After it, the sink accepts no writes.
+ * Finish: flush, end the gzip stream or zstd frame, close the file and
+ * rename it into place.  On failure the temporary file is removed.
+ * Returns SL_OK or the failure.  After it, the sink accepts no writes.
  */
 sl_status sl_sink_close(sl_sink *s);
 
@@ -538,7 +547,8 @@ sl_format sl_format_parse(const char *name);
 
 /*
  * The format a file name suggests: .csv .tsv .jsonl .ndjson .json .txt
- * .log (.json is JSON Lines too), after taking off a .gz, .bz2 or .xz,
+ * .log (.json is JSON Lines too), after taking off a .gz, .bz2, .xz or
+ * .zst,
  * ignoring case;
  * SL_FORMAT_AUTO when it suggests none.
  */

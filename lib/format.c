@@ -76,7 +76,8 @@ size_t sl_format_name_len(const char *name)
 	if (n > 3 && (strcasecmp(name + n - 3, ".gz") == 0 ||
 		      strcasecmp(name + n - 3, ".xz") == 0))
 		return n - 3;
-	if (n > 4 && strcasecmp(name + n - 4, ".bz2") == 0)
+	if (n > 4 && (strcasecmp(name + n - 4, ".bz2") == 0 ||
+		      strcasecmp(name + n - 4, ".zst") == 0))
 		return n - 4;
 	return n;
 }

@@ -1,5 +1,6 @@
 /*
- * sink.c - bytes out, buffered, optionally deflated, atomically named.
+ * sink.c - bytes out, buffered, optionally compressed (gzip or zstd),
+ * atomically named.
  *
  * Call order: sl_sink_open(), sl_sink_write()/sl_sink_flush() any number of
  * times, sl_sink_close().  If the arena goes before sl_sink_close() has
@@ -27,6 +28,12 @@
  * Writes are gathered in a buffer of one chunk; larger writes go straight
  * through.  With gzip, the buffer is deflated (deflateInit2 with 15+16)
  * into a second chunk-sized buffer that is written whenever it fills.
+ * zstd works the same way through ZSTD_compressStream2(), one frame with
+ * a checksum: a flush ends a block (ZSTD_e_flush), so that what is out so
+ * far decodes, and closing ends the frame.  Its memory is charged to the
+ * budget ("zstd.compress") and checked against it before the first byte:
+ * a level whose tables do not fit what the budget leaves is refused by
+ * name.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +43,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+/*
+ * ZSTD_createCCtx_advanced(), which takes the allocator that charges the
+ * budget, and ZSTD_estimateCStreamSize() are in zstd's experimental API:
+ * stable only within the library version sluice is built against (1.5.x
+ * here; the shared library exports them), so a newer libzstd needs a
+ * rebuild and a look at these calls.
+ */
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "sluice_int.h"
 
@@ -58,10 +75,13 @@ struct sl_sink {
 	uint64_t taken;        /* bytes accepted by sl_sink_write() */
 	int gzip;
 	int zinit;
-	unsigned char *zbuf;   /* deflated bytes, zcap of them */
+	unsigned char *zbuf;   /* compressed bytes, zcap of them */
 	size_t zcap;
 	z_stream z;
 	sl_zalloc za;
+	int zstd;
+	ZSTD_CCtx *zc;
+	size_t zlen;           /* zstd's bytes in zbuf, not yet written */
 	sl_tmpnode node;
 	/* a spill file's (sl_sink_open_spill()): the run's counters, and
 	 * the spill folder for messages */
@@ -90,6 +110,8 @@ static void sink_release(void *arg)
 	if (s->zinit)
 		deflateEnd(&s->z);
 	s->zinit = 0;
+	ZSTD_freeCCtx(s->zc);
+	s->zc = NULL;
 	sl_mem_free(s->buf);
 	sl_mem_free(s->zbuf);
 	s->buf = s->zbuf = NULL;
@@ -260,21 +282,117 @@ static int start_deflate(sl_sink *s, int level, int strategy,
 	return 0;
 }
 
+static void *zstd_alloc(void *opaque, size_t n)
+{
+	sl_sink *s = opaque;
+
+	return sl_mem_alloc(s->ctx, n, "zstd.compress");
+}
+
+static void zstd_free(void *opaque, void *p)
+{
+	(void)opaque;
+	sl_mem_free(p);
+}
+
+/*
+ * Start compressing with zstd at level, one frame with a checksum.  The
+ * memory the level's tables and buffers take (zstd allocates them at the
+ * first byte) is checked against what the budget leaves first, so that a
+ * level too large for the ceiling is refused by name at the start rather
+ * than halfway through.  0, or -1 with the error recorded.
+ */
+static int start_zstd(sl_sink *s, int level)
+{
+	ZSTD_customMem mem = { zstd_alloc, zstd_free, s };
+	size_t need = ZSTD_estimateCStreamSize(level);
+	char ceil[32];
+
+	if (need > sl_mem_ceiling(s->ctx) - sl_mem_in_use(s->ctx)) {
+		sl_error(s->ctx, SL_ENOMEM, "'%s' needs %llu MiB to compress at"
+			 " zstd level %d, more than the memory ceiling of %s"
+			 " leaves (raise --max-memory or lower --level)",
+			 s->name, (unsigned long long)(need >> 20) + 1, level,
+			 sl_format_size(ceil, sizeof(ceil),
+					sl_mem_ceiling(s->ctx)));
+		return -1;
+	}
+	s->zc = ZSTD_createCCtx_advanced(mem);
+	if (!s->zc ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(s->zc,
+			ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_checksumFlag,
+						1))) {
+		sl_error(s->ctx, SL_ENOMEM, "cannot start compressing '%s'",
+			 s->name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The compression of an output: the options' (zstd wins over gzip's -1),
+ * else the name's, ".gz" or ".zst", when gzip is -1 or opt NULL.  A name
+ * that says one compression while the other is asked for, or that says
+ * one sluice reads but does not write, is refused with SL_EINVAL: it
+ * would hold bytes other than it promises.  0, or -1 with the error
+ * recorded.
+ */
+static int choose_compression(sl_sink *s, const char *path,
+			      const sl_sink_options *opt)
+{
+	int gz = path && has_suffix(path, ".gz");
+	int zst = path && has_suffix(path, ".zst");
+
+	if (path && (has_suffix(path, ".xz") || has_suffix(path, ".bz2"))) {
+		sl_error(s->ctx, SL_EINVAL, "cannot write '%s': sluice"
+			 " compresses output as gzip or zstd only (name it .gz"
+			 " or .zst, or pipe to the compressor)", path);
+		return -1;
+	}
+	if (opt && opt->zstd > 0 && opt->gzip > 0) {
+		sl_error(s->ctx, SL_EINVAL, "cannot write '%s' as both gzip and"
+			 " zstd", s->name);
+		return -1;
+	}
+	s->zstd = opt && opt->zstd > 0 ? 1 : (!opt || opt->gzip < 0) && zst;
+	s->gzip = !s->zstd && (opt && opt->gzip >= 0 ? opt->gzip : gz);
+	if ((s->zstd && gz) || (s->gzip && zst)) {
+		sl_error(s->ctx, SL_EINVAL, "cannot write %s to '%s': its name"
+			 " says %s", s->zstd ? "zstd" : "gzip", path,
+			 s->zstd ? "gzip" : "zstd");
+		return -1;
+	}
+	return 0;
+}
+
+/* The level to compress at: the option's, checked, or the default of the
+ * compression (zlib's 6, zstd's 3).  -1 with SL_EINVAL. */
+static int choose_level(sl_sink *s, const sl_sink_options *opt)
+{
+	int max = s->zstd ? 19 : 9;
+	int level = opt ? opt->level : 0;
+
+	if (!level)
+		return s->zstd ? ZSTD_CLEVEL_DEFAULT : 6;
+	if (level < 1 || level > max) {
+		sl_error(s->ctx, SL_EINVAL, "%scompression level %d is not in"
+			 " 1..%d", s->zstd ? "zstd " : s->gzip ? "gzip " : "",
+			 level, max);
+		return -1;
+	}
+	return level;
+}
+
 sl_sink *sl_sink_open(sl_arena *a, const char *path,
 		      const sl_sink_options *opt)
 {
 	sl_ctx *ctx = sl_arena_ctx(a);
-	int stdout_ = !path || strcmp(path, "-") == 0;
-	int level = opt && opt->level ? opt->level : 6;
+	int stdout_ = !path || strcmp(path, "-") == 0, level;
 	sl_sink *s;
 
 	if (sl_failed(ctx))
 		return NULL;
-	if (level < 1 || level > 9) {
-		sl_error(ctx, SL_EINVAL, "compression level %d is not in 1..9",
-			 level);
-		return NULL;
-	}
 	s = sl_arena_alloc(a, sizeof(*s));
 	if (!s)
 		return NULL;
@@ -286,33 +404,28 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 							   strlen(path));
 	if (!s->name || sl_arena_on_release(a, sink_release, s) != SL_OK)
 		return NULL;
-	/* a name that promises a compression sluice reads but does not
-	 * write would get plain bytes: refused */
-	if (!stdout_ && (has_suffix(path, ".xz") || has_suffix(path, ".bz2") ||
-			 has_suffix(path, ".zst"))) {
-		sl_error(ctx, SL_EINVAL, "cannot write '%s': sluice compresses"
-			 " output as gzip only (name it .gz, or pipe to the"
-			 " compressor)", path);
+	if (choose_compression(s, stdout_ ? NULL : path, opt) < 0 ||
+	    (level = choose_level(s, opt)) < 0)
 		return NULL;
-	}
-	s->gzip = opt && opt->gzip >= 0 ? opt->gzip :
-		(!stdout_ && has_suffix(path, ".gz"));
 	s->cap = sl_ctx_chunk_size(ctx);
 	s->buf = sl_mem_alloc(ctx, s->cap, "sink.buffer");
 	if (!s->buf)
 		return NULL;
-	if (s->gzip) {
+	if (s->gzip || s->zstd) {
 		/* zlib needs more than six bytes of room for a sync flush,
 		 * and counts them in 32 bits */
 		s->zcap = s->cap < 64 ? 64 : s->cap > ZBUF_MAX ? ZBUF_MAX :
 			s->cap;
-		s->zbuf = sl_mem_alloc(ctx, s->zcap, "gzip.buffer");
+		s->zbuf = sl_mem_alloc(ctx, s->zcap, s->zstd ? "zstd.buffer" :
+				       "gzip.buffer");
 		if (!s->zbuf)
 			return NULL;
-		if (start_deflate(s, level, Z_DEFAULT_STRATEGY,
-				  "gzip.deflate") < 0)
-			return NULL;
 	}
+	if (s->gzip && start_deflate(s, level, Z_DEFAULT_STRATEGY,
+				     "gzip.deflate") < 0)
+		return NULL;
+	if (s->zstd && start_zstd(s, level) < 0)
+		return NULL;
 	if (stdout_)
 		s->fd = STDOUT_FILENO;
 	else if (open_named(a, s, path) != SL_OK)
@@ -415,12 +528,58 @@ static sl_status deflate_some(sl_sink *s, const unsigned char *p, size_t n,
 	}
 }
 
+/* The zstd encoder refused a call: its memory (the budget has said
+ * why), or a failure of its own. */
+static sl_status zstd_failed(sl_sink *s, size_t ret)
+{
+	if (sl_failed(s->ctx))
+		return fail(s, sl_errcode(s->ctx));
+	return fail(s, sl_error(s->ctx, ZSTD_getErrorCode(ret) ==
+				ZSTD_error_memory_allocation ? SL_ENOMEM :
+				SL_EIO, "cannot compress '%s': %s", s->name,
+				ZSTD_getErrorName(ret)));
+}
+
+/*
+ * Compress n bytes with zstd: ZSTD_e_continue takes them all; a flush or
+ * an end is repeated until zstd has nothing left, and then every byte it
+ * made is written.  Otherwise zbuf is written whenever it fills.
+ */
+static sl_status zstd_some(sl_sink *s, const unsigned char *p, size_t n,
+			   ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = { p, n, 0 };
+	ZSTD_outBuffer out;
+	size_t left;
+
+	do {
+		out.dst = s->zbuf;
+		out.size = s->zcap;
+		out.pos = s->zlen;
+		left = ZSTD_compressStream2(s->zc, &out, &in, mode);
+		if (ZSTD_isError(left))
+			return zstd_failed(s, left);
+		s->zlen = out.pos;
+		if (s->zlen == s->zcap ||
+		    (mode != ZSTD_e_continue && s->zlen > 0)) {
+			if (write_all(s, s->zbuf, s->zlen))
+				return sl_errcode(s->ctx);
+			s->zlen = 0;
+		}
+	} while (mode == ZSTD_e_continue ? in.pos < in.size : left != 0);
+	return SL_OK;
+}
+
 static sl_status emit(sl_sink *s, const unsigned char *p, size_t n,
 		      int flush)
 {
 	const size_t most = (size_t)1 << 30;  /* avail_in is 32 bits */
 	sl_status st;
 
+	if (s->zstd)
+		return zstd_some(s, p, n, flush == Z_FINISH ? ZSTD_e_end :
+				 flush == Z_SYNC_FLUSH ? ZSTD_e_flush :
+				 ZSTD_e_continue);
 	if (!s->gzip)
 		return write_all(s, p, n);
 	for (; n > most; p += most, n -= most)

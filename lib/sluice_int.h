@@ -95,7 +95,7 @@ sl_source *sl_source_open_fd(sl_arena *a, int fd, const char *name);
 /* Hand out the last chunk again on the next sl_source_next(). */
 void sl_source_unget(sl_source *src);
 /* Does p[0..n) start with the magic of a compression the source reads
- * (gzip, bzip2, xz)?  SL_MAGIC_MAX bytes are always enough to tell. */
+ * (gzip, bzip2, xz, zstd)?  SL_MAGIC_MAX bytes are always enough to tell. */
 #define SL_MAGIC_MAX 10
 int sl_source_magic(const unsigned char *p, size_t n);
 /* Drop a UTF-8 byte-order mark at the start of the (inflated) stream. */
@@ -181,7 +181,7 @@ typedef struct sl_format_def {
 } sl_format_def;
 extern const sl_format_def sl_formats[];
 /* The length of a file name without the compression's suffix (.gz, .xz,
- * .bz2), which says nothing of the format. */
+ * .bz2, .zst), which says nothing of the format. */
 size_t sl_format_name_len(const char *name);
 /* The row of f; NULL for SL_FORMAT_AUTO or an unknown value. */
 const sl_format_def *sl_format_def_of(sl_format f);

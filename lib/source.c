@@ -1,18 +1,21 @@
 /*
- * source.c - bytes in, a chunk at a time, gzip, bzip2 and xz decompressed
- * on the fly.
+ * source.c - bytes in, a chunk at a time, gzip, bzip2, xz and zstd
+ * decompressed on the fly.
  *
  * Call order: sl_source_open(), sl_source_next() until NULL, optionally
  * sl_source_close(); the arena's cleanup closes whatever is left.
  *
  * The first call reads until it has two bytes (or the end) and looks for
  * the gzip magic 1f 8b, so the format never depends on the file's name.
- * bzip2 and xz are known the same way (libbz2, liblzma; their state and an
- * output buffer of one chunk charged to the budget, xz's dictionary
- * limited to what the budget has left); bzip2 streams that follow one
- * another are read in turn, xz's by liblzma itself.  It also refuses,
- * with SL_EDATA and a hint, the compressed formats that sluice cannot read
- * (zstd, lz4, zip): read as text they would give a count of nonsense.
+ * bzip2, xz and zstd are known the same way (libbz2, liblzma, libzstd;
+ * their state and an output buffer of one chunk charged to the budget).
+ * xz's dictionary is limited to what the budget has left; a zstd frame's
+ * window is checked against it before the frame is decoded, and capped
+ * in the decoder too.  bzip2 streams and zstd frames that follow one
+ * another are read in turn (zstd's skippable frames are skipped), xz's
+ * streams by liblzma itself.  It also refuses, with SL_EDATA and a hint,
+ * the compressed formats that sluice cannot read (lz4, zip): read as
+ * text they would give a count of nonsense.
  * Each is known by its whole signature, up to ten bytes, so that no text
  * file is ever refused; the first call reads
  * on only while the bytes so far could still start one of them, so a
@@ -25,7 +28,11 @@
  *
  * When inflate fails after producing some bytes in the current call, those
  * bytes are handed out first and the error is raised on the next call, so
- * everything before the damage reaches the caller intact.
+ * everything before the damage reaches the caller intact.  The zstd
+ * decoder keeps nothing of a call that fails, neither the input it took
+ * nor the output it made, so it is given one header or block a call (the
+ * bytes it says it wants next), and no new block while it still has
+ * output to hand out: a damaged block then costs only its own bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,8 +44,22 @@
 #include <lzma.h>
 #include <unistd.h>
 #include <zlib.h>
+/*
+ * ZSTD_createDCtx_advanced(), which takes the allocator that charges the
+ * budget, ZSTD_getFrameHeader() and ZSTD_estimateDStreamSize() are in
+ * zstd's experimental API: stable only within the library version sluice
+ * is built against (1.5.x here; the shared library exports them), so a
+ * newer libzstd needs a rebuild and a look at these calls.
+ */
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "sluice_int.h"
+
+#if ZSTD_VERSION_NUMBER < 10400
+#error "sluice needs libzstd 1.4 or later"
+#endif
 
 struct sl_source {
 	sl_ctx *ctx;
@@ -72,15 +93,20 @@ struct sl_source {
 	char pending_msg[SL_ERRMSG_MAX];
 	z_stream z;
 	sl_zalloc za;
-	int codec;             /* 0, or CODEC_BZIP2 or CODEC_XZ */
+	int codec;             /* 0, or CODEC_BZIP2, CODEC_XZ, CODEC_ZSTD */
 	int cinit;             /* its state is live */
 	bz_stream bz;
 	lzma_stream xz;
 	lzma_allocator xa;
+	ZSTD_DCtx *zd;
+	int zframe;            /* at the start of a zstd frame */
+	int zflush;            /* the decoder may hold output still */
+	size_t zhint;          /* input it wants for its next step */
+	uint64_t zneed;        /* the memory the current frame needs */
 	struct pump *pump;     /* decompressing on a thread of its own */
 };
 
-enum { CODEC_BZIP2 = 1, CODEC_XZ };
+enum { CODEC_BZIP2 = 1, CODEC_XZ, CODEC_ZSTD };
 
 static void source_release(void *arg)
 {
@@ -170,8 +196,11 @@ void sl_source_close(sl_source *src)
 	src->zinit = 0;
 	if (src->cinit && src->codec == CODEC_BZIP2)
 		BZ2_bzDecompressEnd(&src->bz);
-	else if (src->cinit)
+	else if (src->cinit && src->codec == CODEC_XZ)
 		lzma_end(&src->xz);
+	else if (src->cinit)
+		ZSTD_freeDCtx(src->zd);
+	src->zd = NULL;
 	src->cinit = 0;
 	sl_mem_free(src->raw);
 	sl_mem_free(src->out);
@@ -282,9 +311,11 @@ static const struct foreign {
 	  "bzip2 -dc", CODEC_BZIP2 },
 	{ "\xfd\x37\x7a\x58\x5a\x00", 6, "xz-compressed", "xz -dc",
 	  CODEC_XZ },
-	{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed", "zstd -dc", 0 },
+	{ "\x28\xb5\x2f\xfd", 4, "zstd-compressed", "zstd -dc",
+	  CODEC_ZSTD },
 	/* a skippable frame, 0x184D2A50 to 0x184D2A5F little-endian */
-	{ "[\x50\x5f\x2a\x4d\x18", 4, "zstd-compressed", "zstd -dc", 0 },
+	{ "[\x50\x5f\x2a\x4d\x18", 4, "zstd-compressed", "zstd -dc",
+	  CODEC_ZSTD },
 	/* an lz4 frame, its flags byte saying version 01; the legacy
 	 * format of lz4 -l */
 	{ "\x04\x22\x4d\x18[\x40\x7f", 5, "lz4-compressed", "lz4 -dc", 0 },
@@ -483,9 +514,10 @@ static void decode_mem_failed(sl_source *src, size_t produced)
 	ctx->errmsg[0] = '\0';
 }
 
-/* ---- bzip2 and xz --------------------------------------------------------- */
+/* ---- bzip2, xz and zstd --------------------------------------------------- */
 
-/* Their allocators, charged to the budget ("bzip2.state", "xz.state"). */
+/* Their allocators, charged to the budget ("bzip2.state", "xz.state",
+ * "zstd.state"). */
 static void *bz_alloc(void *opaque, int n, int m)
 {
 	sl_source *src = opaque;
@@ -505,10 +537,58 @@ static void *xz_alloc(void *opaque, size_t n, size_t m)
 	return sl_mem_alloc(src->ctx, n * m, "xz.state");
 }
 
+static void *zstd_alloc(void *opaque, size_t n)
+{
+	sl_source *src = opaque;
+
+	return sl_mem_alloc(src->ctx, n, "zstd.state");
+}
+
 static void codec_free(void *opaque, void *p)
 {
 	(void)opaque;
 	sl_mem_free(p);
+}
+
+static const char *codec_name(const sl_source *src)
+{
+	return src->codec == CODEC_BZIP2 ? "bzip2" :
+		src->codec == CODEC_XZ ? "xz" : "zstd";
+}
+
+/*
+ * The window log the zstd decoder is capped at: the smallest power of two
+ * not below the ceiling, within libzstd's bounds.  zstd_frame_start()
+ * checks each frame against what the budget has left, more closely; the
+ * cap keeps the decoder itself from ever taking a window past the
+ * ceiling.
+ */
+static int zstd_window_log(size_t ceiling)
+{
+	ZSTD_bounds b = ZSTD_dParam_getBounds(ZSTD_d_windowLogMax);
+	int log = b.lowerBound;
+
+	while (log < b.upperBound && ((size_t)1 << log) < ceiling)
+		log++;
+	return log;
+}
+
+/* A zstd decoder whose memory is charged to the budget: 1, or 0. */
+static int zstd_init(sl_source *src)
+{
+	ZSTD_customMem mem = { zstd_alloc, codec_free, src };
+
+	src->zd = ZSTD_createDCtx_advanced(mem);
+	if (!src->zd)
+		return 0;
+	if (ZSTD_isError(ZSTD_DCtx_setParameter(src->zd, ZSTD_d_windowLogMax,
+			zstd_window_log(sl_mem_ceiling(src->ctx))))) {
+		ZSTD_freeDCtx(src->zd);
+		src->zd = NULL;
+		return 0;
+	}
+	src->zframe = 1;
+	return 1;
 }
 
 /* Start (or, for the next bzip2 stream, start again) a decoder. */
@@ -522,7 +602,7 @@ static int codec_init(sl_source *src)
 		src->bz.bzfree = codec_free;
 		src->bz.opaque = src;
 		src->cinit = BZ2_bzDecompressInit(&src->bz, 0, 0) == BZ_OK;
-	} else {
+	} else if (src->codec == CODEC_XZ) {
 		lzma_stream init = LZMA_STREAM_INIT;
 
 		src->xz = init;
@@ -536,6 +616,8 @@ static int codec_init(sl_source *src)
 		src->cinit = lzma_stream_decoder(&src->xz,
 			sl_mem_ceiling(src->ctx) - sl_mem_in_use(src->ctx),
 			LZMA_CONCATENATED) == LZMA_OK;
+	} else {
+		src->cinit = zstd_init(src);
 	}
 	if (!src->cinit)
 		sl_error(src->ctx, SL_ENOMEM, "cannot start decompressing '%s'"
@@ -549,18 +631,136 @@ static int codec_start(sl_source *src, int codec)
 {
 	src->codec = codec;
 	src->out = sl_mem_alloc(src->ctx, src->chunk, codec == CODEC_BZIP2 ?
-				"bzip2.buffer" : "xz.buffer");
+				"bzip2.buffer" : codec == CODEC_XZ ?
+				"xz.buffer" : "zstd.buffer");
 	return src->out ? codec_init(src) : -1;
 }
 
-static const char *codec_name(const sl_source *src)
+/* The memory a zstd frame needs is more than the budget leaves. */
+static void zstd_too_large(sl_source *src, size_t produced)
 {
-	return src->codec == CODEC_BZIP2 ? "bzip2" : "xz";
+	char ceil[32];
+
+	decode_fail(src, produced, SL_ENOMEM, "'%s' needs %llu MiB to"
+		    " decompress (its zstd window), more than the memory"
+		    " ceiling of %s leaves (raise --max-memory)", src->name,
+		    (unsigned long long)(src->zneed >> 20) + 1,
+		    sl_format_size(ceil, sizeof(ceil),
+				   sl_mem_ceiling(src->ctx)));
+}
+
+/*
+ * At the start of a zstd frame: read its header and check the memory the
+ * frame needs (the decoder, its window and block buffers) against what
+ * the budget leaves, counting what the decoder holds already, which it
+ * gives back before it takes the new size.  The decoder is then given
+ * the header alone, so that it never sees a whole frame at once (its
+ * single-pass shortcut would keep nothing of a damaged one).  A damaged
+ * or cut header is left to the decoder to name.  1 to go on, -1 with the
+ * error recorded or kept.
+ */
+static int zstd_frame_start(sl_source *src, size_t produced)
+{
+	ZSTD_frameHeader fh;
+	size_t r, left;
+
+	for (;;) {
+		r = ZSTD_getFrameHeader(&fh, src->raw + src->raw_pos,
+					src->raw_len - src->raw_pos);
+		if (r == 0 || ZSTD_isError(r) || src->eof)
+			break;
+		if (read_more(src) < 0) {
+			decode_read_failed(src, produced);
+			return -1;
+		}
+	}
+	src->zframe = 0;
+	src->zneed = 0;
+	src->zhint = r == 0 ? fh.headerSize : SIZE_MAX;
+	if (r != 0 || fh.frameType == ZSTD_skippableFrame)
+		return 1;
+	left = sl_mem_ceiling(src->ctx) - sl_mem_in_use(src->ctx) +
+		ZSTD_sizeof_DCtx(src->zd);
+	/* a one-segment frame's window is its size, which may be anything */
+	src->zneed = fh.windowSize > left ? fh.windowSize :
+		ZSTD_estimateDStreamSize((size_t)fh.windowSize);
+	if (src->zneed <= left)
+		return 1;
+	zstd_too_large(src, produced);
+	return -1;
+}
+
+/* The zstd decoder refused a call: nothing of it counts. */
+static void zstd_failed(sl_source *src, size_t produced, size_t ret)
+{
+	ZSTD_ErrorCode code = ZSTD_getErrorCode(ret);
+
+	if (code == ZSTD_error_memory_allocation) {
+		decode_mem_failed(src, produced);
+		return;
+	}
+	if (code == ZSTD_error_frameParameter_windowTooLarge && src->zneed) {
+		zstd_too_large(src, produced);
+		return;
+	}
+	decode_fail(src, produced, SL_EDATA, "corrupt zstd stream in '%s' at"
+		    " compressed byte %llu: %s", src->name,
+		    (unsigned long long)decoder_offset(src),
+		    ZSTD_getErrorString(code));
+}
+
+/*
+ * One call of the zstd decoder, given at most the input it asked for:
+ * 1 when it went on, 0 at the end of a frame, -1 with the error recorded
+ * or kept.
+ */
+static int zstd_step(sl_source *src, size_t *produced)
+{
+	ZSTD_outBuffer out = { src->out, src->chunk, *produced };
+	ZSTD_inBuffer in;
+	size_t left, ret;
+
+	if (src->zframe && zstd_frame_start(src, *produced) < 0)
+		return -1;
+	left = src->raw_len - src->raw_pos;
+	in.src = src->raw + src->raw_pos;
+	/* a full output buffer may have left bytes of the last block in
+	 * the decoder: they go out before it takes on another block */
+	in.size = src->zflush ? 0 : left < src->zhint ? left : src->zhint;
+	in.pos = 0;
+	ret = ZSTD_decompressStream(src->zd, &out, &in);
+	if (ZSTD_isError(ret)) {
+		zstd_failed(src, *produced, ret);
+		return -1;
+	}
+	src->raw_pos += in.pos;
+	src->zflush = out.pos == out.size;
+	if (ret == 0) {
+		*produced = out.pos;
+		src->zframe = 1;
+		return 0;
+	}
+	src->zhint = ret;
+	/* the hint for a block takes in the block header after it, whose
+	 * damage would then cost the block's bytes too: one step a call
+	 * (a block header is 3 bytes, RFC 8878 3.1.1.2) */
+	if (ZSTD_nextInputType(src->zd) == ZSTDnit_block && ret > 3)
+		src->zhint = ret - 3;
+	if (out.pos > *produced || in.pos > 0 ||
+	    src->raw_pos < src->raw_len || !src->eof) {
+		*produced = out.pos;
+		return 1;
+	}
+	decode_fail(src, *produced, SL_EDATA, "truncated zstd stream in '%s'"
+		    " at compressed byte %llu", src->name,
+		    (unsigned long long)src->raw_off);
+	return -1;
 }
 
 /*
  * One call of the decoder on what is buffered: 1 when it went on, 0 at the
- * end of a (bzip2) stream, -1 with the error recorded or kept.
+ * end of a bzip2 stream, an xz input or a zstd frame, -1 with the error
+ * recorded or kept.
  */
 static int codec_step(sl_source *src, size_t *produced)
 {
@@ -569,6 +769,8 @@ static int codec_step(sl_source *src, size_t *produced)
 	char ceil[32];
 	int ret;
 
+	if (src->codec == CODEC_ZSTD)
+		return zstd_step(src, produced);
 	if (src->codec == CODEC_BZIP2) {
 		src->bz.next_in = (char *)src->raw + src->raw_pos;
 		src->bz.avail_in = (unsigned)in;
@@ -626,7 +828,55 @@ static int codec_step(sl_source *src, size_t *produced)
 	return -1;
 }
 
-/* Decompressed bytes of a bzip2 or xz input, a chunk at most. */
+/* Does p start a zstd frame or a skippable frame? */
+static int zstd_magic(const unsigned char *p)
+{
+	uint32_t m = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		(uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+
+	return m == ZSTD_MAGICNUMBER || (m & ZSTD_MAGIC_SKIPPABLE_MASK) ==
+		ZSTD_MAGIC_SKIPPABLE_START;
+}
+
+/*
+ * A bzip2 stream or a zstd frame ended: another may follow (pbzip2, cat,
+ * zstd's own frames), or the end of the input, which sets member_end.
+ * 0 to go on, -1 with the error recorded or kept.
+ */
+static int next_stream(sl_source *src, size_t produced)
+{
+	int zstd = src->codec == CODEC_ZSTD;
+	size_t need = zstd ? 4 : 3;
+	const unsigned char *p;
+
+	if (!zstd) {
+		BZ2_bzDecompressEnd(&src->bz);
+		src->cinit = 0;
+	}
+	while (src->raw_len - src->raw_pos < need && !src->eof) {
+		if (read_more(src) < 0) {
+			decode_read_failed(src, produced);
+			return -1;
+		}
+	}
+	if (src->raw_pos == src->raw_len) {
+		src->member_end = 1;
+		return 0;
+	}
+	p = src->raw + src->raw_pos;
+	if (src->raw_len - src->raw_pos < need ||
+	    (zstd ? !zstd_magic(p) : memcmp(p, "BZh", 3) != 0)) {
+		decode_fail(src, produced, SL_EDATA, "unexpected bytes after"
+			    " %s %s in '%s' at compressed byte %llu",
+			    codec_name(src), zstd ? "frame" : "stream",
+			    src->name, (unsigned long long)
+			    decoder_offset(src));
+		return -1;
+	}
+	return zstd ? 0 : codec_init(src);
+}
+
+/* Decompressed bytes of a bzip2, xz or zstd input, a chunk at most. */
 static const unsigned char *next_codec(sl_source *src, size_t *size)
 {
 	size_t produced = 0;
@@ -647,25 +897,7 @@ static const unsigned char *next_codec(sl_source *src, size_t *size)
 			continue;
 		if (src->codec == CODEC_XZ)
 			break;
-		/* a bzip2 stream ended: another may follow (pbzip2, cat) */
-		BZ2_bzDecompressEnd(&src->bz);
-		src->cinit = 0;
-		while (src->raw_len - src->raw_pos < 3 && !src->eof &&
-		       read_more(src) > 0)
-			;
-		if (src->raw_pos == src->raw_len && src->eof) {
-			src->member_end = 1;
-			break;
-		}
-		if (src->raw_len - src->raw_pos < 3 ||
-		    memcmp(src->raw + src->raw_pos, "BZh", 3) != 0) {
-			decode_fail(src, produced, SL_EDATA, "unexpected bytes"
-				    " after bzip2 stream in '%s' at compressed"
-				    " byte %llu", src->name, (unsigned long long)
-				    decoder_offset(src));
-			break;
-		}
-		if (codec_init(src) < 0)
+		if (next_stream(src, produced) < 0)
 			break;
 	}
 	if (!produced)

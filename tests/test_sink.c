@@ -23,6 +23,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <zlib.h>
+/* ZSTD_getFrameHeader(), to check the frames written */
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
 
 #include "testutil.h"
 
@@ -1333,6 +1336,314 @@ static void test_sink_gzip_memory_charged(void **state)
 	tu_rmdir(dir);
 }
 
+/* ---- zstd ------------------------------------------------------------- */
+
+/*
+ * Decode z[0..zn) with libzstd, all of it, into a new buffer whose size
+ * goes to *n.  Returns what ZSTD_decompressStream() said last: 0 when the
+ * frame ended, more when it is still open.
+ */
+static size_t unzstd(const unsigned char *z, size_t zn, unsigned char **p,
+		     size_t *n)
+{
+	ZSTD_DCtx *d = ZSTD_createDCtx();
+	ZSTD_inBuffer in = { z, zn, 0 };
+	unsigned char *out = NULL;
+	size_t cap = 0, ret;
+
+	assert_non_null(d);
+	*n = 0;
+	do {
+		if (cap - *n < 65536) {
+			cap = cap * 2 + 65536;
+			out = realloc(out, cap);
+			assert_non_null(out);
+		}
+		{
+			ZSTD_outBuffer ob = { out, cap, *n };
+
+			ret = ZSTD_decompressStream(d, &ob, &in);
+			assert_false(ZSTD_isError(ret));
+			*n = ob.pos;
+		}
+	} while (in.pos < in.size || *n == cap);
+	ZSTD_freeDCtx(d);
+	*p = out;
+	return ret;
+}
+
+/* path holds one whole zstd frame, with a checksum, of p[0..n). */
+static void assert_file_unzstds_to(const char *path, const void *p, size_t n)
+{
+	size_t zn, got;
+	unsigned char *z = tu_read_file(path, &zn), *buf;
+	ZSTD_frameHeader fh;
+
+	assert_true(zn >= 4);
+	assert_int_equal(ZSTD_getFrameHeader(&fh, z, zn), 0);
+	assert_int_equal(fh.checksumFlag, 1);
+	assert_int_equal(ZSTD_findFrameCompressedSize(z, zn), zn);
+	assert_int_equal(unzstd(z, zn, &buf, &got), 0);
+	assert_int_equal(got, n);
+	if (n)
+		assert_memory_equal(buf, p, n);
+	free(buf);
+	free(z);
+}
+
+/* Written at any chunk size, the file is one frame that zstd decodes to
+ * the bytes written; zstd=1 works on any name. */
+static void test_sink_zstd_round_trip(void **state)
+{
+	static const size_t chunks[] = { 1, 5, 4096, 64 << 10 };
+	const size_t n = 300000;
+	unsigned char *data = make_data(n);
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "out.csv");
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(chunks); i++) {
+		sl_ctx *ctx = tu_ctx(0, chunks[i]);
+
+		write_file(ctx, out, &(sl_sink_options){ .zstd = 1 }, data,
+			   n);
+		assert_file_unzstds_to(out, data, n);
+		tu_ctx_free(ctx);
+	}
+	{
+		sl_ctx *ctx = tu_ctx(0, 0);
+
+		write_file(ctx, out, &(sl_sink_options){ .zstd = 1 }, data, 0);
+		assert_file_unzstds_to(out, data, 0);
+		write_file(ctx, out, &(sl_sink_options){ .zstd = 1,
+							 .level = 19 }, data, n);
+		assert_file_unzstds_to(out, data, n);
+		tu_ctx_free(ctx);
+	}
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
+/* After every sl_sink_flush() the file so far decodes to every byte
+ * written so far, its frame still open; closing ends it. */
+static void test_sink_zstd_flush_decodes_so_far(void **state)
+{
+	static const size_t chunks[] = { 1, 5, 16, 64 << 10 };
+	static const size_t marks[] = { 1000, 1001, 71000, 150000 };
+	const size_t n = 150000;
+	unsigned char *data = make_data(n);
+	char *dir = tu_tmpdir();
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(chunks); i++) {
+		sl_ctx *ctx = tu_ctx(0, chunks[i]);
+		sl_arena *a = sl_arena_new(ctx, "test");
+		char *out = path_in(dir, "sync.zst");
+		size_t done = 0, zn, got;
+		unsigned char *z, *buf;
+		char *tmp;
+		sl_sink *s;
+
+		s = sl_sink_open(a, out, NULL);
+		assert_non_null(s);
+		tmp = find_tmp(dir, "sync.zst");
+		for (j = 0; j < ARRAY_SIZE(marks); j++) {
+			write_pattern(s, data + done, marks[j] - done);
+			done = marks[j];
+			assert_int_equal(sl_sink_flush(s), SL_OK);
+			z = tu_read_file(tmp, &zn);
+			assert_true(unzstd(z, zn, &buf, &got) > 0);
+			assert_int_equal(got, done);
+			assert_memory_equal(buf, data, done);
+			free(buf);
+			free(z);
+		}
+		assert_int_equal(sl_sink_close(s), SL_OK);
+		assert_false(exists(tmp));
+		assert_file_unzstds_to(out, data, n);
+		free(tmp);
+		free(out);
+		tu_ctx_free(ctx);
+	}
+	free(data);
+	tu_rmdir(dir);
+}
+
+/* ".zst" chooses zstd when gzip is -1 or there are no options; gzip 0
+ * is plain whatever the name. */
+static void test_sink_zstd_by_name(void **state)
+{
+	sl_ctx *ctx = tu_ctx(0, 0);
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "x.csv.zst");
+
+	(void)state;
+	write_file(ctx, out, NULL, (const unsigned char *)"a,b\n", 4);
+	assert_file_unzstds_to(out, "a,b\n", 4);
+	write_file(ctx, out, &(sl_sink_options){ .gzip = -1, .level = 1 },
+		   (const unsigned char *)"c\n", 2);
+	assert_file_unzstds_to(out, "c\n", 2);
+	write_file(ctx, out, &(sl_sink_options){ .gzip = 0 },
+		   (const unsigned char *)"d\n", 2);
+	assert_file_is(out, "d\n", 2);
+	free(out);
+	tu_ctx_free(ctx);
+	tu_rmdir(dir);
+}
+
+/* Open name with opt: refused with code, the message holding what, no
+ * file made. */
+static void check_open_refused(const char *name, const sl_sink_options *opt,
+			       size_t max_memory, sl_status code,
+			       const char *what)
+{
+	sl_ctx *ctx = tu_ctx(max_memory, 0);
+	sl_arena *a = sl_arena_new(ctx, "test");
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, name);
+
+	assert_null(sl_sink_open(a, out, opt));
+	assert_int_equal(sl_errcode(ctx), code);
+	assert_non_null(strstr(sl_errmsg(ctx), what));
+	assert_int_equal(tu_count_entries(dir), 0);
+	free(out);
+	tu_ctx_free(ctx);
+	tu_rmdir(dir);
+}
+
+static void test_sink_zstd_levels(void **state)
+{
+	(void)state;
+	check_open_refused("x.zst", &(sl_sink_options){ .zstd = 1,
+		.level = 20 }, 0, SL_EINVAL,
+		"zstd compression level 20 is not in 1..19");
+	check_open_refused("x", &(sl_sink_options){ .zstd = 1, .level = -1 },
+		0, SL_EINVAL, "zstd compression level -1 is not in 1..19");
+	check_open_refused("x.gz", &(sl_sink_options){ .gzip = -1,
+		.level = 12 }, 0, SL_EINVAL,
+		"gzip compression level 12 is not in 1..9");
+	/* level 19's tables are far past 16 MiB: refused before a byte */
+	check_open_refused("x.zst", &(sl_sink_options){ .zstd = 1,
+		.level = 19 }, 16 << 20, SL_ENOMEM,
+		"to compress at zstd level 19, more than the memory ceiling of"
+		" 16.0 MiB leaves (raise --max-memory or lower --level)");
+}
+
+/* A name that says one compression while the other is asked for, or one
+ * sluice does not write, is refused. */
+static void test_sink_zstd_name_conflicts(void **state)
+{
+	(void)state;
+	check_open_refused("x.gz", &(sl_sink_options){ .zstd = 1 }, 0,
+			   SL_EINVAL, "cannot write zstd to '");
+	check_open_refused("x.zst", &(sl_sink_options){ .gzip = 1 }, 0,
+			   SL_EINVAL, "its name says zstd");
+	check_open_refused("x", &(sl_sink_options){ .gzip = 1, .zstd = 1 },
+			   0, SL_EINVAL, "as both gzip and zstd");
+	check_open_refused("x.csv.xz", NULL, 0, SL_EINVAL,
+			   "sluice compresses output as gzip or zstd only");
+	check_open_refused("x.bz2", &(sl_sink_options){ .zstd = 1 }, 0,
+			   SL_EINVAL, "name it .gz or .zst");
+}
+
+static void test_sink_zstd_memory_charged(void **state)
+{
+	sl_ctx *ctx = tu_ctx(0, 0);
+	sl_arena *a = sl_arena_new(ctx, "test");
+	sl_tag_stat tags[SL_MAX_TAGS];
+	const sl_tag_stat *t;
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "m.zst");
+	sl_sink *s;
+	size_t ntags;
+
+	(void)state;
+	s = sl_sink_open(a, out, NULL);
+	assert_non_null(s);
+	assert_int_equal(sl_sink_write(s, "some bytes\n", 11), SL_OK);
+	assert_int_equal(sl_sink_flush(s), SL_OK);
+	ntags = sl_mem_tags(ctx, tags, SL_MAX_TAGS);
+	/* level 3: a 2 MiB window and its tables */
+	t = find_tag(tags, ntags, "zstd.compress");
+	assert_non_null(t);
+	assert_true(t->peak >= (2 << 20));
+	assert_true(t->in_use > 0);
+	t = find_tag(tags, ntags, "zstd.buffer");
+	assert_non_null(t);
+	assert_true(t->peak >= 64 << 10);
+	assert_null(find_tag(tags, ntags, "gzip.deflate"));
+	assert_int_equal(sl_sink_close(s), SL_OK);
+	sl_arena_free(a);
+	ntags = sl_mem_tags(ctx, tags, SL_MAX_TAGS);
+	assert_int_equal(find_tag(tags, ntags, "zstd.compress")->in_use, 0);
+	free(out);
+	tu_ctx_free(ctx);
+	tu_rmdir(dir);
+}
+
+static sl_status zstd_job(sl_ctx *ctx, const char *out,
+			  const unsigned char *data, size_t n)
+{
+	sl_arena *a = sl_arena_new(ctx, "test");
+	sl_sink *s;
+	size_t off, k;
+
+	if (!a)
+		return sl_errcode(ctx);
+	s = sl_sink_open(a, out, &(sl_sink_options){ .zstd = 1 });
+	for (off = 0; s && off < n; off += k) {
+		k = n - off < 1000 ? n - off : 1000;
+		if (sl_sink_write(s, data + off, k) != SL_OK)
+			break;
+	}
+	if (s && !sl_failed(ctx))
+		sl_sink_close(s);
+	sl_arena_free(a);
+	return sl_errcode(ctx);
+}
+
+/* Charge N fails for N = 1, 2, ...: SL_ENOMEM, no file, nothing kept,
+ * until the file is written whole. */
+static void test_sink_zstd_alloc_failures(void **state)
+{
+	const size_t n = 20000;
+	unsigned char *data = make_data(n);
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "faults.zst");
+	unsigned long fail_at;
+	int failures = 0, hit = 0;
+
+	(void)state;
+	for (fail_at = 1; ; fail_at++) {
+		sl_ctx *ctx = tu_ctx(0, 4096);
+		sl_status st;
+
+		assert_true(fail_at < 1000);
+		sl_mem_fail_at(ctx, fail_at);
+		st = zstd_job(ctx, out, data, n);
+		if (st == SL_OK) {
+			tu_ctx_free(ctx);
+			break;
+		}
+		assert_int_equal(st, SL_ENOMEM);
+		assert_non_null(strstr(sl_errmsg(ctx), "memory ceiling"));
+		hit |= strstr(sl_errmsg(ctx), "'zstd.compress'") != NULL;
+		assert_int_equal(tu_count_entries(dir), 0);
+		tu_ctx_free(ctx);
+		failures++;
+	}
+	assert_true(failures >= 4);
+	assert_true(hit);
+	assert_int_equal(tu_count_entries(dir), 1);
+	assert_file_unzstds_to(out, data, n);
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1373,6 +1684,13 @@ int main(void)
 		cmocka_unit_test(test_sink_tmpfiles_remove_spares_closed),
 		cmocka_unit_test(test_sink_alloc_failures),
 		cmocka_unit_test(test_sink_gzip_memory_charged),
+		cmocka_unit_test(test_sink_zstd_round_trip),
+		cmocka_unit_test(test_sink_zstd_flush_decodes_so_far),
+		cmocka_unit_test(test_sink_zstd_by_name),
+		cmocka_unit_test(test_sink_zstd_levels),
+		cmocka_unit_test(test_sink_zstd_name_conflicts),
+		cmocka_unit_test(test_sink_zstd_memory_charged),
+		cmocka_unit_test(test_sink_zstd_alloc_failures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <zstd.h>
 
 #define FIX(name) "../testdata/" name
 
@@ -138,13 +139,15 @@ static void check_read(const char *path, size_t chunk,
 }
 
 /*
- * Read a damaged gzip file that must fail with SL_EDATA and a message
- * holding what, the file's name and a compressed byte offset within the
- * file.  The bytes handed out go to r (r->cap at least the original's
- * size); returns the offset from the message.
+ * Read a damaged file that must fail with code and a message holding
+ * what, the file's name and, for SL_EDATA, a compressed byte offset
+ * within the file.  The bytes handed out go to r (r->cap at least the
+ * original's size); returns the offset from the message (0 for other
+ * codes).  read_damaged() is the gzip case with SL_EDATA.
  */
-static uint64_t read_damaged(const char *path, size_t chunk, const char *what,
-			     run *r)
+static uint64_t read_damaged_as(const char *path, size_t chunk,
+				const char *what, run *r, int gzip,
+				sl_status code)
 {
 	sl_ctx *ctx = tu_ctx(0, chunk);
 	sl_arena *a = sl_arena_new(ctx, "t.source");
@@ -158,15 +161,21 @@ static uint64_t read_damaged(const char *path, size_t chunk, const char *what,
 	assert_non_null(src);
 	r->len = 0;
 	run_drain(r, src, chunk);
-	assert_int_equal(sl_errcode(ctx), SL_EDATA);
-	assert_int_equal(sl_source_is_gzip(src), 1);
+	assert_int_equal(sl_errcode(ctx), code);
+	assert_int_equal(sl_source_is_gzip(src), gzip);
 	if (what)
 		assert_non_null(strstr(sl_errmsg(ctx), what));
 	assert_non_null(strstr(sl_errmsg(ctx), path));
-	off = msg_offset(sl_errmsg(ctx));
+	off = code == SL_EDATA ? msg_offset(sl_errmsg(ctx)) : 0;
 	assert_true(off <= (uint64_t)st.st_size);
 	tu_ctx_free(ctx);
 	return off;
+}
+
+static uint64_t read_damaged(const char *path, size_t chunk, const char *what,
+			     run *r)
+{
+	return read_damaged_as(path, chunk, what, r, 1, SL_EDATA);
 }
 
 /* ---- plain input ---------------------------------------------------- */
@@ -924,10 +933,11 @@ static void test_source_gzip_refused_memory_keeps_bytes(void **state)
 /*
  * Make charge n fail for n = 1, 2, ... until a whole open-and-drain runs
  * through.  Returns the number of failed runs; *zlib_hit tells whether
- * one of them was a zlib allocation.
+ * one of them was an allocation of the decoder, whose tag (quoted) the
+ * message names.  fault_every_charge() is the gzip case.
  */
-static int fault_every_charge(const char *path, const char *fix,
-			      size_t chunk, int *zlib_hit)
+static int fault_every_charge_tag(const char *path, const char *fix,
+				  size_t chunk, const char *tag, int *zlib_hit)
 {
 	unsigned char *want;
 	unsigned long fail;
@@ -959,7 +969,7 @@ static int fault_every_charge(const char *path, const char *fix,
 		}
 		assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
 		assert_non_null(strstr(sl_errmsg(ctx), "memory ceiling"));
-		if (strstr(sl_errmsg(ctx), "'gzip.inflate'"))
+		if (strstr(sl_errmsg(ctx), tag))
 			*zlib_hit = 1;
 		failures++;
 		run_free(&r);
@@ -968,6 +978,13 @@ static int fault_every_charge(const char *path, const char *fix,
 	assert_true(fail < 100);
 	free(want);
 	return failures;
+}
+
+static int fault_every_charge(const char *path, const char *fix,
+			      size_t chunk, int *zlib_hit)
+{
+	return fault_every_charge_tag(path, fix, chunk, "'gzip.inflate'",
+				      zlib_hit);
 }
 
 static void test_source_gzip_fault_at_every_allocation(void **state)
@@ -1148,6 +1165,496 @@ static void test_source_first_error_wins(void **state)
 	tu_ctx_free(ctx);
 }
 
+/* ---- zstd ------------------------------------------------------------- */
+
+/* A zstd stream made here, and where each block of its frame ends. */
+typedef struct zs {
+	unsigned char *p;
+	size_t len, cap;
+	size_t ends[64];   /* offset after each piece's block */
+	size_t nends;
+} zs;
+
+static void zs_put(zs *z, const void *p, size_t n)
+{
+	if (z->len + n > z->cap) {
+		z->cap = (z->len + n) * 2;
+		z->p = realloc(z->p, z->cap);
+		assert_non_null(z->p);
+	}
+	memcpy(z->p + z->len, p, n);
+	z->len += n;
+}
+
+/* Compress in[0..n) with the given end directive until it is all taken
+ * (and, for a flush or an end, all written out). */
+static void zs_compress(zs *z, ZSTD_CCtx *cc, const unsigned char *in,
+			size_t n, ZSTD_EndDirective mode)
+{
+	unsigned char tmp[4096];
+	ZSTD_inBuffer ib = { in, n, 0 };
+	size_t left;
+
+	do {
+		ZSTD_outBuffer ob = { tmp, sizeof(tmp), 0 };
+
+		left = ZSTD_compressStream2(cc, &ob, &ib, mode);
+		assert_false(ZSTD_isError(left));
+		zs_put(z, tmp, ob.pos);
+	} while (ib.pos < ib.size || (mode != ZSTD_e_continue && left));
+}
+
+/*
+ * Append one frame of in[0..n) to z, with a checksum and no content size
+ * in its header: a block for every piece bytes (a flush after each; 0
+ * for one flush of all), then an empty last block.  window_log 0 leaves
+ * zstd's default.  The offset after each piece's block goes to z->ends.
+ */
+static void zs_frame(zs *z, const unsigned char *in, size_t n, size_t piece,
+		     int window_log)
+{
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	size_t off, k;
+
+	assert_non_null(cc);
+	assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc,
+					ZSTD_c_checksumFlag, 1)));
+	if (window_log)
+		assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc,
+					ZSTD_c_windowLog, window_log)));
+	for (off = 0; off < n; off += k) {
+		k = piece && n - off > piece ? piece : n - off;
+		zs_compress(z, cc, in + off, k, ZSTD_e_flush);
+		if (z->nends < sizeof(z->ends) / sizeof(z->ends[0]))
+			z->ends[z->nends++] = z->len;
+	}
+	zs_compress(z, cc, NULL, 0, ZSTD_e_end);
+	ZSTD_freeCCtx(cc);
+}
+
+/* A skippable frame (magic 0x184D2A50 + variant) of n bytes of x. */
+static void zs_skippable(zs *z, unsigned variant, size_t n)
+{
+	unsigned char h[8] = { 0x50 + variant, 0x2a, 0x4d, 0x18,
+			       n & 0xff, (n >> 8) & 0xff, 0, 0 };
+	size_t i;
+
+	zs_put(z, h, sizeof(h));
+	for (i = 0; i < n; i++)
+		zs_put(z, "x", 1);
+}
+
+/* The file path in dir holding z. */
+static void zs_write(const zs *z, const char *dir, const char *name,
+		     char *path, size_t size)
+{
+	snprintf(path, size, "%s/%s", dir, name);
+	tu_write_file(path, z->p, z->len);
+}
+
+static void test_source_zstd_every_chunk_size(void **state)
+{
+	unsigned char *txt;
+	char *dir = tu_tmpdir();
+	char path[4200];
+	size_t n, i;
+	zs z = { 0 };
+
+	(void)state;
+	txt = fixture(FIX("src-text.txt"), &n);
+	zs_frame(&z, txt, n, 0, 0);
+	zs_write(&z, dir, "text.csv.gz", path, sizeof(path));
+	for (i = 0; i < NCHUNKS; i++)
+		check_read(path, chunk_sizes[i], txt, n, 0);
+	free(z.p);
+	free(txt);
+	tu_rmdir(dir);
+}
+
+/* Blocks larger than a chunk, frames with and without a content size. */
+static void test_source_zstd_large_blocks(void **state)
+{
+	static const size_t chunks[] = { 1, 1000, 65536 };
+	size_t n = 300000, i, len;
+	unsigned char *txt = malloc(n), *one;
+	char *dir = tu_tmpdir();
+	char path[4200];
+	uint32_t x = 12345;
+	zs z = { 0 };
+
+	(void)state;
+	assert_non_null(txt);
+	for (i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		txt[i] = (x >> 16) % 11 == 0 ? '\n' : 'a' + (x >> 16) % 23;
+	}
+	zs_frame(&z, txt, n, 0, 0);
+	len = ZSTD_compressBound(n);
+	one = malloc(len);
+	assert_non_null(one);
+	len = ZSTD_compress(one, len, txt, n, 19);
+	assert_false(ZSTD_isError(len));
+	zs_put(&z, one, len);
+	zs_write(&z, dir, "big.zst", path, sizeof(path));
+	txt = realloc(txt, 2 * n);
+	assert_non_null(txt);
+	memcpy(txt + n, txt, n);
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++)
+		check_read(path, chunks[i], txt, 2 * n, 0);
+	free(one);
+	free(z.p);
+	free(txt);
+	tu_rmdir(dir);
+}
+
+/* Frames one after another, skippable ones first, between and last, an
+ * empty frame among them: the frames' bytes in turn. */
+static void test_source_zstd_frames_and_skippable(void **state)
+{
+	unsigned char *txt, *want;
+	char *dir = tu_tmpdir();
+	char path[4200];
+	size_t n, i;
+	zs z = { 0 };
+
+	(void)state;
+	txt = fixture(FIX("src-text.txt"), &n);
+	zs_skippable(&z, 3, 4);
+	zs_frame(&z, txt, 1000, 100, 0);
+	zs_frame(&z, txt, 0, 0, 0);
+	zs_skippable(&z, 15, 0);
+	zs_skippable(&z, 0, 300);
+	zs_frame(&z, txt + 1000, n - 1000, 0, 0);
+	zs_skippable(&z, 1, 2);
+	zs_write(&z, dir, "frames.zst", path, sizeof(path));
+	want = malloc(n);
+	assert_non_null(want);
+	memcpy(want, txt, n);
+	for (i = 0; i < NCHUNKS; i++)
+		check_read(path, chunk_sizes[i], want, n, 0);
+	/* a skippable frame alone is an empty input */
+	z.len = 0;
+	zs_skippable(&z, 7, 10);
+	zs_write(&z, dir, "skip-only.zst", path, sizeof(path));
+	check_read(path, 64, want, 0, 0);
+	free(want);
+	free(z.p);
+	free(txt);
+	tu_rmdir(dir);
+}
+
+/* Bytes a cut or damaged frame of src-text.txt in 100-byte blocks must
+ * give: every block that ends at or before off. */
+static size_t zs_whole_blocks(const zs *z, size_t off)
+{
+	size_t k = 0;
+
+	while (k < z->nends && z->ends[k] <= off)
+		k++;
+	return k * 100;
+}
+
+/*
+ * A frame cut at every offset past its magic is "truncated" at that
+ * offset, and hands out exactly the blocks that are whole, whatever the
+ * chunk size.
+ */
+static void test_source_zstd_truncated_at_every_offset(void **state)
+{
+	unsigned char *txt;
+	char *dir = tu_tmpdir();
+	char path[4200];
+	size_t n, cut, i;
+	zs z = { 0 };
+	run r;
+
+	(void)state;
+	txt = fixture(FIX("src-text.txt"), &n);
+	zs_frame(&z, txt, 3000, 100, 0);
+	assert_int_equal(z.nends, 30);
+	run_init(&r, n);
+	snprintf(path, sizeof(path), "%s/cut.zst", dir);
+	for (cut = 4; cut < z.len; cut++) {
+		tu_write_file(path, z.p, cut);
+		for (i = 0; i < NCHUNKS; i++) {
+			assert_int_equal(read_damaged_as(path, chunk_sizes[i],
+					 "truncated zstd stream in '", &r, 0,
+					 SL_EDATA), cut);
+			assert_int_equal(r.len, zs_whole_blocks(&z, cut));
+			assert_memory_equal(r.buf, txt, r.len);
+		}
+	}
+	run_free(&r);
+	free(z.p);
+	free(txt);
+	tu_rmdir(dir);
+}
+
+/*
+ * A block header of a reserved type, in a second frame: corrupt at that
+ * header's offset, every byte before it handed out first.
+ */
+static void test_source_zstd_corrupt_block_located(void **state)
+{
+	unsigned char *txt;
+	char *dir = tu_tmpdir();
+	char path[4200];
+	size_t n, i, first, at;
+	uint64_t off;
+	zs z = { 0 };
+	run r;
+
+	(void)state;
+	txt = fixture(FIX("src-text.txt"), &n);
+	zs_frame(&z, txt, 500, 0, 0);
+	first = z.len;
+	z.nends = 0;
+	zs_frame(&z, txt + 500, 1000, 100, 0);
+	/* Block_Type, bits 1-2 of a block header: 3 is reserved */
+	at = z.ends[4];
+	z.p[at] |= 0x06;
+	zs_write(&z, dir, "bad.zst", path, sizeof(path));
+	run_init(&r, n);
+	for (i = 0; i < NCHUNKS; i++) {
+		/* within the header: the decoder takes the bytes of one
+		 * that comes in pieces as they come */
+		off = read_damaged_as(path, chunk_sizes[i],
+				      "corrupt zstd stream in '", &r, 0,
+				      SL_EDATA);
+		assert_true(off >= at && off < at + 3);
+		assert_int_equal(r.len, 500 + 500);
+		assert_memory_equal(r.buf, txt, r.len);
+	}
+	assert_true(at > first);
+	run_free(&r);
+	free(z.p);
+	free(txt);
+	tu_rmdir(dir);
+}
+
+/* Every flipped byte after the frame header is caught (the checksum
+ * takes what the blocks' own checks let through). */
+static void test_source_zstd_every_flipped_byte_detected(void **state)
+{
+	unsigned char *txt;
+	char *dir = tu_tmpdir();
+	char path[4200];
+	size_t n, at;
+	zs z = { 0 };
+	run r;
+
+	(void)state;
+	txt = fixture(FIX("src-text.txt"), &n);
+	zs_frame(&z, txt, n, 500, 0);
+	run_init(&r, 0);
+	snprintf(path, sizeof(path), "%s/flip.zst", dir);
+	/* magic, frame header descriptor, window descriptor */
+	for (at = 6; at < z.len; at++) {
+		z.p[at] ^= 0x5a;
+		tu_write_file(path, z.p, z.len);
+		z.p[at] ^= 0x5a;
+		read_damaged_as(path, 4096, " zstd ", &r, 0, SL_EDATA);
+	}
+	run_free(&r);
+	free(z.p);
+	free(txt);
+	tu_rmdir(dir);
+}
+
+static void test_source_zstd_trailing_garbage(void **state)
+{
+	unsigned char *txt;
+	char *dir = tu_tmpdir();
+	char path[4200];
+	size_t n, i, end;
+	zs z = { 0 };
+	run r;
+
+	(void)state;
+	txt = fixture(FIX("src-text.txt"), &n);
+	zs_frame(&z, txt, n, 0, 0);
+	end = z.len;
+	zs_put(&z, "\n", 1);
+	zs_write(&z, dir, "junk.zst", path, sizeof(path));
+	run_init(&r, n);
+	for (i = 0; i < NCHUNKS; i++) {
+		assert_int_equal(read_damaged_as(path, chunk_sizes[i],
+				 "unexpected bytes after zstd frame", &r, 0,
+				 SL_EDATA), end);
+		assert_int_equal(r.len, n);
+		assert_memory_equal(r.buf, txt, n);
+	}
+	run_free(&r);
+	free(z.p);
+	free(txt);
+	tu_rmdir(dir);
+}
+
+/* A frame header asking for a window of 2^log bytes, then a last raw
+ * block of "hello\n". */
+static void zs_crafted(zs *z, int log)
+{
+	unsigned char h[6] = { 0x28, 0xb5, 0x2f, 0xfd, 0x00,
+			       (unsigned char)((log - 10) << 3) };
+	unsigned char b[3] = { 1 | 6 << 3, 0, 0 };    /* last, raw, 6 */
+
+	zs_put(z, h, sizeof(h));
+	zs_put(z, b, sizeof(b));
+	zs_put(z, "hello\n", 6);
+}
+
+/*
+ * A window larger than the budget leaves is refused by name with
+ * SL_ENOMEM before anything is allocated for it, after the frames before
+ * it are handed out; a small window in the same header form is read.
+ */
+static void test_source_zstd_window_past_ceiling(void **state)
+{
+	unsigned char *txt;
+	char *dir = tu_tmpdir();
+	char path[4200], want[4400];
+	sl_tag_stat tags[SL_MAX_TAGS];
+	size_t n, i, ntags;
+	zs z = { 0 };
+	run r;
+
+	(void)state;
+	txt = fixture(FIX("src-text.txt"), &n);
+	run_init(&r, n);
+	zs_crafted(&z, 30);
+	zs_write(&z, dir, "huge.zst", path, sizeof(path));
+	snprintf(want, sizeof(want), "'%s' needs 1025 MiB to decompress (its"
+		 " zstd window), more than the memory ceiling of 256.0 MiB"
+		 " leaves (raise --max-memory)", path);
+	{
+		sl_ctx *ctx = tu_ctx(0, 0);
+		sl_arena *a = sl_arena_new(ctx, "t.source");
+		sl_source *src = sl_source_open(a, path);
+
+		assert_non_null(src);
+		run_drain(&r, src, 65536);
+		assert_int_equal(r.len, 0);
+		assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+		assert_string_equal(sl_errmsg(ctx), want);
+		ntags = sl_mem_tags(ctx, tags, SL_MAX_TAGS);
+		/* the decoder, not its window */
+		assert_true(find_tag(tags, ntags, "zstd.state")->peak <
+			    (1 << 20));
+		tu_ctx_free(ctx);
+	}
+	/* 1 MiB fits 16 MiB */
+	z.len = 0;
+	zs_crafted(&z, 20);
+	zs_write(&z, dir, "small.zst", path, sizeof(path));
+	{
+		sl_ctx *ctx = tu_ctx(16 << 20, 0);
+		sl_arena *a = sl_arena_new(ctx, "t.source");
+		sl_source *src = sl_source_open(a, path);
+
+		assert_non_null(src);
+		r.len = 0;
+		run_drain(&r, src, 65536);
+		assert_false(sl_failed(ctx));
+		assert_int_equal(r.len, 6);
+		assert_memory_equal(r.buf, "hello\n", 6);
+		tu_ctx_free(ctx);
+	}
+	/* a frame that fits, then one with a 128 MiB window, under 16 MiB */
+	z.len = 0;
+	zs_frame(&z, txt, n, 0, 0);
+	zs_frame(&z, txt, n, 0, 27);
+	zs_write(&z, dir, "second.zst", path, sizeof(path));
+	for (i = 0; i < NCHUNKS; i++) {
+		sl_ctx *ctx = tu_ctx(16 << 20, chunk_sizes[i]);
+		sl_arena *a = sl_arena_new(ctx, "t.source");
+		sl_source *src = sl_source_open(a, path);
+
+		assert_non_null(src);
+		r.len = 0;
+		run_drain(&r, src, chunk_sizes[i]);
+		assert_int_equal(r.len, n);
+		assert_memory_equal(r.buf, txt, n);
+		assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+		assert_non_null(strstr(sl_errmsg(ctx), "needs 129 MiB to"
+				       " decompress (its zstd window), more than"
+				       " the memory ceiling of 16.0 MiB leaves"));
+		tu_ctx_free(ctx);
+	}
+	run_free(&r);
+	free(z.p);
+	free(txt);
+	tu_rmdir(dir);
+}
+
+static void test_source_zstd_memory_charged_to_tags(void **state)
+{
+	sl_ctx *ctx = tu_ctx(0, 4096);
+	sl_arena *a = sl_arena_new(ctx, "t.source");
+	sl_tag_stat tags[SL_MAX_TAGS];
+	const sl_tag_stat *t;
+	unsigned char *txt;
+	char *dir = tu_tmpdir();
+	char path[4200];
+	sl_source *src;
+	size_t n, ntags;
+	zs z = { 0 };
+	run r;
+
+	(void)state;
+	txt = fixture(FIX("src-text.txt"), &n);
+	zs_frame(&z, txt, n, 0, 20);
+	zs_write(&z, dir, "t.zst", path, sizeof(path));
+	src = sl_source_open(a, path);
+	assert_non_null(src);
+	run_init(&r, 0);
+	run_drain(&r, src, 4096);
+	assert_false(sl_failed(ctx));
+	assert_int_equal(r.len, n);
+	ntags = sl_mem_tags(ctx, tags, SL_MAX_TAGS);
+	t = find_tag(tags, ntags, "zstd.state");
+	assert_non_null(t);
+	/* the decoder and its 1 MiB window, still live */
+	assert_true(t->peak >= (1 << 20));
+	assert_true(t->in_use > 0);
+	t = find_tag(tags, ntags, "zstd.buffer");
+	assert_non_null(t);
+	assert_true(t->peak >= 4096);
+	assert_null(find_tag(tags, ntags, "gzip.inflate"));
+	sl_source_close(src);
+	ntags = sl_mem_tags(ctx, tags, SL_MAX_TAGS);
+	assert_int_equal(find_tag(tags, ntags, "zstd.state")->in_use, 0);
+	run_free(&r);
+	free(z.p);
+	free(txt);
+	tu_rmdir(dir);
+	tu_ctx_free(ctx);
+}
+
+static void test_source_zstd_fault_at_every_allocation(void **state)
+{
+	unsigned char *txt;
+	char *dir = tu_tmpdir();
+	char path[4200];
+	size_t n;
+	int hit;
+	zs z = { 0 };
+
+	(void)state;
+	txt = fixture(FIX("src-text.txt"), &n);
+	zs_frame(&z, txt, n, 1000, 0);
+	zs_write(&z, dir, "t.zst", path, sizeof(path));
+	/* arena block, read buffer, output buffer, decoder, its buffers */
+	assert_true(fault_every_charge_tag(path, FIX("src-text.txt"), 64,
+					   "'zstd.state'", &hit) >= 4);
+	assert_true(hit);
+	assert_true(fault_every_charge_tag(path, FIX("src-text.txt"), 1,
+					   "'zstd.state'", &hit) >= 4);
+	assert_true(hit);
+	free(z.p);
+	free(txt);
+	tu_rmdir(dir);
+}
+
 /* ---- decoding on a thread of its own ---------------------------------- */
 
 /* On one thread and on several, the same bytes and the same errors. */
@@ -1266,6 +1773,16 @@ int main(void)
 		cmocka_unit_test(test_source_next_after_close_is_einval),
 		cmocka_unit_test(test_source_close_twice_then_arena),
 		cmocka_unit_test(test_source_first_error_wins),
+		cmocka_unit_test(test_source_zstd_every_chunk_size),
+		cmocka_unit_test(test_source_zstd_large_blocks),
+		cmocka_unit_test(test_source_zstd_frames_and_skippable),
+		cmocka_unit_test(test_source_zstd_truncated_at_every_offset),
+		cmocka_unit_test(test_source_zstd_corrupt_block_located),
+		cmocka_unit_test(test_source_zstd_every_flipped_byte_detected),
+		cmocka_unit_test(test_source_zstd_trailing_garbage),
+		cmocka_unit_test(test_source_zstd_window_past_ceiling),
+		cmocka_unit_test(test_source_zstd_memory_charged_to_tags),
+		cmocka_unit_test(test_source_zstd_fault_at_every_allocation),
 	};
 
 	return cmocka_run_group_tests_name("source", tests, NULL, NULL);

@@ -72,37 +72,32 @@ print(max(len(rows) - 1, 0))' "$2")
 
 t_compressed_inputs_refused() {
 	local t
-	for t in bzip2 xz zstd lz4; do
+	for t in lz4; do
 		command -v $t >/dev/null || { echo "no $t"; return 1; }
 	done
 	"$S" gen --rows 300 >in.csv || return 1
-	zstd -q -c in.csv >in.csv.zst
 	lz4 -q -c in.csv >in.csv.lz4
 	lz4 -q -l -c in.csv >legacy.lz4
-	# a zstd skippable frame (magic 0x184D2A53, 4 bytes) before the data
-	{ printf '\123\052\115\030\004\000\000\000abcd'; cat in.csv.zst; } >skip.zst
 	if command -v zip >/dev/null; then
 		zip -q in.zip in.csv
 	else
 		printf 'PK\003\004\024\000\000\000' >in.zip
 	fi
-	refused zstd zstd-compressed in.csv.zst || return 1
-	refused "zstd skippable frame" zstd-compressed skip.zst || return 1
 	refused lz4 lz4-compressed in.csv.lz4 || return 1
 	refused "lz4 legacy" lz4-compressed legacy.lz4 || return 1
 	refused zip "a zip archive" in.zip || return 1
 	has "zip hint" "$(cat err)" "unzip" || return 1
 	# by content, whatever the name
-	cp in.csv.zst data.csv
-	refused "zstd named .csv" zstd-compressed data.csv || return 1
-	cp in.csv.zst data.csv.gz
-	refused "zstd named .gz" zstd-compressed data.csv.gz || return 1
+	cp in.csv.lz4 data.csv
+	refused "lz4 named .csv" lz4-compressed data.csv || return 1
+	cp in.csv.lz4 data.csv.gz
+	refused "lz4 named .gz" lz4-compressed data.csv.gz || return 1
 	# split copies bytes, but refuses them too
 	"$S" split --parts 2 --part 1 data.csv >out 2>err
 	eq "split exit" $? 1 || return 1
-	has "split message" "$(cat err)" "'data.csv' is zstd-compressed" || return 1
+	has "split message" "$(cat err)" "'data.csv' is lz4-compressed" || return 1
 	# the hint works
-	eq "zstd -dc | sluice" "$(zstd -dc in.csv.zst | "$S" count)" \
+	eq "lz4 -dc | sluice" "$(lz4 -dc in.csv.lz4 | "$S" count)" \
 		"$("$S" count in.csv)" || return 1
 	# text that starts like a signature is text
 	printf 'BZh9,PK\n1,2\n' >bzh.csv
@@ -183,7 +178,7 @@ open(sys.argv[2], "wb").write(d)' z bad
 	# written names that promise another compression are refused
 	"$S" cat in.csv -o out.csv.xz 2>err
 	eq "-o .xz status" $? 2 || return 1
-	has "-o .xz" "$(cat err)" "sluice compresses output as gzip only" || return 1
+	has "-o .xz" "$(cat err)" "sluice compresses output as gzip or zstd only" || return 1
 	[ ! -e out.csv.xz ] || { echo "out.csv.xz was written"; return 1; }
 	# the budget: xz -9's 64 MiB dictionary under -m 16M, by name
 	head -n 20 in.csv | xz -9 -c >nine.xz     # the header says 64 MiB
@@ -202,6 +197,157 @@ open(sys.argv[2], "wb").write(d)' z bad
 }
 
 run compressed_inputs_read t_compressed_inputs_read
+
+# zstd is read like bzip2 and xz, recognised by content: every record as
+# zstd -dc gives it, at any level, window and chunk size, from files and
+# pipes, frames and skippable frames one after another; truncation,
+# damage and bytes after the last frame are located errors; a window
+# larger than the budget leaves is refused by name, and one that fits is
+# charged to it (peak RSS under the ceiling).  split refuses it whole.
+t_zstd_input_read() {
+	local c want rss n
+	command -v zstd >/dev/null || { echo "no zstd"; return 1; }
+	"$S" gen --rows 30000 --seed 8 >in.csv || return 1
+	"$S" cat -O jsonl in.csv >in.jsonl || return 1
+	# from a pipe zstd cannot shrink the window to the input's size
+	for c in "zstd -c" "zstd -1 -c" "zstd -19 -c" "zstd --long=27 -c" \
+		 "zstd --no-check -c"; do
+		$c -q <in.csv >z
+		want=$(zstd -dc z | md5sum)
+		eq "$c: zstd -dc" "$want" "$(md5sum <in.csv)" || return 1
+		eq "$c: cat" "$("$S" cat z | md5sum)" "$want" || return 1
+		eq "$c: stdin, 7-byte chunks" \
+			"$("$S" cat --chunk-size 7 <z | md5sum)" "$want" || return 1
+		cat z z >z2
+		eq "$c: two frames" "$("$S" count --no-header z2)" 60002 || return 1
+	done
+	# skippable frames (magics 0x184D2A53, 0x184D2A5F) before, between
+	# and after; an empty frame
+	{ printf '\123\052\115\030\004\000\000\000abcd'; zstd -q -c in.csv
+	  printf '\137\052\115\030\000\000\000\000'; zstd -q -c </dev/null
+	  zstd -q -c in.csv; printf '\120\052\115\030\001\000\000\000x'; } >skip.zst
+	eq "skippable frames" "$("$S" cat skip.zst | md5sum)" \
+		"$(zstd -dc skip.zst | md5sum)" || return 1
+	eq "skippable frames: count" "$("$S" count --no-header skip.zst)" 60002 ||
+		return 1
+	# by content whatever the name; the name after .zst says the format
+	zstd -q -c in.jsonl >data.jsonl.zst
+	cp data.jsonl.zst data.gz
+	eq "jsonl.zst" "$("$S" cat -O csv data.jsonl.zst | md5sum)" \
+		"$(md5sum <in.csv)" || return 1
+	eq "zstd named .gz" "$("$S" count -i jsonl data.gz)" 30000 || return 1
+	# truncation and damage; the bytes before them come out
+	zstd -q -c <in.csv >z
+	n=$(( $(wc -c <z) / 2 ))           # past the first 128 KiB block
+	head -c $n z >cut
+	"$S" cat -i lines cut >out 2>err
+	eq "cut: status" $? 1 || return 1
+	has "cut" "$(cat err)" "truncated zstd stream in 'cut' at compressed byte $n" || return 1
+	n=$(wc -c <out)
+	[ "$n" -gt 0 ] || { echo "cut: nothing came out"; return 1; }
+	cmp -s out <(head -c "$n" in.csv) || { echo "cut: not a prefix"; return 1; }
+	python3 -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[len(d) // 2] ^= 0x55
+open(sys.argv[2], "wb").write(d)' z bad
+	"$S" cat bad >/dev/null 2>err
+	eq "damaged: status" $? 1 || return 1
+	has "damaged" "$(cat err)" "zstd stream in 'bad' at compressed byte" || return 1
+	{ cat z; echo junk; } >junk.zst
+	"$S" count junk.zst >out 2>err
+	eq "junk: status" $? 1 || return 1
+	has "junk" "$(cat err)" "unexpected bytes after zstd frame in 'junk.zst' at compressed byte $(wc -c <z)" || return 1
+	# split cuts bytes: a compressed file is refused, never cut
+	"$S" split --parts 2 --part 1 z >out 2>err
+	eq "split: status" $? 1 || return 1
+	eq "split: output" "$(wc -c <out)" 0 || return 1
+	has "split" "$(cat err)" "cannot split 'z': it is compressed" || return 1
+	# the budget: a 1 GiB window under -m 16M, by name, nothing read
+	head -n 20 in.csv | zstd -q --long=30 -c >long30.zst
+	"$S" count -m 16M long30.zst >out 2>err
+	eq "--long=30 under 16M: status" $? 3 || return 1
+	eq "--long=30 under 16M: output" "$(cat out)" "" || return 1
+	eq "--long=30 under 16M" "$(cat err)" "sluice count: 'long30.zst' needs 1025 MiB to decompress (its zstd window), more than the memory ceiling of 16.0 MiB leaves (raise --max-memory)" ||
+		return 1
+	# and the same under a ceiling that holds it
+	eq "--long=30 under 1100M" "$("$S" count -m 1100M long30.zst)" 19 ||
+		return 1
+	# zstd -19's 8 MiB window fits 16M, and RSS stays under it
+	zstd -q -19 -c <in.csv >z
+	"$MAXRSS" rss "$S" count -m 16M z >out || return 1
+	rss=$(cat rss)
+	eq "zstd -19: count" "$(cat out)" 30000 || return 1
+	[ -n "$SAN" ] || [ "$rss" -le $(( (16 + 16) * 1024 )) ] ||
+		{ echo "zstd -19: peak RSS $rss KiB"; return 1; }
+	echo "figure: count -m 16M of zstd -19: peak RSS $rss KiB"
+}
+
+run zstd_input_read t_zstd_input_read
+
+# zstd output: --zstd, or an -o name ending in .zst, writes one frame that
+# zstd -dc reads back as the bytes sluice would write plain, at any level;
+# what is flushed before an error decodes; -z with --zstd, a gzip level
+# past 9, a .gz name with --zstd are usage errors; a level whose tables
+# pass the ceiling is refused by name; the compressor is charged to the
+# budget (peak RSS under the ceiling).
+t_zstd_output_written() {
+	local c rss n
+	command -v zstd >/dev/null || { echo "no zstd"; return 1; }
+	"$S" gen --rows 30000 --seed 9 >in.csv || return 1
+	for c in "--zstd" "--zstd --level 1" "--zstd --level 19" \
+		 "--zstd --chunk-size 7"; do
+		"$S" cat $c in.csv >out.zst || return 1
+		zstd -q -t out.zst || { echo "$c: zstd -t failed"; return 1; }
+		eq "$c" "$(zstd -dc out.zst | md5sum)" "$(md5sum <in.csv)" ||
+			return 1
+	done
+	"$S" cat -o out.csv.zst in.csv || return 1
+	eq "-o out.csv.zst" "$(zstd -dc out.csv.zst | md5sum)" "$(md5sum <in.csv)" ||
+		return 1
+	"$S" cat -o out.jsonl.zst --level 12 in.csv || return 1
+	eq "-o out.jsonl.zst" "$(zstd -dc out.jsonl.zst | "$S" cat -i jsonl -O csv | md5sum)" \
+		"$(md5sum <in.csv)" || return 1
+	eq "sluice reads its own" "$("$S" count out.jsonl.zst)" 30000 || return 1
+	eq "gen --zstd" "$("$S" gen --rows 100 --zstd | zstd -dc | "$S" count)" 100 ||
+		return 1
+	# what came before an error is flushed as whole blocks
+	gzip -c in.csv | head -c 300000 >cut.gz
+	"$S" cat --zstd cut.gz >out.zst 2>err
+	eq "cut input: status" $? 1 || return 1
+	zstd -dc out.zst >got 2>/dev/null
+	n=$(wc -c <got)
+	[ "$n" -gt 100000 ] || { echo "cut input: $n bytes decoded"; return 1; }
+	cmp -s got <(head -c "$n" in.csv) || { echo "cut input: not a prefix"; return 1; }
+	# usage errors, nothing written
+	"$S" cat -z --zstd -o bad.zst in.csv 2>err
+	eq "-z --zstd: status" $? 2 || return 1
+	has "-z --zstd" "$(cat err)" "-z and --zstd cannot go together" || return 1
+	"$S" cat -z --level 12 in.csv >/dev/null 2>err
+	eq "-z --level 12: status" $? 2 || return 1
+	has "-z --level 12" "$(cat err)" "--level 12 is for zstd (gzip takes 1 to 9)" || return 1
+	"$S" cat --zstd --level 20 in.csv >/dev/null 2>err
+	eq "--level 20: status" $? 2 || return 1
+	has "--level 20" "$(cat err)" "invalid --level '20' (1 to 19)" || return 1
+	"$S" cat --zstd -o bad.gz in.csv 2>err
+	eq "--zstd -o .gz: status" $? 2 || return 1
+	has "--zstd -o .gz" "$(cat err)" "cannot write zstd to 'bad.gz': its name says gzip" || return 1
+	"$S" cat -z -o bad.zst in.csv 2>err
+	eq "-z -o .zst: status" $? 2 || return 1
+	eq "nothing written" "$(ls bad.* 2>/dev/null)" "" || return 1
+	# the budget: level 19 does not fit 16M; level 3 does, RSS under it
+	"$S" cat --zstd --level 19 -m 16M in.csv >out 2>err
+	eq "level 19 under 16M: status" $? 3 || return 1
+	has "level 19 under 16M" "$(cat err)" "to compress at zstd level 19, more than the memory ceiling of 16.0 MiB leaves (raise --max-memory or lower --level)" ||
+		return 1
+	"$MAXRSS" rss "$S" cat --zstd -m 16M -o out.zst in.csv || return 1
+	rss=$(cat rss)
+	eq "level 3 under 16M" "$(zstd -dc out.zst | md5sum)" "$(md5sum <in.csv)" ||
+		return 1
+	[ -n "$SAN" ] || [ "$rss" -le $(( (16 + 16) * 1024 )) ] ||
+		{ echo "cat --zstd -m 16M: peak RSS $rss KiB"; return 1; }
+	echo "figure: cat --zstd -m 16M: peak RSS $rss KiB"
+}
+
+run zstd_output_written t_zstd_output_written
 
 # ---- JSON arrays --------------------------------------------------------
 

@@ -32,6 +32,8 @@
 #include <bzlib.h>
 #include <lzma.h>
 #include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "sluice_int.h"
 
@@ -383,30 +385,76 @@ static inline int fz_unxz(const unsigned char *p, size_t n, fz_buf *out,
 	return ret == LZMA_STREAM_END;
 }
 
+/* Does p[0..n) start with a zstd frame or a skippable frame? */
+static inline int fz_is_zstd(const unsigned char *p, size_t n)
+{
+	static const unsigned char zstd[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+	return n >= 4 && (memcmp(p, zstd, 4) == 0 ||
+			  ((p[0] & 0xf0) == 0x50 && p[1] == 0x2a &&
+			   p[2] == 0x4d && p[3] == 0x18));
+}
+
+/*
+ * What a source makes of zstd bytes: the frames one after another,
+ * skippable ones skipped, any other bytes after a frame damage.  The
+ * decoder keeps nothing of a call that fails, so it is given a byte a
+ * call, and none while its output buffer came back full: then every byte
+ * of every block before the damage comes out, which is what a source
+ * promises.  Windows past 128 MiB are not compared (-1); else returns
+ * as fz_gunzip().
+ */
+static inline int fz_unzstd(const unsigned char *p, size_t n, fz_buf *out,
+			    size_t max)
+{
+	unsigned char tmp[16384];
+	ZSTD_DCtx *d = ZSTD_createDCtx();
+	ZSTD_inBuffer in = { p, 0, 0 };
+	size_t ret = 1;
+	int full = 0;
+
+	FZ_CHECK(d != NULL);
+	FZ_CHECK(!ZSTD_isError(ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax,
+						      27)));
+	while (out->len <= max) {
+		ZSTD_outBuffer ob = { tmp, sizeof(tmp), 0 };
+
+		in.size = full || in.pos == n ? in.pos : in.pos + 1;
+		ret = ZSTD_decompressStream(d, &ob, &in);
+		if (ZSTD_isError(ret))
+			break;
+		fz_put(out, tmp, ob.pos);
+		full = ob.pos == ob.size;
+		if (!full && in.pos == n)
+			break;
+	}
+	ZSTD_freeDCtx(d);
+	if (out->len > max || (ZSTD_isError(ret) && ZSTD_getErrorCode(ret) ==
+			       ZSTD_error_frameParameter_windowTooLarge))
+		return -1;
+	return ret == 0;        /* else corrupt, or cut inside a frame */
+}
+
 /*
  * Does p[0..n) start with the whole signature of a compressed format a
- * source refuses (lib/source.c): zstd or a skippable frame, an lz4 frame
- * (version 01) or legacy stream, zip?
+ * source refuses (lib/source.c): an lz4 frame (version 01) or legacy
+ * stream, zip?
  */
 static inline int fz_is_foreign(const unsigned char *p, size_t n)
 {
 	static const unsigned char
-		zstd[4] = { 0x28, 0xb5, 0x2f, 0xfd },
 		lz4[4] = { 0x04, 0x22, 0x4d, 0x18 },
 		lz4_legacy[4] = { 0x02, 0x21, 0x4c, 0x18 },
 		zip[4] = { 'P', 'K', 3, 4 };
 
 	if (n >= 5 && memcmp(p, lz4, 4) == 0 && (p[4] >> 6) == 1)
 		return 1;
-	return n >= 4 && (memcmp(p, zstd, 4) == 0 ||
-			  memcmp(p, lz4_legacy, 4) == 0 ||
-			  memcmp(p, zip, 4) == 0 ||
-			  ((p[0] & 0xf0) == 0x50 && p[1] == 0x2a &&
-			   p[2] == 0x4d && p[3] == 0x18));
+	return n >= 4 && (memcmp(p, lz4_legacy, 4) == 0 ||
+			  memcmp(p, zip, 4) == 0);
 }
 
 /* The bytes a source reads from a file: decompressed when it starts with
- * the gzip, bzip2 or xz magic, none (damage) when with a format it
+ * the gzip, bzip2, xz or zstd magic, none (damage) when with a format it
  * refuses.  Returns as fz_gunzip(). */
 static inline int fz_stream(const unsigned char *p, size_t n, fz_buf *out)
 {
@@ -418,6 +466,8 @@ static inline int fz_stream(const unsigned char *p, size_t n, fz_buf *out)
 		return fz_bunzip2(p, n, out, FZ_MAX_OUT);
 	if (fz_is_xz(p, n))
 		return fz_unxz(p, n, out, FZ_MAX_OUT);
+	if (fz_is_zstd(p, n))
+		return fz_unzstd(p, n, out, FZ_MAX_OUT);
 	fz_put(out, p, n);
 	return 1;
 }

@@ -1,15 +1,17 @@
 /*
- * fuzz_source.c - the chunked source over any bytes: plain, gzip, several
- * gzip members, cut short, corrupt, or with bytes after the last member.
+ * fuzz_source.c - the chunked source over any bytes: plain, gzip, bzip2,
+ * xz or zstd, several members, streams or frames, cut short, corrupt, or
+ * with bytes after the last one.
  *
  * Input: byte 0 is fz_ctx()'s, plus bit 6 to drop a byte-order mark and
  * bit 7 to close the source after its first chunk; byte 1 the charge to
  * fail; byte 2 (bits 0-2) hands every n-th chunk out again through
  * sl_source_unget() (0: never).  The rest is the file.
  *
- * Oracle: the bytes handed out are a prefix of what zlib makes of the
- * whole file (the file itself when it is not gzip, nothing when it is in
- * a compressed format that sources refuse), less a leading mark when
+ * Oracle: the bytes handed out are a prefix of what zlib (libbz2,
+ * liblzma, libzstd) makes of the whole file (the file itself when it is
+ * not compressed, nothing when it is in a compressed format that sources
+ * refuse), less a leading mark when
  * asked; all of it when the source ends without error; all that comes
  * before the damage when it reports SL_EDATA.  Chunks are never
  * empty nor longer than the chunk size, and an ungot chunk comes back
@@ -79,7 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(code == SL_EDATA && whole == 0 &&
 				 (gz || fz_is_foreign(in.p, in.n) ||
 				  fz_is_bzip2(in.p, in.n) ||
-				  fz_is_xz(in.p, in.n)));
+				  fz_is_xz(in.p, in.n) ||
+				  fz_is_zstd(in.p, in.n)));
 			FZ_CHECK(got.len == explen || (bom && explen < 3));
 		}
 	}
