@@ -342,7 +342,8 @@ void sl_source_close(sl_source *src);
 
 typedef struct sl_sink_options {
 	int gzip;   /* 1 deflate, 0 plain, -1 decide by a ".gz" file name */
-	int level;  /* 1..9 zlib level; 0 means 6 */
+	int level;  /* 1..9 gzip level (1-3 igzip's in a build with
+		     * ISA-L, else zlib's); 0 means 6 */
 } sl_sink_options;
 
 /*
