@@ -768,7 +768,8 @@ typedef struct sl_sort_key {
 
 typedef struct sl_sort_options {
 	const char *tmpdir;   /* NULL: $TMPDIR, else /tmp */
-	int level;            /* zlib level of spill files; 0 means 1 */
+	int level;            /* gzip level of spill files, as for
+			       * sl_sink_options; 0 means 1 */
 	uint64_t tmp_limit;   /* bytes spill files may use at once; 0: any */
 	size_t mem_limit;     /* bytes of records held in memory at once (the
 			       * rest of the budget is left to the caller);
@@ -898,7 +899,8 @@ int sl_agg_op_parse(const char *name, size_t len);
 
 typedef struct sl_agg_options {
 	const char *tmpdir;   /* spill files; NULL: $TMPDIR, else /tmp */
-	int level;            /* zlib level of spill files; 0 means 1 */
+	int level;            /* gzip level of spill files, as for
+			       * sl_sink_options; 0 means 1 */
 	uint64_t tmp_limit;   /* bytes spill files may use at once; 0: any */
 	int exact;            /* distinct and quantiles exact, by sorting */
 } sl_agg_options;
