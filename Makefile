@@ -3,11 +3,13 @@
 #   make            build/libsluice.a, build/libsluice.so, build/sluice
 #   make check      unit and command-line tests, and again under
 #                   AddressSanitizer and UndefinedBehaviorSanitizer
-#                   (the two passes side by side)
+#                   (the two passes side by side), and check-zlib
+#   make check-zlib the gzip tests of the build without ISA-L (build/zlib)
 #   make demo       a short pipeline over ~200 MB generated on the fly
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #   make deps       install the Debian packages the build needs
 #   make fuzz       each libFuzzer harness FUZZ_SECONDS (10) on its seeds
+#   make ISAL=0     without ISA-L: gzip in and out through zlib alone
 
 VERSION = 0.1.0
 SOVERSION = 0
@@ -18,6 +20,14 @@ WARN = -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_GNU_SOURCE -Iinclude
 LIBS = -ljansson -lz -lbz2 -llzma -lzstd -lpthread -lm
 PREFIX ?= /usr/local
+
+# ISA-L's igzip inflates all gzip input and deflates output at levels 1-3
+# (README: Dependencies); ISAL=0 leaves zlib to do all of it.
+ISAL ?= 1
+ifeq ($(ISAL),1)
+CPPFLAGS += -DSL_HAVE_ISAL
+LIBS += -lisal
+endif
 
 # B is the build folder; SAN=1 builds the sanitizer variant into build/san.
 B ?= build
@@ -74,10 +84,21 @@ EXAMPLE_BIN = $(EXAMPLES:%=$(B)/examples/%)
 
 DEB_PKGS = zlib1g-dev libbz2-dev liblzma-dev libzstd-dev libjansson-dev libcmocka-dev \
 	   pigz python3 parallel pkgconf groff-base man-db bzip2 xz-utils zstd
+ifeq ($(ISAL),1)
+DEB_PKGS += libisal-dev
+endif
 
 all: $(B)/libsluice.a $(B)/libsluice.so $(B)/sluice $(B)/sluice.1
 
-$(B)/%.o: %.c $(LIB_HDR) cli/cli.h
+# What the objects are built with: when it changes (ISAL=0 in a folder
+# built with ISA-L, or back), they are built again.
+BUILD_FLAGS = $(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LIBS)
+
+$(B)/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(BUILD_FLAGS)' | cmp -s - $@ || echo '$(BUILD_FLAGS)' >$@
+
+$(B)/%.o: %.c $(LIB_HDR) cli/cli.h $(B)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -174,9 +195,11 @@ check-tsan:
 		bash tests/cli/run.sh
 
 # The two passes run side by side, one a core (the sanitizer build is
-# made on its core while the normal tests run, and the ThreadSanitizer
-# pass follows the normal one): the sanitizer pass's output is kept in
-# build/check-san.log and shown when both are done.
+# made on its core while the normal tests run): the sanitizer pass's
+# output is kept in build/check-san.log and shown when both are done.
+# check-tsan and check-zlib follow the normal pass on its core, while the
+# sanitizer pass, the longer, still runs; check-zlib's output is in
+# build/check-zlib.log.
 check: deps
 	$(MAKE) -j2 test-build
 	@mkdir -p build; \
@@ -184,12 +207,37 @@ check: deps
 		>build/check-san.log 2>&1 & san=$$!; \
 	$(MAKE) --no-print-directory test-run && \
 	$(MAKE) --no-print-directory check-tsan; st=$$?; \
+	$(MAKE) --no-print-directory check-zlib >build/check-zlib.log 2>&1; \
+	zst=$$?; \
 	wait $$san; sst=$$?; \
 	echo "== sanitizer pass (build/check-san.log)"; \
 	cat build/check-san.log; \
+	echo "== zlib-only build (build/check-zlib.log)"; \
+	cat build/check-zlib.log; \
 	[ $$st = 0 ] || echo "make check: the normal pass failed"; \
 	[ $$sst = 0 ] || echo "make check: the sanitizer pass failed"; \
-	[ $$st = 0 ] && [ $$sst = 0 ]
+	[ $$zst = 0 ] || echo "make check: the zlib-only pass failed"; \
+	[ $$st = 0 ] && [ $$sst = 0 ] && [ $$zst = 0 ]
+
+# The build without ISA-L, in build/zlib: the source and sink unit tests
+# and the command-line tests of gzip, which zlib passes as igzip does in
+# the main build (half a minute, the build included; make -j2 check-zlib
+# builds on both cores).
+ZLIB_B = build/zlib
+ZLIB_CLI_TESTS = count_gzip count_every_chunk_size bad_gzip cat_roundtrip \
+		 cat_output_file chunk_sizes_same_output mem_report \
+		 gzip_levels_read_back gzip_damage_located
+
+check-zlib:
+	$(MAKE) ISAL=0 B=$(ZLIB_B) $(ZLIB_B)/sluice \
+		$(ZLIB_B)/tests/test_source $(ZLIB_B)/tests/test_sink \
+		$(ZLIB_B)/tests/maxrss
+	@set -e; for t in test_source test_sink; do \
+		echo "== $(ZLIB_B)/tests/$$t"; \
+		(cd tests && ../$(ZLIB_B)/tests/$$t); done
+	SLUICE=$(ZLIB_B)/sluice MAXRSS=$(ZLIB_B)/tests/maxrss \
+		EXAMPLES=$(ZLIB_B)/examples ONLY="$(ZLIB_CLI_TESTS)" \
+		bash tests/cli/run.sh
 
 # ---- demo, install -----------------------------------------------------
 
@@ -214,6 +262,7 @@ install: all
 	install -m 644 completion/sluice.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/sluice
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@ISAL_LIBS@|$(if $(filter 1,$(ISAL)), -lisal)|' \
 		sluice.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sluice.pc
 
 deps:
@@ -383,6 +432,7 @@ deps-valgrind:
 clean:
 	rm -rf build
 
-.PHONY: all check check-tsan test-build test-run demo install deps deps-bench \
-	bench-records bench-sort bench-stats bench bench-quick clean \
-	fuzz fuzz-build deps-fuzz check-valgrind deps-valgrind
+.PHONY: all check check-tsan check-zlib test-build test-run demo install \
+	deps deps-bench bench-records bench-sort bench-stats bench \
+	bench-quick clean fuzz fuzz-build deps-fuzz check-valgrind \
+	deps-valgrind FORCE

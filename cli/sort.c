@@ -26,7 +26,7 @@ static const char usage[] =
 	"                         numbers (those byte-wise)\n"
 	"      --tmpdir DIR       where spill files go (default $TMPDIR or\n"
 	"                         /tmp); they are unlinked as they are made\n"
-	"      --spill-level N    zlib level of spill files, 1-9 (default 1)\n"
+	"      --spill-level N    gzip level of spill files, 1-9 (default 1)\n"
 	"      --tmp-limit SIZE   most disk the spill files may use at once\n";
 
 enum { OPT_TMPDIR = 512, OPT_SPILL_LEVEL, OPT_TMP_LIMIT };

@@ -357,7 +357,8 @@ typedef struct sl_sink_options {
 	int gzip;   /* 1 deflate, 0 plain, -1 decide by a ".gz" file name */
 	int zstd;   /* 1 zstd instead of gzip; 0 zstd only when gzip is -1
 		     * and the file name ends in ".zst" */
-	int level;  /* gzip 1..9 (0 means 6), zstd 1..19 (0 means 3) */
+	int level;  /* gzip 1..9 (1-3 igzip's in a build with ISA-L, else
+		     * zlib's; 0 means 6), zstd 1..19 (0 means 3) */
 } sl_sink_options;
 
 /*
@@ -787,7 +788,8 @@ typedef struct sl_sort_key {
 
 typedef struct sl_sort_options {
 	const char *tmpdir;   /* NULL: $TMPDIR, else /tmp */
-	int level;            /* zlib level of spill files; 0 means 1 */
+	int level;            /* gzip level of spill files, as for
+			       * sl_sink_options; 0 means 1 */
 	uint64_t tmp_limit;   /* bytes spill files may use at once; 0: any */
 	size_t mem_limit;     /* bytes of records held in memory at once (the
 			       * rest of the budget is left to the caller);
@@ -917,7 +919,8 @@ int sl_agg_op_parse(const char *name, size_t len);
 
 typedef struct sl_agg_options {
 	const char *tmpdir;   /* spill files; NULL: $TMPDIR, else /tmp */
-	int level;            /* zlib level of spill files; 0 means 1 */
+	int level;            /* gzip level of spill files, as for
+			       * sl_sink_options; 0 means 1 */
 	uint64_t tmp_limit;   /* bytes spill files may use at once; 0: any */
 	int exact;            /* distinct and quantiles exact, by sorting */
 } sl_agg_options;

@@ -305,8 +305,9 @@ static inline int sl_num_order(double x, const char *a, size_t an, double y,
 }
 
 /*
- * sink.c, for spill files: a sink that deflates (gzip wrapper, Z_RLE, the
- * level given) into fd, which stays the caller's.  Its writes are counted
+ * sink.c, for spill files: a sink that deflates (gzip wrapper, the level
+ * given: 1-3 igzip's where the build has ISA-L, else zlib's with Z_RLE)
+ * into fd, which stays the caller's.  Its writes are counted
  * in stats (packed, on_disk; raw at the end) and refused past its limit,
  * with messages that name the spill folder dir.  sl_sink_reserve() gives
  * room for n bytes in the buffer (NULL on failure), to be encoded in
@@ -321,6 +322,20 @@ void sl_sink_commit(sl_sink *s, size_t n);
 sl_status sl_sink_finish(sl_sink *s);
 uint64_t sl_sink_written(const sl_sink *s);
 void sl_sink_abandon(sl_sink *s);
+
+/*
+ * What a spill writer's deflate state and a spill reader's inflate state
+ * take from the budget with some room to spare, beside their chunk-sized
+ * buffers: zlib's deflate (256 KiB) or igzip's level 1 with its small
+ * level buffer (166 KiB); igzip's inflate state (85 KiB) or zlib's
+ * inflate (39 KiB).
+ */
+#define SL_SPILL_WRITER_MEM ((size_t)320 << 10)
+#ifdef SL_HAVE_ISAL
+#define SL_SPILL_READER_MEM ((size_t)144 << 10)
+#else
+#define SL_SPILL_READER_MEM ((size_t)96 << 10)
+#endif
 
 /* spill.c: a run of records in an unlinked, compressed temporary file */
 typedef struct sl_spill sl_spill;

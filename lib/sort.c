@@ -425,7 +425,7 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	s->prov = !(opt && opt->no_provenance);
 	/* a spill writer: two chunk buffers, deflate's state (256 KiB at
 	 * memLevel 8), an arena block and the run list */
-	s->reserve = 2 * sl_ctx_chunk_size(ctx) + (320 << 10);
+	s->reserve = 2 * sl_ctx_chunk_size(ctx) + SL_SPILL_WRITER_MEM;
 	s->block = sl_mem_ceiling(ctx) / 16;
 	if (s->block < BLOCK_MIN)
 		s->block = BLOCK_MIN;
@@ -628,7 +628,7 @@ static void heap_next(sl_sorter *s, run *runs)
 /* How many runs the free budget can read at once. */
 static size_t fan_in(const sl_sorter *s)
 {
-	size_t per = 2 * sl_ctx_chunk_size(s->ctx) + (96 << 10);
+	size_t per = 2 * sl_ctx_chunk_size(s->ctx) + SL_SPILL_READER_MEM;
 	size_t used = sl_mem_in_use(s->ctx), cap = sl_mem_ceiling(s->ctx);
 	size_t need = spill_need(s);
 	size_t free_ = cap > used + need ? cap - used - need : 0;

@@ -21,9 +21,11 @@
  * on only while the bytes so far could still start one of them, so a
  * slow pipe is not kept waiting for bytes its first line does not have.
  * Plain input is handed out straight from the read buffer, at most one
- * chunk per call.  Gzip input is inflated (inflateInit2 with 15+16, gzip
- * wrapper only) into an output buffer of one chunk; at Z_STREAM_END the
- * stream is reset and, if more bytes follow, they must start another
+ * chunk per call.  Gzip input is inflated into an output buffer of one
+ * chunk, by igzip (ISA-L's isal_inflate, CRC-32 and length checked) where
+ * the build has it, else by zlib (inflateInit2 with 15+16, gzip wrapper
+ * only); both say what is wrong in zlib's words.  At the end of a member
+ * the inflater is reset and, if more bytes follow, they must start another
  * member, as gzip(1) writes them with `cat a.gz b.gz`.
  *
  * When inflate fails after producing some bytes in the current call, those
@@ -43,7 +45,11 @@
 #include <bzlib.h>
 #include <lzma.h>
 #include <unistd.h>
+#ifdef SL_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#else
 #include <zlib.h>
+#endif
 /*
  * ZSTD_createDCtx_advanced(), which takes the allocator that charges the
  * budget, ZSTD_getFrameHeader() and ZSTD_estimateDStreamSize() are in
@@ -71,8 +77,8 @@ struct sl_source {
 	int eof;               /* read(2) returned 0 */
 	int sniffed;
 	int gzip;
-	int zinit;
-	int member_end;        /* inflate finished a member */
+	int member_end;        /* inflate finished a member (or, for gzip,
+				* the first one starts next) */
 	size_t chunk;
 	unsigned char *raw;    /* bytes as read from the file */
 	size_t raw_cap, raw_len, raw_pos;
@@ -91,8 +97,16 @@ struct sl_source {
 	sl_status pending;     /* error to raise on the next call */
 	int read_errno;        /* why read_more() failed */
 	char pending_msg[SL_ERRMSG_MAX];
+	unsigned char tail[8]; /* the last bytes consumed before raw[0] */
+#ifdef SL_HAVE_ISAL
+	struct inflate_state *isal;
+	struct isal_gzip_header gzh;   /* the member's header, as read */
+	int gzh_done;
+#else
+	int zinit;
 	z_stream z;
 	sl_zalloc za;
+#endif
 	int codec;             /* 0, or CODEC_BZIP2, CODEC_XZ, CODEC_ZSTD */
 	int cinit;             /* its state is live */
 	bz_stream bz;
@@ -181,6 +195,7 @@ sl_source *sl_source_open_fd(sl_arena *a, int fd, const char *name)
 }
 
 static void pump_stop(sl_source *src);
+static void gzip_end(sl_source *src);
 
 void sl_source_close(sl_source *src)
 {
@@ -191,9 +206,7 @@ void sl_source_close(sl_source *src)
 	if (src->own_fd && src->fd >= 0)
 		close(src->fd);
 	src->fd = -1;
-	if (src->zinit)
-		inflateEnd(&src->z);
-	src->zinit = 0;
+	gzip_end(src);
 	if (src->cinit && src->codec == CODEC_BZIP2)
 		BZ2_bzDecompressEnd(&src->bz);
 	else if (src->cinit && src->codec == CODEC_XZ)
@@ -250,6 +263,20 @@ static ssize_t pump_read(sl_source *src, size_t room)
 }
 
 /*
+ * Keep the last bytes consumed before they are moved over: a gzip trailer
+ * that igzip took in bits over several reads is still known whole.
+ */
+static void keep_tail(sl_source *src)
+{
+	size_t n = src->raw_pos < sizeof(src->tail) ? src->raw_pos :
+		sizeof(src->tail);
+
+	memmove(src->tail, src->tail + n, sizeof(src->tail) - n);
+	memcpy(src->tail + sizeof(src->tail) - n, src->raw + src->raw_pos - n,
+	       n);
+}
+
+/*
  * Move the unconsumed bytes to the front and read once after them.
  * Returns the number of bytes read, 0 at the end, -1 on error.
  */
@@ -259,6 +286,7 @@ static ssize_t read_more(sl_source *src)
 	ssize_t n;
 
 	if (src->raw_pos > 0) {
+		keep_tail(src);
 		memmove(src->raw, src->raw + src->raw_pos,
 			src->raw_len - src->raw_pos);
 		src->raw_len -= src->raw_pos;
@@ -392,6 +420,7 @@ static void refuse_foreign(sl_source *src, const struct foreign *f)
 }
 
 static int codec_start(sl_source *src, int codec);
+static int gzip_init(sl_source *src);
 
 static int sniff(sl_source *src)
 {
@@ -415,21 +444,11 @@ static int sniff(sl_source *src)
 	if (src->raw_len < 2 || src->raw[0] != 0x1f || src->raw[1] != 0x8b)
 		return 0;
 	src->gzip = 1;
+	src->member_end = 1;
 	src->out = sl_mem_alloc(src->ctx, src->chunk, "gzip.buffer");
 	if (!src->out)
 		return -1;
-	src->za.ctx = src->ctx;
-	src->za.tag = "gzip.inflate";
-	src->z.zalloc = sl_zalloc_fn;
-	src->z.zfree = sl_zfree_fn;
-	src->z.opaque = &src->za;
-	if (inflateInit2(&src->z, 15 + 16) != Z_OK) {
-		sl_error(src->ctx, sl_failed(src->ctx) ? SL_ENOMEM : SL_EIO,
-			 "cannot start inflating '%s'", src->name);
-		return -1;
-	}
-	src->zinit = 1;
-	return 0;
+	return gzip_init(src);
 }
 
 static const unsigned char *next_plain(sl_source *src, size_t *size)
@@ -513,6 +532,223 @@ static void decode_mem_failed(sl_source *src, size_t produced)
 	ctx->err = SL_OK;
 	ctx->errmsg[0] = '\0';
 }
+
+/* ---- gzip ----------------------------------------------------------------- */
+
+/*
+ * One inflater of two, chosen by the build: igzip (ISA-L) with
+ * SL_HAVE_ISAL, zlib without.  gzip_init() makes its state, charged to
+ * "gzip.inflate"; gzip_member() starts a member at raw_pos, whose first
+ * GZIP_LEAD bytes are buffered unless the file ends first; gzip_step()
+ * inflates what is buffered into out: 1 when it went on, 0 at the end of a
+ * member, -1 with the error recorded or kept; gzip_end() frees the state.
+ * With no input left the inflater may still owe output (the rest of a
+ * match); only when it makes no progress at the end of the file is the
+ * stream truncated.
+ */
+#ifdef SL_HAVE_ISAL
+
+/* igzip reads a member's header without looking at the method or the
+ * reserved flag bits, which zlib refuses: they are checked here first */
+#define GZIP_LEAD 4
+
+static int gzip_init(sl_source *src)
+{
+	src->isal = sl_mem_alloc(src->ctx, sizeof(*src->isal), "gzip.inflate");
+	if (!src->isal)
+		return -1;
+	memset(src->isal, 0, sizeof(*src->isal));
+	isal_inflate_init(src->isal);
+	src->isal->crc_flag = ISAL_GZIP;    /* header, CRC-32 and ISIZE */
+	return 0;
+}
+
+static void gzip_end(sl_source *src)
+{
+	sl_mem_free(src->isal);
+	src->isal = NULL;
+}
+
+static void gzip_corrupt(sl_source *src, size_t produced, uint64_t at,
+			 const char *why)
+{
+	decode_fail(src, produced, SL_EDATA, "corrupt gzip stream in '%s' at"
+		    " compressed byte %llu: %s", src->name,
+		    (unsigned long long)at, why);
+}
+
+static int gzip_member(sl_source *src, size_t produced)
+{
+	const unsigned char *p = src->raw + src->raw_pos;
+	size_t n = src->raw_len - src->raw_pos;
+	uint64_t at = decoder_offset(src) + (n < 4 ? n : 4);
+
+	isal_inflate_reset(src->isal);
+	isal_gzip_header_init(&src->gzh);
+	src->gzh_done = 0;
+	if (n > 2 && p[2] != 8) {
+		gzip_corrupt(src, produced, at, "unknown compression method");
+		return -1;
+	}
+	if (n > 3 && (p[3] & 0xe0)) {
+		gzip_corrupt(src, produced, at, "unknown header flags set");
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		(uint32_t)p[3] << 24;
+}
+
+/*
+ * What igzip found wrong, said as zlib says it.  A bad trailer is told
+ * apart from its bytes, the eight before raw_pos: igzip compares both
+ * halves at once.  Bytes igzip holds in its bit buffer are not read yet.
+ */
+static void gzip_failed(sl_source *src, size_t produced, int ret)
+{
+	const struct inflate_state *st = src->isal;
+	uint64_t at = decoder_offset(src);
+	size_t held = st->read_in_length > 0 ? (size_t)st->read_in_length / 8 :
+		0;
+	unsigned char t[8];
+	size_t n;
+
+	if (ret == ISAL_INCORRECT_CHECKSUM &&
+	    st->block_state == ISAL_BLOCK_FINISH) {
+		n = src->raw_pos < 8 ? src->raw_pos : 8;
+		memcpy(t, src->tail + n, 8 - n);
+		memcpy(t + 8 - n, src->raw + src->raw_pos - n, n);
+		if (le32(t) != st->crc)
+			gzip_corrupt(src, produced, at - 4,
+				     "incorrect data check");
+		else
+			gzip_corrupt(src, produced, at,
+				     "incorrect length check");
+		return;
+	}
+	at = at > held ? at - held : 0;
+	gzip_corrupt(src, produced, at,
+		     ret == ISAL_INVALID_BLOCK ? "invalid block" :
+		     ret == ISAL_INVALID_SYMBOL ? "invalid code" :
+		     ret == ISAL_INVALID_LOOKBACK ?
+		     "invalid distance too far back" :
+		     ret == ISAL_INCORRECT_CHECKSUM ? "header crc mismatch" :
+		     ret == ISAL_INVALID_WRAPPER ? "incorrect header check" :
+		     ret == ISAL_UNSUPPORTED_METHOD ?
+		     "unknown compression method" : "inflate failed");
+}
+
+static int gzip_step(sl_source *src, size_t *produced)
+{
+	struct inflate_state *st = src->isal;
+	size_t in = src->raw_len - src->raw_pos, before = *produced;
+	int ret;
+
+	st->next_in = src->raw + src->raw_pos;
+	st->avail_in = (uint32_t)in;
+	st->next_out = src->out + *produced;
+	st->avail_out = (uint32_t)(src->chunk - *produced);
+	/* the header is read apart: isal_inflate() would read it with a
+	 * header record of its own each call, and lose the header CRC of
+	 * a header that comes in pieces */
+	ret = src->gzh_done ? ISAL_DECOMP_OK :
+		isal_read_gzip_header(st, &src->gzh);
+	src->gzh_done = ret == ISAL_DECOMP_OK;
+	if (src->gzh_done)
+		ret = isal_inflate(st);
+	src->raw_pos = src->raw_len - st->avail_in;
+	*produced = src->chunk - st->avail_out;
+	if (ret < 0) {
+		gzip_failed(src, *produced, ret);
+		return -1;
+	}
+	if (st->block_state == ISAL_BLOCK_FINISH)
+		return 0;
+	/* igzip takes all the input it is given, into its own buffers
+	 * when it cannot use it yet: no progress means none was left */
+	if (*produced > before || src->raw_pos > src->raw_len - in)
+		return 1;
+	decode_fail(src, *produced, SL_EDATA, "truncated gzip stream in '%s'"
+		    " at compressed byte %llu", src->name,
+		    (unsigned long long)src->raw_off);
+	return -1;
+}
+
+#else /* zlib */
+
+/* two bytes tell the next member from stray bytes */
+#define GZIP_LEAD 2
+
+static int gzip_init(sl_source *src)
+{
+	src->za.ctx = src->ctx;
+	src->za.tag = "gzip.inflate";
+	src->z.zalloc = sl_zalloc_fn;
+	src->z.zfree = sl_zfree_fn;
+	src->z.opaque = &src->za;
+	if (inflateInit2(&src->z, 15 + 16) != Z_OK) {
+		sl_error(src->ctx, sl_failed(src->ctx) ? SL_ENOMEM : SL_EIO,
+			 "cannot start inflating '%s'", src->name);
+		return -1;
+	}
+	src->zinit = 1;
+	return 0;
+}
+
+static void gzip_end(sl_source *src)
+{
+	if (src->zinit)
+		inflateEnd(&src->z);
+	src->zinit = 0;
+}
+
+static int gzip_member(sl_source *src, size_t produced)
+{
+	(void)produced;
+	inflateReset(&src->z);
+	return 0;
+}
+
+static int gzip_step(sl_source *src, size_t *produced)
+{
+	size_t before = *produced;
+	int ret;
+
+	src->z.next_in = src->raw + src->raw_pos;
+	src->z.avail_in = (uInt)(src->raw_len - src->raw_pos);
+	src->z.next_out = src->out + *produced;
+	src->z.avail_out = (uInt)(src->chunk - *produced);
+	ret = inflate(&src->z, Z_NO_FLUSH);
+	src->raw_pos = src->raw_len - src->z.avail_in;
+	*produced = src->chunk - src->z.avail_out;
+	if (ret == Z_STREAM_END)
+		return 0;
+	if (ret == Z_MEM_ERROR) {
+		decode_mem_failed(src, *produced);
+		return -1;
+	}
+	if (ret == Z_BUF_ERROR && *produced == before &&
+	    src->raw_pos == src->raw_len && src->eof) {
+		decode_fail(src, *produced, SL_EDATA, "truncated gzip stream"
+			    " in '%s' at compressed byte %llu", src->name,
+			    (unsigned long long)src->raw_off);
+		return -1;
+	}
+	if (ret != Z_OK && ret != Z_BUF_ERROR) {
+		decode_fail(src, *produced, SL_EDATA, "corrupt gzip stream in"
+			    " '%s' at compressed byte %llu: %s", src->name,
+			    (unsigned long long)decoder_offset(src),
+			    src->z.msg ? src->z.msg : "inflate failed");
+		return -1;
+	}
+	return 1;
+}
+
+#endif
 
 /* ---- bzip2, xz and zstd --------------------------------------------------- */
 
@@ -908,13 +1144,14 @@ static const unsigned char *next_codec(sl_source *src, size_t *size)
 
 static const unsigned char *next_gzip(sl_source *src, size_t *size)
 {
-	size_t produced = 0, before;
-	int ret;
+	size_t produced = 0;
+	int r;
 
 	while (produced < src->chunk) {
 		if (src->member_end) {
 			/* another member, the end, or stray bytes */
-			if (src->raw_len - src->raw_pos < 2 && !src->eof) {
+			if (src->raw_len - src->raw_pos < GZIP_LEAD &&
+			    !src->eof) {
 				if (read_more(src) < 0) {
 					decode_read_failed(src, produced);
 					break;
@@ -933,7 +1170,8 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 					    decoder_offset(src));
 				break;
 			}
-			inflateReset(&src->z);
+			if (gzip_member(src, produced) < 0)
+				break;
 			src->member_end = 0;
 		}
 		if (src->raw_pos == src->raw_len && !src->eof) {
@@ -943,37 +1181,11 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			}
 			continue;
 		}
-		/* with no input left inflate may still owe output (the
-		 * rest of a match); only when it makes no progress at the
-		 * end of the file is the stream truncated */
-		before = produced;
-		src->z.next_in = src->raw + src->raw_pos;
-		src->z.avail_in = (uInt)(src->raw_len - src->raw_pos);
-		src->z.next_out = src->out + produced;
-		src->z.avail_out = (uInt)(src->chunk - produced);
-		ret = inflate(&src->z, Z_NO_FLUSH);
-		src->raw_pos = src->raw_len - src->z.avail_in;
-		produced = src->chunk - src->z.avail_out;
-		if (ret == Z_STREAM_END) {
+		r = gzip_step(src, &produced);
+		if (r < 0)
+			break;
+		if (r == 0)
 			src->member_end = 1;
-		} else if (ret == Z_MEM_ERROR) {
-			decode_mem_failed(src, produced);
-			break;
-		} else if (ret == Z_BUF_ERROR && produced == before &&
-			   src->raw_pos == src->raw_len && src->eof) {
-			decode_fail(src, produced, SL_EDATA,
-				    "truncated gzip stream in '%s' at"
-				    " compressed byte %llu", src->name,
-				    (unsigned long long)src->raw_off);
-			break;
-		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-			decode_fail(src, produced, SL_EDATA,
-				    "corrupt gzip stream in '%s' at compressed"
-				    " byte %llu: %s", src->name,
-				    (unsigned long long)decoder_offset(src),
-				    src->z.msg ? src->z.msg : "inflate failed");
-			break;
-		}
 	}
 	if (!produced)
 		return NULL;
@@ -1142,6 +1354,16 @@ struct pump {
 	uint64_t counted;          /* file bytes told to the progress */
 };
 
+/* The context the decoder charges and records its errors in, zlib's
+ * allocator's too. */
+static void decoder_ctx(sl_source *src, sl_ctx *ctx)
+{
+	src->ctx = ctx;
+#ifndef SL_HAVE_ISAL
+	src->za.ctx = ctx;
+#endif
+}
+
 static sl_ctx *owner_ctx(const sl_source *src)
 {
 	return src->pump ? src->pump->owner : src->ctx;
@@ -1219,7 +1441,7 @@ static int pump_start(sl_source *src)
 	pthread_cond_init(&pp->cond, NULL);
 	sl_mem_free(src->out);
 	src->out = NULL;
-	src->ctx = src->za.ctx = pp->work;    /* zlib's allocator too */
+	decoder_ctx(src, pp->work);
 	src->pump = pp;
 	/* signals are the main thread's to take (the command's handler
 	 * removes temporary files and exits) */
@@ -1230,7 +1452,7 @@ static int pump_start(sl_source *src)
 	if (rc == 0)
 		return 0;
 	src->pump = NULL;
-	src->ctx = src->za.ctx = ctx;
+	decoder_ctx(src, ctx);
 	pthread_mutex_destroy(&pp->lock);
 	pthread_cond_destroy(&pp->cond);
 	sl_error_errno(ctx, rc, "cannot start a thread for '%s'", src->name);
@@ -1302,7 +1524,7 @@ static void pump_stop(sl_source *src)
 	pthread_cancel(pp->thread);
 	pthread_join(pp->thread, NULL);
 	src->pump = NULL;
-	src->ctx = src->za.ctx = pp->owner;
+	decoder_ctx(src, pp->owner);
 	src->out = NULL;
 	pthread_mutex_destroy(&pp->lock);
 	pthread_cond_destroy(&pp->cond);

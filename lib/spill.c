@@ -22,11 +22,13 @@
  * plus 1 when the fields have kinds, plus 2 when it has provenance), the
  * provenance if so (varints of the record number, the line's difference
  * from it, zigzag-coded, the byte offset and the input's index), the n
- * kind bytes if it has them, and n times varint(length) and the bytes.  Records are encoded in place in the
- * sink's buffer, which deflates them (gzip wrapper, zlib level 1 by
- * default, Z_RLE) a chunk at a time; reading goes back through the chunked source, which inflates.  A record
- * lying wholly inside a chunk is decoded in place; one that straddles
- * chunks is gathered in a buffer first.
+ * kind bytes if it has them, and n times varint(length) and the bytes.
+ * Records are encoded in place in the sink's buffer, which deflates them
+ * (gzip wrapper, level 1 by default: igzip's, or zlib's with Z_RLE in a
+ * build without ISA-L) a chunk at a time; reading goes back through the
+ * chunked source, which inflates.  A record lying wholly inside a chunk
+ * is decoded in place; one that straddles chunks is gathered in a buffer
+ * first.
  */
 #include <errno.h>
 #include <fcntl.h>

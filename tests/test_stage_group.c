@@ -201,6 +201,15 @@ static void check_spills(uint64_t spills, int must_spill)
 
 /* ---- uniq ------------------------------------------------------------- */
 
+/* The smallest ceiling uniq by one key is run under here: two runs being
+ * merged into the ranking sorter hold two inflate states, igzip's 85 KiB
+ * each where the build has ISA-L, zlib's 39 KiB otherwise. */
+#ifdef SL_HAVE_ISAL
+#define MERGE_CEILING ((5u << 20) / 4)
+#else
+#define MERGE_CEILING (1u << 20)
+#endif
+
 static const table *cmp_t;
 static const size_t *cmp_keys;
 static size_t cmp_nkeys;
@@ -386,7 +395,7 @@ static void test_uniq_spills_under_small_ceiling(void **state)
 	(void)state;
 	check_uniq(60000, 2u << 20, "cat,d", k, 2, 1, 0, 1);
 	check_uniq(60000, 2u << 20, "cat,d", k, 2, 1, 1, 1);
-	check_uniq(40000, 1u << 20, "d", k + 1, 1, 0, 1, 1);
+	check_uniq(40000, MERGE_CEILING, "d", k + 1, 1, 0, 1, 1);
 }
 
 static void test_uniq_bad_key_and_empty_input(void **state)
