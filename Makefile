@@ -45,7 +45,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
-	  lib/lines.c lib/reader.c lib/csv.c lib/tsv.c lib/jsonl.c lib/writer.c \
+	  lib/pgzip.c lib/lines.c lib/reader.c lib/csv.c lib/tsv.c lib/jsonl.c lib/writer.c \
 	  lib/expr.c lib/spill.c lib/sort.c
 LIB_SRC += lib/agg.c lib/agg_acc.c lib/agg_state.c
 LIB_SRC += lib/num.c
@@ -182,7 +182,7 @@ test-run: test-build
 # The threaded code under ThreadSanitizer: the unit tests that start
 # threads, and the command-line tests named in TSAN_CLI, at -j 2 and -j 8.
 # Any report fails the run (halt_on_error).
-TSAN_UNITS = test_mem test_source
+TSAN_UNITS = test_mem test_source test_sink
 TSAN_CLI = threads_same_output_and_ceiling
 check-tsan:
 	$(MAKE) -j2 TSAN=1 build/tsan/sluice build/tsan/tests/maxrss \

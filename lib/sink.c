@@ -93,6 +93,7 @@ struct sl_sink {
 	unsigned char *buf;
 	size_t cap, len;
 	uint64_t taken;        /* bytes accepted by sl_sink_write() */
+	sl_pgzip *pgz;         /* gzip deflated on threads, or NULL */
 	int gzip;
 	int zinit;
 	unsigned char *zbuf;   /* compressed bytes, zcap of them */
@@ -129,6 +130,8 @@ static void sink_release(void *arg)
 {
 	sl_sink *s = arg;
 
+	sl_pgzip_free(s->pgz);
+	s->pgz = NULL;
 	drop_tmp(s);
 	if (s->zinit)
 		deflateEnd(&s->z);
@@ -459,6 +462,8 @@ static int start_gzip(sl_sink *s, int level, int strategy, const char *tag)
 	return start_deflate(s, level, strategy, tag);
 }
 
+static sl_status pgz_out(void *arg, const unsigned char *p, size_t n);
+
 sl_sink *sl_sink_open(sl_arena *a, const char *path,
 		      const sl_sink_options *opt)
 {
@@ -486,7 +491,10 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 	s->buf = sl_mem_alloc(ctx, s->cap, "sink.buffer");
 	if (!s->buf)
 		return NULL;
-	if (s->gzip || s->zstd) {
+	if (s->gzip && !(s->pgz = sl_pgzip_new(ctx, s->name, level, pgz_out,
+					      s)) && sl_failed(ctx))
+		return NULL;
+	if ((s->gzip && !s->pgz) || s->zstd) {
 		/* zlib needs more than six bytes of room for a sync flush,
 		 * and counts them in 32 bits */
 		s->zcap = s->cap < 64 ? 64 : s->cap > ZBUF_MAX ? ZBUF_MAX :
@@ -496,8 +504,8 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 		if (!s->zbuf)
 			return NULL;
 	}
-	if (s->gzip && start_gzip(s, level, Z_DEFAULT_STRATEGY,
-				  "gzip.deflate") < 0)
+	if (s->gzip && !s->pgz && start_gzip(s, level, Z_DEFAULT_STRATEGY,
+					     "gzip.deflate") < 0)
 		return NULL;
 	if (s->zstd && start_zstd(s, level) < 0)
 		return NULL;
@@ -684,6 +692,27 @@ static sl_status isal_some(sl_sink *s, const unsigned char *p, size_t n,
 }
 #endif
 
+static sl_status pgz_out(void *arg, const unsigned char *p, size_t n)
+{
+	return write_all(arg, p, n);
+}
+
+/* emit() through the threads' deflate: a sync flush makes everything so
+ * far decodable, as it does on one thread. */
+static sl_status pgz_some(sl_sink *s, const unsigned char *p, size_t n,
+			  int flush)
+{
+	sl_status st = sl_pgzip_write(s->pgz, p, n);
+
+	if (st == SL_OK && flush == Z_SYNC_FLUSH)
+		st = sl_pgzip_flush(s->pgz);
+	else if (st == SL_OK && flush == Z_FINISH)
+		st = sl_pgzip_finish(s->pgz);
+	if (st != SL_OK && s->state != SINK_FAILED)
+		fail(s, st);
+	return st;
+}
+
 static sl_status emit(sl_sink *s, const unsigned char *p, size_t n,
 		      int flush)
 {
@@ -692,6 +721,8 @@ static sl_status emit(sl_sink *s, const unsigned char *p, size_t n,
 		deflate_some;
 	sl_status st;
 
+	if (s->pgz)
+		return pgz_some(s, p, n, flush);
 	if (s->zstd)
 		return zstd_some(s, p, n, flush == Z_FINISH ? ZSTD_e_end :
 				 flush == Z_SYNC_FLUSH ? ZSTD_e_flush :

@@ -337,6 +337,25 @@ void sl_sink_abandon(sl_sink *s);
 #define SL_SPILL_READER_MEM ((size_t)96 << 10)
 #endif
 
+/*
+ * pgzip.c: one gzip member deflated by blocks on worker threads (pigz's
+ * way), written in order through out() on the caller's thread.
+ * sl_pgzip_new() returns NULL with no error recorded when the run has one
+ * thread, or too little free budget for two workers: the caller then
+ * deflates on its own.  write, flush (everything so far out and
+ * decodable) and finish (the trailer) return out()'s status or the error
+ * recorded; sl_pgzip_free() stops the workers, whatever state it is in.
+ */
+typedef struct sl_pgzip sl_pgzip;
+typedef sl_status (*sl_pgzip_out)(void *arg, const unsigned char *p,
+				  size_t n);
+sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
+		       sl_pgzip_out out, void *arg);
+sl_status sl_pgzip_write(sl_pgzip *z, const unsigned char *p, size_t n);
+sl_status sl_pgzip_flush(sl_pgzip *z);
+sl_status sl_pgzip_finish(sl_pgzip *z);
+void sl_pgzip_free(sl_pgzip *z);
+
 /* spill.c: a run of records in an unlinked, compressed temporary file */
 typedef struct sl_spill sl_spill;
 sl_spill *sl_spill_new(sl_arena *a, const char *dir, int level,

@@ -826,7 +826,7 @@ static void test_sink_gzip_small_writes(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(levels); i++) {
-		sl_ctx *ctx = tu_ctx(0, 0);
+		sl_ctx *ctx = tu_ctx_j(0, 0, 1);      /* zlib's one stream */
 		sl_arena *a = sl_arena_new(ctx, "test");
 		char *out = path_in(dir, "small.gz");
 		unsigned char *want;
@@ -871,7 +871,7 @@ static void test_sink_gzip_large_write(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(levels); i++) {
-		sl_ctx *ctx = tu_ctx(0, chunk);
+		sl_ctx *ctx = tu_ctx_j(0, chunk, 1);  /* zlib's one stream */
 		sl_arena *a = sl_arena_new(ctx, "test");
 		char *out = path_in(dir, "large.gz");
 		unsigned char *got, *want;
@@ -1762,9 +1762,188 @@ static void test_sink_zstd_alloc_failures(void **state)
 	tu_rmdir(dir);
 }
 
+/* ---- gzip deflated on threads ----------------------------------------- */
+
+/* Random bytes (that do not compress) and text (that does), in runs. */
+static unsigned char *make_mixed(size_t n)
+{
+	unsigned char *p = make_data(n);
+	uint32_t x = 12345;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		if ((i >> 15) % 3 == 1)
+			p[i] = (unsigned char)(x >> 16);
+	}
+	return p;
+}
+
+/*
+ * Over many blocks, with -j 2 and -j 8, at an igzip and at zlib levels:
+ * one gzip member that zlib inflates to the input (CRC and length
+ * checked), the same bytes for any number of threads, and the block
+ * compressor's memory charged under its tags.
+ */
+static void test_sink_gzip_threads_one_member(void **state)
+{
+	static const int levels[] = { 1, 6, 9 };
+	static const unsigned threads[] = { 2, 8 };
+	const size_t n = 1500000;
+	unsigned char *data = make_mixed(n), *first = NULL, *z;
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "par.gz");
+	sl_tag_stat tags[SL_MAX_TAGS];
+	size_t l, t, zn, fn = 0;
+
+	(void)state;
+	for (l = 0; l < ARRAY_SIZE(levels); l++) {
+		for (t = 0; t < ARRAY_SIZE(threads); t++) {
+			sl_ctx *ctx = tu_ctx_j(0, 1000, threads[t]);
+			sl_arena *a = sl_arena_new(ctx, "test");
+			sl_sink *s = sl_sink_open(a, out, &(sl_sink_options){
+				.gzip = 1, .level = levels[l] });
+			size_t ntags;
+
+			assert_non_null(s);
+			write_pattern(s, data, n);
+			ntags = sl_mem_tags(ctx, tags, SL_MAX_TAGS);
+			assert_non_null(find_tag(tags, ntags, "gzip.threads"));
+			assert_non_null(find_tag(tags, ntags, "gzip.blocks"));
+			assert_int_equal(sl_sink_close(s), SL_OK);
+			sl_arena_free(a);
+			tu_ctx_free(ctx);
+			assert_file_gunzips_to(out, data, n);
+			z = tu_read_file(out, &zn);
+			if (t == 0) {
+				free(first);
+				first = z;
+				fn = zn;
+				continue;
+			}
+			assert_int_equal(zn, fn);
+			assert_memory_equal(z, first, zn);
+			free(z);
+		}
+	}
+	free(first);
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
+/* Empty output, and output of less than one block, on threads. */
+static void test_sink_gzip_threads_short(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 4000 };
+	unsigned char *data = make_data(4000);
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "short.gz");
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		sl_ctx *ctx = tu_ctx_j(0, 0, 2);
+
+		write_file(ctx, out, &(sl_sink_options){ .gzip = 1 }, data,
+			   sizes[i]);
+		tu_ctx_free(ctx);
+		assert_file_gunzips_to(out, data, sizes[i]);
+	}
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
+/*
+ * Too little free budget for two workers' jobs: the sink deflates on the
+ * caller's thread instead, and the output is the same stream one thread
+ * writes.
+ */
+static void test_sink_gzip_threads_small_budget(void **state)
+{
+	const size_t n = 300000;
+	unsigned char *data = make_data(n), *z1, *z2;
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "small.gz");
+	sl_tag_stat tags[SL_MAX_TAGS];
+	sl_ctx *ctx = tu_ctx_j(2 << 20, 0, 8);
+	sl_arena *a = sl_arena_new(ctx, "test");
+	size_t n1, n2, ntags;
+	sl_sink *s;
+
+	(void)state;
+	s = sl_sink_open(a, out, &(sl_sink_options){ .gzip = 1 });
+	assert_non_null(s);
+	ntags = sl_mem_tags(ctx, tags, SL_MAX_TAGS);
+	assert_null(find_tag(tags, ntags, "gzip.threads"));
+	write_pattern(s, data, n);
+	assert_int_equal(sl_sink_close(s), SL_OK);
+	sl_arena_free(a);
+	tu_ctx_free(ctx);
+	z1 = tu_read_file(out, &n1);
+	ctx = tu_ctx_j(0, 0, 1);
+	write_file(ctx, out, &(sl_sink_options){ .gzip = 1 }, data, n);
+	tu_ctx_free(ctx);
+	z2 = tu_read_file(out, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(z1, z2, n1);
+	free(z1);
+	free(z2);
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
+/* Charge N refused for N = 1, 2, ...: SL_ENOMEM, no file, every byte
+ * back, every thread ended, until the file is written whole. */
+static void test_sink_gzip_threads_alloc_failures(void **state)
+{
+	const size_t n = 400000;
+	unsigned char *data = make_data(n);
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "faults.gz");
+	unsigned long fail_at;
+	int failures = 0;
+
+	(void)state;
+	for (fail_at = 1; ; fail_at++) {
+		sl_ctx *ctx = tu_ctx_j(0, 4096, 2);
+		sl_arena *a = sl_arena_new(ctx, "test");
+		sl_sink *s;
+
+		assert_true(fail_at < 1000);
+		sl_mem_fail_at(ctx, fail_at);
+		s = a ? sl_sink_open(a, out, &(sl_sink_options){
+			.gzip = 1, .level = 6 }) : NULL;
+		if (s) {
+			sl_sink_write(s, data, n);
+			sl_sink_close(s);
+		}
+		sl_arena_free(a);
+		if (!sl_failed(ctx)) {
+			tu_ctx_free(ctx);
+			break;
+		}
+		assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+		assert_int_equal(tu_count_entries(dir), 0);
+		tu_ctx_free(ctx);
+		failures++;
+	}
+	assert_true(failures >= 8);
+	assert_file_gunzips_to(out, data, n);
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sink_gzip_threads_one_member),
+		cmocka_unit_test(test_sink_gzip_threads_short),
+		cmocka_unit_test(test_sink_gzip_threads_small_budget),
+		cmocka_unit_test(test_sink_gzip_threads_alloc_failures),
 		cmocka_unit_test(test_sink_name),
 		cmocka_unit_test(test_sink_rename_is_atomic),
 		cmocka_unit_test(test_sink_relative_path),

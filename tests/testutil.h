@@ -29,15 +29,23 @@
  * ones (and puts it back). */
 static unsigned tu_threads = 2;
 
-/* A context with the given ceiling and chunk size (0 for defaults). */
-static inline sl_ctx *tu_ctx(size_t max_memory, size_t chunk_size)
+/* A context with the given ceiling, chunk size (0 for defaults) and
+ * threads. */
+static inline sl_ctx *tu_ctx_j(size_t max_memory, size_t chunk_size,
+			       unsigned threads)
 {
 	sl_options o = { .max_memory = max_memory, .chunk_size = chunk_size,
-			 .threads = tu_threads };
+			 .threads = threads };
 	sl_ctx *ctx = sl_ctx_new(&o);
 
 	assert_non_null(ctx);
 	return ctx;
+}
+
+/* A context with the given ceiling and chunk size (0 for defaults). */
+static inline sl_ctx *tu_ctx(size_t max_memory, size_t chunk_size)
+{
+	return tu_ctx_j(max_memory, chunk_size, tu_threads);
 }
 
 /* Free a context after checking that every charged byte came back. */

@@ -1,0 +1,484 @@
+/*
+ * pgzip.c - one gzip member, compressed a block at a time on threads.
+ *
+ * The input is cut into blocks of PGZ_BLOCK bytes.  Each block is
+ * deflated on its own by a worker thread, primed with the 32 KiB of input
+ * before it as a dictionary (so the ratio stays within a fraction of a
+ * single stream's), and ends in a sync flush: byte-aligned, so the blocks'
+ * outputs laid end to end are one deflate stream.  The last block ends
+ * the stream instead.  The caller's thread writes the gzip header, the
+ * blocks in their order as they are done, and the trailer, whose CRC-32
+ * is the blocks' CRCs combined.  gzip, zcat, pigz and sluice read the
+ * result as any single-member file.
+ *
+ * Levels 1-3 deflate with igzip where the build has ISA-L, the others with
+ * zlib, as the single-threaded sink does.  Every buffer and every worker's
+ * state is allocated and charged to the budget here, on the caller's
+ * thread, before a thread starts: a worker only compresses, it never
+ * allocates and never touches the context.  There are twice as many jobs
+ * as workers, so the caller fills one while the workers compress the
+ * others; how many workers there are is bounded by the threads of the run
+ * and by a quarter of the free budget.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <zlib.h>
+#ifdef SL_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
+
+#include "sluice_int.h"
+
+#define PGZ_BLOCK ((size_t)128 << 10)
+#define PGZ_DICT  ((size_t)32 << 10)
+/* room for a block that does not compress: stored blocks' headers, the
+ * flush marker, and the end of the stream */
+#define PGZ_OUT   (PGZ_BLOCK + PGZ_BLOCK / 16 + 4096)
+
+enum { JOB_FREE, JOB_QUEUED, JOB_BUSY, JOB_DONE };
+
+struct pgz_job {
+	unsigned char *in, *dict, *out;
+	size_t len, dict_len, out_len;
+	uint32_t crc;
+	int last;              /* ends the stream */
+	int failed;
+	int state;
+};
+
+struct pgz_worker {
+	sl_pgzip *z;
+	pthread_t thread;
+	int started;
+	z_stream zs;           /* zlib's levels */
+	int zinit;
+#ifdef SL_HAVE_ISAL
+	struct isal_zstream *isal;     /* levels 1-3 */
+#endif
+};
+
+struct sl_pgzip {
+	sl_ctx *ctx;
+	const char *name;      /* for messages */
+	int level;
+	unsigned nworkers, njobs;
+	struct pgz_worker *w;
+	struct pgz_job *jobs;
+	pthread_mutex_t lock;
+	pthread_cond_t work;   /* a job is queued, or stop */
+	pthread_cond_t done;   /* a job is done */
+	uint64_t filled;       /* jobs queued so far; the next is filling */
+	uint64_t taken;        /* jobs taken by a worker */
+	uint64_t written;      /* jobs written out */
+	int open;              /* the job after the queued ones is filling */
+	int stop;
+	sl_pgzip_out out;
+	void *arg;
+	int header;            /* the gzip header is out */
+	uint32_t crc;
+	uint64_t total;        /* input bytes, for ISIZE */
+	unsigned char tail[PGZ_DICT];  /* the last input, the next dictionary */
+	size_t tail_len;
+	sl_zalloc za;
+};
+
+/* ---- compressing a block (on a worker) --------------------------------- */
+
+static int deflate_zlib(struct pgz_worker *w, struct pgz_job *j)
+{
+	z_stream *zs = &w->zs;
+	int ret;
+
+	if (deflateReset(zs) != Z_OK)
+		return -1;
+	if (j->dict_len && deflateSetDictionary(zs, j->dict,
+						(uInt)j->dict_len) != Z_OK)
+		return -1;
+	zs->next_in = j->in;
+	zs->avail_in = (uInt)j->len;
+	zs->next_out = j->out;
+	zs->avail_out = (uInt)PGZ_OUT;
+	ret = deflate(zs, j->last ? Z_FINISH : Z_SYNC_FLUSH);
+	if (j->last ? ret != Z_STREAM_END :
+	    ret != Z_OK || zs->avail_in || !zs->avail_out)
+		return -1;
+	j->out_len = PGZ_OUT - zs->avail_out;
+	return 0;
+}
+
+#ifdef SL_HAVE_ISAL
+static int deflate_isal(struct pgz_worker *w, struct pgz_job *j)
+{
+	struct isal_zstream *zs = w->isal;
+
+	isal_deflate_reset(zs);
+	zs->gzip_flag = IGZIP_DEFLATE;
+	if (j->dict_len && isal_deflate_set_dict(zs, j->dict,
+						 (uint32_t)j->dict_len) != COMP_OK)
+		return -1;
+	zs->next_in = j->in;
+	zs->avail_in = (uint32_t)j->len;
+	zs->next_out = j->out;
+	zs->avail_out = (uint32_t)PGZ_OUT;
+	zs->flush = SYNC_FLUSH;
+	zs->end_of_stream = j->last;
+	do {
+		if (isal_deflate(zs) != COMP_OK || !zs->avail_out)
+			return -1;
+	} while (j->last ? zs->internal_state.state != ZSTATE_END :
+		 zs->avail_in > 0);
+	j->out_len = PGZ_OUT - zs->avail_out;
+	return 0;
+}
+#endif
+
+static void compress_job(struct pgz_worker *w, struct pgz_job *j)
+{
+	int rc;
+
+#ifdef SL_HAVE_ISAL
+	if (w->isal)
+		rc = deflate_isal(w, j);
+	else
+#endif
+		rc = deflate_zlib(w, j);
+	j->failed = rc < 0;
+	j->crc = (uint32_t)crc32(0, j->in, (uInt)j->len);
+}
+
+static void *worker_main(void *arg)
+{
+	struct pgz_worker *w = arg;
+	sl_pgzip *z = w->z;
+	struct pgz_job *j;
+
+	pthread_mutex_lock(&z->lock);
+	for (;;) {
+		while (!z->stop && z->taken == z->filled)
+			pthread_cond_wait(&z->work, &z->lock);
+		if (z->stop)
+			break;
+		j = &z->jobs[z->taken++ % z->njobs];
+		j->state = JOB_BUSY;
+		pthread_mutex_unlock(&z->lock);
+		compress_job(w, j);
+		pthread_mutex_lock(&z->lock);
+		j->state = JOB_DONE;
+		pthread_cond_broadcast(&z->done);
+	}
+	pthread_mutex_unlock(&z->lock);
+	return NULL;
+}
+
+/* ---- the caller's side ------------------------------------------------- */
+
+static sl_status put(sl_pgzip *z, const unsigned char *p, size_t n)
+{
+	return z->out(z->arg, p, n);
+}
+
+static void le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* The gzip header as gzip -n writes it: no name, no time, Unix. */
+static sl_status put_header(sl_pgzip *z)
+{
+	unsigned char h[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+
+	h[8] = z->level == 9 ? 2 : z->level == 1 ? 4 : 0;
+	z->header = 1;
+	return put(z, h, sizeof(h));
+}
+
+/* Write the job at the front, the oldest not written, waiting for it
+ * when wait is set; SL_OK and nothing written when it is not done. */
+static sl_status write_front(sl_pgzip *z, int wait)
+{
+	struct pgz_job *j = &z->jobs[z->written % z->njobs];
+	sl_status st;
+	int done;
+
+	if (!z->header && (st = put_header(z)) != SL_OK)
+		return st;
+	pthread_mutex_lock(&z->lock);
+	while (wait && j->state != JOB_DONE)
+		pthread_cond_wait(&z->done, &z->lock);
+	done = j->state == JOB_DONE;
+	pthread_mutex_unlock(&z->lock);
+	if (!done)
+		return SL_OK;
+	if (j->failed)
+		return sl_error(z->ctx, SL_EIO, "cannot deflate '%s'", z->name);
+	if ((st = put(z, j->out, j->out_len)) != SL_OK)
+		return st;
+	z->crc = (uint32_t)crc32_combine(z->crc, j->crc, (z_off_t)j->len);
+	j->state = JOB_FREE;
+	z->written++;
+	return SL_OK;
+}
+
+/* Write every job that is done, in order, or with wait every queued one. */
+static sl_status write_out(sl_pgzip *z, int wait)
+{
+	uint64_t before;
+	sl_status st;
+
+	while (z->written < z->filled) {
+		before = z->written;
+		if ((st = write_front(z, wait)) != SL_OK)
+			return st;
+		if (z->written == before)
+			break;
+	}
+	return SL_OK;
+}
+
+/* The job being filled; its slot is written out first if need be. */
+static struct pgz_job *filling(sl_pgzip *z)
+{
+	struct pgz_job *j = &z->jobs[z->filled % z->njobs];
+
+	if (z->open)
+		return j;
+	while (z->filled - z->written >= z->njobs)
+		if (write_front(z, 1) != SL_OK)
+			return NULL;
+	j->len = 0;
+	j->last = 0;
+	z->open = 1;
+	return j;
+}
+
+/* Hand the job being filled to the workers, with the input before it as
+ * its dictionary. */
+static void queue(sl_pgzip *z, struct pgz_job *j)
+{
+	size_t keep;
+
+	memcpy(j->dict, z->tail, z->tail_len);
+	j->dict_len = z->tail_len;
+	if (j->len >= PGZ_DICT) {
+		memcpy(z->tail, j->in + j->len - PGZ_DICT, PGZ_DICT);
+		z->tail_len = PGZ_DICT;
+	} else {
+		keep = PGZ_DICT - j->len < z->tail_len ?
+			PGZ_DICT - j->len : z->tail_len;
+		memmove(z->tail, z->tail + z->tail_len - keep, keep);
+		memcpy(z->tail + keep, j->in, j->len);
+		z->tail_len = keep + j->len;
+	}
+	z->total += j->len;
+	z->open = 0;
+	pthread_mutex_lock(&z->lock);
+	j->state = JOB_QUEUED;
+	z->filled++;
+	pthread_cond_signal(&z->work);
+	pthread_mutex_unlock(&z->lock);
+}
+
+sl_status sl_pgzip_write(sl_pgzip *z, const unsigned char *p, size_t n)
+{
+	struct pgz_job *j;
+	size_t k;
+	sl_status st;
+
+	while (n > 0) {
+		if (!(j = filling(z)))
+			return sl_errcode(z->ctx);
+		k = PGZ_BLOCK - j->len < n ? PGZ_BLOCK - j->len : n;
+		memcpy(j->in + j->len, p, k);
+		j->len += k;
+		p += k;
+		n -= k;
+		if (j->len == PGZ_BLOCK) {
+			queue(z, j);
+			if ((st = write_out(z, 0)) != SL_OK)
+				return st;
+		}
+	}
+	return SL_OK;
+}
+
+sl_status sl_pgzip_flush(sl_pgzip *z)
+{
+	struct pgz_job *j = &z->jobs[z->filled % z->njobs];
+
+	if (z->open && j->len > 0)
+		queue(z, j);
+	return write_out(z, 1);
+}
+
+sl_status sl_pgzip_finish(sl_pgzip *z)
+{
+	unsigned char t[8];
+	struct pgz_job *j;
+	sl_status st;
+
+	if (!(j = filling(z)))
+		return sl_errcode(z->ctx);
+	j->last = 1;
+	queue(z, j);
+	if ((st = write_out(z, 1)) != SL_OK)
+		return st;
+	le32(t, z->crc);
+	le32(t + 4, (uint32_t)z->total);
+	return put(z, t, sizeof(t));
+}
+
+/* ---- making and ending ------------------------------------------------- */
+
+/* A job's and a worker's share of the budget, to size the pool. */
+#define PGZ_JOB_MEM (PGZ_BLOCK + PGZ_DICT + PGZ_OUT)
+#define PGZ_ZLIB_MEM ((size_t)272 << 10)
+
+static int worker_init(sl_pgzip *z, struct pgz_worker *w)
+{
+	w->z = z;
+#ifdef SL_HAVE_ISAL
+	if (z->level <= 3) {
+		uint32_t size = z->level == 1 ? ISAL_DEF_LVL1_DEFAULT :
+			z->level == 2 ? ISAL_DEF_LVL2_DEFAULT :
+			ISAL_DEF_LVL3_DEFAULT;
+
+		w->isal = sl_mem_alloc(z->ctx, sizeof(*w->isal) + size,
+				       "gzip.deflate");
+		if (!w->isal)
+			return -1;
+		isal_deflate_init(w->isal);
+		w->isal->level = (uint32_t)z->level;
+		w->isal->level_buf = (uint8_t *)(w->isal + 1);
+		w->isal->level_buf_size = size;
+		return 0;
+	}
+#endif
+	w->zs.zalloc = sl_zalloc_fn;
+	w->zs.zfree = sl_zfree_fn;
+	w->zs.opaque = &z->za;
+	if (deflateInit2(&w->zs, z->level, Z_DEFLATED, -15, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		if (!sl_failed(z->ctx))
+			sl_error(z->ctx, SL_ENOMEM, "cannot start deflating"
+				 " '%s'", z->name);
+		return -1;
+	}
+	w->zinit = 1;
+	return 0;
+}
+
+static void worker_end(struct pgz_worker *w)
+{
+	if (w->zinit)
+		deflateEnd(&w->zs);
+	w->zinit = 0;
+#ifdef SL_HAVE_ISAL
+	sl_mem_free(w->isal);
+	w->isal = NULL;
+#endif
+}
+
+/* How many workers: the threads, as far as a quarter of the free budget
+ * holds two jobs and a deflater for each. */
+static unsigned pool_size(sl_ctx *ctx, unsigned threads)
+{
+	size_t free_ = sl_mem_ceiling(ctx) - sl_mem_in_use(ctx);
+	size_t each = 2 * PGZ_JOB_MEM + PGZ_ZLIB_MEM;
+	size_t fit = free_ / 4 / each;
+
+	return fit < threads ? (unsigned)fit : threads;
+}
+
+sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
+		       sl_pgzip_out out, void *arg)
+{
+	unsigned n = pool_size(ctx, sl_ctx_threads(ctx)), i;
+	sigset_t all, old;
+	sl_pgzip *z;
+	int rc;
+
+	if (n < 2 || sl_failed(ctx))
+		return NULL;
+	z = sl_mem_alloc(ctx, sizeof(*z), "gzip.threads");
+	if (!z)
+		return NULL;
+	memset(z, 0, sizeof(*z));
+	z->ctx = ctx;
+	z->name = name;
+	z->level = level;
+	z->out = out;
+	z->arg = arg;
+	z->za.ctx = ctx;
+	z->za.tag = "gzip.deflate";
+	z->crc = 0;
+	pthread_mutex_init(&z->lock, NULL);
+	pthread_cond_init(&z->work, NULL);
+	pthread_cond_init(&z->done, NULL);
+	z->nworkers = n;
+	z->njobs = 2 * n;
+	z->w = sl_mem_alloc(ctx, n * sizeof(*z->w), "gzip.threads");
+	z->jobs = z->w ? sl_mem_alloc(ctx, z->njobs * sizeof(*z->jobs),
+				      "gzip.threads") : NULL;
+	if (!z->jobs)
+		goto fail;
+	memset(z->w, 0, n * sizeof(*z->w));
+	memset(z->jobs, 0, z->njobs * sizeof(*z->jobs));
+	for (i = 0; i < z->njobs; i++) {
+		struct pgz_job *j = &z->jobs[i];
+
+		j->in = sl_mem_alloc(ctx, PGZ_JOB_MEM, "gzip.blocks");
+		if (!j->in)
+			goto fail;
+		j->dict = j->in + PGZ_BLOCK;
+		j->out = j->dict + PGZ_DICT;
+	}
+	for (i = 0; i < n; i++)
+		if (worker_init(z, &z->w[i]) < 0)
+			goto fail;
+	/* signals are the main thread's to take */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 0, rc = 0; i < n && rc == 0; i++) {
+		rc = pthread_create(&z->w[i].thread, NULL, worker_main,
+				    &z->w[i]);
+		z->w[i].started = rc == 0;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		return z;
+	sl_error_errno(ctx, rc, "cannot start a thread to deflate '%s'",
+		       name);
+fail:
+	sl_pgzip_free(z);
+	return NULL;
+}
+
+void sl_pgzip_free(sl_pgzip *z)
+{
+	unsigned i;
+
+	if (!z)
+		return;
+	pthread_mutex_lock(&z->lock);
+	z->stop = 1;
+	pthread_cond_broadcast(&z->work);
+	pthread_mutex_unlock(&z->lock);
+	for (i = 0; z->w && i < z->nworkers; i++) {
+		if (z->w[i].started)
+			pthread_join(z->w[i].thread, NULL);
+		worker_end(&z->w[i]);
+	}
+	for (i = 0; z->jobs && i < z->njobs; i++)
+		sl_mem_free(z->jobs[i].in);
+	sl_mem_free(z->jobs);
+	sl_mem_free(z->w);
+	pthread_mutex_destroy(&z->lock);
+	pthread_cond_destroy(&z->work);
+	pthread_cond_destroy(&z->done);
+	sl_mem_free(z);
+}
