@@ -54,7 +54,7 @@ LIB_SRC += lib/format.c lib/text.c lib/lines_format.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
 LIB_SRC += lib/iter_join.c lib/iter_fields.c lib/iter_agg.c
 LIB_SRC += lib/rng.c lib/iter_hold.c lib/iter_gen.c
-LIB_SRC += lib/split.c
+LIB_SRC += lib/split.c lib/count.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h lib/agg.h lib/writer.h
 
@@ -183,7 +183,7 @@ test-run: test-build
 # threads, and the command-line tests named in TSAN_CLI, at -j 2 and -j 8.
 # Any report fails the run (halt_on_error).
 TSAN_UNITS = test_mem test_source test_sink
-TSAN_CLI = threads_same_output_and_ceiling
+TSAN_CLI = threads_same_output_and_ceiling count_in_parts
 check-tsan:
 	$(MAKE) -j2 TSAN=1 build/tsan/sluice build/tsan/tests/maxrss \
 		$(TSAN_UNITS:%=build/tsan/tests/%)

@@ -57,12 +57,12 @@ int cmd_count(int argc, char **argv, struct cli *c)
 	i = optind;
 	do {
 		sl_arena *a = sl_arena_new(c->ctx, "input");
-		sl_reader *r = a ? sl_reader_open(a, i < argc ? argv[i] : "-",
-						  &c->ropt) : NULL;
+		uint64_t records, skipped;
 
-		if (r) {
-			total += sl_reader_count(r);
-			c->skipped += sl_reader_skipped(r);
+		if (a && sl_count_input(a, i < argc ? argv[i] : "-", &c->ropt,
+					&records, &skipped) == SL_OK) {
+			total += records;
+			c->skipped += skipped;
 		}
 		sl_arena_free(a);
 		if (sl_failed(c->ctx))

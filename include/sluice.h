@@ -1065,6 +1065,19 @@ typedef struct sl_split_options {
 sl_split *sl_split_open(sl_arena *a, const char *path, uint64_t parts,
 			uint64_t part, const sl_split_options *o);
 
+/*
+ * Count the records of the input at path (NULL or "-": standard input)
+ * read with opt (NULL for the defaults): *records, and *skipped, the bad
+ * records skipped under SL_SKIP.  With threads, a plain CSV, TSV or lines
+ * file of 4 MiB or more is counted in parts, one a thread (see "Parts of
+ * a file"), under the same ceiling; any error is reported as a count on
+ * one thread reports it.  Returns SL_OK or the error (also in the
+ * context); the counts are 0 on error.
+ */
+sl_status sl_count_input(sl_arena *a, const char *path,
+			 const sl_read_options *opt, uint64_t *records,
+			 uint64_t *skipped);
+
 /* The format of the file being split (SL_FORMAT_AUTO for NULL). */
 sl_format sl_split_format(const sl_split *s);
 

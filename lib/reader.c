@@ -96,8 +96,9 @@ static sl_format sniff(sl_reader *r, const char *path)
 	return i < n ? sl_format_from_first(p[i]) : SL_FORMAT_CSV;
 }
 
-sl_reader *sl_reader_open(sl_arena *a, const char *path,
-			  const sl_read_options *opt)
+/* A reader of src (path's, for the name and format), or of path. */
+static sl_reader *reader_open(sl_arena *a, sl_source *src, const char *path,
+			      const sl_read_options *opt)
 {
 	sl_ctx *ctx = sl_arena_ctx(a);
 	const sl_format_def *def;
@@ -118,7 +119,7 @@ sl_reader *sl_reader_open(sl_arena *a, const char *path,
 		r->opt.delimiter = ',';
 	if (sl_arena_on_release(a, pad_release, r) != SL_OK)
 		return NULL;
-	r->src = sl_source_open(a, path);
+	r->src = src ? src : sl_source_open(a, path);
 	if (!r->src)
 		return NULL;
 	r->name = sl_source_name(r->src);
@@ -139,6 +140,18 @@ sl_reader *sl_reader_open(sl_arena *a, const char *path,
 	if (r->lines)
 		sl_lines_skipped(r->lines, r->lead_lines, r->lead_bytes);
 	return r;
+}
+
+sl_reader *sl_reader_open(sl_arena *a, const char *path,
+			  const sl_read_options *opt)
+{
+	return reader_open(a, NULL, path, opt);
+}
+
+sl_reader *sl_reader_open_source(sl_arena *a, sl_source *src,
+				 const sl_read_options *opt)
+{
+	return src ? reader_open(a, src, sl_source_name(src), opt) : NULL;
 }
 
 sl_format sl_reader_format(const sl_reader *r)

@@ -92,6 +92,12 @@ void sl_hook_free(void *p);
 /* A source reading fd, which it owns from now on (closed on release, or
  * at once on failure); name is for messages. */
 sl_source *sl_source_open_fd(sl_arena *a, int fd, const char *name);
+/* A source of the bytes [0, head) of the file at path, then [from, to):
+ * a part of a file (sl_split_range()) with its header.  Read with
+ * pread(2), never decompressed (split refuses compressed files); a file
+ * shorter than the range is a read error. */
+sl_source *sl_source_open_range(sl_arena *a, const char *path,
+				uint64_t head, uint64_t from, uint64_t to);
 /* Hand out the last chunk again on the next sl_source_next(). */
 void sl_source_unget(sl_source *src);
 /* Does p[0..n) start with the magic of a compression the source reads
@@ -355,6 +361,15 @@ sl_status sl_pgzip_write(sl_pgzip *z, const unsigned char *p, size_t n);
 sl_status sl_pgzip_flush(sl_pgzip *z);
 sl_status sl_pgzip_finish(sl_pgzip *z);
 void sl_pgzip_free(sl_pgzip *z);
+
+/* split.c: the part's header, [0, *head), and body, [*from, *to): the
+ * bytes sl_split_write() would copy.  SL_OK or the read error. */
+sl_status sl_split_range(sl_split *s, uint64_t *head, uint64_t *from,
+			 uint64_t *to);
+
+/* reader.c: sl_reader_open() on a source already open (in a). */
+sl_reader *sl_reader_open_source(sl_arena *a, sl_source *src,
+				 const sl_read_options *opt);
 
 /* spill.c: a run of records in an unlinked, compressed temporary file */
 typedef struct sl_spill sl_spill;

@@ -118,6 +118,10 @@ struct sl_source {
 	size_t zhint;          /* input it wants for its next step */
 	uint64_t zneed;        /* the memory the current frame needs */
 	struct pump *pump;     /* decompressing on a thread of its own */
+	/* sl_source_open_range(): the file's bytes [seg_at[i], +seg_len[i])
+	 * for i = 0, 1, read with pread(2); seg_done of the current one */
+	int ranged, seg;
+	uint64_t seg_at[2], seg_len[2], seg_done;
 };
 
 enum { CODEC_BZIP2 = 1, CODEC_XZ, CODEC_ZSTD };
@@ -178,6 +182,55 @@ sl_source *sl_source_open(sl_arena *a, const char *path)
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+	return src;
+}
+
+/*
+ * The next bytes of a ranged source: what is left of the current
+ * segment, then of the next.  Like read(2): 0 at the end, -1 with errno.
+ */
+static ssize_t range_read(sl_source *src, size_t room)
+{
+	uint64_t left;
+	ssize_t n;
+
+	while (src->seg < 2 && src->seg_done == src->seg_len[src->seg]) {
+		src->seg++;
+		src->seg_done = 0;
+	}
+	if (src->seg == 2)
+		return 0;
+	left = src->seg_len[src->seg] - src->seg_done;
+	if (room > left)
+		room = (size_t)left;
+	n = pread(src->fd, src->raw + src->raw_len, room,
+		  (off_t)(src->seg_at[src->seg] + src->seg_done));
+	if (n == 0) {
+		errno = EIO;           /* the file was cut short under us */
+		return -1;
+	}
+	if (n > 0)
+		src->seg_done += (uint64_t)n;
+	return n;
+}
+
+sl_source *sl_source_open_range(sl_arena *a, const char *path,
+				uint64_t head, uint64_t from, uint64_t to)
+{
+	sl_source *src = source_new(a, path);
+
+	if (!src)
+		return NULL;
+	src->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (src->fd < 0) {
+		sl_error_errno(src->ctx, errno, "cannot open '%s'", path);
+		return NULL;
+	}
+	src->own_fd = 1;
+	src->ranged = 1;
+	src->seg_len[0] = head;
+	src->seg_at[1] = from;
+	src->seg_len[1] = to - from;
 	return src;
 }
 
@@ -249,11 +302,15 @@ uint64_t sl_source_offset(const sl_source *src)
  * place the owner may cancel the thread (pump_stop()): a pipe that never
  * writes again cannot keep a finished run waiting.
  */
+static ssize_t range_read(sl_source *src, size_t room);
+
 static ssize_t pump_read(sl_source *src, size_t room)
 {
 	ssize_t n;
 	int old;
 
+	if (src->ranged)
+		return range_read(src, room);
 	if (!src->pump)
 		return read(src->fd, src->raw + src->raw_len, room);
 	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);

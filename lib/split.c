@@ -430,3 +430,16 @@ sl_status sl_split_write(sl_split *s, sl_sink *out)
 	s->out = NULL;
 	return sl_errcode(s->ctx);
 }
+
+sl_status sl_split_range(sl_split *s, uint64_t *head, uint64_t *from,
+			 uint64_t *to)
+{
+	s->pos = s->start;
+	s->quotes = s->at_start;
+	s->out = NULL;
+	if (advance(s, s->cut, to) < 0)
+		return sl_errcode(s->ctx);
+	*head = s->head;
+	*from = s->start;
+	return SL_OK;
+}

@@ -42,3 +42,56 @@ t_threads_same_output_and_ceiling() {
 }
 
 run threads_same_output_and_ceiling t_threads_same_output_and_ceiling
+
+# count in parts, one a thread: the same count as one thread and as
+# Python's csv module, whatever the cuts fall on (quoted newlines, a
+# byte-order mark, no header, TSV, lines); a bad record anywhere gives
+# the one-thread message, located, and the same status.
+t_count_in_parts() {
+	local j want f rc
+	python3 - <<'PY' || return 1
+import random
+random.seed(5)
+with open("q.csv", "w", newline="") as f:
+    f.write("\ufeffa,b,c\n")
+    for i in range(300000):
+        b = random.choice(['x', '"two\nlines"', '"q ""x"",\n"', '', 'plain text'])
+        f.write("%d,%s,%d\n" % (i, b, i * 7))
+PY
+	want=$(python3 -c 'import csv,sys
+print(sum(1 for _ in csv.reader(open("q.csv", newline="", encoding="utf-8-sig"))) - 1)')
+	for j in 1 2 3 8; do
+		eq "csv -j $j" "$("$S" count -j $j q.csv)" "$want" || return 1
+		eq "csv --no-header -j $j" "$("$S" count -j $j --no-header q.csv)" \
+			$((want + 1)) || return 1
+	done
+	"$S" cat -O tsv q.csv >q.tsv 2>/dev/null || return 1
+	"$S" gen --size 6M --seed 4 -O tsv >g.tsv || return 1
+	want=$(($(wc -l <g.tsv) - 1))
+	for j in 1 2 5; do
+		eq "tsv -j $j" "$("$S" count -j $j g.tsv)" "$want" || return 1
+		eq "lines -j $j" "$("$S" count -j $j -i lines g.tsv)" \
+			$((want + 1)) || return 1
+	done
+	# a short record three quarters in: the message of one thread
+	# (the parts are counted on threads: their memory is in the report)
+	"$S" count -j 2 --mem-report q.csv 2>err >/dev/null || return 1
+	has "csv -j 2: in parts" "$(cat err)" "count.parts" || return 1
+	"$S" count -j 1 --mem-report q.csv 2>err >/dev/null || return 1
+	case $(cat err) in *count.parts*) echo "-j 1 in parts"; return 1 ;; esac
+	awk 'NR == 220000 { print "1,2"; next } { print }' q.csv >bad.csv
+	"$S" count -j 1 bad.csv >out1 2>err1
+	rc=$?
+	eq "bad -j 1: status" $rc 1 || return 1
+	for j in 2 4; do
+		"$S" count -j $j bad.csv >out 2>err
+		eq "bad -j $j: status" $? $rc || return 1
+		eq "bad -j $j: message" "$(cat err)" "$(cat err1)" || return 1
+		eq "bad --on-error skip -j $j" \
+			"$("$S" count -j $j --on-error skip -q bad.csv)" \
+			"$("$S" count -j 1 --on-error skip -q bad.csv)" || return 1
+	done
+	has "bad: located" "$(cat err1)" "line " || return 1
+}
+
+run count_in_parts t_count_in_parts
