@@ -17,8 +17,9 @@
  * thread, before a thread starts: a worker only compresses, it never
  * allocates and never touches the context.  There are twice as many jobs
  * as workers, so the caller fills one while the workers compress the
- * others; how many workers there are is bounded by the threads of the run
- * and by a quarter of the free budget.
+ * others; how many workers there are is bounded by the caller (the threads
+ * of the run for an output, fewer for a spill file) and by the share of
+ * the free budget it gives.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -383,21 +384,29 @@ static void worker_end(struct pgz_worker *w)
 #endif
 }
 
-/* How many workers: the threads, as far as a quarter of the free budget
+size_t sl_pgzip_mem(unsigned workers)
+{
+	return workers * (2 * PGZ_JOB_MEM + PGZ_ZLIB_MEM) + (16 << 10);
+}
+
+/* How many workers: at most max, as far as the share of the free budget
  * holds two jobs and a deflater for each. */
-static unsigned pool_size(sl_ctx *ctx, unsigned threads)
+static unsigned pool_size(sl_ctx *ctx, unsigned max, unsigned share)
 {
 	size_t free_ = sl_mem_ceiling(ctx) - sl_mem_in_use(ctx);
-	size_t each = 2 * PGZ_JOB_MEM + PGZ_ZLIB_MEM;
-	size_t fit = free_ / 4 / each;
+	unsigned n;
 
-	return fit < threads ? (unsigned)fit : threads;
+	for (n = max; n > 1; n--)
+		if (sl_pgzip_mem(n) <= free_ / share)
+			break;
+	return n;
 }
 
 sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
-		       sl_pgzip_out out, void *arg)
+		       unsigned max, unsigned share, sl_pgzip_out out,
+		       void *arg)
 {
-	unsigned n = pool_size(ctx, sl_ctx_threads(ctx)), i;
+	unsigned n = pool_size(ctx, max, share), i;
 	sigset_t all, old;
 	sl_pgzip *z;
 	int rc;

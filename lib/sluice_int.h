@@ -337,6 +337,10 @@ void sl_sink_abandon(sl_sink *s);
  * inflate (39 KiB).
  */
 #define SL_SPILL_WRITER_MEM ((size_t)320 << 10)
+/* With threads, a spill file is deflated by blocks on two of them
+ * (pgzip.c): what its writer takes then, for the callers' reserves. */
+#define SL_SPILL_WORKERS 2
+size_t sl_spill_writer_mem(const sl_ctx *ctx);
 #ifdef SL_HAVE_ISAL
 #define SL_SPILL_READER_MEM ((size_t)144 << 10)
 #else
@@ -346,9 +350,10 @@ void sl_sink_abandon(sl_sink *s);
 /*
  * pgzip.c: one gzip member deflated by blocks on worker threads (pigz's
  * way), written in order through out() on the caller's thread.
- * sl_pgzip_new() returns NULL with no error recorded when the run has one
- * thread, or too little free budget for two workers: the caller then
- * deflates on its own.  write, flush (everything so far out and
+ * sl_pgzip_new() starts at most max workers, as many as 1/share of the
+ * free budget holds (sl_pgzip_mem() each), and returns NULL with no error
+ * recorded when that is fewer than two: the caller then deflates on its
+ * own.  write, flush (everything so far out and
  * decodable) and finish (the trailer) return out()'s status or the error
  * recorded; sl_pgzip_free() stops the workers, whatever state it is in.
  */
@@ -356,7 +361,9 @@ typedef struct sl_pgzip sl_pgzip;
 typedef sl_status (*sl_pgzip_out)(void *arg, const unsigned char *p,
 				  size_t n);
 sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
-		       sl_pgzip_out out, void *arg);
+		       unsigned max, unsigned share, sl_pgzip_out out,
+		       void *arg);
+size_t sl_pgzip_mem(unsigned workers);
 sl_status sl_pgzip_write(sl_pgzip *z, const unsigned char *p, size_t n);
 sl_status sl_pgzip_flush(sl_pgzip *z);
 sl_status sl_pgzip_finish(sl_pgzip *z);

@@ -506,5 +506,6 @@ int main(void)
 		cmocka_unit_test(test_format_size),
 	};
 
+	tu_filter_from_env();
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
 }

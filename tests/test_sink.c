@@ -1992,5 +1992,6 @@ int main(void)
 		cmocka_unit_test(test_sink_gzip_level_one_charged),
 	};
 
+	tu_filter_from_env();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,16 @@
  * ones (and puts it back). */
 static unsigned tu_threads = 2;
 
+/* Run only the tests whose names match $TU_TEST_FILTER (cmocka's pattern,
+ * * and ? wild), when it is set: make check-tsan runs the threaded ones. */
+static inline void tu_filter_from_env(void)
+{
+	const char *f = getenv("TU_TEST_FILTER");
+
+	if (f && *f)
+		cmocka_set_test_filter(f);
+}
+
 /* A context with the given ceiling, chunk size (0 for defaults) and
  * threads. */
 static inline sl_ctx *tu_ctx_j(size_t max_memory, size_t chunk_size,
