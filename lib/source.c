@@ -38,6 +38,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -297,26 +298,22 @@ uint64_t sl_source_offset(const sl_source *src)
 	return src->pump ? pump_offset(src) : decoder_offset(src);
 }
 
-/*
- * One read(2) after the buffered bytes.  On a pump's thread it is the one
- * place the owner may cancel the thread (pump_stop()): a pipe that never
- * writes again cannot keep a finished run waiting.
- */
 static ssize_t range_read(sl_source *src, size_t room);
+static int pump_wait(sl_source *src);
 
+/*
+ * One read(2) after the buffered bytes.  On a pump's thread the read
+ * waits in poll(2) for the file or for the owner's word to stop
+ * (pump_stop()): a pipe that never writes again cannot keep a finished
+ * run waiting.
+ */
 static ssize_t pump_read(sl_source *src, size_t room)
 {
-	ssize_t n;
-	int old;
-
 	if (src->ranged)
 		return range_read(src, room);
-	if (!src->pump)
-		return read(src->fd, src->raw + src->raw_len, room);
-	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-	n = read(src->fd, src->raw + src->raw_len, room);
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-	return n;
+	if (src->pump && pump_wait(src) < 0)
+		return -1;
+	return read(src->fd, src->raw + src->raw_len, room);
 }
 
 /*
@@ -1404,6 +1401,7 @@ struct pump {
 	uint64_t at[PUMP_SLOTS];   /* and taken by the decoder */
 	uint64_t offset;           /* at[] of the slot the caller holds */
 	uint64_t end_read, end_at; /* read_to and at when the thread ended */
+	int wake[2];               /* written to by pump_stop() */
 	unsigned head, filled;     /* the oldest filled slot; how many */
 	int held;                  /* the caller holds slot[head] */
 	int done;                  /* the thread has ended */
@@ -1426,6 +1424,25 @@ static sl_ctx *owner_ctx(const sl_source *src)
 	return src->pump ? src->pump->owner : src->ctx;
 }
 
+/* Wait until the file has bytes (or its end), or the owner says stop:
+ * then -1 with errno ECANCELED. */
+static int pump_wait(sl_source *src)
+{
+	struct pollfd p[2] = {
+		{ .fd = src->fd, .events = POLLIN },
+		{ .fd = src->pump->wake[0], .events = POLLIN },
+	};
+
+	while (poll(p, 2, -1) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (p[1].revents) {
+		errno = ECANCELED;
+		return -1;
+	}
+	return 0;
+}
+
 static void *pump_main(void *arg)
 {
 	sl_source *src = arg;
@@ -1433,9 +1450,8 @@ static void *pump_main(void *arg)
 	const unsigned char *p;
 	unsigned k;
 	size_t n;
-	int old, stop;
+	int stop;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 	for (;;) {
 		pthread_mutex_lock(&pp->lock);
 		while (pp->filled == PUMP_SLOTS && !pp->stop)
@@ -1466,6 +1482,15 @@ static void *pump_main(void *arg)
 	return NULL;
 }
 
+static void close_wake(struct pump *pp)
+{
+	if (pp->wake[0] >= 0)
+		close(pp->wake[0]);
+	if (pp->wake[1] >= 0)
+		close(pp->wake[1]);
+	pp->wake[0] = pp->wake[1] = -1;
+}
+
 /*
  * Hand the decoder to a thread.  Its buffer (src->out) is let go: the
  * slots take its place.  0, or -1 with the error recorded.
@@ -1482,6 +1507,7 @@ static int pump_start(sl_source *src)
 	if (!pp)
 		return -1;
 	memset(pp, 0, sizeof(*pp));
+	pp->wake[0] = pp->wake[1] = -1;
 	for (i = 0; i < PUMP_SLOTS; i++)
 		if (!(pp->slot[i] = sl_mem_alloc(ctx, src->chunk,
 						  "source.pump")))
@@ -1490,6 +1516,12 @@ static int pump_start(sl_source *src)
 	if (!pp->work) {
 		sl_error(ctx, SL_ENOMEM, "cannot start a thread for '%s'",
 			 src->name);
+		goto fail;
+	}
+	if (pipe2(pp->wake, O_CLOEXEC) < 0) {
+		sl_error_errno(ctx, errno, "cannot start a thread for '%s'",
+			       src->name);
+		pp->wake[0] = pp->wake[1] = -1;
 		goto fail;
 	}
 	pp->owner = ctx;
@@ -1515,6 +1547,7 @@ static int pump_start(sl_source *src)
 	sl_error_errno(ctx, rc, "cannot start a thread for '%s'", src->name);
 	/* the decoder goes on without a buffer: the run has failed */
 fail:
+	close_wake(pp);
 	sl_ctx_free(pp->work);
 	for (i = 0; i < PUMP_SLOTS; i++)
 		sl_mem_free(pp->slot[i]);
@@ -1578,8 +1611,10 @@ static void pump_stop(sl_source *src)
 	pp->stop = 1;
 	pthread_cond_broadcast(&pp->cond);
 	pthread_mutex_unlock(&pp->lock);
-	pthread_cancel(pp->thread);
+	while (write(pp->wake[1], "", 1) < 0 && errno == EINTR)
+		;
 	pthread_join(pp->thread, NULL);
+	close_wake(pp);
 	src->pump = NULL;
 	decoder_ctx(src, pp->owner);
 	src->out = NULL;
