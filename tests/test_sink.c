@@ -1000,56 +1000,77 @@ static void test_sink_flush_plain(void **state)
 	tu_rmdir(dir);
 }
 
+/* What a decoder of the test's says of a file: so far (an open stream
+ * that decodes to data[0..want)), or whole. */
+typedef void so_far_fn(const unsigned char *z, size_t zn,
+		       const unsigned char *data, size_t want);
+typedef void whole_fn(const char *path, const void *p, size_t n);
+
+/*
+ * Write 150000 bytes of data to dir/name with o at the given chunk size,
+ * flushing at marks: after each flush the temporary file decodes to
+ * everything written so far; a flush with nothing new keeps the stream
+ * whole; closed, the file decodes whole.
+ */
+static void check_flushes(const char *dir, const char *name,
+			  const sl_sink_options *o, size_t chunk,
+			  const unsigned char *data, so_far_fn *so_far,
+			  whole_fn *whole)
+{
+	static const size_t marks[] = { 1000, 1001, 71000, 150000 };
+	sl_ctx *ctx = tu_ctx(0, chunk);
+	sl_arena *a = sl_arena_new(ctx, "test");
+	char *out = path_in(dir, name);
+	size_t done = 0, j, zn;
+	unsigned char *z;
+	char *tmp;
+	sl_sink *s;
+
+	s = sl_sink_open(a, out, o);
+	assert_non_null(s);
+	tmp = find_tmp(dir, name);
+	for (j = 0; j < ARRAY_SIZE(marks); j++) {
+		write_pattern(s, data + done, marks[j] - done);
+		done = marks[j];
+		assert_int_equal(sl_sink_flush(s), SL_OK);
+		z = tu_read_file(tmp, &zn);
+		so_far(z, zn, data, done);
+		free(z);
+	}
+	assert_int_equal(sl_sink_flush(s), SL_OK);
+	assert_int_equal(sl_sink_close(s), SL_OK);
+	assert_false(exists(tmp));
+	whole(out, data, done);
+	free(tmp);
+	free(out);
+	tu_ctx_free(ctx);
+}
+
 /*
  * After each flush the temporary file inflates to everything written so
- * far, at igzip's levels (1-3 with ISA-L) and zlib's.  Chunk sizes 1 to 5
- * once made the flush loop for ever (zlib wants more than six bytes of
- * output room to finish a sync flush).
+ * far, at igzip's levels (1-3 with ISA-L) and zlib's, on one thread and
+ * by blocks on two.  Chunk sizes 1 to 5 once made the flush loop for ever
+ * (zlib wants more than six bytes of output room to finish a sync flush).
  */
 static void test_sink_flush_gzip_sync_point(void **state)
 {
 	static const size_t chunks[] = { 1, 5, 16, 64 << 10 };
 	static const int levels[] = { 1, 2, 3, 6 };
-	const size_t n = 150000;
-	unsigned char *data = make_data(n);
+	unsigned char *data = make_data(150000);
 	char *dir = tu_tmpdir();
-	size_t i, j, l;
+	size_t i, l;
 
 	(void)state;
-	for (l = 0; l < ARRAY_SIZE(levels); l++)
-	for (i = 0; i < ARRAY_SIZE(chunks); i++) {
-		static const size_t marks[] = { 1000, 1001, 71000, 150000 };
-		sl_ctx *ctx = tu_ctx(0, chunks[i]);
-		sl_arena *a = sl_arena_new(ctx, "test");
-		char *out = path_in(dir, "sync.gz");
-		size_t done = 0;
-		char *tmp;
-		sl_sink *s;
-
-		s = sl_sink_open(a, out, &(sl_sink_options){
-			.gzip = 1, .level = levels[l] });
-		assert_non_null(s);
-		tmp = find_tmp(dir, "sync.gz");
-		for (j = 0; j < ARRAY_SIZE(marks); j++) {
-			unsigned char *z;
-			size_t zn;
-
-			write_pattern(s, data + done, marks[j] - done);
-			done = marks[j];
-			assert_int_equal(sl_sink_flush(s), SL_OK);
-			z = tu_read_file(tmp, &zn);
-			assert_gunzips_so_far(z, zn, data, done);
-			free(z);
-		}
-		/* a flush with nothing new keeps the stream whole */
-		assert_int_equal(sl_sink_flush(s), SL_OK);
-		assert_int_equal(sl_sink_close(s), SL_OK);
-		assert_false(exists(tmp));
-		assert_file_gunzips_to(out, data, n);
-		free(tmp);
-		free(out);
-		tu_ctx_free(ctx);
-	}
+	for (tu_threads = 1; tu_threads <= 2; tu_threads++)
+		for (l = 0; l < ARRAY_SIZE(levels); l++)
+			for (i = 0; i < ARRAY_SIZE(chunks); i++)
+				check_flushes(dir, "sync.gz",
+					      &(sl_sink_options){ .gzip = 1,
+						.level = levels[l] },
+					      chunks[i], data,
+					      assert_gunzips_so_far,
+					      assert_file_gunzips_to);
+	tu_threads = 2;
 	free(data);
 	tu_rmdir(dir);
 }
@@ -1507,48 +1528,32 @@ static void test_sink_zstd_round_trip(void **state)
 	tu_rmdir(dir);
 }
 
+/* zstd's so_far_fn: the frame still open, every byte so far in it. */
+static void assert_unzstds_so_far(const unsigned char *z, size_t zn,
+				  const unsigned char *data, size_t want)
+{
+	unsigned char *buf;
+	size_t got;
+
+	assert_true(unzstd(z, zn, &buf, &got) > 0);
+	assert_int_equal(got, want);
+	assert_memory_equal(buf, data, want);
+	free(buf);
+}
+
 /* After every sl_sink_flush() the file so far decodes to every byte
  * written so far, its frame still open; closing ends it. */
 static void test_sink_zstd_flush_decodes_so_far(void **state)
 {
 	static const size_t chunks[] = { 1, 5, 16, 64 << 10 };
-	static const size_t marks[] = { 1000, 1001, 71000, 150000 };
-	const size_t n = 150000;
-	unsigned char *data = make_data(n);
+	unsigned char *data = make_data(150000);
 	char *dir = tu_tmpdir();
-	size_t i, j;
+	size_t i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(chunks); i++) {
-		sl_ctx *ctx = tu_ctx(0, chunks[i]);
-		sl_arena *a = sl_arena_new(ctx, "test");
-		char *out = path_in(dir, "sync.zst");
-		size_t done = 0, zn, got;
-		unsigned char *z, *buf;
-		char *tmp;
-		sl_sink *s;
-
-		s = sl_sink_open(a, out, NULL);
-		assert_non_null(s);
-		tmp = find_tmp(dir, "sync.zst");
-		for (j = 0; j < ARRAY_SIZE(marks); j++) {
-			write_pattern(s, data + done, marks[j] - done);
-			done = marks[j];
-			assert_int_equal(sl_sink_flush(s), SL_OK);
-			z = tu_read_file(tmp, &zn);
-			assert_true(unzstd(z, zn, &buf, &got) > 0);
-			assert_int_equal(got, done);
-			assert_memory_equal(buf, data, done);
-			free(buf);
-			free(z);
-		}
-		assert_int_equal(sl_sink_close(s), SL_OK);
-		assert_false(exists(tmp));
-		assert_file_unzstds_to(out, data, n);
-		free(tmp);
-		free(out);
-		tu_ctx_free(ctx);
-	}
+	for (i = 0; i < ARRAY_SIZE(chunks); i++)
+		check_flushes(dir, "sync.zst", NULL, chunks[i], data,
+			      assert_unzstds_so_far, assert_file_unzstds_to);
 	free(data);
 	tu_rmdir(dir);
 }

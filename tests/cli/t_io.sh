@@ -277,8 +277,8 @@ open(sys.argv[2], "wb").write(d)' z bad
 	"$MAXRSS" rss "$S" count -m 16M z >out || return 1
 	rss=$(cat rss)
 	eq "zstd -19: count" "$(cat out)" 30000 || return 1
-	[ -n "$SAN" ] || [ "$rss" -le $(( (16 + 16) * 1024 )) ] ||
-		{ echo "zstd -19: peak RSS $rss KiB"; return 1; }
+	[ -n "$SAN" ] ||
+		le "zstd -19: peak RSS KiB" "$rss" $(( (16 + 16) * 1024 )) || return 1
 	echo "figure: count -m 16M of zstd -19: peak RSS $rss KiB"
 }
 
@@ -343,8 +343,8 @@ t_zstd_output_written() {
 	rss=$(cat rss)
 	eq "level 3 under 16M" "$(zstd -dc out.zst | md5sum)" "$(md5sum <in.csv)" ||
 		return 1
-	[ -n "$SAN" ] || [ "$rss" -le $(( (16 + 16) * 1024 )) ] ||
-		{ echo "cat --zstd -m 16M: peak RSS $rss KiB"; return 1; }
+	[ -n "$SAN" ] ||
+		le "cat --zstd -m 16M: peak RSS KiB" "$rss" $(( (16 + 16) * 1024 )) || return 1
 	echo "figure: cat --zstd -m 16M: peak RSS $rss KiB"
 }
 
