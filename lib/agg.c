@@ -506,7 +506,7 @@ group *agg_find_group(sl_agg *g, const sl_str *keys, size_t extra)
 static size_t group_share(sl_ctx *ctx)
 {
 	size_t cap = sl_mem_ceiling(ctx), chunk = sl_ctx_chunk_size(ctx);
-	size_t other = 6 * chunk + sl_spill_writer_mem(ctx) + (64 << 10);
+	size_t other = 6 * chunk + SL_SPILL_WRITER_MEM + (64 << 10);
 
 	if (cap / 8 > other)
 		return cap / 2;
@@ -743,7 +743,7 @@ static sl_status segment_number(sl_agg *g, const char *p, size_t n)
 		 * is what the numbers go to when memory runs out */
 		size_t used = sl_mem_in_use(g->ctx), lim = sl_mem_ceiling(g->ctx);
 		size_t writer = 2 * sl_ctx_chunk_size(g->ctx) +
-			sl_spill_writer_mem(g->ctx);
+			SL_SPILL_WRITER_MEM;
 		char *q = used + (cap - g->qcap) + writer <= lim ?
 			sl_mem_try_realloc(g->ctx, g->qv, cap, "agg.values") :
 			NULL;

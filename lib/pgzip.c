@@ -431,11 +431,13 @@ sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
 	z->nworkers = n;
 	z->njobs = 2 * n;
 	z->w = sl_mem_alloc(ctx, n * sizeof(*z->w), "gzip.threads");
-	z->jobs = z->w ? sl_mem_alloc(ctx, z->njobs * sizeof(*z->jobs),
-				      "gzip.threads") : NULL;
-	if (!z->jobs)
+	if (!z->w)
 		goto fail;
 	memset(z->w, 0, n * sizeof(*z->w));
+	z->jobs = sl_mem_alloc(ctx, z->njobs * sizeof(*z->jobs),
+			       "gzip.threads");
+	if (!z->jobs)
+		goto fail;
 	memset(z->jobs, 0, z->njobs * sizeof(*z->jobs));
 	for (i = 0; i < z->njobs; i++) {
 		struct pgz_job *j = &z->jobs[i];

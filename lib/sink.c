@@ -884,12 +884,6 @@ sl_status sl_sink_close(sl_sink *s)
 
 /* ---- spill files ------------------------------------------------------ */
 
-size_t sl_spill_writer_mem(const sl_ctx *ctx)
-{
-	return sl_ctx_threads(ctx) > 1 ?
-		sl_pgzip_mem(SL_SPILL_WORKERS) : SL_SPILL_WRITER_MEM;
-}
-
 sl_sink *sl_sink_open_spill(sl_arena *a, int fd, const char *dir,
 			    int level, sl_spill_stats *stats)
 {
@@ -915,22 +909,7 @@ sl_sink *sl_sink_open_spill(sl_arena *a, int fd, const char *dir,
 		sl_ctx_chunk_size(ctx) > ZBUF_MAX ? ZBUF_MAX :
 		sl_ctx_chunk_size(ctx);
 	s->buf = sl_mem_alloc(ctx, s->cap, "spill.buffer");
-	if (!s->buf)
-		return NULL;
-	/* with threads, deflated by blocks on two of them while the caller
-	 * writes on: the callers reserve for it (sl_spill_writer_mem()) */
-	if (sl_ctx_threads(ctx) > 1) {
-		s->pgz = sl_pgzip_new(ctx, "spill file", level ? level : 1,
-				      SL_SPILL_WORKERS, 1, pgz_out, s);
-		if (s->pgz) {
-			s->fd = fd;
-			s->state = SINK_OPEN;
-			return s;
-		}
-		if (sl_failed(ctx))
-			return NULL;
-	}
-	s->zbuf = sl_mem_alloc(ctx, s->zcap, "spill.buffer");
+	s->zbuf = s->buf ? sl_mem_alloc(ctx, s->zcap, "spill.buffer") : NULL;
 	if (!s->zbuf)
 		return NULL;
 	/* Z_RLE, measured on a 200 MB sort at -m 64M: 11% less time than

@@ -337,10 +337,6 @@ void sl_sink_abandon(sl_sink *s);
  * inflate (39 KiB).
  */
 #define SL_SPILL_WRITER_MEM ((size_t)320 << 10)
-/* With threads, a spill file is deflated by blocks on two of them
- * (pgzip.c): what its writer takes then, for the callers' reserves. */
-#define SL_SPILL_WORKERS 2
-size_t sl_spill_writer_mem(const sl_ctx *ctx);
 #ifdef SL_HAVE_ISAL
 #define SL_SPILL_READER_MEM ((size_t)144 << 10)
 #else

@@ -425,7 +425,7 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	s->prov = !(opt && opt->no_provenance);
 	/* a spill writer: two chunk buffers, deflate's state (256 KiB at
 	 * memLevel 8), an arena block and the run list */
-	s->reserve = 2 * sl_ctx_chunk_size(ctx) + sl_spill_writer_mem(ctx);
+	s->reserve = 2 * sl_ctx_chunk_size(ctx) + SL_SPILL_WRITER_MEM;
 	s->block = sl_mem_ceiling(ctx) / 16;
 	if (s->block < BLOCK_MIN)
 		s->block = BLOCK_MIN;
