@@ -81,7 +81,7 @@ static const char global_help[] =
 	"                         .zst --zstd)\n"
 	"  -z, --gzip             gzip the output\n"
 	"      --zstd             zstd the output (not with -z)\n"
-	"      --level N          compression level: gzip 1-9 (default 6),\n"
+	"      --level N          compression level: gzip 1-9 (default 3),\n"
 	"                         zstd 1-19 (default 3)\n"
 	"      --mem-report[=json]\n"
 	"                         print peak memory and its split by tag on\n"

@@ -358,7 +358,7 @@ typedef struct sl_sink_options {
 	int zstd;   /* 1 zstd instead of gzip; 0 zstd only when gzip is -1
 		     * and the file name ends in ".zst" */
 	int level;  /* gzip 1..9 (1-3 igzip's in a build with ISA-L, else
-		     * zlib's; 0 means 6), zstd 1..19 (0 means 3) */
+		     * zlib's; 0 means 3), zstd 1..19 (0 means 3) */
 } sl_sink_options;
 
 /*
