@@ -1379,15 +1379,18 @@ const unsigned char *sl_source_next(sl_source *src, size_t *size)
  * take the longer of their times instead of the sum.  The thread runs the
  * same decoder as above, with the source's context swapped for a worker
  * context (sl_ctx_worker(): the same budget, its own error), into a ring
- * of PUMP_SLOTS buffers of a chunk each, charged to "source.pump".  The
- * caller holds one slot, the one it was last handed (which sl_source_unget
- * may hand out again), and gives it back when it takes the next.  The
+ * of PUMP_SLOTS buffers of whole chunks, 64 KiB or more, charged to
+ * "source.pump", so that a small chunk size does not cost a handover a
+ * chunk.  The caller holds one slot, handed out a chunk at a time (the
+ * last of which sl_source_unget may hand out again), and gives it back
+ * when it takes the next.  The
  * thread's error reaches the caller's context after every slot before it,
  * as the single-threaded decoder hands out the bytes before the damage.
  * Spill files and other internal sources are never pumped: a merge reads
  * many at once.
  */
 #define PUMP_SLOTS 4
+#define PUMP_SLOT_MIN ((size_t)64 << 10)
 
 struct pump {
 	sl_ctx *owner;             /* the caller's context */
@@ -1403,6 +1406,8 @@ struct pump {
 	uint64_t end_read, end_at; /* read_to and at when the thread ended */
 	int wake[2];               /* written to by pump_stop() */
 	unsigned head, filled;     /* the oldest filled slot; how many */
+	size_t cap;                /* a slot's bytes: chunks, 64 KiB or more */
+	size_t pos;                /* handed out of the held slot */
 	int held;                  /* the caller holds slot[head] */
 	int done;                  /* the thread has ended */
 	int stop;                  /* the caller asks it to end */
@@ -1443,13 +1448,23 @@ static int pump_wait(sl_source *src)
 	return 0;
 }
 
+/* Can the decoder go on without waiting for the file? */
+static int input_ready(const sl_source *src)
+{
+	struct pollfd p = { .fd = src->fd, .events = POLLIN };
+
+	if (src->raw_pos < src->raw_len || src->eof)
+		return 1;
+	return poll(&p, 1, 0) > 0;
+}
+
 static void *pump_main(void *arg)
 {
 	sl_source *src = arg;
 	struct pump *pp = src->pump;
-	const unsigned char *p;
+	const unsigned char *p = NULL;
 	unsigned k;
-	size_t n;
+	size_t n, len;
 	int stop;
 
 	for (;;) {
@@ -1461,15 +1476,25 @@ static void *pump_main(void *arg)
 		pthread_mutex_unlock(&pp->lock);
 		if (stop)
 			break;
-		src->out = pp->slot[k];
-		p = next_decoded(src, &n);
+		/* a slot's worth of decoder calls, a chunk each at most, so
+		 * that a small chunk size does not cost a handover a chunk;
+		 * but what is decoded goes out as soon as the input would
+		 * keep it waiting */
+		for (len = 0; len + src->chunk <= pp->cap; len += n) {
+			if (len && !input_ready(src))
+				break;
+			src->out = pp->slot[k] + len;
+			if (!(p = next_decoded(src, &n)))
+				break;
+		}
 		pthread_mutex_lock(&pp->lock);
-		if (p) {
-			pp->len[k] = n;
+		if (len) {
+			pp->len[k] = len;
 			pp->read_to[k] = src->raw_off;
 			pp->at[k] = decoder_offset(src);
 			pp->filled++;
-		} else {
+		}
+		if (!p) {
 			pp->done = 1;
 			pp->end_read = src->raw_off;
 			pp->end_at = decoder_offset(src);
@@ -1508,9 +1533,10 @@ static int pump_start(sl_source *src)
 		return -1;
 	memset(pp, 0, sizeof(*pp));
 	pp->wake[0] = pp->wake[1] = -1;
+	pp->cap = src->chunk >= PUMP_SLOT_MIN ? src->chunk :
+		PUMP_SLOT_MIN / src->chunk * src->chunk;
 	for (i = 0; i < PUMP_SLOTS; i++)
-		if (!(pp->slot[i] = sl_mem_alloc(ctx, src->chunk,
-						  "source.pump")))
+		if (!(pp->slot[i] = sl_mem_alloc(ctx, pp->cap, "source.pump")))
 			goto fail;
 	pp->work = sl_ctx_worker(ctx);
 	if (!pp->work) {
@@ -1560,9 +1586,17 @@ static const unsigned char *pump_next(sl_source *src, size_t *size)
 	struct pump *pp = src->pump;
 	const unsigned char *p = NULL;
 	uint64_t read_to = 0;
+	size_t n;
 
 	if (sl_failed(pp->owner))
 		return NULL;
+	if (pp->held && pp->pos < pp->len[pp->head]) {
+		/* the held slot, a chunk at a time: no handover */
+		n = pp->len[pp->head] - pp->pos;
+		*size = n < src->chunk ? n : src->chunk;
+		pp->pos += *size;
+		return pp->slot[pp->head] + pp->pos - *size;
+	}
 	pthread_mutex_lock(&pp->lock);
 	if (pp->held) {
 		pp->held = 0;
@@ -1574,7 +1608,9 @@ static const unsigned char *pump_next(sl_source *src, size_t *size)
 		pthread_cond_wait(&pp->cond, &pp->lock);
 	if (pp->filled) {
 		p = pp->slot[pp->head];
-		*size = pp->len[pp->head];
+		n = pp->len[pp->head];
+		*size = n < src->chunk ? n : src->chunk;
+		pp->pos = *size;
 		read_to = pp->read_to[pp->head];
 		pp->offset = pp->at[pp->head];
 		pp->held = 1;
