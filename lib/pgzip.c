@@ -344,9 +344,10 @@ static int worker_init(sl_pgzip *z, struct pgz_worker *w)
 	w->z = z;
 #ifdef SL_HAVE_ISAL
 	if (z->level <= 3) {
-		uint32_t size = z->level == 1 ? ISAL_DEF_LVL1_DEFAULT :
-			z->level == 2 ? ISAL_DEF_LVL2_DEFAULT :
-			ISAL_DEF_LVL3_DEFAULT;
+		/* the small level buffers, as the sink's (sink.c) */
+		uint32_t size = z->level == 1 ? ISAL_DEF_LVL1_SMALL :
+			z->level == 2 ? ISAL_DEF_LVL2_SMALL :
+			ISAL_DEF_LVL3_SMALL;
 
 		w->isal = sl_mem_alloc(z->ctx, sizeof(*w->isal) + size,
 				       "gzip.deflate");

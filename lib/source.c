@@ -1379,8 +1379,8 @@ const unsigned char *sl_source_next(sl_source *src, size_t *size)
  * take the longer of their times instead of the sum.  The thread runs the
  * same decoder as above, with the source's context swapped for a worker
  * context (sl_ctx_worker(): the same budget, its own error), into a ring
- * of PUMP_SLOTS buffers of whole chunks, 64 KiB or more, charged to
- * "source.pump", so that a small chunk size does not cost a handover a
+ * of PUMP_SLOTS buffers of whole chunks, 64 KiB or more (under a ceiling
+ * below 4 MiB, a 64th of it), charged to "source.pump", so that a small chunk size does not cost a handover a
  * chunk.  The caller holds one slot, handed out a chunk at a time (the
  * last of which sl_source_unget may hand out again), and gives it back
  * when it takes the next.  The
@@ -1525,6 +1525,7 @@ static int pump_start(sl_source *src)
 	sl_ctx *ctx = src->ctx;
 	struct pump *pp;
 	sigset_t all, old;
+	size_t want;
 	unsigned i;
 	int rc;
 
@@ -1533,8 +1534,11 @@ static int pump_start(sl_source *src)
 		return -1;
 	memset(pp, 0, sizeof(*pp));
 	pp->wake[0] = pp->wake[1] = -1;
-	pp->cap = src->chunk >= PUMP_SLOT_MIN ? src->chunk :
-		PUMP_SLOT_MIN / src->chunk * src->chunk;
+	/* 64 KiB, or a 64th of a small ceiling, in whole chunks */
+	want = sl_mem_ceiling(ctx) / 64 < PUMP_SLOT_MIN ?
+		sl_mem_ceiling(ctx) / 64 : PUMP_SLOT_MIN;
+	pp->cap = src->chunk >= want ? src->chunk : want / src->chunk *
+		src->chunk;
 	for (i = 0; i < PUMP_SLOTS; i++)
 		if (!(pp->slot[i] = sl_mem_alloc(ctx, pp->cap, "source.pump")))
 			goto fail;
