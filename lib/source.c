@@ -300,6 +300,17 @@ uint64_t sl_source_offset(const sl_source *src)
 
 static ssize_t range_read(sl_source *src, size_t room);
 static int pump_wait(sl_source *src);
+static int input_ready(const sl_source *src);
+
+/*
+ * Would reading on keep bytes already decoded waiting?  On a pump's
+ * thread a decoder hands out what it has rather than wait for a pipe, so
+ * that what the writer has sent so far reaches the reader.
+ */
+static int would_wait(const sl_source *src, size_t produced)
+{
+	return produced && src->pump && !input_ready(src);
+}
 
 /*
  * One read(2) after the buffered bytes.  On a pump's thread the read
@@ -1174,6 +1185,8 @@ static const unsigned char *next_codec(sl_source *src, size_t *size)
 
 	while (produced < src->chunk && !src->member_end) {
 		if (src->raw_pos == src->raw_len && !src->eof) {
+			if (would_wait(src, produced))
+				break;
 			if (read_more(src) < 0) {
 				decode_read_failed(src, produced);
 				break;
@@ -1206,6 +1219,8 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			/* another member, the end, or stray bytes */
 			if (src->raw_len - src->raw_pos < GZIP_LEAD &&
 			    !src->eof) {
+				if (would_wait(src, produced))
+					break;
 				if (read_more(src) < 0) {
 					decode_read_failed(src, produced);
 					break;
@@ -1229,6 +1244,8 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			src->member_end = 0;
 		}
 		if (src->raw_pos == src->raw_len && !src->eof) {
+			if (would_wait(src, produced))
+				break;
 			if (read_more(src) < 0) {
 				decode_read_failed(src, produced);
 				break;

@@ -137,8 +137,12 @@ t_compressed_inputs_read() {
 		$c in.csv >z
 		got=$("$S" cat z | md5sum)
 		eq "$c: cat" "$got" "$want" || return 1
-		got=$("$S" cat --chunk-size 7 <z | md5sum)
-		eq "$c: stdin, 7-byte chunks" "$got" "$want" || return 1
+		# (7-byte chunks cost a write a chunk: one form of each is
+		# enough)
+		case $c in "bzip2 -c" | "xz -c")
+			got=$("$S" cat --chunk-size 7 <z | md5sum)
+			eq "$c: stdin, 7-byte chunks" "$got" "$want" || return 1
+		esac
 		cat z z >z2
 		eq "$c: two streams" "$("$S" count --no-header z2)" 60002 || return 1
 	done
@@ -217,7 +221,8 @@ t_zstd_input_read() {
 		want=$(zstd -dc z | md5sum)
 		eq "$c: zstd -dc" "$want" "$(md5sum <in.csv)" || return 1
 		eq "$c: cat" "$("$S" cat z | md5sum)" "$want" || return 1
-		eq "$c: stdin, 7-byte chunks" \
+		# (7-byte chunks cost a write a chunk: one form is enough)
+		[ "$c" != "zstd -c" ] || eq "$c: stdin, 7-byte chunks" \
 			"$("$S" cat --chunk-size 7 <z | md5sum)" "$want" || return 1
 		cat z z >z2
 		eq "$c: two frames" "$("$S" count --no-header z2)" 60002 || return 1

@@ -9,6 +9,7 @@
 t_threads_same_output_and_ceiling() {
 	local size=24M m=16M j v want got rss worst=0
 	[ -n "$SAN" ] && size=6M m=4M
+	[ -n "${TSAN:-}" ] && size=3M m=2M
 	"$S" gen --size $size --seed 21 | gzip -1 >in.csv.gz || return 1
 	"$S" gen --rows 5000 --seed 22 --columns id:id,w:int >small.csv ||
 		return 1
