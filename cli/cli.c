@@ -55,9 +55,10 @@ static const char global_help[] =
 	"Global options:\n"
 	"  -m, --max-memory SIZE  memory ceiling, K/M/G suffixes (default 256M,\n"
 	"                         or $SLUICE_MAX_MEMORY)\n"
-	"  -j, --threads N        threads to use (default: the online cores, at\n"
-	"                         most 8); -j 1 runs on one thread; every\n"
-	"                         thread shares the one memory ceiling\n"
+	"  -j, --threads N        threads to use (default: $SLUICE_THREADS, else\n"
+	"                         the online cores, at most 8); -j 1 runs on\n"
+	"                         one thread; every thread shares the one\n"
+	"                         memory ceiling\n"
 	"      --chunk-size SIZE  read and write chunk size (default 64K)\n"
 	"  -i, --in-format F      csv, tsv, jsonl or lines (default: by the file\n"
 	"                         name, then by the first byte: { is jsonl)\n"
@@ -352,6 +353,16 @@ int cli_start(struct cli *c)
 		    c->opt.max_memory == 0)
 			return cli_usage_error(c, "invalid SLUICE_MAX_MEMORY '%s'",
 					       env);
+	}
+	env = getenv("SLUICE_THREADS");
+	if (!c->opt.threads && env && *env) {
+		uint64_t n;
+
+		if (cli_parse_count(env, &n) < 0 || n < 1 ||
+		    n > SL_MAX_THREADS)
+			return cli_usage_error(c, "invalid SLUICE_THREADS '%s' (1"
+					       " to %d)", env, SL_MAX_THREADS);
+		c->opt.threads = (unsigned)n;
 	}
 	c->wopt.delimiter = c->out_delimiter ? c->out_delimiter :
 		c->ropt.delimiter;

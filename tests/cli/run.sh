@@ -30,6 +30,10 @@ TD=$(cd "$HERE/../../testdata" && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/sluice-cli-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export LC_ALL=C
+# one thread unless a test says -j: the two passes of make check run side
+# by side on two cores, and the threaded paths have tests of their own
+# (t_threads.sh, the faults suite's cat -z, the unit tests)
+export SLUICE_THREADS=${SLUICE_THREADS:-1}
 
 pass=0
 fail=0

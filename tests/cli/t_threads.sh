@@ -80,6 +80,14 @@ print(sum(1 for _ in csv.reader(open("q.csv", newline="", encoding="utf-8-sig"))
 	has "csv -j 2: in parts" "$(cat err)" "count.parts" || return 1
 	"$S" count -j 1 --mem-report q.csv 2>err >/dev/null || return 1
 	case $(cat err) in *count.parts*) echo "-j 1 in parts"; return 1 ;; esac
+	# $SLUICE_THREADS is the default of -j
+	SLUICE_THREADS=2 "$S" count --mem-report q.csv 2>err >/dev/null ||
+		return 1
+	has "SLUICE_THREADS=2: in parts" "$(cat err)" "count.parts" || return 1
+	SLUICE_THREADS=0 "$S" count q.csv >/dev/null 2>err
+	eq "SLUICE_THREADS=0: status" $? 2 || return 1
+	has "SLUICE_THREADS=0" "$(cat err)" "invalid SLUICE_THREADS '0'" ||
+		return 1
 	awk 'NR == 220000 { print "1,2"; next } { print }' q.csv >bad.csv
 	"$S" count -j 1 bad.csv >out1 2>err1
 	rc=$?
