@@ -422,11 +422,12 @@ sig_spill() {
 	eq "$name, SIG$sig: left next to -o" "$(ls -A o)" ""
 }
 
-# sig_gzip SIG: cat -z -o of an endless input, killed while it writes
+# sig_gzip SIG: cat -z -o of an endless input, killed while it writes;
+# at -j 2, so that the signal comes while threads deflate
 sig_gzip() {
 	local sig=$1 pid rc i
 	rm -rf o && mkdir o
-	"$S" gen --size 4G | "$S" cat -z -o o/out.gz 2>err &
+	"$S" gen --size 4G | "$S" cat -z -j 2 -o o/out.gz 2>err &
 	pid=$!
 	for i in $(seq 200); do
 		[ -n "$(find o -type f -size +64k)" ] && break
