@@ -28,7 +28,7 @@ FASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 # SLUICE_FAULT_POINTS=100000 tries every N (minutes, not seconds)
 # (the short and interrupted calls that must be retried are the normal
 # build's: under the sanitizers, the paths that fail matter most)
-FPOINTS=4
+FPOINTS=3
 FRETRY=1
 [ -n "$SAN" ] && FPOINTS=2 && FRETRY=0
 FPOINTS=${SLUICE_FAULT_POINTS:-$FPOINTS}

@@ -133,13 +133,17 @@ t_compressed_inputs_read() {
 	"$S" gen --rows 30000 --seed 8 >in.csv || return 1
 	"$S" cat -O jsonl in.csv >in.jsonl || return 1
 	want=$("$S" cat in.csv | md5sum)
-	for c in "bzip2 -c" "xz -c" "bzip2 -1 -c" "xz -0 --check=sha256 -c"; do
+	local cs='"bzip2 -c" "xz -c" "bzip2 -1 -c" "xz -0 --check=sha256 -c"'
+	# (the sanitizer pass: two forms of four)
+	[ -n "$SAN" ] && cs='"bzip2 -c" "xz -0 --check=sha256 -c"'
+	eval "set -- $cs"
+	for c in "$@"; do
 		$c in.csv >z
 		got=$("$S" cat z | md5sum)
 		eq "$c: cat" "$got" "$want" || return 1
 		# (7-byte chunks cost a write a chunk: one form of each is
 		# enough)
-		case $c in "bzip2 -c" | "xz -c")
+		case $c in "bzip2 -c" | "xz -0 --check=sha256 -c")
 			got=$("$S" cat --chunk-size 7 <z | md5sum)
 			eq "$c: stdin, 7-byte chunks" "$got" "$want" || return 1
 		esac
@@ -215,8 +219,13 @@ t_zstd_input_read() {
 	"$S" gen --rows 30000 --seed 8 >in.csv || return 1
 	"$S" cat -O jsonl in.csv >in.jsonl || return 1
 	# from a pipe zstd cannot shrink the window to the input's size
-	for c in "zstd -c" "zstd -1 -c" "zstd -19 -c" "zstd --long=27 -c" \
-		 "zstd --no-check -c"; do
+	local cs='"zstd -c" "zstd -1 -c" "zstd -19 -c" "zstd --long=27 -c"'
+	cs="$cs"' "zstd --no-check -c"'
+	# (the sanitizer pass: three forms of five)
+	[ -n "$SAN" ] &&
+		cs='"zstd -c" "zstd --long=27 -c" "zstd --no-check -c"'
+	eval "set -- $cs"
+	for c in "$@"; do
 		$c -q <in.csv >z
 		want=$(zstd -dc z | md5sum)
 		eq "$c: zstd -dc" "$want" "$(md5sum <in.csv)" || return 1

@@ -154,7 +154,7 @@ split_bodies() {
 t_split_csv_quoted() {
 	local v f n cs css hlen traps all=
 	local vs="lf-final lf-nofinal crlf-final crlf-nofinal"
-	[ -n "$SAN" ] && vs="lf-nofinal crlf-final"
+	[ -n "$SAN" ] && vs="crlf-final"
 	for v in $vs; do
 		v=${v/-/ }
 		f=in-${v% *}-${v#* }.csv

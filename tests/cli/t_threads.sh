@@ -7,7 +7,7 @@
 # single-threaded code, which the other tests hold to their oracles; cat
 # -z's output is checked against the input too.
 t_threads_same_output_and_ceiling() {
-	local size=24M m=16M j v want got rss worst=0
+	local size=16M m=12M j v want got rss worst=0
 	[ -n "$SAN" ] && size=6M m=4M
 	[ -n "${TSAN:-}" ] && size=3M m=2M
 	"$S" gen --size $size --seed 21 | gzip -1 >in.csv.gz || return 1
@@ -30,7 +30,7 @@ t_threads_same_output_and_ceiling() {
 			rss=$(cat rss)
 			[ "$rss" -gt "$worst" ] && worst=$rss
 			[ -n "$SAN" ] ||
-				le "$v -j $j: peak RSS KiB" "$rss" $(((16 + 16) * 1024)) ||
+				le "$v -j $j: peak RSS KiB" "$rss" $(((12 + 16) * 1024)) ||
 				return 1
 		done
 		case $v in
