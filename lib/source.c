@@ -1177,6 +1177,23 @@ static int next_stream(sl_source *src, size_t produced)
 	return zstd ? 0 : codec_init(src);
 }
 
+/*
+ * Read more input for a decoder holding produced bytes of this call: 1
+ * when it can go on; 0 when it must hand out what it has, because the
+ * read failed (the error recorded, or kept for the next call) or, on a
+ * pump's thread, because the input would keep those bytes waiting.
+ */
+static int refill(sl_source *src, size_t produced)
+{
+	if (would_wait(src, produced))
+		return 0;
+	if (read_more(src) < 0) {
+		decode_read_failed(src, produced);
+		return 0;
+	}
+	return 1;
+}
+
 /* Decompressed bytes of a bzip2, xz or zstd input, a chunk at most. */
 static const unsigned char *next_codec(sl_source *src, size_t *size)
 {
@@ -1185,12 +1202,8 @@ static const unsigned char *next_codec(sl_source *src, size_t *size)
 
 	while (produced < src->chunk && !src->member_end) {
 		if (src->raw_pos == src->raw_len && !src->eof) {
-			if (would_wait(src, produced))
+			if (!refill(src, produced))
 				break;
-			if (read_more(src) < 0) {
-				decode_read_failed(src, produced);
-				break;
-			}
 			continue;
 		}
 		r = codec_step(src, &produced);
@@ -1219,12 +1232,8 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			/* another member, the end, or stray bytes */
 			if (src->raw_len - src->raw_pos < GZIP_LEAD &&
 			    !src->eof) {
-				if (would_wait(src, produced))
+				if (!refill(src, produced))
 					break;
-				if (read_more(src) < 0) {
-					decode_read_failed(src, produced);
-					break;
-				}
 				continue;
 			}
 			if (src->raw_len == src->raw_pos)
@@ -1244,12 +1253,8 @@ static const unsigned char *next_gzip(sl_source *src, size_t *size)
 			src->member_end = 0;
 		}
 		if (src->raw_pos == src->raw_len && !src->eof) {
-			if (would_wait(src, produced))
+			if (!refill(src, produced))
 				break;
-			if (read_more(src) < 0) {
-				decode_read_failed(src, produced);
-				break;
-			}
 			continue;
 		}
 		r = gzip_step(src, &produced);
