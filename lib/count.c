@@ -19,7 +19,6 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -119,15 +118,12 @@ static int count_parts(sl_ctx *ctx, const char *path,
 		       uint64_t *records, uint64_t *skipped)
 {
 	struct count_part *p = sl_mem_alloc(ctx, n * sizeof(*p), "count.parts");
-	sigset_t all, old;
 	unsigned i;
 	int ok = 1;
 
 	if (!p)
 		return -1;
 	memset(p, 0, n * sizeof(*p));
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < n; i++) {
 		p[i].ctx = sl_ctx_worker(ctx);
 		p[i].path = path;
@@ -136,10 +132,9 @@ static int count_parts(sl_ctx *ctx, const char *path,
 		p[i].parts = n;
 		p[i].part = i + 1;
 		p[i].started = p[i].ctx &&
-			pthread_create(&p[i].thread, NULL, count_part_main,
-				       &p[i]) == 0;
+			sl_thread_start(&p[i].thread, count_part_main,
+					&p[i]) == 0;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	*records = *skipped = 0;
 	for (i = 0; i < n; i++) {
 		if (p[i].started)

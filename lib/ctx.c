@@ -9,6 +9,7 @@
  * is not overwritten by the generic failures it causes further up.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,18 @@ sl_status sl_ctx_take_error(sl_ctx *ctx, const sl_ctx *from)
 	if (from->err != SL_OK)
 		sl_error(ctx, from->err, "%s", from->errmsg);
 	return ctx->err;
+}
+
+int sl_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 sl_status sl_error(sl_ctx *ctx, sl_status code, const char *fmt, ...)

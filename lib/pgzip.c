@@ -23,7 +23,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <string.h>
 #include <zlib.h>
 #ifdef SL_HAVE_ISAL
@@ -408,7 +407,6 @@ sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
 		       void *arg)
 {
 	unsigned n = pool_size(ctx, max, share), i;
-	sigset_t all, old;
 	sl_pgzip *z;
 	int rc;
 
@@ -452,15 +450,10 @@ sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
 	for (i = 0; i < n; i++)
 		if (worker_init(z, &z->w[i]) < 0)
 			goto fail;
-	/* signals are the main thread's to take */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0, rc = 0; i < n && rc == 0; i++) {
-		rc = pthread_create(&z->w[i].thread, NULL, worker_main,
-				    &z->w[i]);
+		rc = sl_thread_start(&z->w[i].thread, worker_main, &z->w[i]);
 		z->w[i].started = rc == 0;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc == 0)
 		return z;
 	sl_error_errno(ctx, rc, "cannot start a thread to deflate '%s'",

@@ -61,6 +61,10 @@ void sl_progress_phase(sl_ctx *ctx, const char *fmt, ...)
 /* Record from's error in ctx (unless ctx has one): a worker's error,
  * taken over by the thread that owns ctx.  Returns ctx's error code. */
 sl_status sl_ctx_take_error(sl_ctx *ctx, const sl_ctx *from);
+/* Start fn(arg) on a thread of its own with every signal blocked:
+ * signals are the main thread's to take (the command's handler removes
+ * temporary files and exits).  0, or pthread_create()'s error number. */
+int sl_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* mem.c */
 /*

@@ -40,7 +40,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <bzlib.h>
@@ -1546,7 +1545,6 @@ static int pump_start(sl_source *src)
 {
 	sl_ctx *ctx = src->ctx;
 	struct pump *pp;
-	sigset_t all, old;
 	size_t want;
 	unsigned i;
 	int rc;
@@ -1584,12 +1582,7 @@ static int pump_start(sl_source *src)
 	src->out = NULL;
 	decoder_ctx(src, pp->work);
 	src->pump = pp;
-	/* signals are the main thread's to take (the command's handler
-	 * removes temporary files and exits) */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&pp->thread, NULL, pump_main, src);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = sl_thread_start(&pp->thread, pump_main, src);
 	if (rc == 0)
 		return 0;
 	src->pump = NULL;
