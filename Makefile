@@ -184,7 +184,7 @@ test-run: test-build
 # above, but ThreadSanitizer takes a minute over them), and the
 # command-line tests named in TSAN_CLI, at -j 1, 2 and 8.  Any report
 # fails the run (halt_on_error).
-TSAN_UNITS = test_mem test_source test_sink
+TSAN_UNITS = test_mem test_source test_sink test_sort
 TSAN_CLI = threads_same_output_and_ceiling count_in_parts
 check-tsan:
 	$(MAKE) -j2 TSAN=1 build/tsan/sluice build/tsan/tests/maxrss \

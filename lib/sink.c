@@ -110,6 +110,8 @@ struct sl_sink {
 	/* a spill file's (sl_sink_open_spill()): the run's counters, and
 	 * the spill folder for messages */
 	sl_spill_stats *stats;
+	pthread_mutex_t *lock; /* guards *stats when runs are written on
+				* several threads at once; or NULL */
 	const char *spill_dir;
 	uint64_t written;      /* bytes written to fd */
 };
@@ -541,21 +543,49 @@ uint64_t sl_sink_bytes(const sl_sink *s)
 	return s->taken;
 }
 
-/* A spill file's write: refused past --tmp-limit, counted, and its
- * errors say to use --tmpdir. */
-static sl_status spill_limit(sl_sink *s, size_t n)
+/*
+ * A spill file's write of n bytes: refused past --tmp-limit, else
+ * counted before it is made, so that runs written on several threads at
+ * once cannot pass the limit together.  Its errors say to use --tmpdir.
+ */
+static sl_status spill_count(sl_sink *s, size_t n)
 {
 	sl_spill_stats *st = s->stats;
-	char lim[32], need[32];
+	uint64_t limit, need;
+	char lim[32], used[32];
 
-	if (!st || !st->limit || st->on_disk + n <= st->limit)
+	if (!st)
+		return SL_OK;
+	if (s->lock)
+		pthread_mutex_lock(s->lock);
+	limit = st->limit;
+	need = st->on_disk + n;
+	if (!limit || need <= limit) {
+		st->packed += n;
+		st->on_disk += n;
+	}
+	if (s->lock)
+		pthread_mutex_unlock(s->lock);
+	if (!limit || need <= limit)
 		return SL_OK;
 	return fail(s, sl_error(s->ctx, SL_ENOSPC, "spill files in '%s' would"
 				" pass --tmp-limit %s (%s needed so far)",
 				s->spill_dir,
-				sl_format_size(lim, sizeof(lim), st->limit),
-				sl_format_size(need, sizeof(need),
-					       st->on_disk + n)));
+				sl_format_size(lim, sizeof(lim), limit),
+				sl_format_size(used, sizeof(used), need)));
+}
+
+/* Take back the count of n bytes that were not written after all. */
+static void spill_uncount(sl_sink *s, size_t n)
+{
+	if (!s->stats)
+		return;
+	if (s->lock)
+		pthread_mutex_lock(s->lock);
+	s->stats->packed -= n;
+	s->stats->on_disk -= n;
+	if (s->lock)
+		pthread_mutex_unlock(s->lock);
 }
 
 static sl_status write_error(sl_sink *s, int err)
@@ -574,23 +604,22 @@ static sl_status write_error(sl_sink *s, int err)
 
 static sl_status write_all(sl_sink *s, const unsigned char *p, size_t n)
 {
-	if (spill_limit(s, n) != SL_OK)
+	if (spill_count(s, n) != SL_OK)
 		return sl_errcode(s->ctx);
 	while (n > 0) {
 		ssize_t w = write(s->fd, p, n);
 
 		if (w < 0) {
-			if (errno == EINTR)
+			int err = errno;
+
+			if (err == EINTR)
 				continue;
-			return write_error(s, errno);
+			spill_uncount(s, n);
+			return write_error(s, err);
 		}
 		p += w;
 		n -= (size_t)w;
 		s->written += (uint64_t)w;
-		if (s->stats) {
-			s->stats->packed += (uint64_t)w;
-			s->stats->on_disk += (uint64_t)w;
-		}
 	}
 	return SL_OK;
 }
@@ -939,6 +968,13 @@ sl_sink *sl_sink_open_spill(sl_arena *a, int fd, const char *dir,
 	return s;
 }
 
+void sl_sink_bind(sl_sink *s, sl_ctx *ctx, pthread_mutex_t *lock)
+{
+	s->ctx = ctx;
+	s->za.ctx = ctx;
+	s->lock = lock;
+}
+
 unsigned char *sl_sink_reserve(sl_sink *s, size_t n)
 {
 	unsigned char *p;
@@ -976,8 +1012,13 @@ sl_status sl_sink_finish(sl_sink *s)
 		return st;
 	s->fd = -1;
 	s->state = SINK_CLOSED;
-	if (s->stats)
+	if (s->stats) {
+		if (s->lock)
+			pthread_mutex_lock(s->lock);
 		s->stats->raw += s->taken;
+		if (s->lock)
+			pthread_mutex_unlock(s->lock);
+	}
 	sink_release(s);
 	return SL_OK;
 }

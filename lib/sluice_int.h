@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "sluice.h"
 
@@ -302,7 +303,8 @@ int sl_num_cmp(const char *a, size_t an, const char *b, size_t bn);
  * The same order given the numbers' doubles x and y too (as
  * sl_parse_decimal() made them): doubles that differ order the values
  * alike, as rounding to the nearest double keeps order, so only equal
- * doubles (or a NaN, from a copy the budget refused) need the texts.
+ * doubles (or a NaN, from a copy the budget refused) need the texts, and
+ * only when they are not the same bytes.
  */
 static inline int sl_num_order(double x, const char *a, size_t an, double y,
 			       const char *b, size_t bn)
@@ -311,6 +313,8 @@ static inline int sl_num_order(double x, const char *a, size_t an, double y,
 		return -1;
 	if (x > y)
 		return 1;
+	if (an == bn && memcmp(a, b, an) == 0)    /* ties are mostly this */
+		return 0;
 	return sl_num_cmp(a, an, b, bn);
 }
 
@@ -327,6 +331,10 @@ static inline int sl_num_order(double x, const char *a, size_t an, double y,
  */
 sl_sink *sl_sink_open_spill(sl_arena *a, int fd, const char *dir,
 			    int level, sl_spill_stats *stats);
+/* A spill file's sink written by another thread from now on: its
+ * errors go to ctx, and its counters are shared with sinks on other
+ * threads, each change made under lock (NULL: not shared). */
+void sl_sink_bind(sl_sink *s, sl_ctx *ctx, pthread_mutex_t *lock);
 unsigned char *sl_sink_reserve(sl_sink *s, size_t n);
 void sl_sink_commit(sl_sink *s, size_t n);
 sl_status sl_sink_finish(sl_sink *s);
@@ -390,6 +398,9 @@ sl_status sl_spill_put_record(sl_spill *sp, const sl_record *rec,
 			      uint64_t input);
 /* Finish writing and start reading from the first record. */
 sl_status sl_spill_rewind(sl_spill *sp);
+/* Write (and rewind) the run on another thread: see sl_sink_bind().  A
+ * run is bound back to its arena's context before it is read. */
+void sl_spill_bind(sl_spill *sp, sl_ctx *ctx, pthread_mutex_t *lock);
 /* The next record, valid until the next call; NULL at the end. */
 const sl_str *sl_spill_get(sl_spill *sp, size_t *n);
 /* The same as a record, its input's index in *input and its input name

@@ -14,8 +14,11 @@
  * budget still has room for it plus a reserve (what a spill writer
  * needs); when it has not, the items are sorted (qsort, with the input
  * sequence number breaking ties, so the sort is stable), written to a
- * spill file as one run, and the blocks are reused.  Input that fits is
- * sorted in memory and never written.
+ * spill file as one run, and the blocks are reused.  With threads, the
+ * items are cut in as many slices as the writers' reserves allow (one a
+ * thread), each sorted and written as a run of its own at the same time:
+ * sorting and deflating are most of a spilling sort's time.  Input that
+ * fits is sorted in memory and never written.
  *
  * At the end the last run is spilled too and the runs are merged with a
  * binary heap.  A run reader costs about two chunks and an inflate state,
@@ -25,6 +28,7 @@
  * run: the merge stays stable.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,7 +79,9 @@ struct sl_sorter {
 	size_t nkeys, nnum;
 	char *tmpdir;
 	int level;
-	size_t reserve;         /* kept free for a spill writer */
+	unsigned writers;       /* runs written at once, on as many threads */
+	pthread_mutex_t lock;   /* guards stats while they are */
+	size_t reserve;         /* kept free for the spill writers */
 	size_t held, limit;     /* bytes of blocks and items; the most */
 	size_t block;           /* size of a run storage block */
 	block *blocks, *cur;
@@ -267,17 +273,20 @@ static void sorter_release(void *arg)
 	s->items = NULL;
 	s->heap = NULL;
 	s->nums = NULL;
+	if (s->writers > 1)
+		pthread_mutex_destroy(&s->lock);
+	s->writers = 1;
 }
 
 /*
- * What the next spill takes besides the records: a spill writer (the
- * reserve), and in the sorter's arena the spill object and, when it is
- * full, a run list twice as long; an arena block of 16 KiB covers the
+ * What the next spill takes besides the records: its spill writers (the
+ * reserve), and in the sorter's arena their spill objects and, when it
+ * is full, a run list twice as long; an arena block of 16 KiB covers the
  * first.  Leaving this out let a sort near its ceiling fail to spill.
  */
 static size_t spill_need(const sl_sorter *s)
 {
-	size_t list = s->nruns == s->rcap ?
+	size_t list = s->nruns + s->writers > s->rcap ?
 		2 * (s->rcap ? s->rcap : 8) * sizeof(run) : 0;
 
 	return s->reserve + (16 << 10) + list;
@@ -348,30 +357,135 @@ static run *new_run(sl_sorter *s)
 	return r;
 }
 
-/* Sort the items in memory, write them as a run, reuse the blocks. */
-static sl_status spill_items(sl_sorter *s)
+/* Sort n items in memory and write them to sp as one run, unless the
+ * sort has been told to stop (another slice failed). */
+static sl_status write_run(const sl_sorter *s, sl_ctx *ctx, sl_spill *sp,
+			   item *items, size_t n, atomic_int *stop)
 {
-	run *r;
-	block *b;
 	size_t i;
 
-	sl_progress_phase(s->ctx, "spilling run %zu", s->nruns + 1);
-	qsort_r(s->items, s->nitems, sizeof(item), item_order, s);
-	r = new_run(s);
-	if (!r)
-		return sl_errcode(s->ctx);
-	for (i = 0; i < s->nitems; i++) {
-		const item *it = &s->items[i];
+	qsort_r(items, n, sizeof(item), item_order, (void *)s);
+	for (i = 0; i < n; i++) {
+		const item *it = &items[i];
 		const prov *pv = item_prov(s, it);
 		sl_record rec = { .nfields = it->n, .fields = it->f,
 				  .kinds = it->k, .number = pv->number,
 				  .line = pv->line, .offset = pv->offset };
 
-		if (sl_spill_put_record(r->sp, &rec, pv->input) != SL_OK)
+		if (sl_spill_put_record(sp, &rec, pv->input) != SL_OK)
+			break;
+		if (stop && i % 4096 == 4095 && atomic_load(stop))
+			return SL_OK;
+	}
+	if (!sl_failed(ctx))
+		sl_spill_rewind(sp);
+	if (sl_failed(ctx) && stop)
+		atomic_store(stop, 1);
+	return sl_errcode(ctx);
+}
+
+/* One of the runs a spill writes at once: a slice of the items. */
+struct slice {
+	const sl_sorter *s;
+	sl_ctx *ctx;            /* a worker's; the sorter's for the first */
+	sl_spill *sp;
+	item *items;
+	size_t n;
+	atomic_int *stop;
+	pthread_t thread;
+	int started;
+};
+
+static void *slice_main(void *arg)
+{
+	struct slice *sl = arg;
+
+	write_run(sl->s, sl->ctx, sl->sp, sl->items, sl->n, sl->stop);
+	return NULL;
+}
+
+/*
+ * Write the items as w runs at once: the items in input order are cut
+ * in w slices, each sorted and written as a run of its own, the first on
+ * this thread and the others on workers, each with its own context; the
+ * stats are shared under the sorter's lock.  The runs lie in input order,
+ * so the merge, which gives ties to the earlier run, stays stable.  The
+ * first error in slice order is the one reported (every slice stops at
+ * its next 4096th record once one has failed).
+ */
+static sl_status write_slices(sl_sorter *s, unsigned w)
+{
+	struct slice sl[SL_MAX_THREADS];
+	atomic_int stop = 0;
+	size_t at = 0;
+	unsigned i;
+
+	memset(sl, 0, w * sizeof(*sl));
+	for (i = 0; i < w; i++) {
+		run *r = new_run(s);
+
+		if (!r)
+			break;
+		sl[i].s = s;
+		sl[i].sp = r->sp;
+		sl[i].items = s->items + at;
+		sl[i].n = s->nitems / w + (i < s->nitems % w);
+		sl[i].stop = &stop;
+		at += sl[i].n;
+		sl[i].ctx = i ? sl_ctx_worker(s->ctx) : s->ctx;
+		if (!sl[i].ctx) {
+			sl_error(s->ctx, SL_ENOMEM, "cannot start a thread to"
+				 " write a run");
+			break;
+		}
+		sl_spill_bind(r->sp, sl[i].ctx, &s->lock);
+	}
+	if (i == w) {
+		for (i = 1; i < w; i++)
+			sl[i].started = sl_thread_start(&sl[i].thread,
+							slice_main,
+							&sl[i]) == 0;
+		write_run(s, s->ctx, sl[0].sp, sl[0].items, sl[0].n, &stop);
+		for (i = 1; i < w; i++) {
+			if (sl[i].started)
+				pthread_join(sl[i].thread, NULL);
+			else     /* no thread: written here, in turn */
+				slice_main(&sl[i]);
+		}
+	}
+	for (i = 0; i < w; i++) {
+		if (sl[i].sp)
+			sl_spill_bind(sl[i].sp, s->ctx, &s->lock);
+		if (i && sl[i].ctx) {
+			sl_ctx_take_error(s->ctx, sl[i].ctx);
+			sl_ctx_free(sl[i].ctx);
+		}
+	}
+	return sl_errcode(s->ctx);
+}
+
+/* A spill writes runs of at least this many items each on threads. */
+#define SLICE_MIN 4096
+
+/* Sort the items in memory, write them as runs, reuse the blocks. */
+static sl_status spill_items(sl_sorter *s)
+{
+	unsigned w = s->writers;
+	block *b;
+
+	sl_progress_phase(s->ctx, "spilling run %zu", s->nruns + 1);
+	while (w > 1 && s->nitems / w < SLICE_MIN)
+		w--;
+	if (w > 1) {
+		if (write_slices(s, w) != SL_OK)
+			return sl_errcode(s->ctx);
+	} else {
+		run *r = new_run(s);
+
+		if (!r || write_run(s, s->ctx, r->sp, s->items, s->nitems,
+				    NULL) != SL_OK)
 			return sl_errcode(s->ctx);
 	}
-	if (sl_spill_rewind(r->sp) != SL_OK)
-		return sl_errcode(s->ctx);
 	s->nitems = 0;
 	/* the runs' list and the spill objects in the arena grow with every
 	 * run, while the blocks stay: give blocks back until the next spill
@@ -399,7 +513,7 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	sl_ctx *ctx = sl_arena_ctx(a);
 	const char *dir = opt && opt->tmpdir ? opt->tmpdir : getenv("TMPDIR");
 	sl_sorter *s;
-	size_t k;
+	size_t k, per;
 
 	if (!dir || !*dir)
 		dir = "/tmp";
@@ -424,8 +538,16 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	s->limit = opt ? opt->mem_limit : 0;
 	s->prov = !(opt && opt->no_provenance);
 	/* a spill writer: two chunk buffers, deflate's state (256 KiB at
-	 * memLevel 8), an arena block and the run list */
-	s->reserve = 2 * sl_ctx_chunk_size(ctx) + SL_SPILL_WRITER_MEM;
+	 * memLevel 8), an arena block and the run list; as many as the
+	 * threads when the reserves take no more than an eighth of the
+	 * ceiling */
+	per = 2 * sl_ctx_chunk_size(ctx) + SL_SPILL_WRITER_MEM;
+	s->writers = sl_ctx_threads(ctx);
+	while (s->writers > 1 && s->writers * per > sl_mem_ceiling(ctx) / 8)
+		s->writers--;
+	if (s->writers > 1 && pthread_mutex_init(&s->lock, NULL) != 0)
+		s->writers = 1;
+	s->reserve = s->writers * per;
 	s->block = sl_mem_ceiling(ctx) / 16;
 	if (s->block < BLOCK_MIN)
 		s->block = BLOCK_MIN;

@@ -44,6 +44,7 @@ struct sl_spill {
 	sl_ctx *ctx;
 	sl_arena *arena;
 	sl_spill_stats *stats;
+	pthread_mutex_t *lock;  /* guards *stats, or NULL: sl_spill_bind() */
 	const char *dir;
 	int fd;                 /* while writing; the source owns it after */
 	sl_sink *out;           /* while writing */
@@ -81,8 +82,12 @@ void sl_spill_close(sl_spill *sp)
 	if (sp->fd >= 0)
 		close(sp->fd);
 	sp->fd = -1;
+	if (sp->stats && sp->lock)
+		pthread_mutex_lock(sp->lock);
 	if (sp->stats)
 		sp->stats->on_disk -= sp->packed;
+	if (sp->stats && sp->lock)
+		pthread_mutex_unlock(sp->lock);
 	sp->packed = 0;
 	sl_mem_free(sp->rec);
 	sl_mem_free(sp->views);
@@ -250,6 +255,14 @@ sl_status sl_spill_rewind(sl_spill *sp)
 				      " file in '%s'", sp->dir);
 	sp->rewound = 1;        /* the reader opens on the first get */
 	return SL_OK;
+}
+
+void sl_spill_bind(sl_spill *sp, sl_ctx *ctx, pthread_mutex_t *lock)
+{
+	sp->ctx = ctx;
+	sp->lock = lock;
+	if (sp->out)
+		sl_sink_bind(sp->out, ctx, lock);
 }
 
 /* The next byte of the stream, or -1 at its end. */

@@ -57,10 +57,11 @@ static void test_spill_round_trip_every_chunk_size(void **state)
 }
 
 /* Sort n records "key,seq" at a ceiling; check order and stability. */
-static void sort_and_check(size_t ceiling, size_t n, int numeric,
-			   int reverse, uint64_t *runs, uint64_t *passes)
+static void sort_and_check_j(size_t ceiling, size_t n, int numeric,
+			     int reverse, unsigned threads, uint64_t *runs,
+			     uint64_t *passes)
 {
-	sl_ctx *ctx = tu_ctx(ceiling, 4096);
+	sl_ctx *ctx = tu_ctx_j(ceiling, 4096, threads);
 	sl_arena *a = sl_arena_new(ctx, "t");
 	sl_sort_key key = { .field = 0, .numeric = numeric, .reverse = reverse };
 	sl_sort_options o = { .tmpdir = tu_dir };
@@ -116,6 +117,13 @@ static void sort_and_check(size_t ceiling, size_t n, int numeric,
 	assert_true(sl_mem_peak(ctx) <= ceiling);
 	tu_ctx_free(ctx);
 	assert_int_equal(tu_count_entries(tu_dir), 0);
+}
+
+static void sort_and_check(size_t ceiling, size_t n, int numeric,
+			   int reverse, uint64_t *runs, uint64_t *passes)
+{
+	sort_and_check_j(ceiling, n, numeric, reverse, tu_threads, runs,
+			 passes);
 }
 
 static void test_sort_in_memory_no_spill(void **state)
@@ -275,6 +283,108 @@ static void test_sort_record_too_big(void **state)
 }
 
 /*
+ * With threads, a spill writes its items as several runs at once, one a
+ * thread: more runs than on one thread, and the same stable order.
+ */
+static void test_sort_runs_written_on_threads(void **state)
+{
+	uint64_t runs1, runs, passes;
+	unsigned j;
+
+	(void)state;
+	sort_and_check_j(8 << 20, 60000, 1, 0, 1, &runs1, &passes);
+	assert_true(runs1 > 1);
+	for (j = 2; j <= 4; j++) {
+		sort_and_check_j(8 << 20, 60000, 1, 0, j, &runs, &passes);
+		assert_true(runs > runs1);
+		sort_and_check_j(8 << 20, 60000, 0, 1, j, &runs, &passes);
+		assert_true(runs > runs1);
+	}
+}
+
+/*
+ * Runs written on threads at once share --tmp-limit: each write is
+ * counted before it is made, so together they never pass it; the first
+ * that would fails the sort, and no file is left.
+ */
+static void test_sort_tmp_limit_on_threads(void **state)
+{
+	sl_ctx *ctx = tu_ctx_j(8 << 20, 4096, 2);
+	sl_sort_key key = { 0 };
+	sl_sort_options o = { .tmpdir = tu_dir, .tmp_limit = 3000000 };
+	sl_sorter *s = sl_sorter_new(sl_arena_new(ctx, "t"), &key, 1, &o);
+	char pad[300];
+	size_t i;
+	uint32_t x = 1;
+	sl_status st = SL_OK;
+
+	(void)state;
+	for (i = 0; i < 200000 && st == SL_OK; i++) {
+		sl_str rec[1] = { { pad, (i * 31) % 300 } };
+		size_t j;
+
+		for (j = 0; j < rec[0].len; j++) {
+			x = x * 1103515245u + 12345u;
+			pad[j] = (char)('a' + (x >> 16) % 26);
+		}
+		st = sl_sorter_add(s, rec, 1);
+	}
+	assert_int_equal(st, SL_ENOSPC);
+	assert_non_null(strstr(sl_errmsg(ctx), "would pass --tmp-limit 2.9"
+			       " MiB"));
+	assert_true(sl_sorter_stats(s)->runs > 2);
+	assert_true(sl_sorter_stats(s)->on_disk <= 3000000);
+	tu_ctx_free(ctx);
+	assert_int_equal(tu_count_entries(tu_dir), 0);
+}
+
+/*
+ * Allocation N fails while runs are written on threads: a run sorts
+ * every record or fails with SL_ENOMEM, leaking nothing, and no file is
+ * left.
+ */
+static void test_sort_fault_with_threads(void **state)
+{
+	int failures = 0, successes = 0;
+
+	(void)state;
+	for (unsigned long n = 1; n <= 90; n++) {
+		sl_ctx *ctx = tu_ctx_j(6 << 20, 4096, 2);
+		sl_sort_key key = { .numeric = 1 };
+		sl_sort_options o = { .tmpdir = tu_dir };
+		sl_arena *a;
+		sl_sorter *s;
+		size_t i, k, got = 0;
+
+		sl_mem_fail_at(ctx, n);
+		a = sl_arena_new(ctx, "t");
+		s = a ? sl_sorter_new(a, &key, 1, &o) : NULL;
+		for (i = 0; s && i < 60000; i++) {
+			char num[32];
+			sl_str rec[2] = { { num, (size_t)snprintf(num, 32, "%zu",
+							   (i * 13) % 1000) },
+					  { "........................................", 40 } };
+
+			if (sl_sorter_add(s, rec, 2) != SL_OK)
+				break;
+		}
+		while (s && !sl_failed(ctx) && sl_sorter_next(s, &k))
+			got++;
+		if (sl_failed(ctx)) {
+			assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+			failures++;
+		} else {
+			assert_int_equal(got, 60000);
+			successes++;
+		}
+		tu_ctx_free(ctx);
+		assert_int_equal(tu_count_entries(tu_dir), 0);
+	}
+	if (failures < 5 || successes < 5)
+		fail_msg("%d failures, %d successes", failures, successes);
+}
+
+/*
  * Allocation N fails, for N up to 400: a fault in memory the sorter only
  * tries for is absorbed by spilling sooner, so a run either sorts every
  * record or fails with SL_ENOMEM, leaking nothing either way.
@@ -331,8 +441,12 @@ int main(void)
 		cmocka_unit_test(test_sort_tmp_limit),
 		cmocka_unit_test(test_sort_record_too_big),
 		cmocka_unit_test(test_sort_fault_at_every_allocation),
+		cmocka_unit_test(test_sort_runs_written_on_threads),
+		cmocka_unit_test(test_sort_tmp_limit_on_threads),
+		cmocka_unit_test(test_sort_fault_with_threads),
 	};
 
+	tu_filter_from_env();
 	return cmocka_run_group_tests_name("sort", tests, tu_dir_setup,
 					   tu_dir_teardown);
 }
