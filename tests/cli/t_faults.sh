@@ -56,6 +56,7 @@ fault_inputs() {
 		printf 'x\\ty%.0s' $(seq 60)
 		printf '","f":123456789012345678}\n'
 	} >esc.jsonl
+	"$S" gen --rows 60000 --seed 5 >big.csv || return 1
 	"$S" gen --rows 500 --seed 9 --columns id:id,int:int,cat:cat \
 		--cardinality 10 >pin.csv || return 1
 	"$S" split --parts 2 --part 1 pin.csv | "$S" stats -g cat --partial >p1.jsonl &&
@@ -279,6 +280,10 @@ t_faults() {
 	# deflated by blocks on two more, whatever the machine's cores
 	fault_case cat-z o/out.csv.gz cat -z -j 2 $c -o o/out.csv.gz \
 		small.csv.gz || st=1
+	# -j 2 under -m 6M: each spill writes two runs at once, one on a
+	# worker; five points a fault, so that some land mid-sort
+	FPOINTS=$((FPOINTS + 2)) fault_case sort-j2 o/out.csv sort -j 2 \
+		-k int:n -m 6M --chunk-size 16K -o o/out.csv big.csv || st=1
 	fault_case jsonl-parse o/out.csv cat -O csv -o o/out.csv esc.jsonl ||
 		st=1
 	fault_case cat-jsonl o/out.jsonl cat -O jsonl $c -o o/out.jsonl \
