@@ -23,7 +23,11 @@ enum {
 	OPT_PROGRESS,
 	OPT_OUT_DELIMITER,
 	OPT_QUOTE_ALL,
-	OPT_LAST_GLOBAL = OPT_QUOTE_ALL
+	OPT_TMPDIR,
+	OPT_TMP_LIMIT,
+	OPT_SPILL_CODEC,
+	OPT_SPILL_LEVEL,
+	OPT_LAST_GLOBAL = OPT_SPILL_LEVEL
 };
 
 static const char global_shortopts[] = "+hm:i:O:o:zd:qj:";
@@ -49,6 +53,10 @@ static const struct option global_longopts[] = {
 	{ "quote-all", no_argument, NULL, OPT_QUOTE_ALL },
 	{ "progress", optional_argument, NULL, OPT_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
+	{ "tmp-limit", required_argument, NULL, OPT_TMP_LIMIT },
+	{ "spill-codec", required_argument, NULL, OPT_SPILL_CODEC },
+	{ "spill-level", required_argument, NULL, OPT_SPILL_LEVEL },
 };
 
 static const char global_help[] =
@@ -93,6 +101,14 @@ static const char global_help[] =
 	"                         the total, records, rate, ETA, memory, phase\n"
 	"  -q, --quiet            no notes on stderr (errors still)\n"
 	"  -h, --help             show this help\n"
+	"\n"
+	"Spill files (sort, uniq, join, stats and freq write them when their\n"
+	"data passes the ceiling):\n"
+	"      --tmpdir DIR       where they go (default $TMPDIR, else /tmp);\n"
+	"                         each is unlinked as it is made\n"
+	"      --tmp-limit SIZE   most disk they may use at once\n"
+	"      --spill-codec C    gzip (default) or zstd\n"
+	"      --spill-level N    gzip 1-9 or zstd 1-19 (default 1)\n"
 	"\n"
 	"FILE - or no FILE reads standard input; gzip, bzip2, xz and zstd\n"
 	"input is detected and decompressed whatever its name.  Exit status:\n"
@@ -259,6 +275,34 @@ static int global_option(struct cli *c, int ch, const char *arg)
 			return -1;
 		}
 		return 0;
+	case OPT_TMPDIR:
+		c->tmpdir = arg;
+		return 0;
+	case OPT_TMP_LIMIT:
+		if (cli_parse_size(arg, &c->tmp_limit) < 0 || c->tmp_limit == 0) {
+			cli_usage_error(c, "invalid --tmp-limit '%s'", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_SPILL_CODEC:
+		if (strcmp(arg, "gzip") == 0) {
+			c->spill_codec = SL_SPILL_GZIP;
+		} else if (strcmp(arg, "zstd") == 0) {
+			c->spill_codec = SL_SPILL_ZSTD;
+		} else {
+			cli_usage_error(c, "invalid --spill-codec '%s' (gzip or"
+					" zstd)", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_SPILL_LEVEL:
+		if (cli_parse_count(arg, &n) < 0 || n < 1 || n > 19) {
+			cli_usage_error(c, "invalid --spill-level '%s' (1 to 19)",
+					arg);
+			return -1;
+		}
+		c->spill_level = (int)n;
+		return 0;
 	case OPT_MEM_REPORT:
 		if (!arg || strcmp(arg, "text") == 0) {
 			c->mem_report = REPORT_TEXT;
@@ -347,6 +391,9 @@ int cli_start(struct cli *c)
 	if (c->level > 9 && !zstd_output(c))
 		return cli_usage_error(c, "--level %d is for zstd (gzip takes 1"
 				       " to 9)", c->level);
+	if (c->spill_level > 9 && c->spill_codec != SL_SPILL_ZSTD)
+		return cli_usage_error(c, "--spill-level %d is for zstd (gzip"
+				       " takes 1 to 9)", c->spill_level);
 
 	if (!c->opt.max_memory && env && *env) {
 		if (cli_parse_size(env, &c->opt.max_memory) < 0 ||
@@ -414,6 +461,22 @@ int cli_fail(struct cli *c)
 		fprintf(stderr, "sluice %s: %s\n", c->verb, sl_errmsg(c->ctx));
 		return EXIT_RESOURCE;
 	}
+}
+
+void cli_sort_spill(const struct cli *c, sl_sort_options *o)
+{
+	o->tmpdir = c->tmpdir;
+	o->tmp_limit = c->tmp_limit;
+	o->codec = c->spill_codec;
+	o->level = c->spill_level;
+}
+
+void cli_agg_spill(const struct cli *c, sl_agg_options *o)
+{
+	o->tmpdir = c->tmpdir;
+	o->tmp_limit = c->tmp_limit;
+	o->codec = c->spill_codec;
+	o->level = c->spill_level;
 }
 
 sl_sink *cli_open_output(struct cli *c)

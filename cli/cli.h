@@ -49,6 +49,10 @@ struct cli {
 	sl_sink *out;            /* from cli_open_output() */
 	sl_sink *rejects_sink;
 	uint64_t skipped;        /* bad records skipped, all inputs */
+	const char *tmpdir;      /* --tmpdir, NULL: $TMPDIR, else /tmp */
+	size_t tmp_limit;        /* --tmp-limit, 0: none */
+	int spill_codec;         /* --spill-codec: an sl_spill_codec */
+	int spill_level;         /* --spill-level, 0: the codec's 1 */
 	int spill_report;        /* spill is a sort's, for --mem-report */
 	sl_spill_stats spill;
 };
@@ -82,6 +86,11 @@ int cli_fail(struct cli *c);
 
 /* Open the output named by -o/-z/--level, NULL on failure. */
 sl_sink *cli_open_output(struct cli *c);
+
+/* The spill options (--tmpdir, --tmp-limit, --spill-codec,
+ * --spill-level) into a sorter's or an aggregator's options. */
+void cli_sort_spill(const struct cli *c, sl_sort_options *o);
+void cli_agg_spill(const struct cli *c, sl_agg_options *o);
 
 /* Close the output (and --rejects); returns 0 or an exit status.  Reports
  * skipped records on stderr. */

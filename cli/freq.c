@@ -23,16 +23,14 @@ static const char usage[] =
 	"                         positions from 1); repeat or use commas\n"
 	"  -n, --top N            only the N most frequent (0: all)\n"
 	"      --partial          write the counts as JSON Lines for sluice\n"
-	"                         merge instead of results\n"
-	"      --tmpdir DIR       where spill files go\n";
+	"                         merge instead of results\n";
 
-enum { OPT_PARTIAL = 512, OPT_TMPDIR };
+enum { OPT_PARTIAL = 512 };
 
 static const struct option longopts[] = {
 	{ "fields", required_argument, NULL, 'f' },
 	{ "top", required_argument, NULL, 'n' },
 	{ "partial", no_argument, NULL, OPT_PARTIAL },
-	{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -60,9 +58,6 @@ int cmd_freq(int argc, char **argv, struct cli *c)
 		case OPT_PARTIAL:
 			partial = 1;
 			break;
-		case OPT_TMPDIR:
-			ao.tmpdir = optarg;
-			break;
 		default:
 			return cli_stop(c, ch);
 		}
@@ -71,6 +66,7 @@ int cmd_freq(int argc, char **argv, struct cli *c)
 		return cli_usage_error(c, "give the field to count with -f");
 	if ((status = cli_start(c)) != 0)
 		return status;
+	cli_agg_spill(c, &ao);
 	if ((status = cli_list_join(c, &flist, &fields)) != 0)
 		return status;
 	it = sl_freq_opts(cli_read(c, argc, argv), fields, top, &ao);

@@ -25,16 +25,14 @@ static const char usage[] =
 	"                         several keys, each field in one key at most\n"
 	"      --left             also LEFT records with no match (RIGHT's\n"
 	"                         fields empty)\n"
-	"      --outer            also unmatched records of both sides\n"
-	"      --tmpdir DIR       where spill files go\n";
+	"      --outer            also unmatched records of both sides\n";
 
-enum { OPT_LEFT = 512, OPT_OUTER, OPT_TMPDIR };
+enum { OPT_LEFT = 512, OPT_OUTER };
 
 static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
 	{ "left", no_argument, NULL, OPT_LEFT },
 	{ "outer", no_argument, NULL, OPT_OUTER },
-	{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,9 +60,6 @@ int cmd_join(int argc, char **argv, struct cli *c)
 		case OPT_OUTER:
 			jo.kind = SL_JOIN_OUTER;
 			break;
-		case OPT_TMPDIR:
-			jo.sort.tmpdir = optarg;
-			break;
 		default:
 			return cli_stop(c, ch);
 		}
@@ -75,6 +70,7 @@ int cmd_join(int argc, char **argv, struct cli *c)
 		return cli_usage_error(c, "give two inputs, LEFT and RIGHT");
 	if ((status = cli_start(c)) != 0)
 		return status;
+	cli_sort_spill(c, &jo.sort);
 	if ((status = cli_list_join(c, &keys, &k)) != 0)
 		return status;
 	it = sl_join_with(cli_read_path(c, argv[optind]),

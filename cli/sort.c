@@ -23,19 +23,10 @@ static const char usage[] =
 	"                         order is byte-wise (as LC_ALL=C); with n,\n"
 	"                         decimal numbers by exact value (of any\n"
 	"                         length), after the fields that are not\n"
-	"                         numbers (those byte-wise)\n"
-	"      --tmpdir DIR       where spill files go (default $TMPDIR or\n"
-	"                         /tmp); they are unlinked as they are made\n"
-	"      --spill-level N    gzip level of spill files, 1-9 (default 1)\n"
-	"      --tmp-limit SIZE   most disk the spill files may use at once\n";
-
-enum { OPT_TMPDIR = 512, OPT_SPILL_LEVEL, OPT_TMP_LIMIT };
+	"                         numbers (those byte-wise)\n";
 
 static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
-	{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
-	{ "spill-level", required_argument, NULL, OPT_SPILL_LEVEL },
-	{ "tmp-limit", required_argument, NULL, OPT_TMP_LIMIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -44,8 +35,6 @@ int cmd_sort(int argc, char **argv, struct cli *c)
 	sl_sort_options so = { 0 };
 	struct cli_list specs = { 0 };
 	const char *keys;
-	uint64_t v;
-	size_t n;
 	int ch, status;
 
 	c->usage = usage;
@@ -57,27 +46,13 @@ int cmd_sort(int argc, char **argv, struct cli *c)
 						   optarg)) != 0)
 				return status;
 			break;
-		case OPT_TMPDIR:
-			so.tmpdir = optarg;
-			break;
-		case OPT_SPILL_LEVEL:
-			if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 9)
-				return cli_usage_error(c, "invalid --spill-level"
-						       " '%s' (1 to 9)", optarg);
-			so.level = (int)v;
-			break;
-		case OPT_TMP_LIMIT:
-			if (cli_parse_size(optarg, &n) < 0 || n == 0)
-				return cli_usage_error(c, "invalid --tmp-limit"
-						       " '%s'", optarg);
-			so.tmp_limit = n;
-			break;
 		default:
 			return cli_stop(c, ch);
 		}
 	}
 	if ((status = cli_start(c)) != 0)
 		return status;
+	cli_sort_spill(c, &so);
 	if ((status = cli_list_join(c, &specs, &keys)) != 0)
 		return status;
 	return cli_run(c, sl_sort(cli_read(c, argc, argv), keys, &so));

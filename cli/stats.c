@@ -31,7 +31,6 @@ static const char usage[] =
 	"                         under the ceiling (spilling as needed)\n"
 	"      --partial          write the state as JSON Lines for sluice\n"
 	"                         merge instead of results\n"
-	"      --tmpdir DIR       where spill files go\n"
 	"\n"
 	"Numbers are decimal ([+-]digits[.digits][e[+-]digits]); sum, mean,\n"
 	"stddev (the sample standard deviation) and the quantiles take only\n"
@@ -63,7 +62,7 @@ static const char usage[] =
 	"stddev agrees to rounding; first and last follow the order of the\n"
 	"files given to merge.\n";
 
-enum { OPT_EXACT = 512, OPT_PARTIAL, OPT_TMPDIR };
+enum { OPT_EXACT = 512, OPT_PARTIAL };
 
 static const struct option longopts[] = {
 	{ "group", required_argument, NULL, 'g' },
@@ -71,7 +70,6 @@ static const struct option longopts[] = {
 	{ "aggs", required_argument, NULL, 'a' },
 	{ "exact", no_argument, NULL, OPT_EXACT },
 	{ "partial", no_argument, NULL, OPT_PARTIAL },
-	{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -107,15 +105,13 @@ int cmd_stats(int argc, char **argv, struct cli *c)
 		case OPT_PARTIAL:
 			partial = 1;
 			break;
-		case OPT_TMPDIR:
-			ao.tmpdir = optarg;
-			break;
 		default:
 			return cli_stop(c, ch);
 		}
 	}
 	if ((status = cli_start(c)) != 0)
 		return status;
+	cli_agg_spill(c, &ao);
 	if ((status = cli_list_join(c, &glist, &groups)) != 0 ||
 	    (status = cli_list_join(c, &flist, &fields)) != 0 ||
 	    (status = cli_list_join(c, &alist, &aggs)) != 0)

@@ -19,16 +19,14 @@ static const char usage[] =
 	"                         byte-wise\n"
 	"  -c, --count            add a last field, count, with the number of\n"
 	"                         records that had the key\n"
-	"      --keep first       keep the order of first occurrence\n"
-	"      --tmpdir DIR       where spill files go\n";
+	"      --keep first       keep the order of first occurrence\n";
 
-enum { OPT_KEEP = 512, OPT_TMPDIR };
+enum { OPT_KEEP = 512 };
 
 static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
 	{ "count", no_argument, NULL, 'c' },
 	{ "keep", required_argument, NULL, OPT_KEEP },
-	{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -56,15 +54,13 @@ int cmd_uniq(int argc, char **argv, struct cli *c)
 				return cli_usage_error(c, "--keep takes 'first'");
 			uo.keep_first = 1;
 			break;
-		case OPT_TMPDIR:
-			uo.sort.tmpdir = optarg;
-			break;
 		default:
 			return cli_stop(c, ch);
 		}
 	}
 	if ((status = cli_start(c)) != 0)
 		return status;
+	cli_sort_spill(c, &uo.sort);
 	if ((status = cli_list_join(c, &specs, &keys)) != 0)
 		return status;
 	return cli_run(c, sl_uniq(cli_read(c, argc, argv), keys, &uo));

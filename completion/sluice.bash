@@ -18,7 +18,10 @@ _sluice()
 		COMPREPLY=($(compgen -W "csv tsv jsonl lines" -- "$cur"))
 		return ;;
 	--on-error)
-		COMPREPLY=($(compgen -W "fail skip" -- "$cur"))
+		COMPREPLY=($(compgen -W "fail skip pad" -- "$cur"))
+		return ;;
+	--spill-codec)
+		COMPREPLY=($(compgen -W "gzip zstd" -- "$cur"))
 		return ;;
 	-a|--aggs)
 		COMPREPLY=($(compgen -W "count empty type min max sum mean stddev distinct p50 p90 p99 first last" -- "$cur"))

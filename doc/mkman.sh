@@ -65,6 +65,14 @@ echo ".PP"
 echo ".nf"
 "$S" head --help | sed -n '/^Global options:/,/^$/p' | sed '1d;$d' | esc
 echo ".fi"
+echo ".SH SPILL OPTIONS"
+"$S" head --help | sed -n '/^Spill files/,/^$/p' | sed -n '1,/:$/p' |
+	tr '\n' ' ' | sed 's/ *$//' | esc
+echo
+echo ".PP"
+echo ".nf"
+"$S" head --help | sed -n '/^Spill files/,/^$/p' | sed '1,/:$/d;$d' | esc
+echo ".fi"
 for v in $("$S" --help | sed -n '/^Verbs:/,/^$/p' | awk 'NF >= 2 && $1 != "Verbs:" { print $1 }'); do
 	echo ".SH \"sluice $v\""
 	echo ".nf"

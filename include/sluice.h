@@ -786,10 +786,18 @@ typedef struct sl_sort_key {
 	int reverse;
 } sl_sort_key;
 
+/* How spill files are compressed: gzip (igzip's deflate where the build
+ * has ISA-L, else zlib's) or zstd (a 64 KiB window).  Either is read back
+ * by its magic, so the files describe themselves. */
+typedef enum sl_spill_codec {
+	SL_SPILL_GZIP = 0,
+	SL_SPILL_ZSTD
+} sl_spill_codec;
+
 typedef struct sl_sort_options {
 	const char *tmpdir;   /* NULL: $TMPDIR, else /tmp */
-	int level;            /* gzip level of spill files, as for
-			       * sl_sink_options; 0 means 1 */
+	int codec;            /* sl_spill_codec of spill files */
+	int level;            /* their level: gzip 1-9, zstd 1-19; 0 means 1 */
 	uint64_t tmp_limit;   /* bytes spill files may use at once; 0: any */
 	size_t mem_limit;     /* bytes of records held in memory at once (the
 			       * rest of the budget is left to the caller);
@@ -919,8 +927,8 @@ int sl_agg_op_parse(const char *name, size_t len);
 
 typedef struct sl_agg_options {
 	const char *tmpdir;   /* spill files; NULL: $TMPDIR, else /tmp */
-	int level;            /* gzip level of spill files, as for
-			       * sl_sink_options; 0 means 1 */
+	int codec;            /* sl_spill_codec of spill files */
+	int level;            /* their level: gzip 1-9, zstd 1-19; 0 means 1 */
 	uint64_t tmp_limit;   /* bytes spill files may use at once; 0: any */
 	int exact;            /* distinct and quantiles exact, by sorting */
 } sl_agg_options;

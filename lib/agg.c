@@ -376,6 +376,7 @@ static sl_status new_sorter(sl_agg *g, const sl_sort_key *keys, size_t n)
 	sl_sort_options so = { 0 };
 
 	so.tmpdir = g->opt.tmpdir;
+	so.codec = g->opt.codec;
 	so.level = g->opt.level;
 	so.tmp_limit = g->opt.tmp_limit;
 	so.mem_limit = sl_mem_ceiling(g->ctx) / 4;
@@ -503,10 +504,11 @@ group *agg_find_group(sl_agg *g, const sl_str *keys, size_t extra)
  * sorter's spill writer (two chunks and a deflate state), a block of its
  * records and the reading and writing around (four chunks).
  */
-static size_t group_share(sl_ctx *ctx)
+static size_t group_share(sl_ctx *ctx, const sl_agg_options *o)
 {
 	size_t cap = sl_mem_ceiling(ctx), chunk = sl_ctx_chunk_size(ctx);
-	size_t other = 6 * chunk + SL_SPILL_WRITER_MEM + (64 << 10);
+	size_t other = 6 * chunk + (64 << 10) +
+		sl_spill_writer_mem(o->codec, o->level);
 
 	if (cap / 8 > other)
 		return cap / 2;
@@ -561,7 +563,8 @@ sl_agg *sl_agg_new(sl_arena *a, size_t nkeys, size_t nfields,
 	g->pkeys = sl_arena_alloc(a, (nkeys + 1) * sizeof(sl_str));
 	g->paccs = sl_arena_alloc(a, (nfields + 1) * sizeof(acc));
 	if (!g->ops || !g->rec || !g->pkeys || !g->paccs ||
-	    sl_arena_on_release(a, agg_release, g) != SL_OK)
+	    sl_arena_on_release(a, agg_release, g) != SL_OK ||
+	    sl_spill_check(ctx, g->opt.codec, g->opt.level) != SL_OK)
 		return NULL;
 	if (nops)
 		memcpy(g->ops, ops, nops * sizeof(*ops));
@@ -570,7 +573,7 @@ sl_agg *sl_agg_new(sl_arena *a, size_t nkeys, size_t nfields,
 		g->need |= NEED(ops[i]);
 	g->mode = (g->need & (NEED(SL_AGG_DISTINCT) | NEED_Q)) &&
 		(nkeys || g->opt.exact) ? SORT_MODE : HASH_MODE;
-	g->share = group_share(ctx);
+	g->share = group_share(ctx, &g->opt);
 	if (g->mode == SORT_MODE) {
 		sl_sort_key *k = sl_arena_alloc(a, (nkeys + 3) * sizeof(*k));
 
@@ -743,7 +746,7 @@ static sl_status segment_number(sl_agg *g, const char *p, size_t n)
 		 * is what the numbers go to when memory runs out */
 		size_t used = sl_mem_in_use(g->ctx), lim = sl_mem_ceiling(g->ctx);
 		size_t writer = 2 * sl_ctx_chunk_size(g->ctx) +
-			SL_SPILL_WRITER_MEM;
+			sl_spill_writer_mem(g->opt.codec, g->opt.level);
 		char *q = used + (cap - g->qcap) + writer <= lim ?
 			sl_mem_try_realloc(g->ctx, g->qv, cap, "agg.values") :
 			NULL;
@@ -754,6 +757,7 @@ static sl_status segment_number(sl_agg *g, const char *p, size_t n)
 			g->qspill = sl_spill_new(g->arena, g->opt.tmpdir ?
 						 g->opt.tmpdir : getenv("TMPDIR") ?
 						 getenv("TMPDIR") : "/tmp",
+						 g->opt.codec,
 						 g->opt.level ? g->opt.level : 1,
 						 &g->nostats);
 			if (!g->qspill)

@@ -187,6 +187,7 @@ static int freq_rank(sl_iter *it, struct results *r)
 	for (i = 0; i < nk; i++)
 		keys[1 + i].field = i;
 	so.tmpdir = r->o.tmpdir;
+	so.codec = r->o.codec;
 	so.level = r->o.level;
 	so.tmp_limit = r->o.tmp_limit;
 	so.mem_limit = sl_mem_ceiling(it->ctx) / 4;

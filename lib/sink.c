@@ -314,6 +314,29 @@ static int start_deflate(sl_sink *s, int level, int strategy,
 	return 0;
 }
 
+/* The level's parameters with a window of 2^wlog bytes: its hash and
+ * chain tables no larger than such a window makes use of (libzstd shrinks
+ * them only when it knows the input's size). */
+static ZSTD_compressionParameters small_window(int level, int wlog)
+{
+	ZSTD_compressionParameters cp = ZSTD_getCParams(level, 0, 0);
+
+	cp.windowLog = (unsigned)wlog;
+	if (cp.hashLog > cp.windowLog + 1)
+		cp.hashLog = cp.windowLog + 1;
+	if (cp.chainLog > cp.windowLog + 1)
+		cp.chainLog = cp.windowLog + 1;
+	return cp;
+}
+
+size_t sl_zstd_cmem(int level, int wlog)
+{
+	if (!wlog)
+		return ZSTD_estimateCStreamSize(level);
+	return ZSTD_estimateCStreamSize_usingCParams(small_window(level,
+								  wlog));
+}
+
 static void *zstd_alloc(void *opaque, size_t n)
 {
 	sl_sink *s = opaque;
@@ -327,26 +350,40 @@ static void zstd_free(void *opaque, void *p)
 	sl_mem_free(p);
 }
 
+static int set_window(ZSTD_CCtx *zc, ZSTD_compressionParameters cp)
+{
+	return ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_windowLog,
+						   (int)cp.windowLog)) ||
+		ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_hashLog,
+						    (int)cp.hashLog)) ||
+		ZSTD_isError(ZSTD_CCtx_setParameter(zc, ZSTD_c_chainLog,
+						    (int)cp.chainLog)) ? -1 : 0;
+}
+
 /*
- * Start compressing with zstd at level, one frame with a checksum.  The
+ * Start compressing with zstd at level, one frame with a checksum; with
+ * a window of 2^wlog bytes and tables to match unless wlog is 0.  The
  * memory the level's tables and buffers take (zstd allocates them at the
  * first byte) is checked against what the budget leaves first, so that a
  * level too large for the ceiling is refused by name at the start rather
  * than halfway through.  0, or -1 with the error recorded.
  */
-static int start_zstd(sl_sink *s, int level)
+static int start_zstd(sl_sink *s, int level, int wlog)
 {
 	ZSTD_customMem mem = { zstd_alloc, zstd_free, s };
-	size_t need = ZSTD_estimateCStreamSize(level);
+	size_t need = sl_zstd_cmem(level, wlog);
 	char ceil[32];
 
 	if (need > sl_mem_ceiling(s->ctx) - sl_mem_in_use(s->ctx)) {
-		sl_error(s->ctx, SL_ENOMEM, "'%s' needs %llu MiB to compress at"
-			 " zstd level %d, more than the memory ceiling of %s"
-			 " leaves (raise --max-memory or lower --level)",
-			 s->name, (unsigned long long)(need >> 20) + 1, level,
+		sl_error(s->ctx, SL_ENOMEM, "%s%s%s needs %llu MiB to compress"
+			 " at zstd level %d, more than the memory ceiling of"
+			 " %s leaves (raise --max-memory or lower --%slevel)",
+			 s->spill_dir ? "" : "'", s->spill_dir ? "a spill file" :
+			 s->name, s->spill_dir ? "" : "'",
+			 (unsigned long long)(need >> 20) + 1, level,
 			 sl_format_size(ceil, sizeof(ceil),
-					sl_mem_ceiling(s->ctx)));
+					sl_mem_ceiling(s->ctx)),
+			 s->spill_dir ? "spill-" : "");
 		return -1;
 	}
 	s->zc = ZSTD_createCCtx_advanced(mem);
@@ -354,7 +391,8 @@ static int start_zstd(sl_sink *s, int level)
 	    ZSTD_isError(ZSTD_CCtx_setParameter(s->zc,
 			ZSTD_c_compressionLevel, level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_checksumFlag,
-						1))) {
+						1)) ||
+	    (wlog && set_window(s->zc, small_window(level, wlog)) < 0)) {
 		sl_error(s->ctx, SL_ENOMEM, "cannot start compressing '%s'",
 			 s->name);
 		return -1;
@@ -523,7 +561,7 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 	if (s->gzip && !s->pgz && start_gzip(s, level, Z_DEFAULT_STRATEGY,
 					     "gzip.deflate") < 0)
 		return NULL;
-	if (s->zstd && start_zstd(s, level) < 0)
+	if (s->zstd && start_zstd(s, level, 0) < 0)
 		return NULL;
 	if (stdout_)
 		s->fd = STDOUT_FILENO;
@@ -925,7 +963,7 @@ sl_status sl_sink_close(sl_sink *s)
 /* ---- spill files ------------------------------------------------------ */
 
 sl_sink *sl_sink_open_spill(sl_arena *a, int fd, const char *dir,
-			    int level, sl_spill_stats *stats)
+			    int codec, int level, sl_spill_stats *stats)
 {
 	sl_ctx *ctx = sl_arena_ctx(a);
 	sl_sink *s;
@@ -942,7 +980,8 @@ sl_sink *sl_sink_open_spill(sl_arena *a, int fd, const char *dir,
 	s->name = "spill file";
 	s->spill_dir = dir;
 	s->stats = stats;
-	s->gzip = 1;
+	s->zstd = codec == SL_SPILL_ZSTD;
+	s->gzip = !s->zstd;
 	if (sl_arena_on_release(a, sink_release, s) != SL_OK)
 		return NULL;
 	s->cap = s->zcap = sl_ctx_chunk_size(ctx) < 4096 ? 4096 :
@@ -961,7 +1000,8 @@ sl_sink *sl_sink_open_spill(sl_arena *a, int fd, const char *dir,
 	 * against 5.9 s for the zlib build; igzip's level 0 wrote 111 MiB,
 	 * its level 2 94 MiB, in about the same time; the small level
 	 * buffer (start_isal()) 95 MiB in 4.6 s */
-	if (start_gzip(s, level ? level : 1, Z_RLE, "spill.deflate") < 0)
+	if (s->zstd ? start_zstd(s, level ? level : 1, SL_SPILL_ZSTD_WLOG) < 0 :
+	    start_gzip(s, level ? level : 1, Z_RLE, "spill.deflate") < 0)
 		return NULL;
 	s->fd = fd;                 /* not own_fd: the spill keeps it */
 	s->state = SINK_OPEN;

@@ -319,9 +319,10 @@ static inline int sl_num_order(double x, const char *a, size_t an, double y,
 }
 
 /*
- * sink.c, for spill files: a sink that deflates (gzip wrapper, the level
- * given: 1-3 igzip's where the build has ISA-L, else zlib's with Z_RLE)
- * into fd, which stays the caller's.  Its writes are counted
+ * sink.c, for spill files: a sink that compresses with codec (an
+ * sl_spill_codec) at level into fd, which stays the caller's: gzip (1-3
+ * igzip's where the build has ISA-L, else zlib's with Z_RLE) or zstd
+ * (SL_SPILL_ZSTD_WLOG).  Its writes are counted
  * in stats (packed, on_disk; raw at the end) and refused past its limit,
  * with messages that name the spill folder dir.  sl_sink_reserve() gives
  * room for n bytes in the buffer (NULL on failure), to be encoded in
@@ -330,7 +331,10 @@ static inline int sl_num_order(double x, const char *a, size_t an, double y,
  * sl_sink_abandon() gives them back without finishing.
  */
 sl_sink *sl_sink_open_spill(sl_arena *a, int fd, const char *dir,
-			    int level, sl_spill_stats *stats);
+			    int codec, int level, sl_spill_stats *stats);
+/* What libzstd says a compressor at level with a window of 2^wlog bytes
+ * (0: the level's own) takes. */
+size_t sl_zstd_cmem(int level, int wlog);
 /* A spill file's sink written by another thread from now on: its
  * errors go to ctx, and its counters are shared with sinks on other
  * threads, each change made under lock (NULL: not shared). */
@@ -342,18 +346,19 @@ uint64_t sl_sink_written(const sl_sink *s);
 void sl_sink_abandon(sl_sink *s);
 
 /*
- * What a spill writer's deflate state and a spill reader's inflate state
+ * What a spill writer's compressor and a spill reader's decompressor
  * take from the budget with some room to spare, beside their chunk-sized
- * buffers: zlib's deflate (256 KiB) or igzip's level 1 with its small
- * level buffer (166 KiB); igzip's inflate state (85 KiB) or zlib's
- * inflate (39 KiB).
+ * buffers (spill.c).
  */
-#define SL_SPILL_WRITER_MEM ((size_t)320 << 10)
-#ifdef SL_HAVE_ISAL
-#define SL_SPILL_READER_MEM ((size_t)144 << 10)
-#else
-#define SL_SPILL_READER_MEM ((size_t)96 << 10)
-#endif
+size_t sl_spill_writer_mem(int codec, int level);
+/* The window of zstd spill files, as a log: 64 KiB, for the reader's
+ * sake (a merge reads hundreds of runs at once). */
+#define SL_SPILL_ZSTD_WLOG 16
+size_t sl_spill_reader_mem(int codec);
+/* SL_OK, or SL_ENOMEM recorded when a zstd spill writer at level would
+ * take more than half the ceiling (its tables grow with the level; gzip's
+ * writer is the same at every level, and small). */
+sl_status sl_spill_check(sl_ctx *ctx, int codec, int level);
 
 /*
  * pgzip.c: one gzip member deflated by blocks on worker threads (pigz's
@@ -388,7 +393,7 @@ sl_reader *sl_reader_open_source(sl_arena *a, sl_source *src,
 
 /* spill.c: a run of records in an unlinked, compressed temporary file */
 typedef struct sl_spill sl_spill;
-sl_spill *sl_spill_new(sl_arena *a, const char *dir, int level,
+sl_spill *sl_spill_new(sl_arena *a, const char *dir, int codec, int level,
 		       sl_spill_stats *stats);
 sl_status sl_spill_put(sl_spill *sp, const sl_str *f, size_t n);
 /* A record with its kinds and provenance (number, line, offset; its

@@ -78,7 +78,7 @@ struct sl_sorter {
 	sl_sort_key *keys;
 	size_t nkeys, nnum;
 	char *tmpdir;
-	int level;
+	int codec, level;
 	unsigned writers;       /* runs written at once, on as many threads */
 	pthread_mutex_t lock;   /* guards stats while they are */
 	size_t reserve;         /* kept free for the spill writers */
@@ -350,7 +350,8 @@ static run *new_run(sl_sorter *s)
 		s->rcap = cap;
 	}
 	r = &s->runs[s->nruns];
-	r->sp = sl_spill_new(s->arena, s->tmpdir, s->level, &s->stats);
+	r->sp = sl_spill_new(s->arena, s->tmpdir, s->codec, s->level,
+			       &s->stats);
 	if (!r->sp)
 		return NULL;
 	s->nruns++;
@@ -526,13 +527,16 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	s->keys = sl_arena_alloc(a, (nkeys ? nkeys : 1) * sizeof(*keys));
 	s->tmpdir = sl_arena_strndup(a, dir, strlen(dir));
 	if (!s->keys || !s->tmpdir ||
-	    sl_arena_on_release(a, sorter_release, s) != SL_OK)
+	    sl_arena_on_release(a, sorter_release, s) != SL_OK ||
+	    sl_spill_check(ctx, opt ? opt->codec : SL_SPILL_GZIP,
+			   opt ? opt->level : 1) != SL_OK)
 		return NULL;
 	if (nkeys)
 		memcpy(s->keys, keys, nkeys * sizeof(*keys));
 	s->nkeys = nkeys;
 	for (k = 0; k < nkeys; k++)
 		s->nnum += keys[k].numeric != 0;
+	s->codec = opt ? opt->codec : SL_SPILL_GZIP;
 	s->level = opt && opt->level ? opt->level : 1;
 	s->stats.limit = opt ? opt->tmp_limit : 0;
 	s->limit = opt ? opt->mem_limit : 0;
@@ -541,7 +545,8 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	 * memLevel 8), an arena block and the run list; as many as the
 	 * threads when the reserves take no more than an eighth of the
 	 * ceiling */
-	per = 2 * sl_ctx_chunk_size(ctx) + SL_SPILL_WRITER_MEM;
+	per = 2 * sl_ctx_chunk_size(ctx) +
+		sl_spill_writer_mem(s->codec, s->level);
 	s->writers = sl_ctx_threads(ctx);
 	while (s->writers > 1 && s->writers * per > sl_mem_ceiling(ctx) / 8)
 		s->writers--;
@@ -750,7 +755,8 @@ static void heap_next(sl_sorter *s, run *runs)
 /* How many runs the free budget can read at once. */
 static size_t fan_in(const sl_sorter *s)
 {
-	size_t per = 2 * sl_ctx_chunk_size(s->ctx) + SL_SPILL_READER_MEM;
+	size_t per = 2 * sl_ctx_chunk_size(s->ctx) +
+		sl_spill_reader_mem(s->codec);
 	size_t used = sl_mem_in_use(s->ctx), cap = sl_mem_ceiling(s->ctx);
 	size_t need = spill_need(s);
 	size_t free_ = cap > used + need ? cap - used - need : 0;
@@ -766,7 +772,8 @@ static sl_status merge_group(sl_sorter *s, size_t at, size_t k)
 	const head *h;
 	size_t i;
 
-	merged.sp = sl_spill_new(s->arena, s->tmpdir, s->level, &s->stats);
+	merged.sp = sl_spill_new(s->arena, s->tmpdir, s->codec, s->level,
+			       &s->stats);
 	if (!merged.sp || heap_start(s, group, k) < 0)
 		return sl_errcode(s->ctx);
 	while ((h = heap_top(s)) != NULL) {

@@ -23,12 +23,12 @@
  * provenance if so (varints of the record number, the line's difference
  * from it, zigzag-coded, the byte offset and the input's index), the n
  * kind bytes if it has them, and n times varint(length) and the bytes.
- * Records are encoded in place in the sink's buffer, which deflates them
- * (gzip wrapper, level 1 by default: igzip's, or zlib's with Z_RLE in a
- * build without ISA-L) a chunk at a time; reading goes back through the
- * chunked source, which inflates.  A record lying wholly inside a chunk
- * is decoded in place; one that straddles chunks is gathered in a buffer
- * first.
+ * Records are encoded in place in the sink's buffer, which compresses
+ * them a chunk at a time: gzip by default (level 1: igzip's, or zlib's
+ * with Z_RLE in a build without ISA-L), or zstd; reading goes back
+ * through the chunked source, which knows either by its magic.  A record
+ * lying wholly inside a chunk is decoded in place; one that straddles
+ * chunks is gathered in a buffer first.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,8 +37,53 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY    /* ZSTD_estimateDStreamSize */
+#include <zstd.h>
 
 #include "sluice_int.h"
+
+/*
+ * gzip: zlib's deflate (256 KiB) or igzip's level 1-3 with its small
+ * level buffer (166 KiB to 233 KiB), with room to spare; igzip's inflate
+ * state (85 KiB) or zlib's inflate (39 KiB).  zstd: what libzstd says
+ * its compressor at the level and its decompressor take with the spill
+ * files' 64 KiB window, and 16 KiB more.
+ */
+size_t sl_spill_writer_mem(int codec, int level)
+{
+	if (codec == SL_SPILL_ZSTD)
+		return sl_zstd_cmem(level ? level : 1, SL_SPILL_ZSTD_WLOG) +
+			(16 << 10);
+	return (size_t)320 << 10;
+}
+
+sl_status sl_spill_check(sl_ctx *ctx, int codec, int level)
+{
+	size_t need = sl_spill_writer_mem(codec, level);
+	char ceil[32];
+
+	if (codec != SL_SPILL_ZSTD || need <= sl_mem_ceiling(ctx) / 2)
+		return SL_OK;
+	return sl_error(ctx, SL_ENOMEM, "spill files at zstd level %d need %llu"
+			" MiB to compress, more than half the memory ceiling"
+			" of %s (raise --max-memory or lower --spill-level)",
+			level ? level : 1,
+			(unsigned long long)(need >> 20) + 1,
+			sl_format_size(ceil, sizeof(ceil), sl_mem_ceiling(ctx)));
+}
+
+size_t sl_spill_reader_mem(int codec)
+{
+	if (codec == SL_SPILL_ZSTD)
+		return ZSTD_estimateDStreamSize((size_t)1 <<
+						SL_SPILL_ZSTD_WLOG) +
+			(16 << 10);
+#ifdef SL_HAVE_ISAL
+	return (size_t)144 << 10;
+#else
+	return (size_t)96 << 10;
+#endif
+}
 
 struct sl_spill {
 	sl_ctx *ctx;
@@ -100,7 +145,7 @@ static void spill_release(void *arg)
 	sl_spill_close(arg);
 }
 
-sl_spill *sl_spill_new(sl_arena *a, const char *dir, int level,
+sl_spill *sl_spill_new(sl_arena *a, const char *dir, int codec, int level,
 		       sl_spill_stats *stats)
 {
 	sl_ctx *ctx = sl_arena_ctx(a);
@@ -134,7 +179,7 @@ sl_spill *sl_spill_new(sl_arena *a, const char *dir, int level,
 	sl_tmpfile_register(&node, path);
 	unlink(path);
 	sl_tmpfile_unregister(&node);
-	sp->out = sl_sink_open_spill(a, sp->fd, dir, level, stats);
+	sp->out = sl_sink_open_spill(a, sp->fd, dir, codec, level, stats);
 	if (!sp->out)
 		return NULL;
 	if (stats)

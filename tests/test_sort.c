@@ -7,6 +7,9 @@
 
 #include "testutil.h"
 
+/* The codec of the spill files sort_and_check() makes. */
+static int test_codec = SL_SPILL_GZIP;
+
 static void test_spill_round_trip_every_chunk_size(void **state)
 {
 	static const size_t chunks[] = { 1, 2, 3, 7, 64, 65536 };
@@ -15,11 +18,14 @@ static void test_spill_round_trip_every_chunk_size(void **state)
 
 	(void)state;
 	memset(big, 'z', sizeof(big));
-	for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
-		sl_ctx *ctx = tu_ctx(0, chunks[c]);
+	for (c = 0; c < 2 * sizeof(chunks) / sizeof(chunks[0]); c++) {
+		size_t chunk = chunks[c % (sizeof(chunks) / sizeof(chunks[0]))];
+		int codec = c < sizeof(chunks) / sizeof(chunks[0]) ?
+			SL_SPILL_GZIP : SL_SPILL_ZSTD;
+		sl_ctx *ctx = tu_ctx(0, chunk);
 		sl_arena *a = sl_arena_new(ctx, "t");
 		sl_spill_stats st = { 0 };
-		sl_spill *sp = sl_spill_new(a, tu_dir, 1, &st);
+		sl_spill *sp = sl_spill_new(a, tu_dir, codec, 1, &st);
 		const sl_str *f;
 
 		assert_non_null(sp);
@@ -64,7 +70,7 @@ static void sort_and_check_j(size_t ceiling, size_t n, int numeric,
 	sl_ctx *ctx = tu_ctx_j(ceiling, 4096, threads);
 	sl_arena *a = sl_arena_new(ctx, "t");
 	sl_sort_key key = { .field = 0, .numeric = numeric, .reverse = reverse };
-	sl_sort_options o = { .tmpdir = tu_dir };
+	sl_sort_options o = { .tmpdir = tu_dir, .codec = test_codec };
 	sl_sorter *s = sl_sorter_new(a, &key, 1, &o);
 	char pad[200];
 	const sl_str *f;
@@ -282,6 +288,22 @@ static void test_sort_record_too_big(void **state)
 	tu_ctx_free(ctx);
 }
 
+/* Runs in zstd: the same order, in memory and in passes. */
+static void test_sort_spills_zstd(void **state)
+{
+	uint64_t runs, passes;
+
+	(void)state;
+	test_codec = SL_SPILL_ZSTD;
+	sort_and_check(3 << 20, 40000, 1, 0, &runs, &passes);
+	assert_true(runs > 1);
+	sort_and_check(3 << 20, 40000, 0, 1, &runs, &passes);
+	assert_true(runs > 1);
+	sort_and_check_j(12 << 20, 60000, 1, 0, 2, &runs, &passes);
+	assert_true(runs > 1);
+	test_codec = SL_SPILL_GZIP;
+}
+
 /*
  * With threads, a spill writes its items as several runs at once, one a
  * thread: more runs than on one thread, and the same stable order.
@@ -441,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_sort_tmp_limit),
 		cmocka_unit_test(test_sort_record_too_big),
 		cmocka_unit_test(test_sort_fault_at_every_allocation),
+		cmocka_unit_test(test_sort_spills_zstd),
 		cmocka_unit_test(test_sort_runs_written_on_threads),
 		cmocka_unit_test(test_sort_tmp_limit_on_threads),
 		cmocka_unit_test(test_sort_fault_with_threads),

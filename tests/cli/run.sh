@@ -973,6 +973,7 @@ run count_2g_under_8m t_count_2g_under_8m
 . "$HERE/t_fidelity.sh"
 . "$HERE/t_library.sh"
 . "$HERE/t_threads.sh"
+. "$HERE/t_spill.sh"
 
 # where the time went: the slowest tests, in seconds
 if [ -f "$T/times" ]; then
