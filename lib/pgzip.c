@@ -1,5 +1,6 @@
 /*
- * pgzip.c - one gzip member, compressed a block at a time on threads.
+ * pgzip.c - one gzip member, compressed a block at a time on threads; or
+ * zstd frames, one a block.
  *
  * The input is cut into blocks of PGZ_BLOCK bytes.  Each block is
  * deflated on its own by a worker thread, primed with the 32 KiB of input
@@ -10,6 +11,13 @@
  * blocks in their order as they are done, and the trailer, whose CRC-32
  * is the blocks' CRCs combined.  gzip, zcat, pigz and sluice read the
  * result as any single-member file.
+ *
+ * zstd output is cut into blocks of PZS_BLOCK bytes instead, each
+ * compressed by a worker into a frame of its own (with its checksum):
+ * zstd, and sluice, read frames that follow one another as one stream.
+ * The blocks are larger than gzip's because a frame starts with no
+ * history; each worker's compressor lives in a workspace allocated up
+ * front (a static context), so it too never allocates.
  *
  * Levels 1-3 deflate with igzip where the build has ISA-L, the others with
  * zlib, as the single-threaded sink does.  Every buffer and every worker's
@@ -25,6 +33,8 @@
 #include <pthread.h>
 #include <string.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY    /* static contexts, their sizes */
+#include <zstd.h>
 #ifdef SL_HAVE_ISAL
 #include <isa-l/igzip_lib.h>
 #endif
@@ -36,6 +46,7 @@
 /* room for a block that does not compress: stored blocks' headers, the
  * flush marker, and the end of the stream */
 #define PGZ_OUT   (PGZ_BLOCK + PGZ_BLOCK / 16 + 4096)
+#define PZS_BLOCK ((size_t)1 << 20)
 
 enum { JOB_FREE, JOB_QUEUED, JOB_BUSY, JOB_DONE };
 
@@ -54,6 +65,8 @@ struct pgz_worker {
 	int started;
 	z_stream zs;           /* zlib's levels */
 	int zinit;
+	ZSTD_CCtx *zc;         /* zstd's, in zwork */
+	void *zwork;
 #ifdef SL_HAVE_ISAL
 	struct isal_zstream *isal;     /* levels 1-3 */
 #endif
@@ -63,6 +76,8 @@ struct sl_pgzip {
 	sl_ctx *ctx;
 	const char *name;      /* for messages */
 	int level;
+	int zstd;              /* zstd frames, not a gzip member */
+	size_t block, outcap;  /* a job's input and output room */
 	unsigned nworkers, njobs;
 	struct pgz_worker *w;
 	struct pgz_job *jobs;
@@ -138,6 +153,14 @@ static void compress_job(struct pgz_worker *w, struct pgz_job *j)
 {
 	int rc;
 
+	if (w->zc) {
+		size_t r = ZSTD_compress2(w->zc, j->out, w->z->outcap, j->in,
+					  j->len);
+
+		j->failed = ZSTD_isError(r);
+		j->out_len = j->failed ? 0 : r;
+		return;
+	}
 #ifdef SL_HAVE_ISAL
 	if (w->isal)
 		rc = deflate_isal(w, j);
@@ -205,7 +228,7 @@ static sl_status write_front(sl_pgzip *z, int wait)
 	sl_status st;
 	int done;
 
-	if (!z->header && (st = put_header(z)) != SL_OK)
+	if (!z->header && !z->zstd && (st = put_header(z)) != SL_OK)
 		return st;
 	pthread_mutex_lock(&z->lock);
 	while (wait && j->state != JOB_DONE)
@@ -215,10 +238,13 @@ static sl_status write_front(sl_pgzip *z, int wait)
 	if (!done)
 		return SL_OK;
 	if (j->failed)
-		return sl_error(z->ctx, SL_EIO, "cannot deflate '%s'", z->name);
+		return sl_error(z->ctx, SL_EIO, "cannot %s '%s'", z->zstd ?
+				"compress" : "deflate", z->name);
 	if ((st = put(z, j->out, j->out_len)) != SL_OK)
 		return st;
-	z->crc = (uint32_t)crc32_combine(z->crc, j->crc, (z_off_t)j->len);
+	if (!z->zstd)
+		z->crc = (uint32_t)crc32_combine(z->crc, j->crc,
+						 (z_off_t)j->len);
 	j->state = JOB_FREE;
 	z->written++;
 	return SL_OK;
@@ -262,6 +288,8 @@ static void queue(sl_pgzip *z, struct pgz_job *j)
 {
 	size_t keep;
 
+	if (z->zstd)
+		goto ready;
 	memcpy(j->dict, z->tail, z->tail_len);
 	j->dict_len = z->tail_len;
 	if (j->len >= PGZ_DICT) {
@@ -274,6 +302,7 @@ static void queue(sl_pgzip *z, struct pgz_job *j)
 		memcpy(z->tail + keep, j->in, j->len);
 		z->tail_len = keep + j->len;
 	}
+ready:
 	z->total += j->len;
 	z->open = 0;
 	pthread_mutex_lock(&z->lock);
@@ -292,12 +321,12 @@ sl_status sl_pgzip_write(sl_pgzip *z, const unsigned char *p, size_t n)
 	while (n > 0) {
 		if (!(j = filling(z)))
 			return sl_errcode(z->ctx);
-		k = PGZ_BLOCK - j->len < n ? PGZ_BLOCK - j->len : n;
+		k = z->block - j->len < n ? z->block - j->len : n;
 		memcpy(j->in + j->len, p, k);
 		j->len += k;
 		p += k;
 		n -= k;
-		if (j->len == PGZ_BLOCK) {
+		if (j->len == z->block) {
 			queue(z, j);
 			if ((st = write_out(z, 0)) != SL_OK)
 				return st;
@@ -324,9 +353,14 @@ sl_status sl_pgzip_finish(sl_pgzip *z)
 	if (!(j = filling(z)))
 		return sl_errcode(z->ctx);
 	j->last = 1;
-	queue(z, j);
+	if (z->zstd && j->len == 0 && z->total > 0)
+		z->open = 0;   /* no empty frame after the others */
+	else
+		queue(z, j);
 	if ((st = write_out(z, 1)) != SL_OK)
 		return st;
+	if (z->zstd)
+		return SL_OK;
 	le32(t, z->crc);
 	le32(t + 4, (uint32_t)z->total);
 	return put(z, t, sizeof(t));
@@ -338,9 +372,44 @@ sl_status sl_pgzip_finish(sl_pgzip *z)
 #define PGZ_JOB_MEM (PGZ_BLOCK + PGZ_DICT + PGZ_OUT)
 #define PGZ_ZLIB_MEM ((size_t)272 << 10)
 
+/* zstd's: a block and its bound; a static context for a block at level. */
+static size_t zstd_job_mem(void)
+{
+	return PZS_BLOCK + ZSTD_compressBound(PZS_BLOCK);
+}
+
+static size_t zstd_work_mem(int level)
+{
+	return ZSTD_estimateCCtxSize_usingCParams(ZSTD_getCParams(level,
+								  PZS_BLOCK,
+								  0));
+}
+
+static int zstd_init(sl_pgzip *z, struct pgz_worker *w)
+{
+	size_t size = zstd_work_mem(z->level);
+
+	w->zwork = sl_mem_alloc(z->ctx, size, "zstd.compress");
+	if (!w->zwork)
+		return -1;
+	w->zc = ZSTD_initStaticCCtx(w->zwork, size);
+	if (!w->zc ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(w->zc,
+			ZSTD_c_compressionLevel, z->level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag,
+						1))) {
+		sl_error(z->ctx, SL_ENOMEM, "cannot start compressing '%s'",
+			 z->name);
+		return -1;
+	}
+	return 0;
+}
+
 static int worker_init(sl_pgzip *z, struct pgz_worker *w)
 {
 	w->z = z;
+	if (z->zstd)
+		return zstd_init(z, w);
 #ifdef SL_HAVE_ISAL
 	if (z->level <= 3) {
 		/* the small level buffers, as the sink's (sink.c) */
@@ -375,6 +444,9 @@ static int worker_init(sl_pgzip *z, struct pgz_worker *w)
 
 static void worker_end(struct pgz_worker *w)
 {
+	sl_mem_free(w->zwork);    /* the static context is in it */
+	w->zwork = NULL;
+	w->zc = NULL;
 	if (w->zinit)
 		deflateEnd(&w->zs);
 	w->zinit = 0;
@@ -384,29 +456,33 @@ static void worker_end(struct pgz_worker *w)
 #endif
 }
 
-size_t sl_pgzip_mem(unsigned workers)
+size_t sl_pgzip_mem(int zstd, int level, unsigned workers)
 {
+	if (zstd)
+		return workers * (2 * zstd_job_mem() + zstd_work_mem(level)) +
+			(16 << 10);
 	return workers * (2 * PGZ_JOB_MEM + PGZ_ZLIB_MEM) + (16 << 10);
 }
 
 /* How many workers: at most max, as far as the share of the free budget
- * holds two jobs and a deflater for each. */
-static unsigned pool_size(sl_ctx *ctx, unsigned max, unsigned share)
+ * holds two jobs and a compressor for each. */
+static unsigned pool_size(sl_ctx *ctx, int zstd, int level, unsigned max,
+			  unsigned share)
 {
 	size_t free_ = sl_mem_ceiling(ctx) - sl_mem_in_use(ctx);
 	unsigned n;
 
 	for (n = max; n > 1; n--)
-		if (sl_pgzip_mem(n) <= free_ / share)
+		if (sl_pgzip_mem(zstd, level, n) <= free_ / share)
 			break;
 	return n;
 }
 
-sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
+sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int zstd, int level,
 		       unsigned max, unsigned share, sl_pgzip_out out,
 		       void *arg)
 {
-	unsigned n = pool_size(ctx, max, share), i;
+	unsigned n = pool_size(ctx, zstd, level, max, share), i;
 	sl_pgzip *z;
 	int rc;
 
@@ -419,6 +495,9 @@ sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
 	z->ctx = ctx;
 	z->name = name;
 	z->level = level;
+	z->zstd = zstd;
+	z->block = zstd ? PZS_BLOCK : PGZ_BLOCK;
+	z->outcap = zstd ? ZSTD_compressBound(PZS_BLOCK) : PGZ_OUT;
 	z->out = out;
 	z->arg = arg;
 	z->za.ctx = ctx;
@@ -441,11 +520,12 @@ sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
 	for (i = 0; i < z->njobs; i++) {
 		struct pgz_job *j = &z->jobs[i];
 
-		j->in = sl_mem_alloc(ctx, PGZ_JOB_MEM, "gzip.blocks");
+		j->in = sl_mem_alloc(ctx, zstd ? zstd_job_mem() : PGZ_JOB_MEM,
+				     zstd ? "zstd.blocks" : "gzip.blocks");
 		if (!j->in)
 			goto fail;
-		j->dict = j->in + PGZ_BLOCK;
-		j->out = j->dict + PGZ_DICT;
+		j->dict = j->in + z->block;
+		j->out = zstd ? j->dict : j->dict + PGZ_DICT;
 	}
 	for (i = 0; i < n; i++)
 		if (worker_init(z, &z->w[i]) < 0)
@@ -456,7 +536,7 @@ sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
 	}
 	if (rc == 0)
 		return z;
-	sl_error_errno(ctx, rc, "cannot start a thread to deflate '%s'",
+	sl_error_errno(ctx, rc, "cannot start a thread to compress '%s'",
 		       name);
 fail:
 	sl_pgzip_free(z);

@@ -544,11 +544,12 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 		return NULL;
 	/* a quarter of the free budget at most: the output must not take
 	 * what the sort or the group-by feeding it needs */
-	if (s->gzip && sl_ctx_threads(ctx) > 1 &&
-	    !(s->pgz = sl_pgzip_new(ctx, s->name, level, sl_ctx_threads(ctx),
-				    4, pgz_out, s)) && sl_failed(ctx))
+	if ((s->gzip || s->zstd) && sl_ctx_threads(ctx) > 1 &&
+	    !(s->pgz = sl_pgzip_new(ctx, s->name, s->zstd, level,
+				    sl_ctx_threads(ctx), 4, pgz_out, s)) &&
+	    sl_failed(ctx))
 		return NULL;
-	if ((s->gzip && !s->pgz) || s->zstd) {
+	if ((s->gzip || s->zstd) && !s->pgz) {
 		/* zlib needs more than six bytes of room for a sync flush,
 		 * and counts them in 32 bits */
 		s->zcap = s->cap < 64 ? 64 : s->cap > ZBUF_MAX ? ZBUF_MAX :
@@ -561,7 +562,7 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 	if (s->gzip && !s->pgz && start_gzip(s, level, Z_DEFAULT_STRATEGY,
 					     "gzip.deflate") < 0)
 		return NULL;
-	if (s->zstd && start_zstd(s, level, 0) < 0)
+	if (s->zstd && !s->pgz && start_zstd(s, level, 0) < 0)
 		return NULL;
 	if (stdout_)
 		s->fd = STDOUT_FILENO;

@@ -362,21 +362,22 @@ sl_status sl_spill_check(sl_ctx *ctx, int codec, int level);
 
 /*
  * pgzip.c: one gzip member deflated by blocks on worker threads (pigz's
- * way), written in order through out() on the caller's thread.
- * sl_pgzip_new() starts at most max workers, as many as 1/share of the
- * free budget holds (sl_pgzip_mem() each), and returns NULL with no error
- * recorded when that is fewer than two: the caller then deflates on its
- * own.  write, flush (everything so far out and
- * decodable) and finish (the trailer) return out()'s status or the error
- * recorded; sl_pgzip_free() stops the workers, whatever state it is in.
+ * way), or with zstd set zstd frames, one a block, written in order
+ * through out() on the caller's thread.  sl_pgzip_new() starts at most
+ * max workers, as many as 1/share of the free budget holds
+ * (sl_pgzip_mem() each), and returns NULL with no error recorded when
+ * that is fewer than two: the caller then compresses on its own.  write,
+ * flush (everything so far out and decodable) and finish (the trailer)
+ * return out()'s status or the error recorded; sl_pgzip_free() stops the
+ * workers, whatever state it is in.
  */
 typedef struct sl_pgzip sl_pgzip;
 typedef sl_status (*sl_pgzip_out)(void *arg, const unsigned char *p,
 				  size_t n);
-sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int level,
+sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int zstd, int level,
 		       unsigned max, unsigned share, sl_pgzip_out out,
 		       void *arg);
-size_t sl_pgzip_mem(unsigned workers);
+size_t sl_pgzip_mem(int zstd, int level, unsigned workers);
 sl_status sl_pgzip_write(sl_pgzip *z, const unsigned char *p, size_t n);
 sl_status sl_pgzip_flush(sl_pgzip *z);
 sl_status sl_pgzip_finish(sl_pgzip *z);

@@ -1533,21 +1533,33 @@ static void test_sink_zstd_round_trip(void **state)
 	tu_rmdir(dir);
 }
 
-/* zstd's so_far_fn: the frame still open, every byte so far in it. */
+/* zstd's so_far_fn: every byte so far in it; on one thread the frame is
+ * still open, on threads frames end at a flush. */
 static void assert_unzstds_so_far(const unsigned char *z, size_t zn,
 				  const unsigned char *data, size_t want)
 {
 	unsigned char *buf;
-	size_t got;
+	size_t got, ret = unzstd(z, zn, &buf, &got);
 
-	assert_true(unzstd(z, zn, &buf, &got) > 0);
+	assert_true(tu_threads > 1 ? ret == 0 : ret > 0);
 	assert_int_equal(got, want);
 	assert_memory_equal(buf, data, want);
 	free(buf);
 }
 
+static size_t assert_file_zstd_frames_to(const char *path, const void *p,
+					 size_t n);
+
+/* whole_fn of any number of zstd frames */
+static void assert_file_unzstds_frames(const char *path, const void *p,
+				       size_t n)
+{
+	assert_true(assert_file_zstd_frames_to(path, p, n) >= 1);
+}
+
 /* After every sl_sink_flush() the file so far decodes to every byte
- * written so far, its frame still open; closing ends it. */
+ * written so far, on one thread its frame still open; closing ends it.
+ * On threads (frames of blocks), each flush ends a frame. */
 static void test_sink_zstd_flush_decodes_so_far(void **state)
 {
 	static const size_t chunks[] = { 1, 5, 16, 64 << 10 };
@@ -1557,8 +1569,12 @@ static void test_sink_zstd_flush_decodes_so_far(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(chunks); i++)
-		check_flushes(dir, "sync.zst", NULL, chunks[i], data,
-			      assert_unzstds_so_far, assert_file_unzstds_to);
+		for (tu_threads = 1; tu_threads <= 2; tu_threads++)
+			check_flushes(dir, "sync.zst", NULL, chunks[i], data,
+				      assert_unzstds_so_far, tu_threads > 1 ?
+				      assert_file_unzstds_frames :
+				      assert_file_unzstds_to);
+	tu_threads = 2;
 	free(data);
 	tu_rmdir(dir);
 }
@@ -1640,9 +1656,11 @@ static void test_sink_zstd_name_conflicts(void **state)
 			   SL_EINVAL, "name it .gz or .zst");
 }
 
+/* One thread's compressor (see test_sink_zstd_threads_frames for the
+ * blocks'). */
 static void test_sink_zstd_memory_charged(void **state)
 {
-	sl_ctx *ctx = tu_ctx(0, 0);
+	sl_ctx *ctx = tu_ctx_j(0, 0, 1);
 	sl_arena *a = sl_arena_new(ctx, "test");
 	sl_tag_stat tags[SL_MAX_TAGS];
 	const sl_tag_stat *t;
@@ -1947,9 +1965,161 @@ static void test_sink_gzip_threads_alloc_failures(void **state)
 	tu_rmdir(dir);
 }
 
+/* ---- zstd compressed on threads ---------------------------------------- */
+
+/* The file is zstd frames, each with a checksum, that decode to the n
+ * bytes at p; returns how many frames. */
+static size_t assert_file_zstd_frames_to(const char *path, const void *p,
+					 size_t n)
+{
+	size_t zn, got, at, len, frames = 0;
+	unsigned char *z = tu_read_file(path, &zn), *buf;
+	ZSTD_frameHeader fh;
+
+	for (at = 0; at < zn; at += len, frames++) {
+		assert_int_equal(ZSTD_getFrameHeader(&fh, z + at, zn - at), 0);
+		assert_int_equal(fh.checksumFlag, 1);
+		len = ZSTD_findFrameCompressedSize(z + at, zn - at);
+		assert_false(ZSTD_isError(len));
+	}
+	assert_int_equal(at, zn);
+	assert_int_equal(unzstd(z, zn, &buf, &got), 0);
+	assert_int_equal(got, n);
+	if (n)
+		assert_memory_equal(buf, p, n);
+	free(buf);
+	free(z);
+	return frames;
+}
+
+/*
+ * Over several blocks, with -j 2 and -j 8, at three levels: a frame a
+ * block of 1 MiB, that zstd decodes to the input, the same bytes for any
+ * number of threads, and the compressor's memory charged under its tags.
+ */
+static void test_sink_zstd_threads_frames(void **state)
+{
+	static const int levels[] = { 1, 3, 9 };
+	static const unsigned threads[] = { 2, 8 };
+	const size_t n = 3500000;
+	unsigned char *data = make_mixed(n), *first = NULL, *z;
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "par.zst");
+	sl_tag_stat tags[SL_MAX_TAGS];
+	size_t l, t, zn, fn = 0;
+
+	(void)state;
+	for (l = 0; l < ARRAY_SIZE(levels); l++) {
+		for (t = 0; t < ARRAY_SIZE(threads); t++) {
+			sl_ctx *ctx = tu_ctx_j(0, 1000, threads[t]);
+			sl_arena *a = sl_arena_new(ctx, "test");
+			sl_sink *s = sl_sink_open(a, out, &(sl_sink_options){
+				.zstd = 1, .level = levels[l] });
+			size_t ntags;
+
+			assert_non_null(s);
+			write_pattern(s, data, n);
+			ntags = sl_mem_tags(ctx, tags, SL_MAX_TAGS);
+			assert_non_null(find_tag(tags, ntags, "zstd.blocks"));
+			assert_non_null(find_tag(tags, ntags, "zstd.compress"));
+			assert_int_equal(sl_sink_close(s), SL_OK);
+			sl_arena_free(a);
+			tu_ctx_free(ctx);
+			assert_int_equal(assert_file_zstd_frames_to(out, data, n),
+					 (n + (1 << 20) - 1) >> 20);
+			z = tu_read_file(out, &zn);
+			if (t == 0) {
+				free(first);
+				first = z;
+				fn = zn;
+				continue;
+			}
+			assert_int_equal(zn, fn);
+			assert_memory_equal(z, first, zn);
+			free(z);
+		}
+	}
+	free(first);
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
+/* Empty output, less than a block, and a block and one byte, on threads:
+ * one frame for the empty output, none empty after the others. */
+static void test_sink_zstd_threads_short(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 4000, (1 << 20) + 1 };
+	static const size_t frames[] = { 1, 1, 1, 2 };
+	unsigned char *data = make_data((1 << 20) + 1);
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "short.zst");
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		sl_ctx *ctx = tu_ctx_j(0, 0, 2);
+
+		write_file(ctx, out, &(sl_sink_options){ .zstd = 1 }, data,
+			   sizes[i]);
+		tu_ctx_free(ctx);
+		assert_int_equal(assert_file_zstd_frames_to(out, data,
+							    sizes[i]),
+				 frames[i]);
+	}
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
+/* Charge N refused for N = 1, 2, ... on threads: SL_ENOMEM, no file,
+ * every byte back, every thread ended, until the file is written whole. */
+static void test_sink_zstd_threads_alloc_failures(void **state)
+{
+	const size_t n = 2500000;
+	unsigned char *data = make_data(n);
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "faults.zst");
+	unsigned long fail_at;
+	int failures = 0;
+
+	(void)state;
+	for (fail_at = 1; ; fail_at++) {
+		sl_ctx *ctx = tu_ctx_j(0, 4096, 2);
+		sl_arena *a = sl_arena_new(ctx, "test");
+		sl_sink *s;
+
+		assert_true(fail_at < 1000);
+		sl_mem_fail_at(ctx, fail_at);
+		s = a ? sl_sink_open(a, out, &(sl_sink_options){
+			.zstd = 1 }) : NULL;
+		if (s) {
+			sl_sink_write(s, data, n);
+			sl_sink_close(s);
+		}
+		sl_arena_free(a);
+		if (!sl_failed(ctx)) {
+			tu_ctx_free(ctx);
+			break;
+		}
+		assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+		assert_int_equal(tu_count_entries(dir), 0);
+		tu_ctx_free(ctx);
+		failures++;
+	}
+	assert_true(failures >= 8);
+	assert_int_equal(assert_file_zstd_frames_to(out, data, n), 3);
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sink_zstd_threads_frames),
+		cmocka_unit_test(test_sink_zstd_threads_short),
+		cmocka_unit_test(test_sink_zstd_threads_alloc_failures),
 		cmocka_unit_test(test_sink_gzip_threads_one_member),
 		cmocka_unit_test(test_sink_gzip_threads_short),
 		cmocka_unit_test(test_sink_gzip_threads_small_budget),

@@ -280,6 +280,8 @@ t_faults() {
 	# deflated by blocks on two more, whatever the machine's cores
 	fault_case cat-z o/out.csv.gz cat -z -j 2 $c -o o/out.csv.gz \
 		small.csv.gz || st=1
+	fault_case cat-zstd o/out.csv.zst cat --zstd -j 2 $c \
+		-o o/out.csv.zst small.csv || st=1
 	# -j 2 under -m 6M: each spill writes two runs at once, one on a
 	# worker; five points a fault, so that some land mid-sort
 	FPOINTS=$((FPOINTS + 2)) fault_case sort-j2 o/out.csv sort -j 2 \
