@@ -273,6 +273,7 @@ static int sort_side(sl_iter *it, struct join *j, struct side *sd)
 	sd->s = sl_sorter_new(it->arena, sd->keys, j->nkeys, &j->o.sort);
 	if (!sd->s)
 		return -1;
+	sl_sorter_leave_room(sd->s);    /* both sides merge at once */
 	while ((rec = sl_iter_next(sd->in)) != NULL)
 		if (sl_sorter_add_record(sd->s, rec) != SL_OK)
 			return -1;

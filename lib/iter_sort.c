@@ -276,6 +276,7 @@ static int uniq_fill(sl_iter *it)
 		u->back = sl_sorter_new(it->arena, &u->seqkey, 1, &u->o.sort);
 		if (!u->back)
 			return -1;
+		sl_sorter_leave_room(u->s);    /* back fills as s merges */
 	}
 	while ((rec = sl_iter_next(it->in)) != NULL)
 		if (uniq_add(it, rec, seq++) < 0)

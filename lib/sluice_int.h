@@ -97,6 +97,10 @@ void sl_hook_free(void *p);
 /* A source reading fd, which it owns from now on (closed on release, or
  * at once on failure); name is for messages. */
 sl_source *sl_source_open_fd(sl_arena *a, int fd, const char *name);
+/* Read src on another thread from now on: its errors go to ctx, and its
+ * charges with ctx's budget.  Not for an input decoded on a thread of its
+ * own already (the pump). */
+void sl_source_bind(sl_source *src, sl_ctx *ctx);
 /* A source of the bytes [0, head) of the file at path, then [from, to):
  * a part of a file (sl_split_range()) with its header.  Read with
  * pread(2), never decompressed (split refuses compressed files); a file
@@ -404,6 +408,22 @@ sl_status sl_spill_put_record(sl_spill *sp, const sl_record *rec,
 			      uint64_t input);
 /* Finish writing and start reading from the first record. */
 sl_status sl_spill_rewind(sl_spill *sp);
+/*
+ * Read n rewound runs ahead, their next chunk decoded on a thread of its
+ * own while the caller reads (a merge): each takes sl_spill_ahead_mem()
+ * more of the budget.  NULL, with no error recorded, when the memory or
+ * the thread is not there: the runs are then read as before.  Stopped by
+ * sl_spill_ahead_stop() once every run has been read to its end or
+ * closed, or by the arena's release.
+ */
+typedef struct sl_spill_ahead sl_spill_ahead;
+sl_spill_ahead *sl_spill_ahead_start(sl_arena *a, sl_spill **runs, size_t n);
+void sl_spill_ahead_stop(sl_spill_ahead *ra);
+size_t sl_spill_ahead_mem(const sl_ctx *ctx);
+/* sort.c: the sorter's merge must leave most of the free budget to
+ * another sorter that fills while it merges, or to the caller: it reads
+ * its runs ahead only within a quarter of it. */
+void sl_sorter_leave_room(sl_sorter *s);
 /* Write (and rewind) the run on another thread: see sl_sink_bind().  A
  * run is bound back to its arena's context before it is read. */
 void sl_spill_bind(sl_spill *sp, sl_ctx *ctx, pthread_mutex_t *lock);

@@ -94,6 +94,8 @@ struct sl_sorter {
 	size_t pos;             /* in-memory output */
 	head *heap;             /* final merge */
 	size_t nheap;
+	sl_spill_ahead *ahead;  /* its runs read ahead on a thread, or NULL */
+	int leave_room;         /* another sorter fills while this merges */
 	double *nums;           /* numeric key values of the heads */
 	int prov;               /* records keep their provenance */
 	const char **inputs;    /* the records' input names, copied */
@@ -791,6 +793,35 @@ static sl_status merge_group(sl_sorter *s, size_t at, size_t k)
 	return SL_OK;
 }
 
+/*
+ * Read the final merge's runs ahead on a thread, when their buffers fit
+ * in what the runs' readers leave free, with room to spare for the
+ * heads: all of it for a sorter alone, a quarter when another sorter or
+ * the caller needs the rest (sl_sorter_leave_room(), a mem_limit).
+ * Else, or without the memory, they are read here.
+ */
+static void start_ahead(sl_sorter *s)
+{
+	size_t per = 2 * sl_ctx_chunk_size(s->ctx) +
+		sl_spill_reader_mem(s->codec);
+	size_t used = sl_mem_in_use(s->ctx) + s->nruns * per + (64 << 10);
+	size_t cap = sl_mem_ceiling(s->ctx);
+	size_t share = s->leave_room || s->limit ? 4 : 1;
+	sl_spill **sp;
+	size_t i;
+
+	if (used > cap || s->nruns * sl_spill_ahead_mem(s->ctx) >
+	    (cap - used) / share)
+		return;
+	sp = sl_mem_try_alloc(s->ctx, s->nruns * sizeof(*sp), "sort.merge");
+	if (!sp)
+		return;
+	for (i = 0; i < s->nruns; i++)
+		sp[i] = s->runs[i].sp;
+	s->ahead = sl_spill_ahead_start(s->arena, sp, s->nruns);
+	sl_mem_free(sp);
+}
+
 static sl_status finish(sl_sorter *s)
 {
 	size_t k, at;
@@ -823,6 +854,8 @@ static sl_status finish(sl_sorter *s)
 	}
 	s->stats.passes++;
 	sl_progress_phase(s->ctx, "merging %zu runs", s->nruns);
+	if (sl_ctx_threads(s->ctx) > 1)
+		start_ahead(s);
 	return heap_start(s, s->runs, s->nruns) < 0 ? sl_errcode(s->ctx) :
 		SL_OK;
 }
@@ -858,8 +891,11 @@ const sl_record *sl_sorter_next_record(sl_sorter *s)
 		out->offset = pv->offset;
 		input = pv->input;
 	} else {
-		if (!(h = heap_top(s)))
+		if (!(h = heap_top(s))) {
+			sl_spill_ahead_stop(s->ahead);   /* every run is done */
+			s->ahead = NULL;
 			return NULL;
+		}
 		*out = *h->rec;
 		input = h->input;
 	}
@@ -876,6 +912,11 @@ const sl_str *sl_sorter_next(sl_sorter *s, size_t *n)
 
 	*n = rec ? rec->nfields : 0;
 	return rec ? rec->fields : NULL;
+}
+
+void sl_sorter_leave_room(sl_sorter *s)
+{
+	s->leave_room = 1;
 }
 
 const sl_spill_stats *sl_sorter_stats(const sl_sorter *s)

@@ -1445,6 +1445,11 @@ static void decoder_ctx(sl_source *src, sl_ctx *ctx)
 #endif
 }
 
+void sl_source_bind(sl_source *src, sl_ctx *ctx)
+{
+	decoder_ctx(src, ctx);
+}
+
 static sl_ctx *owner_ctx(const sl_source *src)
 {
 	return src->pump ? src->pump->owner : src->ctx;

@@ -3,7 +3,9 @@
  * chunks, no file left in the spill folder, stability across runs and
  * passes, numeric keys, memory faults and the tmp limit.
  */
+#include <fcntl.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -304,6 +306,112 @@ static void test_sort_spills_zstd(void **state)
 	test_codec = SL_SPILL_GZIP;
 }
 
+/* Run r's record i: its number, and a field whose length varies up to
+ * 9000 bytes, so that records straddle 4 KiB chunks. */
+static size_t ahead_record(size_t r, size_t i, char *num, char *big)
+{
+	size_t len = (i * 7919 + r * 131) % 9000;
+
+	snprintf(num, 32, "%zu.%zu", r, i);
+	memset(big, 'a' + (int)((r + i) % 26), len);
+	return len;
+}
+
+/*
+ * Five runs (one empty) read ahead on a thread, a record of each in
+ * turn, after one record of the first was read without: every record
+ * back whole and in order, the buffers charged, nothing left.  A run
+ * that is not a gzip stream fails, read ahead, with its error on the
+ * caller's context.
+ */
+static void test_spill_read_ahead_on_thread(void **state)
+{
+	static const size_t counts[] = { 700, 0, 1, 2000, 333 };
+	enum { R = 5 };
+	sl_ctx *ctx = tu_ctx_j(0, 4096, 2);
+	sl_arena *a = sl_arena_new(ctx, "t");
+	sl_spill *sp[R + 1];
+	sl_spill_ahead *ra;
+	size_t r, i, n, next[R] = { 0 }, left = 0;
+	static char big[9000];
+	char num[32], path[4200];
+	const sl_str *f;
+	sl_tag_stat tags[SL_MAX_TAGS];
+	size_t ntags, t;
+	int found = 0, fd;
+
+	(void)state;
+	for (r = 0; r < R; r++) {
+		sp[r] = sl_spill_new(a, tu_dir, SL_SPILL_GZIP, 1, NULL);
+		assert_non_null(sp[r]);
+		for (i = 0; i < counts[r]; i++) {
+			sl_str rec[2] = { { num, 0 }, { big, 0 } };
+
+			rec[1].len = ahead_record(r, i, num, big);
+			rec[0].len = strlen(num);
+			assert_int_equal(sl_spill_put(sp[r], rec, 2), SL_OK);
+		}
+		assert_int_equal(sl_spill_rewind(sp[r]), SL_OK);
+		left += counts[r];
+	}
+	/* the first record of run 0, before: its chunk is handed over */
+	assert_non_null(f = sl_spill_get(sp[0], &n));
+	next[0] = 1;
+	left--;
+	ra = sl_spill_ahead_start(a, sp, R);
+	assert_non_null(ra);
+	ntags = sl_mem_tags(ctx, tags, SL_MAX_TAGS);
+	for (t = 0; t < ntags; t++)
+		found |= strcmp(tags[t].tag, "spill.ahead") == 0 &&
+			tags[t].in_use >= 2 * R * 4096;
+	assert_true(found);
+	while (left > 0) {
+		for (r = 0; r < R; r++) {
+			if (next[r] > counts[r])
+				continue;
+			f = sl_spill_get(sp[r], &n);
+			if (next[r] == counts[r]) {
+				assert_null(f);      /* the end, once */
+				assert_false(sl_failed(ctx));
+				next[r]++;
+				continue;
+			}
+			assert_non_null(f);
+			assert_int_equal(n, 2);
+			i = ahead_record(r, next[r], num, big);
+			assert_int_equal(f[0].len, strlen(num));
+			assert_memory_equal(f[0].ptr, num, f[0].len);
+			assert_int_equal(f[1].len, i);
+			if (i)
+				assert_memory_equal(f[1].ptr, big, i);
+			next[r]++;
+			left--;
+		}
+	}
+	sl_spill_ahead_stop(ra);
+	assert_false(sl_failed(ctx));
+	sl_arena_free(a);
+	assert_int_equal(sl_mem_in_use(ctx), 0);
+
+	/* a damaged run: a gzip header, then bytes that inflate refuses */
+	a = sl_arena_new(ctx, "t");
+	snprintf(path, sizeof(path), "%s/bad", tu_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
+			       "\xff\xff\xff\xff\xff\xff", 16), 16);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	unlink(path);
+	sp[0] = sl_spill_open_fd(a, fd, tu_dir);
+	assert_non_null(sp[0]);
+	assert_non_null(sl_spill_ahead_start(a, sp, 1));
+	assert_null(sl_spill_get(sp[0], &n));
+	assert_int_equal(sl_errcode(ctx), SL_EDATA);
+	assert_non_null(strstr(sl_errmsg(ctx), "spill file"));
+	tu_ctx_free(ctx);
+	assert_int_equal(tu_count_entries(tu_dir), 0);
+}
+
 /*
  * With threads, a spill writes its items as several runs at once, one a
  * thread: more runs than on one thread, and the same stable order.
@@ -464,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_sort_record_too_big),
 		cmocka_unit_test(test_sort_fault_at_every_allocation),
 		cmocka_unit_test(test_sort_spills_zstd),
+		cmocka_unit_test(test_spill_read_ahead_on_thread),
 		cmocka_unit_test(test_sort_runs_written_on_threads),
 		cmocka_unit_test(test_sort_tmp_limit_on_threads),
 		cmocka_unit_test(test_sort_fault_with_threads),
