@@ -75,17 +75,24 @@ c2=$(t "'$S' count -j 2 '$W/g.csv'")
 row "sluice count -j 1 g.csv" "$c1" ""
 row "sluice count -j 2 g.csv" "$c2" "$(ratio "$c1" "$c2")x -j 1"
 
-# 4. a spilling sort
-s1=$(t "'$S' sort -m 64M -k int:n -j 1 '$W/g.csv'" 1)
-s2=$(t "'$S' sort -m 64M -k int:n -j 2 '$W/g.csv'" 1)
+# 4. a spilling sort (runs written two at once, the merge read ahead),
+# and its spills in zstd
+s1=$(t "'$S' sort -m 64M -k int:n -j 1 '$W/g.csv'")
+s2=$(t "'$S' sort -m 64M -k int:n -j 2 '$W/g.csv'")
 row "sluice sort -m 64M -k int:n -j 1" "$s1" ""
 row "sluice sort -m 64M -k int:n -j 2" "$s2" "$(ratio "$s1" "$s2")x -j 1"
+s3=$(t "'$S' sort -m 64M -k int:n -j 1 --spill-codec zstd '$W/g.csv'")
+row "sluice sort ... -j 1 --spill-codec zstd" "$s3" "$(ratio "$s1" "$s3")x gzip spills"
 
 # 5. zstd both ways; bzip2 and xz read back (of the first 1.5M lines)
-a=$(t "'$S' cat --zstd '$W/g.csv' >'$W/o.zst'")
-zstd -q -dc "$W/o.zst" | cmp - "$W/g.csv"
-row "sluice cat --zstd (zstd -dc: equal)" "$a" "size $(ratio "$(stat -c %s "$W/o.zst")" "$s6")x gzip -6"
-zstd -q -3 -T2 -c "$W/g.csv" >"$W/z.zst"
+zt=$(t "zstd -q -3 -T2 -c '$W/g.csv' >'$W/z.zst'")
+zs=$(stat -c %s "$W/z.zst")
+for j in 1 2; do
+	a=$(t "'$S' cat --zstd -j $j '$W/g.csv' >'$W/o.zst'")
+	zstd -q -dc "$W/o.zst" | cmp - "$W/g.csv"
+	row "sluice cat --zstd -j $j (zstd -dc: equal)" "$a" "$(ratio "$zt" "$a")x zstd -3 -T2, size $(ratio "$(stat -c %s "$W/o.zst")" "$zs")x"
+done
+row "zstd -3 -T2" "$zt" "size $(ratio "$zs" "$s6")x gzip -6"
 a=$(t "'$S' count '$W/z.zst'")
 z=$(t "zstd -dc '$W/z.zst' | wc -l")
 row "sluice count g.csv.zst" "$a" "$(ratio "$z" "$a")x zstd -dc | wc -l"

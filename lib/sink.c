@@ -364,17 +364,26 @@ static int set_window(ZSTD_CCtx *zc, ZSTD_compressionParameters cp)
  * Start compressing with zstd at level, one frame with a checksum; with
  * a window of 2^wlog bytes and tables to match unless wlog is 0.  The
  * memory the level's tables and buffers take (zstd allocates them at the
- * first byte) is checked against what the budget leaves first, so that a
- * level too large for the ceiling is refused by name at the start rather
- * than halfway through.  0, or -1 with the error recorded.
+ * first byte) is checked against what the budget leaves first: with wlog
+ * 0, a smaller window is taken while the level's own does not fit, and a
+ * level too large for the ceiling even so is refused by name at the start
+ * rather than halfway through.  0, or -1 with the error recorded.
  */
 static int start_zstd(sl_sink *s, int level, int wlog)
 {
 	ZSTD_customMem mem = { zstd_alloc, zstd_free, s };
 	size_t need = sl_zstd_cmem(level, wlog);
+	size_t free_ = sl_mem_ceiling(s->ctx) - sl_mem_in_use(s->ctx);
 	char ceil[32];
+	int w;
 
-	if (need > sl_mem_ceiling(s->ctx) - sl_mem_in_use(s->ctx)) {
+	/* an output's level whose window does not fit gets a smaller one,
+	 * down to 64 KiB: the stream compresses less but is the same zstd */
+	for (w = (int)ZSTD_getCParams(level, 0, 0).windowLog - 1;
+	     !wlog && need > free_ && w >= SL_SPILL_ZSTD_WLOG; w--)
+		if ((need = sl_zstd_cmem(level, w)) <= free_)
+			wlog = w;
+	if (need > free_) {
 		sl_error(s->ctx, SL_ENOMEM, "%s%s%s needs %llu MiB to compress"
 			 " at zstd level %d, more than the memory ceiling of"
 			 " %s leaves (raise --max-memory or lower --%slevel)",

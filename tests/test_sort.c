@@ -469,17 +469,19 @@ static void test_sort_tmp_limit_on_threads(void **state)
 }
 
 /*
- * Allocation N fails while runs are written on threads: a run sorts
- * every record or fails with SL_ENOMEM, leaking nothing, and no file is
- * left.
+ * Allocation N fails, for N from 1 to most, sorting nrec records on the
+ * given threads under ceiling: a fault in memory the sorter only tries
+ * for is absorbed (by spilling sooner, or by reading on one thread), so
+ * a run either sorts every record or fails with SL_ENOMEM, leaking
+ * nothing and leaving no file either way.
  */
-static void test_sort_fault_with_threads(void **state)
+static void fault_sweep(size_t ceiling, unsigned threads, size_t nrec,
+			unsigned long most)
 {
 	int failures = 0, successes = 0;
 
-	(void)state;
-	for (unsigned long n = 1; n <= 90; n++) {
-		sl_ctx *ctx = tu_ctx_j(6 << 20, 4096, 2);
+	for (unsigned long n = 1; n <= most; n++) {
+		sl_ctx *ctx = tu_ctx_j(ceiling, 4096, threads);
 		sl_sort_key key = { .numeric = 1 };
 		sl_sort_options o = { .tmpdir = tu_dir };
 		sl_arena *a;
@@ -489,7 +491,7 @@ static void test_sort_fault_with_threads(void **state)
 		sl_mem_fail_at(ctx, n);
 		a = sl_arena_new(ctx, "t");
 		s = a ? sl_sorter_new(a, &key, 1, &o) : NULL;
-		for (i = 0; s && i < 60000; i++) {
+		for (i = 0; s && i < nrec; i++) {
 			char num[32];
 			sl_str rec[2] = { { num, (size_t)snprintf(num, 32, "%zu",
 							   (i * 13) % 1000) },
@@ -504,7 +506,7 @@ static void test_sort_fault_with_threads(void **state)
 			assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
 			failures++;
 		} else {
-			assert_int_equal(got, 60000);
+			assert_int_equal(got, nrec);
 			successes++;
 		}
 		tu_ctx_free(ctx);
@@ -514,50 +516,17 @@ static void test_sort_fault_with_threads(void **state)
 		fail_msg("%d failures, %d successes", failures, successes);
 }
 
-/*
- * Allocation N fails, for N up to 400: a fault in memory the sorter only
- * tries for is absorbed by spilling sooner, so a run either sorts every
- * record or fails with SL_ENOMEM, leaking nothing either way.
- */
+/* Runs written on threads, and the merge read ahead, under faults. */
+static void test_sort_fault_with_threads(void **state)
+{
+	(void)state;
+	fault_sweep(6 << 20, 2, 60000, 90);
+}
+
 static void test_sort_fault_at_every_allocation(void **state)
 {
-	int failures = 0, successes = 0;
-
 	(void)state;
-	for (unsigned long n = 1; n <= 400; n++) {
-		sl_ctx *ctx = tu_ctx(1536 << 10, 4096);
-		sl_sort_key key = { .numeric = 1 };
-		sl_sort_options o = { .tmpdir = tu_dir };
-		sl_arena *a;
-		sl_sorter *s;
-		size_t i, k, got = 0;
-
-		sl_mem_fail_at(ctx, n);
-		a = sl_arena_new(ctx, "t");
-		s = a ? sl_sorter_new(a, &key, 1, &o) : NULL;
-		for (i = 0; s && i < 20000; i++) {
-			char num[32];
-			sl_str rec[2] = { { num, (size_t)snprintf(num, 32, "%zu",
-							   (i * 13) % 1000) },
-					  { "........................................", 40 } };
-
-			if (sl_sorter_add(s, rec, 2) != SL_OK)
-				break;
-		}
-		while (s && !sl_failed(ctx) && sl_sorter_next(s, &k))
-			got++;
-		if (sl_failed(ctx)) {
-			assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
-			failures++;
-		} else {
-			assert_int_equal(got, 20000);
-			successes++;
-		}
-		tu_ctx_free(ctx);
-		assert_int_equal(tu_count_entries(tu_dir), 0);
-	}
-	if (failures < 5 || successes < 5)
-		fail_msg("%d failures, %d successes", failures, successes);
+	fault_sweep(1536 << 10, tu_threads, 20000, 400);
 }
 
 int main(void)
