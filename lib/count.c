@@ -3,11 +3,17 @@
  * cut.
  *
  * A plain CSV, TSV or lines file of some size, read with threads, is cut
- * into as many parts as threads, as sluice split cuts it (sl_split_open:
- * every record in one part, the header carried into each).  Each thread
- * counts its part with a reader of its own, in a worker context (the one
- * budget, its own error), over a source of the header's bytes and the
- * part's.  The parts' counts add up to the file's.
+ * into as many parts as threads, the header carried into each.  A CSV
+ * file is cut as TSV is, at the first newline after each nominal cut
+ * (sl_split_open_guessing): split's exact cuts follow the quotes from the
+ * file's start, and on two threads that scan was a fifth of the time
+ * (1 GB: 0.76 s with it, 0.61 s without).
+ * Each thread counts its part with a reader of its own, in a worker
+ * context (the one budget, its own error), over a source of the header's
+ * bytes and the part's.  A cut that fell inside a quoted field leaves
+ * the part before it ending inside quotes, an error; so when every part
+ * is read without one, every cut was a record boundary and the parts'
+ * counts add up to the file's.
  *
  * Only the single-threaded count names a bad record rightly: a part does
  * not know the record and line it starts at.  So when any part fails, for
@@ -52,7 +58,8 @@ static void *count_part_main(void *arg)
 
 	so.delimiter = ro.delimiter;
 	so.no_header = ro.no_header;
-	sp = a ? sl_split_open(a, p->path, p->parts, p->part, &so) : NULL;
+	sp = a ? sl_split_open_guessing(a, p->path, p->parts, p->part, &so) :
+		NULL;
 	if (sp && sl_split_range(sp, &head, &from, &to) == SL_OK) {
 		src = sl_source_open_range(a, p->path, head, from, to);
 		ro.format = sl_split_format(sp);

@@ -387,6 +387,18 @@ sl_status sl_pgzip_flush(sl_pgzip *z);
 sl_status sl_pgzip_finish(sl_pgzip *z);
 void sl_pgzip_free(sl_pgzip *z);
 
+/*
+ * split.c: sl_split_open(), but a CSV body is cut as TSV is, at the first
+ * '\n' after each nominal cut, without reading the file from its start
+ * for quotes.  A cut may then fall inside a quoted field; when it does,
+ * the part before it ends inside quotes, which its reader refuses
+ * (unterminated quoted field).  So parts that are all read without an
+ * error were cut at record boundaries: count's parts use this and count
+ * again on one thread when any part fails.
+ */
+sl_split *sl_split_open_guessing(sl_arena *a, const char *path,
+				 uint64_t parts, uint64_t part,
+				 const sl_split_options *o);
 /* split.c: the part's header, [0, *head), and body, [*from, *to): the
  * bytes sl_split_write() would copy.  SL_OK or the read error. */
 sl_status sl_split_range(sl_split *s, uint64_t *head, uint64_t *from,

@@ -55,6 +55,9 @@ struct sl_split {
 	uint64_t start;         /* the part's first byte, a boundary */
 	sl_csv_scan at_start;   /* the CSV grammar at start */
 	uint64_t cut;           /* the nominal cut that ends the part */
+	int guess;              /* csv: cuts past the header at the first
+				 * '\n' after them, quotes not followed
+				 * (sl_split_open_guessing()) */
 };
 
 static void close_fd(void *arg)
@@ -108,6 +111,7 @@ static int read_at(sl_split *s, unsigned char *dst, uint64_t pos, size_t n)
  */
 static int advance(sl_split *s, uint64_t cut, uint64_t *boundary)
 {
+	int csv = s->csv && !s->guess;
 	uint64_t want;
 	size_t n, i, from, k, end;
 
@@ -117,7 +121,7 @@ static int advance(sl_split *s, uint64_t cut, uint64_t *boundary)
 	}
 	want = cut - 1;
 	while (s->pos < s->size) {
-		if (!s->csv && !s->out && s->pos < want)
+		if (!csv && !s->out && s->pos < want)
 			s->pos = want;    /* nothing before it matters */
 		n = s->size - s->pos < s->cap ? (size_t)(s->size - s->pos)
 					      : s->cap;
@@ -126,7 +130,7 @@ static int advance(sl_split *s, uint64_t cut, uint64_t *boundary)
 		from = 0;
 		if (want > s->pos)
 			from = want - s->pos < n ? (size_t)(want - s->pos) : n;
-		if (s->csv) {
+		if (csv) {
 			i = s->pos < s->skip_to ? (size_t)(s->skip_to - s->pos)
 						: 0;
 			if (i > n)
@@ -377,8 +381,9 @@ static sl_split *split_new(sl_arena *a, const char *path, uint64_t parts,
 	return s;
 }
 
-sl_split *sl_split_open(sl_arena *a, const char *path, uint64_t parts,
-			uint64_t part, const sl_split_options *o)
+static sl_split *split_open(sl_arena *a, const char *path, uint64_t parts,
+			    uint64_t part, const sl_split_options *o,
+			    int guess)
 {
 	sl_split_options none = { .format = SL_FORMAT_AUTO };
 	uint64_t body;
@@ -397,6 +402,7 @@ sl_split *sl_split_open(sl_arena *a, const char *path, uint64_t parts,
 	sl_csv_scan_init(&s->quotes, s->delim);
 	if (body_start(s, header, &s->head) < 0)
 		return NULL;
+	s->guess = guess;
 	s->pos = s->head;
 	sl_csv_scan_init(&s->quotes, s->delim);
 	body = s->size - s->head;
@@ -405,6 +411,19 @@ sl_split *sl_split_open(sl_arena *a, const char *path, uint64_t parts,
 	s->at_start = s->quotes;
 	s->cut = s->head + share(body, part, parts);
 	return s;
+}
+
+sl_split *sl_split_open(sl_arena *a, const char *path, uint64_t parts,
+			uint64_t part, const sl_split_options *o)
+{
+	return split_open(a, path, parts, part, o, 0);
+}
+
+sl_split *sl_split_open_guessing(sl_arena *a, const char *path,
+				 uint64_t parts, uint64_t part,
+				 const sl_split_options *o)
+{
+	return split_open(a, path, parts, part, o, 1);
 }
 
 sl_format sl_split_format(const sl_split *s)
