@@ -604,16 +604,14 @@ static sl_status spill_count(sl_sink *s, size_t n)
 
 	if (!st)
 		return SL_OK;
-	if (s->lock)
-		pthread_mutex_lock(s->lock);
+	sl_lock(s->lock);
 	limit = st->limit;
 	need = st->on_disk + n;
 	if (!limit || need <= limit) {
 		st->packed += n;
 		st->on_disk += n;
 	}
-	if (s->lock)
-		pthread_mutex_unlock(s->lock);
+	sl_unlock(s->lock);
 	if (!limit || need <= limit)
 		return SL_OK;
 	return fail(s, sl_error(s->ctx, SL_ENOSPC, "spill files in '%s' would"
@@ -628,12 +626,10 @@ static void spill_uncount(sl_sink *s, size_t n)
 {
 	if (!s->stats)
 		return;
-	if (s->lock)
-		pthread_mutex_lock(s->lock);
+	sl_lock(s->lock);
 	s->stats->packed -= n;
 	s->stats->on_disk -= n;
-	if (s->lock)
-		pthread_mutex_unlock(s->lock);
+	sl_unlock(s->lock);
 }
 
 static sl_status write_error(sl_sink *s, int err)
@@ -1063,11 +1059,9 @@ sl_status sl_sink_finish(sl_sink *s)
 	s->fd = -1;
 	s->state = SINK_CLOSED;
 	if (s->stats) {
-		if (s->lock)
-			pthread_mutex_lock(s->lock);
+		sl_lock(s->lock);
 		s->stats->raw += s->taken;
-		if (s->lock)
-			pthread_mutex_unlock(s->lock);
+		sl_unlock(s->lock);
 	}
 	sink_release(s);
 	return SL_OK;

@@ -66,6 +66,18 @@ sl_status sl_ctx_take_error(sl_ctx *ctx, const sl_ctx *from);
  * signals are the main thread's to take (the command's handler removes
  * temporary files and exits).  0, or pthread_create()'s error number. */
 int sl_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+/* Lock and unlock m, or nothing when m is NULL (not shared). */
+static inline void sl_lock(pthread_mutex_t *m)
+{
+	if (m)
+		pthread_mutex_lock(m);
+}
+
+static inline void sl_unlock(pthread_mutex_t *m)
+{
+	if (m)
+		pthread_mutex_unlock(m);
+}
 
 /* mem.c */
 /*

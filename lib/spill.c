@@ -143,12 +143,11 @@ void sl_spill_close(sl_spill *sp)
 	if (sp->fd >= 0)
 		close(sp->fd);
 	sp->fd = -1;
-	if (sp->stats && sp->lock)
-		pthread_mutex_lock(sp->lock);
-	if (sp->stats)
+	if (sp->stats) {
+		sl_lock(sp->lock);
 		sp->stats->on_disk -= sp->packed;
-	if (sp->stats && sp->lock)
-		pthread_mutex_unlock(sp->lock);
+		sl_unlock(sp->lock);
+	}
 	sp->packed = 0;
 	sl_mem_free(sp->rec);
 	sl_mem_free(sp->views);
@@ -539,7 +538,7 @@ struct sl_spill_ahead {
 	pthread_cond_t wake;    /* work is wanted, or stop */
 	pthread_cond_t done;    /* a next is decoded */
 	pthread_t thread;
-	int started, stop;
+	int stop;
 	size_t chunk;
 };
 
@@ -610,32 +609,16 @@ static const unsigned char *ahead_take(sl_spill *sp, size_t *len)
 	return state == AHEAD_READY ? sp->cur : NULL;
 }
 
-void sl_spill_ahead_stop(sl_spill_ahead *ra)
+/* Give back the buffers, the worker's context and the lists; the
+ * thread has ended or never started. */
+static void ahead_free(sl_spill_ahead *ra)
 {
 	size_t i;
 
-	if (!ra || !ra->runs)
-		return;
-	if (ra->started) {
-		pthread_mutex_lock(&ra->lock);
-		ra->stop = 1;
-		pthread_cond_signal(&ra->wake);
-		pthread_mutex_unlock(&ra->lock);
-		pthread_join(ra->thread, NULL);
-	}
-	for (i = 0; i < ra->n; i++) {
-		sl_spill *sp = ra->runs[i];
-
-		if (sp->ahead && sp->src)
-			sl_source_bind(sp->src, sp->ctx);
-		sp->ahead = NULL;
-		sl_mem_free(sp->cur);
-		sl_mem_free(sp->next);
-		sp->cur = sp->next = NULL;
-		/* a chunk half read is gone with its buffer: the run can
-		 * only be closed now */
-		sp->chunk = NULL;
-		sp->clen = sp->cpos = 0;
+	for (i = 0; ra->runs && i < ra->n; i++) {
+		sl_mem_free(ra->runs[i]->cur);
+		sl_mem_free(ra->runs[i]->next);
+		ra->runs[i]->cur = ra->runs[i]->next = NULL;
 	}
 	pthread_mutex_destroy(&ra->lock);
 	pthread_cond_destroy(&ra->wake);
@@ -643,7 +626,34 @@ void sl_spill_ahead_stop(sl_spill_ahead *ra)
 	sl_ctx_free(ra->work);
 	sl_mem_free(ra->want);
 	sl_mem_free(ra->runs);
+	ra->work = NULL;
+	ra->want = NULL;
 	ra->runs = NULL;
+}
+
+void sl_spill_ahead_stop(sl_spill_ahead *ra)
+{
+	size_t i;
+
+	if (!ra || !ra->runs)
+		return;
+	pthread_mutex_lock(&ra->lock);
+	ra->stop = 1;
+	pthread_cond_signal(&ra->wake);
+	pthread_mutex_unlock(&ra->lock);
+	pthread_join(ra->thread, NULL);
+	for (i = 0; i < ra->n; i++) {
+		sl_spill *sp = ra->runs[i];
+
+		if (sp->ahead && sp->src)
+			sl_source_bind(sp->src, sp->ctx);
+		sp->ahead = NULL;
+		/* a chunk half read goes with its buffer: the run can only
+		 * be closed now */
+		sp->chunk = NULL;
+		sp->clen = sp->cpos = 0;
+	}
+	ahead_free(ra);
 }
 
 static void ahead_release(void *arg)
@@ -654,27 +664,6 @@ static void ahead_release(void *arg)
 size_t sl_spill_ahead_mem(const sl_ctx *ctx)
 {
 	return 2 * sl_ctx_chunk_size(ctx) + 2 * sizeof(sl_spill *);
-}
-
-/* Give back what sl_spill_ahead_start() took before it started. */
-static void ahead_undo(sl_spill_ahead *ra, sl_spill **runs)
-{
-	size_t i;
-
-	for (i = 0; i < ra->n; i++) {
-		sl_mem_free(runs[i]->cur);
-		sl_mem_free(runs[i]->next);
-		runs[i]->cur = runs[i]->next = NULL;
-	}
-	sl_ctx_free(ra->work);
-	sl_mem_free(ra->want);
-	sl_mem_free(ra->runs);
-	ra->work = NULL;
-	ra->want = NULL;
-	ra->runs = NULL;
-	pthread_mutex_destroy(&ra->lock);
-	pthread_cond_destroy(&ra->wake);
-	pthread_cond_destroy(&ra->done);
 }
 
 sl_spill_ahead *sl_spill_ahead_start(sl_arena *a, sl_spill **runs, size_t n)
@@ -702,12 +691,19 @@ sl_spill_ahead *sl_spill_ahead_start(sl_arena *a, sl_spill **runs, size_t n)
 	ra->want = sl_mem_try_alloc(ctx, n * sizeof(*ra->want), "spill.ahead");
 	ra->work = sl_ctx_worker(ctx);
 	ok = ra->runs && ra->want && ra->work;
-	for (i = 0; i < n; i++) {
+	/* a run read ahead already is another's to free: none may be */
+	for (i = 0; ok && i < n; i++)
+		ok = !runs[i]->ahead && !runs[i]->cur;
+	if (ok) {
+		memcpy(ra->runs, runs, n * sizeof(*runs));
+	} else {
+		sl_mem_free(ra->runs);
+		ra->runs = NULL;
+	}
+	for (i = 0; ok && i < n; i++) {
 		sl_spill *sp = runs[i];
 
-		if (!ok)
-			break;
-		ok = sp->rewound && !sp->out && !sp->ahead &&
+		ok = sp->rewound && !sp->out &&
 			(sp->src || open_reader(sp) == 0);
 		sp->cur = ok ? sl_mem_try_alloc(ctx, ra->chunk, "spill.ahead") :
 			NULL;
@@ -715,14 +711,13 @@ sl_spill_ahead *sl_spill_ahead_start(sl_arena *a, sl_spill **runs, size_t n)
 						      "spill.ahead") : NULL;
 		ok = ok && sp->next;
 	}
-	/* released before the runs it reads, which were registered first */
+	/* released before the runs it reads, which were registered first;
+	 * with ra->runs gone, the release does nothing */
 	if (!ok || sl_arena_on_release(a, ahead_release, ra) != SL_OK ||
 	    sl_thread_start(&ra->thread, ahead_main, ra) != 0) {
-		ahead_undo(ra, runs);
+		ahead_free(ra);
 		return NULL;
 	}
-	ra->started = 1;
-	memcpy(ra->runs, runs, n * sizeof(*runs));
 	pthread_mutex_lock(&ra->lock);
 	for (i = 0; i < n; i++) {
 		sl_spill *sp = runs[i];

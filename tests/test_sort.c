@@ -244,30 +244,38 @@ static void test_sort_keeps_provenance(void **state)
 	sort_keeps_provenance(1200 << 10, 40000, 1);    /* in passes */
 }
 
-static void test_sort_tmp_limit(void **state)
+/* Add up to n records of random letters (records that repeat compress to
+ * next to nothing, and how near depends on the deflater) until one is
+ * refused; its status, or SL_OK. */
+static sl_status add_random(sl_sorter *s, size_t n)
 {
-	sl_ctx *ctx = tu_ctx(2 << 20, 4096);
-	sl_sort_key key = { 0 };
-	sl_sort_options o = { .tmpdir = tu_dir, .tmp_limit = 50000 };
-	sl_sorter *s = sl_sorter_new(sl_arena_new(ctx, "t"), &key, 1, &o);
 	char pad[300];
-	size_t i;
 	uint32_t x = 1;
 	sl_status st = SL_OK;
+	size_t i, j;
 
-	(void)state;
-	for (i = 0; i < 30000 && st == SL_OK; i++) {
+	for (i = 0; i < n && st == SL_OK; i++) {
 		sl_str rec[1] = { { pad, (i * 31) % 300 } };
-		size_t j;
 
-		/* letters at random: records that repeat compress to next
-		 * to nothing, and how near depends on the deflater */
 		for (j = 0; j < rec[0].len; j++) {
 			x = x * 1103515245u + 12345u;
 			pad[j] = (char)('a' + (x >> 16) % 26);
 		}
 		st = sl_sorter_add(s, rec, 1);
 	}
+	return st;
+}
+
+static void test_sort_tmp_limit(void **state)
+{
+	sl_ctx *ctx = tu_ctx(2 << 20, 4096);
+	sl_sort_key key = { 0 };
+	sl_sort_options o = { .tmpdir = tu_dir, .tmp_limit = 50000 };
+	sl_sorter *s = sl_sorter_new(sl_arena_new(ctx, "t"), &key, 1, &o);
+	sl_status st;
+
+	(void)state;
+	st = add_random(s, 30000);
 	assert_int_equal(st, SL_ENOSPC);
 	assert_non_null(strstr(sl_errmsg(ctx), "would pass --tmp-limit"));
 	tu_ctx_free(ctx);
@@ -443,22 +451,10 @@ static void test_sort_tmp_limit_on_threads(void **state)
 	sl_sort_key key = { 0 };
 	sl_sort_options o = { .tmpdir = tu_dir, .tmp_limit = 3000000 };
 	sl_sorter *s = sl_sorter_new(sl_arena_new(ctx, "t"), &key, 1, &o);
-	char pad[300];
-	size_t i;
-	uint32_t x = 1;
-	sl_status st = SL_OK;
+	sl_status st;
 
 	(void)state;
-	for (i = 0; i < 200000 && st == SL_OK; i++) {
-		sl_str rec[1] = { { pad, (i * 31) % 300 } };
-		size_t j;
-
-		for (j = 0; j < rec[0].len; j++) {
-			x = x * 1103515245u + 12345u;
-			pad[j] = (char)('a' + (x >> 16) % 26);
-		}
-		st = sl_sorter_add(s, rec, 1);
-	}
+	st = add_random(s, 200000);
 	assert_int_equal(st, SL_ENOSPC);
 	assert_non_null(strstr(sl_errmsg(ctx), "would pass --tmp-limit 2.9"
 			       " MiB"));
