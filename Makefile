@@ -54,7 +54,7 @@ LIB_SRC += lib/format.c lib/text.c lib/lines_format.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c
 LIB_SRC += lib/iter_join.c lib/iter_fields.c lib/iter_agg.c
 LIB_SRC += lib/rng.c lib/iter_hold.c lib/iter_gen.c
-LIB_SRC += lib/split.c lib/count.c
+LIB_SRC += lib/split.c lib/count.c lib/reader_par.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h lib/agg.h lib/writer.h
 
@@ -184,7 +184,7 @@ test-run: test-build
 # above, but ThreadSanitizer takes a minute over them), and the
 # command-line tests named in TSAN_CLI, at -j 1, 2 and 8.  Any report
 # fails the run (halt_on_error).
-TSAN_UNITS = test_mem test_source test_sink test_sort
+TSAN_UNITS = test_mem test_source test_sink test_sort test_reader
 TSAN_CLI = threads_same_output_and_ceiling count_in_parts
 check-tsan:
 	$(MAKE) -j2 TSAN=1 build/tsan/sluice build/tsan/tests/maxrss \

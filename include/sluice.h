@@ -561,6 +561,12 @@ sl_format sl_format_from_name(const char *path);
  * bytes: "{" means jsonl, anything else csv; a JSON array ("[" first) is
  * then refused with SL_EDATA, as it is under a .json name (which means
  * jsonl).  Returns NULL on failure.
+ *
+ * With three threads or more (sl_options), a plain CSV, TSV or lines file
+ * of 4 MiB or more whose bad rows stop the read (SL_FAIL, SL_PAD) is
+ * parsed on worker threads from the first sl_reader_next(): the records,
+ * their numbers, lines and offsets, and any error are the same as on one
+ * thread, in the same order.  Call sl_reader_want() before it.
  */
 sl_reader *sl_reader_open(sl_arena *a, const char *path,
 			  const sl_read_options *opt);

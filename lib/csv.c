@@ -619,6 +619,30 @@ int sl_csv_open(sl_reader *r)
 	return 0;
 }
 
+void sl_csv_restart(sl_reader *r, uint64_t offset)
+{
+	csv_state *cs = r->state;
+
+	cs->chunk = NULL;
+	cs->len = cs->pos = 0;
+	cs->base = offset;
+	cs->line = 1;
+	cs->eof = 0;
+	cs->flen = cs->nspans = 0;
+	cs->fstart = cs->fbytes = 0;
+	cs->skip_field = 0;
+	cs->raw_len = 0;
+	cs->oom = 0;
+	cs->junk = 0;
+}
+
+uint64_t sl_csv_line_at(const sl_reader *r)
+{
+	const csv_state *cs = r->state;
+
+	return cs->line;
+}
+
 /* ---- record boundaries -------------------------------------------------- */
 
 void sl_csv_scan_init(sl_csv_scan *s, char delimiter)

@@ -80,6 +80,12 @@ sl_status sl_ctx_take_error(sl_ctx *ctx, const sl_ctx *from)
 	return ctx->err;
 }
 
+void sl_ctx_forget_error(sl_ctx *ctx)
+{
+	ctx->err = SL_OK;
+	ctx->errmsg[0] = '\0';
+}
+
 int sl_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 {
 	sigset_t all, old;

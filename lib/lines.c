@@ -77,6 +77,18 @@ void sl_lines_skipped(sl_lines *lr, uint64_t lines, uint64_t bytes)
 	lr->chunk_off += bytes;
 }
 
+void sl_lines_restart(sl_lines *lr, uint64_t offset)
+{
+	lr->chunk = NULL;
+	lr->len = lr->pos = 0;
+	lr->carry_len = 0;
+	lr->carry_out = 0;
+	lr->done = 0;
+	lr->lineno = 0;
+	lr->chunk_off = offset;
+	lr->carry_off = lr->line_off = 0;
+}
+
 static int carry_append(sl_lines *lr, const unsigned char *p, size_t n)
 {
 	size_t need = lr->carry_len + n;

@@ -18,7 +18,7 @@
 
 #include "sluice_int.h"
 
-static void pad_release(void *arg);
+static void reader_release(void *arg);
 
 /* ---- opening ------------------------------------------------------------- */
 
@@ -117,7 +117,7 @@ static sl_reader *reader_open(sl_arena *a, sl_source *src, const char *path,
 		r->opt = *opt;
 	if (!r->opt.delimiter)
 		r->opt.delimiter = ',';
-	if (sl_arena_on_release(a, pad_release, r) != SL_OK)
+	if (sl_arena_on_release(a, reader_release, r) != SL_OK)
 		return NULL;
 	r->src = src ? src : sl_source_open(a, path);
 	if (!r->src)
@@ -139,6 +139,13 @@ static sl_reader *reader_open(sl_arena *a, sl_source *src, const char *path,
 		return NULL;
 	if (r->lines)
 		sl_lines_skipped(r->lines, r->lead_lines, r->lead_bytes);
+	/* a file of a format cut at newlines, whose bad rows stop the run
+	 * (skipped rows would be counted and written in the parts' order) */
+	r->par_try = !src && path && strcmp(path, "-") != 0 &&
+		sl_ctx_threads(ctx) > 1 && r->opt.on_error != SL_SKIP &&
+		!r->opt.rejects && (r->fmt == SL_FORMAT_CSV ||
+				    r->fmt == SL_FORMAT_TSV ||
+				    r->fmt == SL_FORMAT_LINES);
 	return r;
 }
 
@@ -152,6 +159,38 @@ sl_reader *sl_reader_open_source(sl_arena *a, sl_source *src,
 				 const sl_read_options *opt)
 {
 	return src ? reader_open(a, src, sl_source_name(src), opt) : NULL;
+}
+
+sl_reader *sl_reader_open_parts(sl_arena *a, sl_source *src,
+				const sl_reader *main)
+{
+	sl_read_options o = main->opt;
+	sl_reader *r;
+
+	o.format = main->fmt;
+	r = sl_reader_open_source(a, src, &o);
+	if (!r || sl_reader_set_names(r, main->names, main->nnames) != SL_OK ||
+	    (main->want && sl_reader_want(r, main->want, main->nwant)))
+		return NULL;
+	r->header_state = 1;
+	r->name = main->name;
+	return r;
+}
+
+void sl_reader_restart(sl_reader *r, uint64_t offset)
+{
+	r->done = 0;
+	r->pending = 0;
+	r->nrows = 0;
+	if (r->lines)
+		sl_lines_restart(r->lines, offset);
+	else
+		sl_csv_restart(r, offset);
+}
+
+uint64_t sl_reader_line_at(const sl_reader *r)
+{
+	return r->lines ? sl_lines_number(r->lines) + 1 : sl_csv_line_at(r);
 }
 
 sl_format sl_reader_format(const sl_reader *r)
@@ -318,10 +357,12 @@ static int pad_room(sl_reader *r, size_t n)
 	return 0;
 }
 
-static void pad_release(void *arg)
+static void reader_release(void *arg)
 {
 	sl_reader *r = arg;
 
+	sl_par_free(r->par);
+	r->par = NULL;
 	sl_mem_free(r->pad);
 	r->pad = NULL;
 	r->npad = 0;
@@ -563,11 +604,64 @@ sl_status sl_reader_want(sl_reader *r, const unsigned char *want, size_t n)
 	return SL_OK;
 }
 
+/*
+ * Pass over the next n data rows, checked as sl_reader_next() checks
+ * them but not split into fields where that is not needed: the records
+ * the threads handed out before they gave up.  0, or -1 (error set).
+ */
+static int skip_rows(sl_reader *r, uint64_t n)
+{
+	int rc = ROW_OK;
+
+	r->counting = r->opt.on_error != SL_PAD;
+	if (n && r->pending) {
+		r->pending = 0;
+		n--;
+	}
+	while (n && (rc = good_row(r)) == ROW_OK)
+		n--;
+	r->counting = 0;
+	if (n && rc == ROW_END)
+		sl_error(r->ctx, SL_EIO, "'%s' changed while being read: it"
+			 " has fewer records than before", r->name);
+	return n ? -1 : 0;
+}
+
+/* The next record from the threads; NULL at the end (r->done), or when
+ * they gave up and r is to read on alone. */
+static const sl_record *par_next(sl_reader *r)
+{
+	const sl_record *rec = sl_par_next(r->par);
+	uint64_t n;
+
+	if (rec)
+		return rec;
+	n = sl_par_delivered(r->par);
+	r->done = !sl_par_gave_up(r->par);
+	r->par_gave_up = !r->done;
+	sl_par_stats(r->par, &r->par_segments, &r->par_redos);
+	sl_par_free(r->par);
+	r->par = NULL;
+	if (!r->done && skip_rows(r, n) < 0)
+		r->done = 1;
+	return NULL;
+}
+
 const sl_record *sl_reader_next(sl_reader *r)
 {
+	const sl_record *rec;
+
 	if (r->done || sl_failed(r->ctx))
 		return NULL;
 	if (read_header(r) < 0)
+		return NULL;
+	if (r->par_try) {
+		r->par_try = 0;
+		r->par = sl_par_start(r);
+	}
+	if (r->par && ((rec = par_next(r)) || r->done))
+		return rec;
+	if (r->done)
 		return NULL;
 	if (r->pending) {
 		r->pending = 0;

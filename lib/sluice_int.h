@@ -62,6 +62,9 @@ void sl_progress_phase(sl_ctx *ctx, const char *fmt, ...)
 /* Record from's error in ctx (unless ctx has one): a worker's error,
  * taken over by the thread that owns ctx.  Returns ctx's error code. */
 sl_status sl_ctx_take_error(sl_ctx *ctx, const sl_ctx *from);
+/* Clear ctx's error: a worker's that was dealt with, so that it can go
+ * on with other work. */
+void sl_ctx_forget_error(sl_ctx *ctx);
 /* Start fn(arg) on a thread of its own with every signal blocked:
  * signals are the main thread's to take (the command's handler removes
  * temporary files and exits).  0, or pthread_create()'s error number. */
@@ -119,6 +122,10 @@ void sl_source_bind(sl_source *src, sl_ctx *ctx);
  * shorter than the range is a read error. */
 sl_source *sl_source_open_range(sl_arena *a, const char *path,
 				uint64_t head, uint64_t from, uint64_t to);
+/* Make a ranged source read the file's bytes [from, to) alone, from
+ * the start, as plain bytes (a byte-order mark is skipped at byte 0):
+ * the same source and buffer for part after part. */
+void sl_source_range_reset(sl_source *src, uint64_t from, uint64_t to);
 /* Hand out the last chunk again on the next sl_source_next(). */
 void sl_source_unget(sl_source *src);
 /* Does p[0..n) start with the magic of a compression the source reads
@@ -183,6 +190,11 @@ struct sl_reader {
 	size_t npad;
 	uint64_t lead_lines;      /* blank lines sniffing the format dropped */
 	uint64_t lead_bytes;      /* and their bytes */
+	int par_try;              /* may parse on threads (reader_par.c) */
+	struct sl_par *par;       /* parsing on threads, when it does */
+	uint64_t par_segments;    /* sl_par_stats() of the last par, kept */
+	uint64_t par_redos;       /* when it is freed */
+	int par_gave_up;
 };
 
 /* Set the header from n views (copied into the reader's arena). */
@@ -217,6 +229,10 @@ const sl_format_def *sl_format_def_of(sl_format f);
 sl_format sl_format_from_first(unsigned char c);
 
 int sl_csv_open(sl_reader *r);
+/* csv.c: sl_lines_restart() for the csv reader; the line its next
+ * byte is on. */
+void sl_csv_restart(sl_reader *r, uint64_t offset);
+uint64_t sl_csv_line_at(const sl_reader *r);
 int sl_tsv_open(sl_reader *r);
 int sl_jsonl_open(sl_reader *r);
 int sl_lines_row_open(sl_reader *r);
@@ -242,6 +258,9 @@ int sl_json_fits(sl_ctx *ctx, const char *p, size_t n);
  * sl_hook_enter() on this thread. */
 int sl_hook_refused(void);
 
+/* Read the source again from its start (sl_source_range_reset()), as
+ * if lr were new, its first byte at stream offset offset. */
+void sl_lines_restart(sl_lines *lr, uint64_t offset);
 /* Offset in the stream of the line last returned by sl_lines_next(). */
 uint64_t sl_lines_offset(const sl_lines *lr);
 /* Number lines and offsets on from lines and bytes read before lr. */
@@ -416,9 +435,45 @@ sl_split *sl_split_open_guessing(sl_arena *a, const char *path,
 sl_status sl_split_range(sl_split *s, uint64_t *head, uint64_t *from,
 			 uint64_t *to);
 
+/* split.c: the boundary a guessing split (or one of a format without
+ * quotes) puts a cut at: just after the first '\n' at or after byte
+ * cut - 1 of the body, or the end of the file.  SL_OK or the read error;
+ * SL_EINVAL for a split that follows quotes. */
+sl_status sl_split_cut(sl_split *s, uint64_t cut, uint64_t *boundary);
+
 /* reader.c: sl_reader_open() on a source already open (in a). */
 sl_reader *sl_reader_open_source(sl_arena *a, sl_source *src,
 				 const sl_read_options *opt);
+/* reader.c: a reader of parts of the file main reads, one part after
+ * another: main's format, options, header and wanted fields; the header
+ * is not read again.  Before each part, sl_source_range_reset() on src,
+ * then sl_reader_restart() with the offset of the part's first byte as
+ * main counts offsets. */
+sl_reader *sl_reader_open_parts(sl_arena *a, sl_source *src,
+				const sl_reader *main);
+void sl_reader_restart(sl_reader *r, uint64_t offset);
+/* reader.c: the line r's next byte is on (csv, tsv and lines). */
+uint64_t sl_reader_line_at(const sl_reader *r);
+
+/*
+ * reader_par.c: the records of a plain file parsed on worker threads and
+ * handed out in order.  sl_par_start() is called by the reader once the
+ * header is read: NULL, with no error, when the file or the budget is not
+ * for it.  sl_par_next() hands out records as sl_reader_next() would,
+ * valid until the next call, then NULL: at the end, or when the workers
+ * gave up (any error: a cut inside quotes, memory, a read), after
+ * sl_par_delivered() records; the reader then reads on alone, after
+ * passing over those, and reports any error itself.
+ */
+typedef struct sl_par sl_par;
+sl_par *sl_par_start(sl_reader *r);
+const sl_record *sl_par_next(sl_par *p);
+int sl_par_gave_up(const sl_par *p);
+uint64_t sl_par_delivered(const sl_par *p);
+void sl_par_free(sl_par *p);
+/* For tests and the curious: the segments, and how many the caller read
+ * again itself (a cut in quotes, a segment that failed). */
+void sl_par_stats(const sl_par *p, uint64_t *segments, uint64_t *redos);
 
 /* spill.c: a run of records in an unlinked, compressed temporary file */
 typedef struct sl_spill sl_spill;

@@ -234,6 +234,25 @@ sl_source *sl_source_open_range(sl_arena *a, const char *path,
 	return src;
 }
 
+void sl_source_range_reset(sl_source *src, uint64_t from, uint64_t to)
+{
+	src->sniffed = 1;          /* plain: the middle of a file has no magic */
+	src->eof = 0;
+	src->pending = SL_OK;
+	src->raw_len = src->raw_pos = 0;
+	src->raw_off = from;
+	src->queued = 0;
+	src->last_p = NULL;
+	src->last_n = 0;
+	src->bom = from == 0;
+	src->bom_len = 0;
+	src->seg = 0;
+	src->seg_done = 0;
+	src->seg_len[0] = 0;
+	src->seg_at[1] = from;
+	src->seg_len[1] = to - from;
+}
+
 sl_source *sl_source_open_fd(sl_arena *a, int fd, const char *name)
 {
 	sl_source *src = source_new(a, name);

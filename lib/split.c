@@ -462,3 +462,14 @@ sl_status sl_split_range(sl_split *s, uint64_t *head, uint64_t *from,
 	*from = s->start;
 	return SL_OK;
 }
+
+sl_status sl_split_cut(sl_split *s, uint64_t cut, uint64_t *boundary)
+{
+	if (s->csv && !s->guess)
+		return SL_EINVAL;  /* would scan from the body's start */
+	s->pos = s->head;
+	s->out = NULL;
+	if (advance(s, cut, boundary) < 0)
+		return sl_errcode(s->ctx);
+	return SL_OK;
+}

@@ -667,6 +667,265 @@ static void test_reader_fault_at_every_allocation(void **state)
 	}
 }
 
+/* ---- parsing on threads ------------------------------------------------- */
+
+static uint64_t rnd_state;
+
+static unsigned rnd(unsigned n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (unsigned)(rnd_state % n);
+}
+
+/*
+ * A file over the size that threads parse (4 MiB), made to be cut badly:
+ * kind 'c' is CSV with quoted fields with newlines in them, lines that
+ * look like records inside quotes, "" escapes, blank lines, CR LF
+ * endings, a quoted field of 320 KB across the cuts and a byte-order
+ * mark; 'p' the same with short rows (for SL_PAD); 't' TSV with escapes;
+ * 'l' lines.  bad: 0, or a bad row two thirds in ('r' too few fields,
+ * 'j' text after a closing quote) or at the end ('q' an open quote).
+ * The path is malloc'ed.
+ */
+static char *threads_file(const char *name, int kind, int bad)
+{
+	static const char *const cells[] = {
+		"x", "\"two\nlines\"", "\"q \"\"x\"\",\n\"", "", "plain text",
+		"\"7,a\nb,c\nd\"", "12.5", "\"\"", "\"a\r\nb\"",
+	};
+	static const char *const tsv[] = {
+		"x", "two\\nlines", "tab\\there", "", "back\\\\slash", "12.5",
+	};
+	struct buf b = { 0 };
+	char line[128];
+	unsigned i, k;
+	char *path;
+
+	rnd_state = 88172645463325252ull;
+	if (kind == 'c' || kind == 'p')
+		add(&b, "\xef\xbb\xbf" "a,b,c,d\n", 11);
+	else if (kind == 't')
+		add(&b, "a\tb\tc\n", 6);
+	for (i = 0; b.n < ((size_t)9 << 19); i++) {
+		if (kind == 'l') {
+			snprintf(line, sizeof(line), "%u line \"%u\",x%s\n",
+				 i, rnd(1000), rnd(9) ? "" : "\r");
+			add(&b, line, strlen(line));
+			if (!rnd(50))
+				add(&b, "\n", 1);
+			continue;
+		}
+		if (kind == 't') {
+			snprintf(line, sizeof(line), "%u\t%s\t%s\n", i,
+				 tsv[rnd(6)], tsv[rnd(6)]);
+			add(&b, line, strlen(line));
+			continue;
+		}
+		if (i == 20000) {
+			add(&b, "big,\"", 5);
+			for (k = 0; k < 40000; k++)
+				add(&b, "a,b,c,d\n", 8);
+			add(&b, "\",c,d\n", 6);
+			continue;
+		}
+		if (i == 100000 && bad == 'r')
+			add(&b, "too,few\n", 8);
+		if (i == 100000 && bad == 'j')
+			add(&b, "1,\"x\"y,2,3\n", 11);
+		snprintf(line, sizeof(line), "%u,", i);
+		add(&b, line, strlen(line));
+		k = rnd(9);
+		add(&b, cells[k], strlen(cells[k]));
+		if (kind == 'p' && !rnd(20)) {
+			add(&b, "\n", 1);   /* two fields of four */
+			continue;
+		}
+		k = rnd(9);
+		add(&b, ",", 1);
+		add(&b, cells[k], strlen(cells[k]));
+		snprintf(line, sizeof(line), ",%u%s", i * 7,
+			 rnd(5) ? "\n" : "\r\n");
+		add(&b, line, strlen(line));
+		if (!rnd(40))
+			add(&b, "\n", 1);
+	}
+	if (bad == 'q')
+		add(&b, "1,\"open,2,3\n", 12);
+	path = strdup(put_file(name, b.p, b.n));
+	assert_non_null(path);
+	free(b.p);
+	return path;
+}
+
+struct par_run {
+	char *text;     /* each record's number, line, offset and fields;
+			 * the error last, if any */
+	int used;       /* the records came from threads */
+	int gave_up;    /* and then from the caller's reader */
+	uint64_t segments, redos;
+	int enomem;     /* it failed for memory */
+};
+
+static struct par_run read_all(const char *path, unsigned threads,
+			       size_t max_memory, unsigned long fail_at,
+			       const sl_read_options *o)
+{
+	sl_ctx *ctx = tu_ctx_j(max_memory, 0, threads);
+	struct par_run run = { 0 };
+	struct buf b = { 0 };
+	const sl_record *rec;
+	sl_reader *r = NULL;
+	sl_arena *a;
+	char num[96];
+
+	if (fail_at)
+		sl_mem_fail_at(ctx, fail_at);
+	add(&b, "", 0);
+	a = sl_arena_new(ctx, "t");
+	r = a ? sl_reader_open(a, path, o) : NULL;
+	while (r && (rec = sl_reader_next(r)) != NULL) {
+		if (rec->number == 1)
+			run.used = r->par != NULL;
+		snprintf(num, sizeof(num), "%llu %llu %llu ",
+			 (unsigned long long)rec->number,
+			 (unsigned long long)rec->line,
+			 (unsigned long long)rec->offset);
+		add(&b, num, strlen(num));
+		add_fields(&b, rec->fields, rec->kinds, rec->nfields);
+	}
+	if (sl_failed(ctx)) {
+		add(&b, "error: ", 7);
+		add(&b, sl_errmsg(ctx), strlen(sl_errmsg(ctx)));
+		run.enomem = sl_errcode(ctx) == SL_ENOMEM;
+	}
+	if (r) {
+		run.gave_up = r->par_gave_up;
+		run.segments = r->par_segments;
+		run.redos = r->par_redos;
+	}
+	run.text = b.p;
+	tu_ctx_free(ctx);
+	return run;
+}
+
+/* The texts are equal, else the first line that differs is shown. */
+static void same_text(const char *what, const char *got, const char *want)
+{
+	size_t i = 0, line = 0;
+
+	if (strcmp(got, want) == 0)
+		return;
+	while (got[i] == want[i])
+		if (got[i++] == '\n')
+			line = i;
+	fail_msg("%s: differs at byte %zu:\ngot:  %.200s\nwant: %.200s", what,
+		 i, got + line, want + line);
+}
+
+/* Parsed on four threads, every file gives the records one thread
+ * gives, with the same numbers, lines and offsets: the cuts that fall in
+ * quotes are read again on the caller's thread (redos). */
+static void test_reader_threads_same_records(void **state)
+{
+	static const struct {
+		const char *name;
+		int kind, no_header;
+		sl_on_error on_error;
+		int redos;
+	} cases[] = {
+		{ "c.csv", 'c', 0, SL_FAIL, 1 },
+		{ "c.csv", 'c', 1, SL_FAIL, 1 },
+		{ "p.csv", 'p', 0, SL_PAD, 1 },
+		{ "t.tsv", 't', 0, SL_FAIL, 0 },
+		{ "l.txt", 'l', 0, SL_FAIL, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sl_read_options o = { .no_header = cases[i].no_header,
+				      .on_error = cases[i].on_error };
+		char *path = threads_file(cases[i].name, cases[i].kind, 0);
+		struct par_run one = read_all(path, 1, 0, 0, &o);
+		struct par_run four = read_all(path, 4, 0, 0, &o);
+
+		if (!four.used || four.gave_up || one.used)
+			fail_msg("%s: threads used %d, gave up %d", path,
+				 four.used, four.gave_up);
+		assert_true(four.segments > 10);
+		if (cases[i].redos && !four.redos)
+			fail_msg("%s: no cut fell in quotes", path);
+		assert_null(strstr(one.text, "error: "));
+		same_text(path, four.text, one.text);
+		free(one.text);
+		free(four.text);
+		free(path);
+	}
+}
+
+/* A bad row gives, on four threads, the records before it and the
+ * message one thread gives: the threads give up, and the caller's reader
+ * reads on past what they handed out. */
+static void test_reader_threads_same_error(void **state)
+{
+	static const int bad[] = { 'r', 'j', 'q' };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		char *path = threads_file("bad.csv", 'c', bad[i]);
+		struct par_run one = read_all(path, 1, 0, 0, NULL);
+		struct par_run four = read_all(path, 4, 0, 0, NULL);
+
+		assert_non_null(strstr(one.text, "error: "));
+		if (!four.used || !four.gave_up)
+			fail_msg("%s (%c): threads used %d, gave up %d", path,
+				 bad[i], four.used, four.gave_up);
+		same_text(path, four.text, one.text);
+		free(one.text);
+		free(four.text);
+		free(path);
+	}
+}
+
+/*
+ * Under a small ceiling the threads do not start (they would take more
+ * than a quarter of it); and a memory fault at a charge of a threaded
+ * read either fails the read for memory or leaves its records as they
+ * are: a fault in the threads' own work only sends it back to one
+ * thread.  A clean read makes about 55 charges, the threads' from the
+ * sixth: the first twelve are tried, then every third.
+ */
+static void test_reader_threads_memory(void **state)
+{
+	char *path = threads_file("m.csv", 'c', 0);
+	struct par_run one = read_all(path, 1, 0, 0, NULL);
+	struct par_run run = read_all(path, 4, (size_t)3 << 20, 0, NULL);
+	int failed = 0, alone = 0;
+	unsigned long n;
+
+	(void)state;
+	assert_false(run.used);
+	same_text("-m 3M", run.text, one.text);
+	free(run.text);
+	for (n = 1; n <= 60; n += n < 12 ? 1 : 3) {
+		run = read_all(path, 4, 0, n, NULL);
+		if (run.enomem)
+			failed++;
+		else
+			same_text("a fault", run.text, one.text);
+		alone += !run.enomem && (!run.used || run.gave_up);
+		free(run.text);
+	}
+	if (!failed || !alone)
+		fail_msg("faults: %d failed the read, %d were absorbed", failed,
+			 alone);
+	free(one.text);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -696,8 +955,12 @@ int main(void)
 		cmocka_unit_test(test_reader_sniffs_format),
 		cmocka_unit_test(test_reader_field_index),
 		cmocka_unit_test(test_reader_fault_at_every_allocation),
+		cmocka_unit_test(test_reader_threads_same_records),
+		cmocka_unit_test(test_reader_threads_same_error),
+		cmocka_unit_test(test_reader_threads_memory),
 	};
 
+	tu_filter_from_env();
 	return cmocka_run_group_tests_name("reader", tests, tu_dir_setup,
 					   tu_dir_teardown);
 }

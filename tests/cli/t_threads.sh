@@ -132,3 +132,89 @@ print(sum(1 for _ in csv.reader(open("long.csv", newline=""))) - 1)')
 }
 
 run count_in_parts t_count_in_parts
+
+# parsed on threads (-j 3 and up: two workers beside the caller), a
+# plain file gives the records one thread gives and Python's csv module
+# reads, whatever the cuts fall on (quoted newlines, lines that look like
+# records inside quotes, a quoted field longer than a segment, CR LF, a
+# byte-order mark); a bad record late in the file, and an error further
+# down the pipeline, give the messages of one thread, located alike; the
+# ceiling holds at -j 8.
+t_parse_on_threads() {
+	local j v want got rss
+	python3 - <<'PY' || return 1
+import random
+random.seed(9)
+cells = ['x', '"two\nlines"', '"q ""x"",\n"', '', 'plain text',
+         '"7,a\nb,c\nd"', '-12.5', '"a\r\nb"', '"é, ü"']
+out = ["\ufeffa,b,c\n"]
+for i in range(200000):
+    if i == 50000:
+        out.append('big,"' + "1,2,3\n" * 70000 + '",z\n')
+    out.append("%d,%s,%s%s" % (i, random.choice(cells),
+               random.choice(cells), random.choice(["\n", "\r\n"])))
+# and a short record near the end
+for name, extra in (("p.csv", None), ("bad.csv", "1,2\n")):
+    with open(name, "w", newline="", encoding="utf-8") as f:
+        f.write("".join(out[:180000]))
+        if extra:
+            f.write(extra)
+        f.write("".join(out[180000:]))
+PY
+	python3 - <<'PY' >want.jsonl || return 1
+import csv, json, sys
+csv.field_size_limit(1 << 30)
+with open("p.csv", newline="", encoding="utf-8-sig") as f:
+    rows = csv.reader(f)
+    head = next(rows)
+    for r in rows:
+        print(json.dumps(dict(zip(head, r)), ensure_ascii=False))
+PY
+	for j in 4; do
+		"$S" cat -j $j -O jsonl --mem-report p.csv >got.jsonl 2>err ||
+			return 1
+		python3 - <<'PY' || { echo "-j $j: not Python's records"; return 1; }
+import json, sys
+# numbers are written as numbers: their text is the field's
+got = [json.loads(l, parse_int=str, parse_float=str)
+       for l in open("got.jsonl", encoding="utf-8")]
+want = [json.loads(l) for l in open("want.jsonl", encoding="utf-8")]
+sys.exit(0 if got == want else 1)
+PY
+	done
+	has "-j 4: on threads" "$(cat err)" "read.batch" || return 1
+	"$S" cat -j 2 --mem-report p.csv 2>err >/dev/null || return 1
+	case $(cat err) in *read.batch*) echo "-j 2 on threads"; return 1 ;; esac
+	for v in "cat" "filter c<0" "sort -k b" "select -f c,a" \
+		 "cat -O tsv"; do
+		want=$("$S" $v -j 1 p.csv | md5sum)
+		eq "$v -j 3" "$("$S" $v -j 3 p.csv | md5sum)" "$want" ||
+			return 1
+	done
+	# TSV and lines are cut at any newline
+	"$S" cat -O tsv p.csv >p.tsv || return 1
+	for v in "-i tsv" "-i lines"; do
+		eq "$v" "$("$S" cat $v -j 4 p.tsv | md5sum)" \
+			"$("$S" cat $v -j 1 p.tsv | md5sum)" || return 1
+	done
+	# the first record sorted comes from near the end: lines output
+	# cannot hold its newline, and the message says where it was read
+	for v in "cat bad.csv" "sort -k a:nr -O lines p.csv"; do
+		"$S" $v -j 1 >/dev/null 2>err1
+		want=$?
+		"$S" $v -j 4 >/dev/null 2>err
+		eq "$v: status" $? $want || return 1
+		eq "$v: message" "$(cat err)" "$(cat err1)" || return 1
+		has "$v: located" "$(cat err1)" "line " || return 1
+	done
+	[ -n "$SAN" ] && return 0
+	"$MAXRSS" rss "$S" sort -k b -m 16M -j 8 p.csv >out || return 1
+	rss=$(cat rss)
+	eq "sort -m 16M -j 8" "$(md5sum <out)" \
+		"$("$S" sort -k b p.csv | md5sum)" || return 1
+	le "sort -m 16M -j 8: peak RSS KiB" "$rss" $(((16 + 16) * 1024)) ||
+		return 1
+	echo "figure: sort -k b -m 16M -j 8 on $(($(wc -c <p.csv) >> 20)) MiB: peak RSS $((rss / 1024)) MiB"
+}
+
+run parse_on_threads t_parse_on_threads
