@@ -689,9 +689,14 @@ uint64_t sl_reader_count(sl_reader *r)
 
 	if (r->done || sl_failed(r->ctx))
 		return 0;
+	r->par_try = 0;      /* counting is quick enough on one thread */
+	while (r->par && par_next(r))    /* what threads parsed already */
+		n++;
+	if (r->done || sl_failed(r->ctx))
+		return n;
 	if (r->fmt == SL_FORMAT_LINES && !r->pending) {
 		r->done = 1;
-		return sl_lines_count(r->lines);
+		return n + sl_lines_count(r->lines);
 	}
 	if (read_header(r) < 0)
 		return 0;

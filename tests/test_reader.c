@@ -824,6 +824,25 @@ static void same_text(const char *what, const char *got, const char *want)
 		 i, got + line, want + line);
 }
 
+/* Counting after records came from threads counts the rest. */
+static void count_after_threads(const char *path, const sl_read_options *o)
+{
+	sl_ctx *ctx = tu_ctx_j(0, 0, 1);
+	sl_reader *r = sl_reader_open(sl_arena_new(ctx, "t"), path, o);
+	uint64_t want = sl_reader_count(r), got = 0;
+
+	tu_ctx_free(ctx);
+	ctx = tu_ctx_j(0, 0, 4);
+	r = sl_reader_open(sl_arena_new(ctx, "t"), path, o);
+	while (got < 30000 && sl_reader_next(r))
+		got++;
+	assert_non_null(r->par);
+	got += sl_reader_count(r);
+	assert_false(sl_failed(ctx));
+	assert_int_equal(got, want);
+	tu_ctx_free(ctx);
+}
+
 /* Parsed on four threads, every file gives the records one thread
  * gives, with the same numbers, lines and offsets: the cuts that fall in
  * quotes are read again on the caller's thread (redos). */
@@ -859,6 +878,7 @@ static void test_reader_threads_same_records(void **state)
 			fail_msg("%s: no cut fell in quotes", path);
 		assert_null(strstr(one.text, "error: "));
 		same_text(path, four.text, one.text);
+		count_after_threads(path, &o);
 		free(one.text);
 		free(four.text);
 		free(path);
