@@ -1,9 +1,9 @@
 # sluice - build, test, install.
 #
 #   make            build/libsluice.a, build/libsluice.so, build/sluice
-#   make check      unit and command-line tests, and again under
-#                   AddressSanitizer and UndefinedBehaviorSanitizer
-#                   (the two passes side by side), and check-zlib
+#   make check      unit and command-line tests, under AddressSanitizer
+#                   and UndefinedBehaviorSanitizer too, on both cores
+#   make check-tsan the threaded tests under ThreadSanitizer
 #   make check-zlib the gzip tests of the build without ISA-L (build/zlib)
 #   make demo       a short pipeline over ~200 MB generated on the fly
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
@@ -171,17 +171,22 @@ $(B)/examples/%: examples/%.c $(B)/inst/.stamp
 
 test-build: $(B)/sluice $(B)/sluice.1 $(UNIT_BIN) $(TOOL_BIN) $(EXAMPLE_BIN)
 
-test-run: test-build
+test-run: test-units test-cli
+
+test-units: test-build
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
 		(cd tests && ../$$t); done
+
+# CEILINGS=1 and PART=K/N choose among the tests (tests/cli/run.sh)
+test-cli: test-build
 	SLUICE=$(B)/sluice MAXRSS=$(B)/tests/maxrss EXAMPLES=$(B)/examples \
 		FAULTSHIM=$(B)/tests/faultshim.so \
-		SAN=$(SAN) \
+		SAN=$(SAN) CEILINGS=$(CEILINGS) PART=$(PART) \
 		bash tests/cli/run.sh
 
 # The threaded code under ThreadSanitizer: the unit tests of TSAN_UNITS
-# whose names say thread (the others run threaded in the two passes
-# above, but ThreadSanitizer takes a minute over them), and the
+# whose names say thread (the others run threaded in make check's jobs,
+# below, but ThreadSanitizer takes a minute over them), and the
 # command-line tests named in TSAN_CLI, at -j 1, 2 and 8.  Any report
 # fails the run (halt_on_error).
 TSAN_UNITS = test_mem test_source test_sink test_sort test_reader
@@ -197,24 +202,47 @@ check-tsan:
 		EXAMPLES=build/tsan/examples SAN=1 TSAN=1 ONLY="$(TSAN_CLI)" \
 		bash tests/cli/run.sh
 
-# The two passes run side by side, one a core (the sanitizer build is
-# made on its core while the normal tests run): the sanitizer pass's
-# output is kept in build/check-san.log and shown when both are done.
+# make check runs the unit tests in the normal build and in the
+# sanitizers' (build/san), every command-line test under the sanitizers,
+# and in the normal build the command-line tests that measure peak RSS,
+# which a sanitizer's build cannot judge (tests/cli/run.sh: CEILINGS).
+# These are jobs of a minute or so (the sanitizer pass's command-line
+# tests in SAN_PARTS parts) that make -j2 starts as a core comes free;
+# each writes build/check/JOB.log, all shown when all are done.  Run side
+# by side as two whole passes, each test in both, they took 12 minutes.
 # check-tsan and check-zlib are targets of their own, which .ci/run runs
-# after this one: together they would take make check past ten minutes
-# on two cores.
+# after this one.
+SAN_PARTS = 1 2 3 4 5 6 7 8
+CHECK_JOBS = units ceilings units-san $(SAN_PARTS:%=san-%)
+
 check: deps
 	$(MAKE) -j2 test-build
-	@mkdir -p build; \
-	$(MAKE) --no-print-directory test-run SAN=1 \
-		>build/check-san.log 2>&1 & san=$$!; \
-	$(MAKE) --no-print-directory test-run; st=$$?; \
-	wait $$san; sst=$$?; \
-	echo "== sanitizer pass (build/check-san.log)"; \
-	cat build/check-san.log; \
-	[ $$st = 0 ] || echo "make check: the normal pass failed"; \
-	[ $$sst = 0 ] || echo "make check: the sanitizer pass failed"; \
-	[ $$st = 0 ] && [ $$sst = 0 ]
+	@rm -rf build/check; mkdir -p build/check; \
+	$(MAKE) -j2 -k --no-print-directory check-san-build \
+		$(CHECK_JOBS:%=check-job-%); st=$$?; \
+	for j in $(CHECK_JOBS); do echo "== $$j (build/check/$$j.log)"; \
+		cat build/check/$$j.log; done; \
+	echo "== command-line tests, all jobs:"; \
+	cat build/check/*.log | awk '/^[0-9]+ passed, [0-9]+ failed$$/ \
+		{ p += $$1; f += $$3 } END { print p " passed, " f " failed" }'; \
+	[ $$st = 0 ] || echo "make check: a job failed (its log says which)"; \
+	exit $$st
+
+check-san-build:
+	@$(MAKE) --no-print-directory test-build SAN=1 \
+		>build/check/san-build.log 2>&1 || \
+		{ cat build/check/san-build.log; exit 1; }
+check-job-units:
+	@$(MAKE) --no-print-directory test-units >build/check/units.log 2>&1
+check-job-ceilings:
+	@$(MAKE) --no-print-directory test-cli CEILINGS=1 \
+		>build/check/ceilings.log 2>&1
+check-job-units-san: check-san-build
+	@$(MAKE) --no-print-directory test-units SAN=1 \
+		>build/check/units-san.log 2>&1
+check-job-san-%: check-san-build
+	@$(MAKE) --no-print-directory test-cli SAN=1 \
+		PART=$*/$(words $(SAN_PARTS)) >build/check/san-$*.log 2>&1
 
 # The build without ISA-L, in build/zlib: the source and sink unit tests
 # and the command-line tests of gzip, which zlib passes as igzip does in
@@ -429,7 +457,8 @@ deps-valgrind:
 clean:
 	rm -rf build
 
-.PHONY: all check check-tsan check-zlib test-build test-run demo install \
+.PHONY: all check check-tsan check-zlib test-build test-run test-units \
+	test-cli check-san-build demo install \
 	deps deps-bench bench-records bench-sort bench-stats bench \
 	bench-quick clean fuzz fuzz-build deps-fuzz check-valgrind \
 	deps-valgrind FORCE
