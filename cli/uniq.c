@@ -1,6 +1,6 @@
 /*
- * uniq.c - distinct records (or keys), exact and bounded by the sorter:
- * the options of sl_uniq() (lib/iter_sort.c).
+ * uniq.c - distinct records (or keys), exact and bounded by a hash table
+ * and the sorter: the options of sl_uniq() (lib/iter_sort.c).
  */
 #include <string.h>
 
@@ -10,9 +10,11 @@ static const char usage[] =
 	"usage: sluice uniq [-k KEY]... [-c] [--keep first] [OPTIONS] [FILE...]\n"
 	"\n"
 	"Write one record for each distinct key (each distinct record without\n"
-	"-k): the first that has it.  Exact for any number of records: they\n"
-	"are sorted under the memory ceiling and spilled to disk as needed.\n"
-	"Output is in key order, or in input order with --keep first.\n"
+	"-k): the first that has it.  Keys are counted in a hash table while\n"
+	"they fit in a quarter of the memory ceiling; past that the table's\n"
+	"groups are sorted under the ceiling and spilled to disk, so any\n"
+	"number of keys gives the exact answer.  Output is in key order, or\n"
+	"in input order with --keep first.\n"
 	"\n"
 	"  -k, --key KEY          a field name or position (from 1); repeat\n"
 	"                         or use commas for several; keys compare\n"

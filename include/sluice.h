@@ -1255,11 +1255,14 @@ typedef struct sl_uniq_options {
  * One record for each distinct key (keys compare byte-wise, an empty
  * list is every field): the first of its group, in key order, or with
  * keep_first in the order of first occurrence.  With count the header
- * gains a last field, "count", the size of the group.  Exact for any
- * number of records: they go through the external sorter, spilling under
- * the ceiling, so a record keeps its fields and kinds but not its
- * provenance (its number is its place in the output; no input or line).
- * o: NULL for the defaults.
+ * gains a last field, "count", the size of the group.  The groups are
+ * counted in a hash table that may take a quarter of the ceiling; when
+ * they do not fit, the table is emptied into the external sorter (each
+ * group once, with its count so far) as often as it fills, spilling
+ * under the ceiling, so any number of keys gives the exact answer.  A
+ * group's record has the fields, kinds and provenance of its first record
+ * (through the sorter, unless sort.no_provenance).  o: NULL for the
+ * defaults.
  */
 sl_iter *sl_uniq(sl_iter *in, const char *keys, const sl_uniq_options *o);
 

@@ -399,39 +399,53 @@ sl_sort_key *sl_keys_parse(sl_arena *a, const char *list,
 
 /* ---- held records ------------------------------------------------------ */
 
-int sl_hold(sl_ctx *ctx, sl_held *h, const sl_record *rec, const char *tag)
+size_t sl_record_size(const sl_record *rec)
 {
 	size_t need = rec->nfields * sizeof(sl_str), i;
-	sl_str *f;
-	char *p;
 
 	for (i = 0; i < rec->nfields; i++)
 		need += rec->fields[i].len;
 	if (rec->kinds)
 		need += rec->nfields;
-	if (need > h->cap || !h->mem) {
-		p = sl_mem_realloc(ctx, h->mem, need ? need : 1, tag);
-		if (!p)
-			return -1;
-		h->mem = p;
-		h->cap = need ? need : 1;
-	}
-	f = (sl_str *)h->mem;
-	p = h->mem + rec->nfields * sizeof(sl_str);
-	h->rec = *rec;
-	h->rec.fields = f;
-	h->rec.kinds = NULL;
+	return need ? need : 1;
+}
+
+void sl_record_copy(sl_record *dst, const sl_record *rec, void *mem)
+{
+	sl_str *f = mem;
+	char *p = (char *)(f + rec->nfields);
+	size_t i;
+
+	*dst = *rec;
+	dst->fields = f;
+	dst->kinds = NULL;
 	if (rec->kinds) {
 		memcpy(p, rec->kinds, rec->nfields);
-		h->rec.kinds = (unsigned char *)p;
+		dst->kinds = (unsigned char *)p;
 		p += rec->nfields;
 	}
 	for (i = 0; i < rec->nfields; i++) {
-		memcpy(p, rec->fields[i].ptr, rec->fields[i].len);
+		if (rec->fields[i].len)
+			memcpy(p, rec->fields[i].ptr, rec->fields[i].len);
 		f[i].ptr = p;
 		f[i].len = rec->fields[i].len;
 		p += rec->fields[i].len;
 	}
+}
+
+int sl_hold(sl_ctx *ctx, sl_held *h, const sl_record *rec, const char *tag)
+{
+	size_t need = sl_record_size(rec);
+	char *p;
+
+	if (need > h->cap || !h->mem) {
+		p = sl_mem_realloc(ctx, h->mem, need, tag);
+		if (!p)
+			return -1;
+		h->mem = p;
+		h->cap = need;
+	}
+	sl_record_copy(&h->rec, rec, h->mem);
 	return 0;
 }
 

@@ -68,6 +68,11 @@ typedef struct sl_held {
 	size_t cap;
 } sl_held;
 
+/* The bytes a copy of rec takes (at least 1), and the copy made into
+ * mem (aligned for sl_str): fields, kinds and provenance. */
+size_t sl_record_size(const sl_record *rec);
+void sl_record_copy(sl_record *dst, const sl_record *rec, void *mem);
+
 /* Copy rec into h.  Returns 0 or -1 (the error is in the context). */
 int sl_hold(sl_ctx *ctx, sl_held *h, const sl_record *rec, const char *tag);
 

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# bench/blocking.sh - the verbs that must hold data, beside the tools
+# people use for the same job, on one input made by `sluice gen` (1 GB by
+# default; SIZE=4G for the big run), in one run so that the ratios hold
+# on a noisy machine.
+#
+#   bash bench/blocking.sh [SLUICE]
+#
+# uniq -c -k cat: against `cut -f 5 | sort -S 64M | uniq -c` on the TSV
+# copy (LC_ALL=C) and Miller's count-distinct -f cat, where installed.
+# Each command runs RUNS times (default 3) with its output to /dev/null;
+# the best wall time is kept, with the peak RSS of that run (/usr/bin/time
+# %M: for a pipeline, its largest process).  Prints a Markdown table and
+# the ratios; writes nothing else.  Environment: SIZE, RUNS, CEILING
+# (default 64M), TMPDIR.
+set -eu
+S=${1:-build/sluice}
+case $S in /*) ;; *) S=$PWD/$S ;; esac
+SIZE=${SIZE:-1G}
+RUNS=${RUNS:-3}
+CEILING=${CEILING:-64M}
+W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+export LC_ALL=C
+
+"$S" gen --size "$SIZE" --seed 1 >"$W/in.csv"
+"$S" cat -O tsv "$W/in.csv" >"$W/in.tsv"
+
+best=
+# run NAME CMD: the best of RUNS wall times, and its peak RSS
+run() {
+	local name=$1 cmd=$2 i t0 t1 ms rss bms= brss=
+	for i in $(seq "$RUNS"); do
+		t0=$(date +%s%N)
+		/usr/bin/time -f %M -o "$W/rss" bash -c "$cmd" >/dev/null
+		t1=$(date +%s%N)
+		ms=$(((t1 - t0) / 1000000))
+		rss=$(tail -1 "$W/rss")
+		if [ -z "$bms" ] || [ "$ms" -lt "$bms" ]; then
+			bms=$ms brss=$rss
+		fi
+	done
+	printf '| %s | %d.%03d s | %d MiB |\n' "$name" $((bms / 1000)) \
+		$((bms % 1000)) $((brss / 1024))
+	best=$bms
+}
+
+echo "## uniq -c -k cat, $SIZE of gen output, -m $CEILING"
+echo
+echo "| command | time | peak RSS |"
+echo "|---|---|---|"
+run "sluice uniq -c -k cat" "'$S' uniq -c -k cat -m $CEILING '$W/in.csv'"
+us=$best
+run "cut -f 5 \| sort -S $CEILING \| uniq -c" \
+	"cut -f 5 '$W/in.tsv' | sort -S $CEILING -T '$W' | uniq -c"
+gs=$best
+ratios="sort pipeline $(echo "scale=1; $gs / $us" | bc)x"
+if command -v mlr >/dev/null; then
+	run "mlr count-distinct -f cat" \
+		"mlr --icsv --ocsv count-distinct -f cat '$W/in.csv'"
+	ratios="$ratios, Miller $(echo "scale=1; $best / $us" | bc)x"
+fi
+echo
+echo "sluice uniq -c is faster than: $ratios"
