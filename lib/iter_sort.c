@@ -117,7 +117,9 @@ typedef struct utable {
 	size_t held;             /* bytes it takes */
 	ugroup *g;
 	size_t n, cap;
-	uint32_t *slot;          /* index + 1 into g, 0 free; a power of two */
+	uint64_t *slot;          /* a power of two of them, 0 free, else
+				  * the hash's high half and index + 1 into
+				  * g: most misses never look at g */
 	size_t nslot;
 	ublock *blocks;
 } utable;
@@ -187,6 +189,11 @@ static uint64_t key_hash(const struct uniq *u, const sl_record *rec)
 	uint64_t h = 0x9e3779b97f4a7c15ull;
 	size_t i;
 
+	if (u->nk == 1) {
+		sl_str f = key_field(rec, u->k[0].field);
+
+		return sl_hash64(f.ptr, f.len);
+	}
 	for (i = 0; i < u->nk; i++) {
 		sl_str f = key_field(rec, u->k[i].field);
 
@@ -215,14 +222,18 @@ static ugroup *table_find(struct uniq *u, const sl_record *rec, uint64_t h)
 {
 	utable *t = &u->t;
 	size_t mask = t->nslot - 1, i;
-	uint32_t at;
+	uint64_t at, hi = h >> 32 << 32;
+	ugroup *g;
 
 	if (!t->nslot)
 		return NULL;
-	for (i = h & mask; (at = t->slot[i]) != 0; i = (i + 1) & mask)
-		if (t->g[at - 1].hash == h && same_keys(u, &t->g[at - 1].rec,
-							 rec))
-			return &t->g[at - 1];
+	for (i = h & mask; (at = t->slot[i]) != 0; i = (i + 1) & mask) {
+		if ((at & ~(uint64_t)UINT32_MAX) != hi)
+			continue;
+		g = &t->g[(at & UINT32_MAX) - 1];
+		if (g->hash == h && same_keys(u, &g->rec, rec))
+			return g;
+	}
 	return NULL;
 }
 
@@ -268,7 +279,7 @@ static void *table_bytes(sl_ctx *ctx, utable *t, size_t size)
 static int table_room(sl_ctx *ctx, utable *t)
 {
 	size_t n, i, mask;
-	uint32_t *slot;
+	uint64_t *slot;
 	ugroup *g;
 
 	if (t->n == t->cap) {
@@ -295,7 +306,7 @@ static int table_room(sl_ctx *ctx, utable *t)
 
 		while (slot[j])
 			j = (j + 1) & mask;
-		slot[j] = (uint32_t)(i + 1);
+		slot[j] = (t->g[i].hash >> 32 << 32) | (i + 1);
 	}
 	sl_mem_free(t->slot);
 	t->held -= t->nslot * sizeof(*slot);
@@ -323,7 +334,7 @@ static int table_add(struct uniq *u, sl_ctx *ctx, const sl_record *rec,
 	sl_record_copy(&g->rec, rec, mem);
 	for (j = h & (t->nslot - 1); t->slot[j]; j = (j + 1) & (t->nslot - 1))
 		;
-	t->slot[j] = (uint32_t)(++t->n);
+	t->slot[j] = (h >> 32 << 32) | ++t->n;
 	return 0;
 }
 
