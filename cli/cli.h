@@ -181,6 +181,8 @@ int cmd_cat(int argc, char **argv, struct cli *c);
 int cmd_count(int argc, char **argv, struct cli *c);
 int cmd_head(int argc, char **argv, struct cli *c);
 int cmd_tail(int argc, char **argv, struct cli *c);
+int cmd_reverse(int argc, char **argv, struct cli *c);
+int cmd_shuffle(int argc, char **argv, struct cli *c);
 int cmd_select(int argc, char **argv, struct cli *c);
 int cmd_sample(int argc, char **argv, struct cli *c);
 int cmd_gen(int argc, char **argv, struct cli *c);

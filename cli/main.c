@@ -29,6 +29,8 @@ static const struct cmd {
 	{ "sort", cmd_sort, "sort by keys under the ceiling, spilling to disk" },
 	{ "uniq", cmd_uniq, "distinct records or keys, counted, any number" },
 	{ "top", cmd_top, "the N greatest records by keys" },
+	{ "reverse", cmd_reverse, "the records last first, any number" },
+	{ "shuffle", cmd_shuffle, "the records in a random order, seeded" },
 	{ "join", cmd_join, "join two inputs on keys: inner, left, outer" },
 	{ "stats", cmd_stats, "summary statistics, overall or grouped" },
 	{ "freq", cmd_freq, "exact value counts, most frequent first" },

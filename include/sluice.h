@@ -1266,6 +1266,16 @@ typedef struct sl_uniq_options {
  */
 sl_iter *sl_uniq(sl_iter *in, const char *keys, const sl_uniq_options *o);
 
+/*
+ * The records in reverse order, or shuffled: a uniform random order drawn
+ * from seed (the same seed and input give the same order).  Both go
+ * through the external sorter, spilling under the ceiling like sl_sort(),
+ * with the provenance of each record unless o->no_provenance.  o: NULL
+ * for the defaults.
+ */
+sl_iter *sl_reverse(sl_iter *in, const sl_sort_options *o);
+sl_iter *sl_shuffle(sl_iter *in, uint64_t seed, const sl_sort_options *o);
+
 typedef enum sl_join_kind {
 	SL_JOIN_INNER,          /* pairs of records equal on the keys */
 	SL_JOIN_LEFT,           /* and the left's records with no match */

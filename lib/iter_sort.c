@@ -1,5 +1,6 @@
 /*
- * iter_sort.c - stages built on the external sorter: sort and uniq.
+ * iter_sort.c - stages built on the external sorter: sort, uniq, reverse
+ * and shuffle.
  *
  * Each stage makes its sorter at its first next(), not at start(): a
  * sorter takes what the budget has free, so it must come after the
@@ -679,4 +680,136 @@ sl_iter *sl_uniq(sl_iter *in, const char *keys, const sl_uniq_options *o)
 	it->spill = uniq_spill;
 	it->transparent = 1;
 	return it;
+}
+
+/* ---- reverse and shuffle ------------------------------------------------- */
+
+/*
+ * reverse and shuffle put the records in an order of their own through
+ * the sorter: each gets a last field, its sequence number (reverse, the
+ * key descending) or a random number of the seed's stream (shuffle, a
+ * uniform permutation: ties of 64-bit numbers keep input order), in 16
+ * hex digits so that the bytes compare as the numbers do.  The field goes
+ * again on the way out.  Bounded and spilled like sort.
+ */
+struct reorder {
+	int shuffle;
+	sl_rng rng;
+	sl_sort_options so;
+	sl_sort_key key;
+	size_t nin;
+	sl_sorter *s;
+	sl_str *out;
+	unsigned char *kinds;
+	char hex[17];
+	sl_record one;
+};
+
+static int reorder_start(sl_iter *it)
+{
+	struct reorder *ro = it->state;
+
+	ro->nin = it->nnames;
+	ro->key.field = ro->nin;
+	ro->key.reverse = !ro->shuffle;
+	ro->out = sl_arena_alloc(it->arena, (ro->nin + 1) * sizeof(*ro->out));
+	ro->kinds = sl_arena_alloc(it->arena, ro->nin + 1);
+	return ro->out && ro->kinds ? 0 : -1;
+}
+
+/* rec with its order field into the sorter.  0 or -1. */
+static int reorder_add(sl_iter *it, const sl_record *rec, uint64_t seq)
+{
+	struct reorder *ro = it->state;
+	uint64_t v = ro->shuffle ? sl_rng_next(&ro->rng) : seq;
+	size_t n = rec->nfields;
+	sl_record one;
+
+	if (n > ro->nin) {            /* readers refuse these */
+		sl_error(it->ctx, SL_EDATA, "a record of '%s' has %zu fields,"
+			 " more than its header's %zu", rec->input ?
+			 rec->input : "the input", n, ro->nin);
+		return -1;
+	}
+	memcpy(ro->out, rec->fields, n * sizeof(*ro->out));
+	if (rec->kinds)
+		memcpy(ro->kinds, rec->kinds, n);
+	for (; n < ro->nin; n++) {
+		ro->out[n].ptr = "";
+		ro->out[n].len = 0;
+		ro->kinds[n] = SL_KIND_TEXT;
+	}
+	snprintf(ro->hex, sizeof(ro->hex), "%016llx", (unsigned long long)v);
+	ro->out[n].ptr = ro->hex;
+	ro->out[n].len = 16;
+	ro->kinds[n++] = SL_KIND_TEXT;
+	one = *rec;
+	one.nfields = n;
+	one.fields = ro->out;
+	one.kinds = rec->kinds ? ro->kinds : NULL;
+	return sl_sorter_add_record(ro->s, &one) == SL_OK ? 0 : -1;
+}
+
+static const sl_record *reorder_next(sl_iter *it)
+{
+	struct reorder *ro = it->state;
+	const sl_record *rec;
+	uint64_t seq = 0;
+
+	if (!ro->s) {
+		ro->so.no_provenance |= it->quiet;
+		ro->s = sl_sorter_new(it->arena, &ro->key, 1, &ro->so);
+		if (!ro->s)
+			return NULL;
+		while ((rec = sl_iter_next(it->in)) != NULL)
+			if (reorder_add(it, rec, seq++) < 0)
+				return NULL;
+		if (sl_failed(it->ctx))
+			return NULL;
+	}
+	rec = sl_sorter_next_record(ro->s);
+	if (!rec)
+		return NULL;
+	ro->one = *rec;
+	ro->one.nfields--;       /* the order field */
+	return &ro->one;
+}
+
+static const sl_spill_stats *reorder_spill(sl_iter *it)
+{
+	struct reorder *ro = it->state;
+
+	return ro->s ? sl_sorter_stats(ro->s) : NULL;
+}
+
+static sl_iter *reorder(sl_iter *in, int shuffle, uint64_t seed,
+			const sl_sort_options *o)
+{
+	sl_iter *it = sl_iter_new(in, sizeof(struct reorder));
+	struct reorder *ro;
+
+	if (!it)
+		return NULL;
+	ro = it->state;
+	ro->shuffle = shuffle;
+	sl_rng_seed(&ro->rng, seed);
+	if (o)
+		ro->so = *o;
+	if (sl_iter_keep(it, &ro->so.tmpdir) < 0)
+		return NULL;
+	it->start = reorder_start;
+	it->next = reorder_next;
+	it->spill = reorder_spill;
+	it->transparent = 1;
+	return it;
+}
+
+sl_iter *sl_reverse(sl_iter *in, const sl_sort_options *o)
+{
+	return reorder(in, 0, 0, o);
+}
+
+sl_iter *sl_shuffle(sl_iter *in, uint64_t seed, const sl_sort_options *o)
+{
+	return reorder(in, 1, seed, o);
 }

@@ -989,6 +989,7 @@ run count_2g_under_8m t_count_2g_under_8m
 . "$HERE/t_library.sh"
 . "$HERE/t_threads.sh"
 . "$HERE/t_spill.sh"
+. "$HERE/t_order.sh"
 
 # where the time went: the slowest tests, in seconds (every test's in
 # $TIMES when it is set, $TIMES.san for the sanitizer pass)
