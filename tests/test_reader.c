@@ -918,7 +918,7 @@ static void test_reader_threads_same_error(void **state)
  * thread.  A clean read makes about 55 charges, the threads' from the
  * sixth: the first twelve are tried, then every third.
  */
-static void test_reader_threads_memory(void **state)
+static void test_reader_parse_faults_and_ceiling(void **state)
 {
 	char *path = threads_file("m.csv", 'c', 0);
 	struct par_run one = read_all(path, 1, 0, 0, NULL);
@@ -977,7 +977,7 @@ int main(void)
 		cmocka_unit_test(test_reader_fault_at_every_allocation),
 		cmocka_unit_test(test_reader_threads_same_records),
 		cmocka_unit_test(test_reader_threads_same_error),
-		cmocka_unit_test(test_reader_threads_memory),
+		cmocka_unit_test(test_reader_parse_faults_and_ceiling),
 	};
 
 	tu_filter_from_env();
