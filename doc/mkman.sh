@@ -39,8 +39,8 @@ fixed\\-size chunks, and keeps every buffer it allocates under one memory
 ceiling
 .RB ( \\-m ).
 Verbs that need more than the ceiling holds (sort, uniq, join, stats
-\\-g, freq, merge, reverse, shuffle) spill compressed temporary files and
-merge them, so any input size works in the same memory.
+\\-g, freq, merge, reverse, shuffle, top \\-g) spill compressed temporary
+files and merge them, so any input size works in the same memory.
 A FILE of \\- or no FILE reads standard input; several files are read
 in turn as one stream of records.
 Formats come from

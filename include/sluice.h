@@ -1322,6 +1322,14 @@ sl_iter *sl_join_with(sl_iter *left, sl_iter *right, const char *keys,
  * (SL_EINVAL). */
 sl_iter *sl_top(sl_iter *in, uint64_t n, const char *keys);
 
+/* The n records greatest by the keys in each group of records equal on
+ * groups (keys compared as sl_uniq() does), greatest first, ties going to
+ * the earlier record; the groups in the order of their keys.  Through the
+ * external sorter, spilling under the ceiling, so any number of groups
+ * fits.  o: NULL for the defaults. */
+sl_iter *sl_top_groups(sl_iter *in, uint64_t n, const char *keys,
+		       const char *groups, const sl_sort_options *o);
+
 /*
  * Summary statistics of fields (sluice stats): groups, fields and aggs
  * are lists.  With groups (key fields), one record per distinct key, in

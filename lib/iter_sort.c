@@ -1,6 +1,6 @@
 /*
- * iter_sort.c - stages built on the external sorter: sort, uniq, reverse
- * and shuffle.
+ * iter_sort.c - stages built on the external sorter: sort, uniq, reverse,
+ * shuffle and top by group.
  *
  * Each stage makes its sorter at its first next(), not at start(): a
  * sorter takes what the budget has free, so it must come after the
@@ -812,4 +812,123 @@ sl_iter *sl_reverse(sl_iter *in, const sl_sort_options *o)
 sl_iter *sl_shuffle(sl_iter *in, uint64_t seed, const sl_sort_options *o)
 {
 	return reorder(in, 1, seed, o);
+}
+
+/* ---- top by group ---------------------------------------------------------- */
+
+/*
+ * The n greatest records of each group: sorted by the group keys, then by
+ * the keys greatest first (a key's reverse flag turned over), stably, so
+ * that ties go to the earlier record; read back, the first n of each
+ * group are kept.  Groups come out in the order of their keys.  Bounded
+ * and spilled like sort, whatever the number of groups.
+ */
+struct top_groups {
+	const char *keys, *groups;
+	uint64_t n;
+	sl_sort_options so;
+	sl_sort_key *k;         /* the groups', then the keys' */
+	size_t ng, nk;
+	sl_sorter *s;
+	sl_held last;           /* the last record handed out */
+	uint64_t kept;          /* of its group */
+};
+
+static void top_groups_release(void *arg)
+{
+	struct top_groups *tg = arg;
+
+	sl_held_free(&tg->last);
+}
+
+static int top_groups_start(sl_iter *it)
+{
+	struct top_groups *tg = it->state;
+	sl_sort_key *g, *k;
+	size_t i;
+
+	g = sl_keys_parse(it->arena, tg->groups, it->names, it->nnames, 0,
+			  &tg->ng);
+	k = g ? sl_keys_parse(it->arena, tg->keys, it->names, it->nnames, 1,
+			      &tg->nk) : NULL;
+	tg->k = k ? sl_arena_alloc(it->arena, (tg->ng + tg->nk) *
+				   sizeof(*tg->k)) : NULL;
+	if (!tg->k)
+		return -1;
+	memcpy(tg->k, g, tg->ng * sizeof(*g));
+	for (i = 0; i < tg->nk; i++) {
+		tg->k[tg->ng + i] = k[i];
+		tg->k[tg->ng + i].reverse = !k[i].reverse;
+	}
+	return 0;
+}
+
+static const sl_record *top_groups_next(sl_iter *it)
+{
+	struct top_groups *tg = it->state;
+	const sl_record *rec;
+
+	if (!tg->n)
+		return NULL;
+	if (!tg->s) {
+		tg->so.no_provenance |= it->quiet;
+		tg->s = sl_sorter_new(it->arena, tg->k, tg->ng + tg->nk,
+				      &tg->so);
+		if (!tg->s)
+			return NULL;
+		while ((rec = sl_iter_next(it->in)) != NULL)
+			if (sl_sorter_add_record(tg->s, rec) != SL_OK)
+				return NULL;
+		if (sl_failed(it->ctx))
+			return NULL;
+	}
+	while ((rec = sl_sorter_next_record(tg->s)) != NULL) {
+		if (tg->kept && sl_sort_compare(it->ctx, tg->k, tg->ng,
+				rec->fields, rec->nfields,
+				tg->last.rec.fields,
+				tg->last.rec.nfields) == 0) {
+			if (tg->kept >= tg->n)
+				continue;       /* past the group's n */
+			tg->kept++;
+		} else {
+			tg->kept = 1;           /* a new group */
+		}
+		if (sl_hold(it->ctx, &tg->last, rec, "top.group") < 0)
+			return NULL;
+		return rec;
+	}
+	return NULL;
+}
+
+static const sl_spill_stats *top_groups_spill(sl_iter *it)
+{
+	struct top_groups *tg = it->state;
+
+	return tg->s ? sl_sorter_stats(tg->s) : NULL;
+}
+
+sl_iter *sl_top_groups(sl_iter *in, uint64_t n, const char *keys,
+		       const char *groups, const sl_sort_options *o)
+{
+	sl_iter *it = sl_iter_new(in, sizeof(struct top_groups));
+	struct top_groups *tg;
+
+	if (!it)
+		return NULL;
+	tg = it->state;
+	tg->n = n;
+	if (o)
+		tg->so = *o;
+	if (sl_iter_keep(it, &tg->so.tmpdir) < 0)
+		return NULL;
+	tg->keys = sl_iter_strdup(it, keys);
+	tg->groups = sl_iter_strdup(it, groups);
+	if (!tg->keys || !tg->groups ||
+	    sl_arena_on_release(it->arena, top_groups_release, tg) != SL_OK)
+		return NULL;
+	it->start = top_groups_start;
+	it->next = top_groups_next;
+	it->spill = top_groups_spill;
+	it->transparent = 1;
+	return it;
 }

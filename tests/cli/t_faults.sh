@@ -253,6 +253,8 @@ t_faults() {
 	fault_case sample o/out.csv sample -n 30 --seed 1 $c \
 		-o o/out.csv small.csv || st=1
 	fault_case reverse o/out.csv reverse $m -o o/out.csv mid.csv || st=1
+	fault_case top-g o/out.csv top -g id -k int:n -n 1 $m -o o/out.csv \
+		mid.csv || st=1
 	fault_case shuffle o/out.csv shuffle --seed 3 $m -o o/out.csv \
 		mid.csv || st=1
 	# without --exact, a refused charge turns distinct and quantiles
