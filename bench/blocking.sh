@@ -6,8 +6,12 @@
 #
 #   bash bench/blocking.sh [SLUICE]
 #
-# uniq -c -k cat: against `cut -f 5 | sort -S 64M | uniq -c` on the TSV
-# copy (LC_ALL=C) and Miller's count-distinct -f cat, where installed.
+# sort -k int:n and sort -k text: against GNU sort -S 64M (its default
+# threads) on the TSV copy.  uniq -c -k cat: against `cut -f 5 | sort -S
+# 64M | uniq -c` on the TSV copy and Miller's count-distinct -f cat.
+# join -k cat of the input with a table of 5000 distinct cat values:
+# against `sort | join` on the TSV copies and Miller's join.  All with
+# LC_ALL=C; Miller where installed.
 # Each command runs RUNS times (default 3) with its output to /dev/null;
 # the best wall time is kept, with the peak RSS of that run (/usr/bin/time
 # %M: for a pipeline, its largest process).  Prints a Markdown table and
@@ -22,6 +26,7 @@ CEILING=${CEILING:-64M}
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 export LC_ALL=C
+TAB=$(printf '\t')
 
 "$S" gen --size "$SIZE" --seed 1 >"$W/in.csv"
 "$S" cat -O tsv "$W/in.csv" >"$W/in.tsv"
@@ -45,6 +50,25 @@ run() {
 	best=$bms
 }
 
+echo "## sort, $SIZE of gen output, -m $CEILING"
+echo
+echo "| command | time | peak RSS |"
+echo "|---|---|---|"
+run "sluice sort -k int:n" "'$S' sort -k int:n -m $CEILING '$W/in.csv'"
+a=$best
+run "sort -S $CEILING -t TAB -k2,2n" \
+	"tail -n +2 '$W/in.tsv' | sort -S $CEILING -T '$W' -t '$TAB' -k2,2n"
+echo
+echo "sluice sort -k int:n takes $(echo "scale=2; $a / $best" | bc)x GNU sort's time"
+echo
+run "sluice sort -k text" "'$S' sort -k text -m $CEILING '$W/in.csv'"
+a=$best
+run "sort -S $CEILING -t TAB -k6,6" \
+	"tail -n +2 '$W/in.tsv' | sort -S $CEILING -T '$W' -t '$TAB' -k6,6"
+echo
+echo "sluice sort -k text takes $(echo "scale=2; $a / $best" | bc)x GNU sort's time"
+echo
+
 echo "## uniq -c -k cat, $SIZE of gen output, -m $CEILING"
 echo
 echo "| command | time | peak RSS |"
@@ -62,3 +86,26 @@ if command -v mlr >/dev/null; then
 fi
 echo
 echo "sluice uniq -c is faster than: $ratios"
+
+echo
+echo "## join -k cat with 5000 cat values, $SIZE of gen output, -m $CEILING"
+echo
+"$S" gen --rows 20000 --seed 2 --cardinality 5000 \
+	--columns cat:cat,weight:int | "$S" uniq -k cat >"$W/small.csv"
+"$S" cat -O tsv "$W/small.csv" >"$W/small.tsv"
+echo "| command | time | peak RSS |"
+echo "|---|---|---|"
+run "sluice join -k cat BIG SMALL" \
+	"'$S' join -k cat -m $CEILING '$W/in.csv' '$W/small.csv'"
+us=$best
+run "sort \| join" "join -t '$TAB' -1 5 -2 1 \
+	<(tail -n +2 '$W/in.tsv' | sort -S $CEILING -T '$W' -t '$TAB' -k5,5) \
+	<(tail -n +2 '$W/small.tsv' | sort -t '$TAB' -k1,1)"
+ratios="sort | join $(echo "scale=2; $best / $us" | bc)x"
+if command -v mlr >/dev/null; then
+	run "mlr join -j cat" \
+		"mlr --icsv --ocsv join -j cat -f '$W/small.csv' '$W/in.csv'"
+	ratios="$ratios, Miller $(echo "scale=2; $best / $us" | bc)x"
+fi
+echo
+echo "sluice join is faster than: $ratios"
