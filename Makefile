@@ -181,8 +181,8 @@ test-units: test-build
 test-cli: test-build
 	SLUICE=$(B)/sluice MAXRSS=$(B)/tests/maxrss EXAMPLES=$(B)/examples \
 		FAULTSHIM=$(B)/tests/faultshim.so \
-		SAN=$(SAN) CEILINGS=$(CEILINGS) PART=$(PART) \
-		bash tests/cli/run.sh
+		SAN=$(SAN) CEILINGS=$(CEILINGS) PART=$(PART) ONLY="$(ONLY)" \
+		SKIP="$(SKIP)" bash tests/cli/run.sh
 
 # The threaded code under ThreadSanitizer: the unit tests of TSAN_UNITS
 # whose names say thread (the others run threaded in make check's jobs,
@@ -213,7 +213,7 @@ check-tsan:
 # check-tsan and check-zlib are targets of their own, which .ci/run runs
 # after this one.
 SAN_PARTS = 1 2 3 4 5 6 7 8
-CHECK_JOBS = ceilings units-san $(SAN_PARTS:%=san-%) units
+CHECK_JOBS = san-faults ceilings units-san $(SAN_PARTS:%=san-%) units
 
 check: deps
 	$(MAKE) -j2 test-build
@@ -240,8 +240,13 @@ check-job-ceilings:
 check-job-units-san: check-san-build
 	@$(MAKE) --no-print-directory test-units SAN=1 \
 		>build/check/units-san.log 2>&1
+# the faults suite, two minutes under the sanitizers, is a job of its
+# own and starts first: the parts then even out the end
+check-job-san-faults: check-san-build
+	@$(MAKE) --no-print-directory test-cli SAN=1 ONLY=faults \
+		>build/check/san-faults.log 2>&1
 check-job-san-%: check-san-build
-	@$(MAKE) --no-print-directory test-cli SAN=1 \
+	@$(MAKE) --no-print-directory test-cli SAN=1 SKIP=faults \
 		PART=$*/$(words $(SAN_PARTS)) >build/check/san-$*.log 2>&1
 
 # The build without ISA-L, in build/zlib: the source and sink unit tests
