@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -524,6 +527,23 @@ int cli_parse_lines(struct cli *c, const char *arg, uint64_t *n)
 	if (cli_parse_count(arg, n) < 0)
 		return cli_usage_error(c, "invalid record count '%s'", arg);
 	return 0;
+}
+
+int cli_parse_seed(struct cli *c, const char *arg, uint64_t *seed)
+{
+	if (cli_parse_count(arg, seed) < 0)
+		return cli_usage_error(c, "invalid seed '%s' (a non-negative"
+				       " integer)", arg);
+	return 0;
+}
+
+uint64_t cli_random_seed(void)
+{
+	uint64_t seed;
+
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	return seed;
 }
 
 /* The inputs paths[0..n) as a pipeline's first stage; NULL on failure. */

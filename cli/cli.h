@@ -101,6 +101,11 @@ sl_format cli_output_format(struct cli *c);
 
 /* -n N of head, tail, sample, top: 0 or the usage error's status. */
 int cli_parse_lines(struct cli *c, const char *arg, uint64_t *n);
+/* --seed S of sample and shuffle: 0 or the usage error's status; and the
+ * seed when none is given: getrandom(2)'s, else the time's and the
+ * process id's. */
+int cli_parse_seed(struct cli *c, const char *arg, uint64_t *seed);
+uint64_t cli_random_seed(void);
 
 /*
  * Open the output as a writer of records named names[0..n), writing the

@@ -3,10 +3,6 @@
  * reservoir of sl_sample().  Without --seed the seed comes from
  * getrandom(), else from the time and the process id.
  */
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "cli.h"
 
 static const char usage[] =
@@ -42,18 +38,16 @@ int cmd_sample(int argc, char **argv, struct cli *c)
 				return status;
 			break;
 		case OPT_SEED:
-			if (cli_parse_count(optarg, &seed) < 0)
-				return cli_usage_error(c, "invalid seed '%s'"
-						       " (a non-negative"
-						       " integer)", optarg);
+			if ((status = cli_parse_seed(c, optarg, &seed)) != 0)
+				return status;
 			seeded = 1;
 			break;
 		default:
 			return cli_stop(c, ch);
 		}
 	}
-	if (!seeded && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	if (!seeded)
+		seed = cli_random_seed();
 	if ((status = cli_start(c)) != 0)
 		return status;
 	return cli_run(c, sl_sample(cli_read(c, argc, argv), want, seed));

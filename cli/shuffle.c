@@ -3,10 +3,6 @@
  * ceiling (sl_shuffle()).  Without --seed the seed comes from
  * getrandom(2), as sample's does.
  */
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "cli.h"
 
 static const char usage[] =
@@ -39,18 +35,16 @@ int cmd_shuffle(int argc, char **argv, struct cli *c)
 	while ((ch = cli_getopt(c, argc, argv, "", longopts)) != -1) {
 		switch (ch) {
 		case OPT_SEED:
-			if (cli_parse_count(optarg, &seed) < 0)
-				return cli_usage_error(c, "invalid seed '%s'"
-						       " (a non-negative"
-						       " integer)", optarg);
+			if ((status = cli_parse_seed(c, optarg, &seed)) != 0)
+				return status;
 			seeded = 1;
 			break;
 		default:
 			return cli_stop(c, ch);
 		}
 	}
-	if (!seeded && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	if (!seeded)
+		seed = cli_random_seed();
 	if ((status = cli_start(c)) != 0)
 		return status;
 	cli_sort_spill(c, &so);
