@@ -44,24 +44,35 @@ static int sort_start(sl_iter *it)
 	return st->k ? 0 : -1;
 }
 
+/*
+ * A sorter by k[0..nk) fed the whole input, or NULL.  Called at the first
+ * next(): the sorter sizes itself by what is free then, after the stages
+ * downstream (a writer) have theirs.
+ */
+static sl_sorter *sorted_input(sl_iter *it, const sl_sort_key *k, size_t nk,
+			       sl_sort_options *so)
+{
+	const sl_record *rec;
+	sl_sorter *s;
+
+	if (sl_failed(it->ctx))
+		return NULL;       /* called again after a failure */
+	so->no_provenance |= it->quiet;
+	s = sl_sorter_new(it->arena, k, nk, so);
+	if (!s)
+		return NULL;
+	while ((rec = sl_iter_next(it->in)) != NULL)
+		if (sl_sorter_add_record(s, rec) != SL_OK)
+			return NULL;
+	return sl_failed(it->ctx) ? NULL : s;
+}
+
 static const sl_record *sort_next(sl_iter *it)
 {
 	struct sort *st = it->state;
-	const sl_record *rec;
 
-	/* the sorter sizes itself by what is free when the first record is
-	 * asked for: after the stages downstream (a writer) have theirs */
-	if (!st->s) {
-		st->so.no_provenance |= it->quiet;
-		st->s = sl_sorter_new(it->arena, st->k, st->nk, &st->so);
-		if (!st->s)
-			return NULL;
-		while ((rec = sl_iter_next(it->in)) != NULL)
-			if (sl_sorter_add_record(st->s, rec) != SL_OK)
-				return NULL;
-		if (sl_failed(it->ctx))
-			return NULL;
-	}
+	if (!st->s && !(st->s = sorted_input(it, st->k, st->nk, &st->so)))
+		return NULL;
 	return sl_sorter_next_record(st->s);
 }
 
@@ -870,18 +881,9 @@ static const sl_record *top_groups_next(sl_iter *it)
 
 	if (!tg->n)
 		return NULL;
-	if (!tg->s) {
-		tg->so.no_provenance |= it->quiet;
-		tg->s = sl_sorter_new(it->arena, tg->k, tg->ng + tg->nk,
-				      &tg->so);
-		if (!tg->s)
-			return NULL;
-		while ((rec = sl_iter_next(it->in)) != NULL)
-			if (sl_sorter_add_record(tg->s, rec) != SL_OK)
-				return NULL;
-		if (sl_failed(it->ctx))
-			return NULL;
-	}
+	if (!tg->s &&
+	    !(tg->s = sorted_input(it, tg->k, tg->ng + tg->nk, &tg->so)))
+		return NULL;
 	while ((rec = sl_sorter_next_record(tg->s)) != NULL) {
 		if (tg->kept && sl_sort_compare(it->ctx, tg->k, tg->ng,
 				rec->fields, rec->nfields,
