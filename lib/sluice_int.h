@@ -485,6 +485,25 @@ sl_status sl_spill_put(sl_spill *sp, const sl_str *f, size_t n);
  * names). */
 sl_status sl_spill_put_record(sl_spill *sp, const sl_record *rec,
 			      uint64_t input);
+/*
+ * The encoding of a record in a run, for those that keep records in
+ * memory in the same compact form (join's table): the body's size, the
+ * size with its length in front, and the record written at p (that
+ * many bytes) with the end returned.  sl_rec_decode() reads a body of
+ * body bytes back into rec, its fields' views in *views (grown, charged
+ * to tag): 0, 1 when the bytes are not a record, -1 on failure (the
+ * error recorded).
+ */
+size_t sl_rec_body_size(const sl_record *rec, uint64_t input);
+size_t sl_rec_size(size_t body);
+unsigned char *sl_rec_encode(unsigned char *p, size_t body,
+			     const sl_record *rec, uint64_t input);
+int sl_rec_decode(sl_ctx *ctx, const unsigned char *p, size_t body,
+		  sl_record *rec, uint64_t *input, sl_str **views,
+		  size_t *vcap, const char *tag);
+/* A record already encoded by sl_rec_encode(), n bytes at p. */
+sl_status sl_spill_put_encoded(sl_spill *sp, const unsigned char *p,
+			       size_t n);
 /* Finish writing and start reading from the first record. */
 sl_status sl_spill_rewind(sl_spill *sp);
 /*

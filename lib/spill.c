@@ -261,32 +261,43 @@ static uint64_t unzigzag(uint64_t base, uint64_t z)
 	return z & 1 ? base - ((z + 1) >> 1) : base + (z >> 1);
 }
 
-sl_status sl_spill_put_record(sl_spill *sp, const sl_record *rec,
-			      uint64_t input)
+size_t sl_rec_body_size(const sl_record *rec, uint64_t input)
 {
 	const sl_str *f = rec->fields;
-	size_t n = rec->nfields, body, need, i;
+	size_t n = rec->nfields, body, i;
 	int prov = (rec->number | rec->line | rec->offset | input) != 0;
 	uint64_t head = (uint64_t)n << 2 | (uint64_t)prov << 1 |
 		(rec->kinds != NULL);
-	uint64_t dline = zigzag(rec->line, rec->number);
-	unsigned char *p, *start;
 
 	body = varint_len(head) + (rec->kinds ? n : 0);
 	if (prov)
-		body += varint_len(rec->number) + varint_len(dline) +
+		body += varint_len(rec->number) +
+			varint_len(zigzag(rec->line, rec->number)) +
 			varint_len(rec->offset) + varint_len(input);
 	for (i = 0; i < n; i++)
 		body += varint_len(f[i].len) + f[i].len;
-	need = varint_len(body) + body;
-	start = sl_sink_reserve(sp->out, need);
-	if (!start)
-		return sl_errcode(sp->ctx);
-	p = put_varint(start, body);
+	return body;
+}
+
+size_t sl_rec_size(size_t body)
+{
+	return varint_len(body) + body;
+}
+
+unsigned char *sl_rec_encode(unsigned char *p, size_t body,
+			     const sl_record *rec, uint64_t input)
+{
+	const sl_str *f = rec->fields;
+	size_t n = rec->nfields, i;
+	int prov = (rec->number | rec->line | rec->offset | input) != 0;
+	uint64_t head = (uint64_t)n << 2 | (uint64_t)prov << 1 |
+		(rec->kinds != NULL);
+
+	p = put_varint(p, body);
 	p = put_varint(p, head);
 	if (prov) {
 		p = put_varint(p, rec->number);
-		p = put_varint(p, dline);
+		p = put_varint(p, zigzag(rec->line, rec->number));
 		p = put_varint(p, rec->offset);
 		p = put_varint(p, input);
 	}
@@ -300,7 +311,32 @@ sl_status sl_spill_put_record(sl_spill *sp, const sl_record *rec,
 			memcpy(p, f[i].ptr, f[i].len);
 		p += f[i].len;
 	}
+	return p;
+}
+
+sl_status sl_spill_put_record(sl_spill *sp, const sl_record *rec,
+			      uint64_t input)
+{
+	size_t body = sl_rec_body_size(rec, input);
+	size_t need = sl_rec_size(body);
+	unsigned char *start = sl_sink_reserve(sp->out, need);
+
+	if (!start)
+		return sl_errcode(sp->ctx);
+	sl_rec_encode(start, body, rec, input);
 	sl_sink_commit(sp->out, need);
+	return SL_OK;
+}
+
+sl_status sl_spill_put_encoded(sl_spill *sp, const unsigned char *p,
+				size_t n)
+{
+	unsigned char *start = sl_sink_reserve(sp->out, n);
+
+	if (!start)
+		return sl_errcode(sp->ctx);
+	memcpy(start, p, n);
+	sl_sink_commit(sp->out, n);
 	return SL_OK;
 }
 
@@ -407,11 +443,10 @@ const sl_str *sl_spill_get(sl_spill *sp, size_t *n)
 
 const sl_record *sl_spill_get_record(sl_spill *sp, uint64_t *input)
 {
-	const unsigned char *p, *end;
-	uint64_t body = 0, k, len, head, dline;
+	const unsigned char *p;
+	uint64_t body = 0;
 	sl_record *rec = &sp->one;
 	int c, shift = 0;
-	size_t i;
 
 	memset(rec, 0, sizeof(*rec));
 	*input = 0;
@@ -471,44 +506,63 @@ const sl_record *sl_spill_get_record(sl_spill *sp, uint64_t *input)
 		}
 		p = sp->rec;
 	}
-	end = p + body;
-	if (get_varint(&p, end, &head) < 0 || (k = head >> 2) > body)
+	switch (sl_rec_decode(sp->ctx, p, (size_t)body, rec, input,
+			      &sp->views, &sp->vcap, "spill.record")) {
+	case 0:
+		return rec;
+	case 1:
 		return corrupt(sp);
+	default:
+		return NULL;
+	}
+}
+
+int sl_rec_decode(sl_ctx *ctx, const unsigned char *p, size_t body,
+		  sl_record *rec, uint64_t *input, sl_str **views,
+		  size_t *vcap, const char *tag)
+{
+	const unsigned char *end = p + body;
+	uint64_t k, len, head, dline;
+	size_t i;
+
+	memset(rec, 0, sizeof(*rec));
+	*input = 0;
+	if (get_varint(&p, end, &head) < 0 || (k = head >> 2) > body)
+		return 1;
 	if (head & 2) {
 		if (get_varint(&p, end, &rec->number) < 0 ||
 		    get_varint(&p, end, &dline) < 0 ||
 		    get_varint(&p, end, &rec->offset) < 0 ||
 		    get_varint(&p, end, input) < 0)
-			return corrupt(sp);
+			return 1;
 		rec->line = unzigzag(rec->number, dline);
 	}
 	if (head & 1) {
 		if (k > (uint64_t)(end - p))
-			return corrupt(sp);
+			return 1;
 		rec->kinds = p;
 		p += k;
 	}
-	if (k > sp->vcap) {
-		sl_str *v = sl_mem_realloc(sp->ctx, sp->views,
-					   (size_t)k * sizeof(*v),
-					   "spill.record");
+	if (k > *vcap) {
+		sl_str *v = sl_mem_realloc(ctx, *views, (size_t)k * sizeof(*v),
+					   tag);
 
 		if (!v)
-			return NULL;
-		sp->views = v;
-		sp->vcap = (size_t)k;
+			return -1;
+		*views = v;
+		*vcap = (size_t)k;
 	}
 	for (i = 0; i < k; i++) {
 		if (get_varint(&p, end, &len) < 0 || len > (uint64_t)(end - p))
-			return corrupt(sp);
-		sp->views[i].ptr = (const char *)p;
-		sp->views[i].len = (size_t)len;
+			return 1;
+		(*views)[i].ptr = (const char *)p;
+		(*views)[i].len = (size_t)len;
 		p += len;
 	}
 	rec->nfields = (size_t)k;
 	/* a record of no fields is a record too, not the end of the run */
-	rec->fields = k ? sp->views : no_fields;
-	return rec;
+	rec->fields = k ? *views : no_fields;
+	return 0;
 }
 
 /* ---- reading ahead -------------------------------------------------------- */
