@@ -10,13 +10,17 @@
 # threads) on the TSV copy.  uniq -c -k cat: against `cut -f 5 | sort -S
 # 64M | uniq -c` on the TSV copy and Miller's count-distinct -f cat.
 # join -k cat of the input with a table of 5000 distinct cat values:
-# against `sort | join` on the TSV copies and Miller's join.  All with
-# LC_ALL=C; Miller where installed.
+# against `sort | join` on the TSV copies and Miller's join.  join -k id
+# of the input with another of its size (gen --seed 2), which the table
+# does not hold: partitions, against `sort | join` of both (Miller's
+# join holds one side whole: not run).  All with LC_ALL=C; Miller where
+# installed.
 # Each command runs RUNS times (default 3) with its output to /dev/null;
 # the best wall time is kept, with the peak RSS of that run (/usr/bin/time
 # %M: for a pipeline, its largest process).  Prints a Markdown table and
 # the ratios; writes nothing else.  Environment: SIZE, RUNS, CEILING
-# (default 64M), TMPDIR.
+# (default 64M), TMPDIR, ONLY (the sections to run, of: sort uniq join
+# join2; default all).
 set -eu
 S=${1:-build/sluice}
 case $S in /*) ;; *) S=$PWD/$S ;; esac
@@ -30,6 +34,12 @@ TAB=$(printf '\t')
 
 "$S" gen --size "$SIZE" --seed 1 >"$W/in.csv"
 "$S" cat -O tsv "$W/in.csv" >"$W/in.tsv"
+
+# want SECTION: ONLY names the sections to run (sort uniq join join2)
+want() {
+	case " ${ONLY:-sort uniq join join2} " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 
 best=
 # run NAME CMD: the best of RUNS wall times, and its peak RSS
@@ -50,6 +60,7 @@ run() {
 	best=$bms
 }
 
+if want sort; then
 echo "## sort, $SIZE of gen output, -m $CEILING"
 echo
 echo "| command | time | peak RSS |"
@@ -69,6 +80,8 @@ echo
 echo "sluice sort -k text takes $(echo "scale=2; $a / $best" | bc)x GNU sort's time"
 echo
 
+fi
+if want uniq; then
 echo "## uniq -c -k cat, $SIZE of gen output, -m $CEILING"
 echo
 echo "| command | time | peak RSS |"
@@ -87,6 +100,9 @@ fi
 echo
 echo "sluice uniq -c is faster than: $ratios"
 
+fi
+
+if want join; then
 echo
 echo "## join -k cat with 5000 cat values, $SIZE of gen output, -m $CEILING"
 echo
@@ -109,3 +125,28 @@ if command -v mlr >/dev/null; then
 fi
 echo
 echo "sluice join is faster than: $ratios"
+
+fi
+
+if want join2; then
+echo
+echo "## join -k id of two inputs of $SIZE, -m $CEILING"
+echo
+"$S" gen --size "$SIZE" --seed 2 >"$W/in2.csv"
+"$S" cat -O tsv "$W/in2.csv" >"$W/in2.tsv"
+echo "| command | time | peak RSS |"
+echo "|---|---|---|"
+run "sluice join -k id BIG BIG2" \
+	"'$S' join -k id -m $CEILING '$W/in.csv' '$W/in2.csv'"
+us=$best
+run "sluice join --key-order -k id BIG BIG2" \
+	"'$S' join --key-order -k id -m $CEILING '$W/in.csv' '$W/in2.csv'"
+ko=$best
+run "sort \| join" "join -t '$TAB' -1 1 -2 1 \
+	<(tail -n +2 '$W/in.tsv' | sort -S $CEILING -T '$W' -t '$TAB' -k1,1) \
+	<(tail -n +2 '$W/in2.tsv' | sort -S $CEILING -T '$W' -t '$TAB' -k1,1)"
+echo
+echo "sluice join (partitions) is faster than: sort | join" \
+	"$(echo "scale=2; $best / $us" | bc)x, its own --key-order" \
+	"$(echo "scale=2; $ko / $us" | bc)x"
+fi

@@ -1282,32 +1282,65 @@ typedef enum sl_join_kind {
 	SL_JOIN_OUTER           /* and the unmatched of both sides */
 } sl_join_kind;
 
+typedef enum sl_join_method {
+	SL_JOIN_HASH,           /* one side in a table, the other streamed;
+				 * grace partitions when it does not fit */
+	SL_JOIN_SORT,           /* both sides sorted: output in key order */
+	SL_JOIN_SORTED          /* both inputs in key order already, byte-
+				 * wise: merged as they come */
+} sl_join_method;
+
+typedef enum sl_join_build {
+	SL_JOIN_BUILD_AUTO,     /* the smaller of two files, else the right */
+	SL_JOIN_BUILD_LEFT,
+	SL_JOIN_BUILD_RIGHT
+} sl_join_build;
+
 typedef struct sl_join_options {
 	sl_join_kind kind;
-	sl_sort_options sort;   /* for the spill files */
+	sl_sort_options sort;   /* spill files; sort.mem_limit caps the hash
+				 * table and the sorters */
+	sl_join_method method;
+	sl_join_build build;    /* hash: the side in the table */
 } sl_join_options;
 
 /*
  * A record for each pair of a left and a right record equal on every key
- * (byte-wise; an empty value equals an empty one), in key order; with
- * SL_JOIN_LEFT also each left record with no match, with SL_JOIN_OUTER
- * also each right record with none.  keys: "NAME" or a position (from 1) on both
+ * (byte-wise; an empty value equals an empty one); with SL_JOIN_LEFT
+ * also each left record with no match, with SL_JOIN_OUTER also each
+ * right record with none.  keys: "NAME" or a position (from 1) on both
  * sides, or "LNAME=RNAME" when the right side names it differently,
  * comma-separated for several ("id=user_id,day"); a field may be in one
  * key only.  The header: the keys under the left's names, the left's
  * other fields, then the right's other fields (renamed "right.NAME" when
  * the name is taken).  A record of one side only has the key values of
  * that side and empty fields for the other; when that record has kinds
- * (JSON Lines), those fields are null.  Both sides are sorted by the
- * external sorter under the ceiling, the left one first; the right side's
- * records of one key are held in memory ("join.group"), so they must fit
- * (SL_ENOMEM otherwise).  Records keep no provenance (see sl_uniq()).
+ * (JSON Lines), those fields are null.  A record keeps where its left
+ * record was read (its right one's when it has none).
+ *
+ * The order, by o->method:
+ * - SL_JOIN_HASH (the default): one side is held in a table under the
+ *   ceiling, the smaller file when both are files (a compressed one
+ *   counted at four times its size), else the right (o->build chooses).
+ *   Records come in the other side's order, each with its matches in
+ *   theirs; the table side's unmatched records come last, in order.
+ *   When the table side does not fit, both sides are split by key hash
+ *   into spill files and joined a pair at a time: records then come a
+ *   partition at a time.  The records of one key must fit on one side
+ *   of their pair (SL_ENOMEM otherwise).
+ * - SL_JOIN_SORT: both sides are sorted by the external sorter, the
+ *   left first; records come in key order, for one key each left record
+ *   with the right ones in their order.  The right side's records of one
+ *   key are held in memory ("join.group"), so they must fit.
+ * - SL_JOIN_SORTED: the same order, the inputs read as they come; each
+ *   must be sorted on its keys, byte-wise (LC_ALL=C sort), else SL_EDATA
+ *   names the first record out of order.
+ *
  * When either input is empty (no header at all) the other is read
  * through, for its errors, and the join has no header and no records.
  * right is a pipeline of its own, made in left's arena (freed with it);
- * NULL when either is NULL.  A key list that is
- * empty or not of that form is SL_EINVAL here, a key a header lacks at
- * the first read.
+ * NULL when either is NULL.  A key list that is empty or not of that
+ * form is SL_EINVAL here, a key a header lacks at the first read.
  */
 sl_iter *sl_join(sl_iter *left, sl_iter *right, const char *keys,
 		 sl_join_kind kind);

@@ -598,11 +598,124 @@ static void join_want(const table *l, const size_t *lk, const table *r,
 	free(e);
 }
 
-static sl_status join_run(sl_ctx *ctx, const char *lpath, const char *rpath,
-			  const char *keys, sl_join_kind kind, buf *got,
-			  uint64_t *spills)
+/* The records of a row of each side, either absent (NULL). */
+static void put_pair(buf *b, const size_t *lrow, const size_t *rrow)
 {
-	sl_join_options o = { .kind = kind, .sort = { .tmpdir = spill } };
+	size_t k;
+
+	for (k = 0; k < jnk; k++) {
+		const char *v = lrow ? jl.t->v[*lrow][jl.keys[k]] :
+			jr.t->v[*rrow][jr.keys[k]];
+
+		put_field(b, v, strlen(v));
+	}
+	put_others(b, &jl, lrow);
+	put_others(b, &jr, rrow);
+	put_end(b);
+}
+
+static int rows_match(size_t lrow, size_t rrow)
+{
+	size_t k;
+
+	for (k = 0; k < jnk; k++)
+		if (strcmp(jl.t->v[lrow][jl.keys[k]],
+			   jr.t->v[rrow][jr.keys[k]]) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * What a hash join that fits in memory must give, built from the left
+ * side or the right: the probe side's rows in order, each with its
+ * matches in the built side's order (left's fields first either way),
+ * or alone when the kind keeps it; then the built rows no probe row
+ * matched, in order, when the kind keeps them.  The header is
+ * join_want()'s (which it calls first, for jl, jr and jnk).
+ */
+static void hash_want(const table *l, const size_t *lk, const table *r,
+		      const size_t *rk, size_t nk, sl_join_kind kind,
+		      int build_left, buf *b)
+{
+	const table *pt = build_left ? r : l, *bt = build_left ? l : r;
+	int keep_probe = build_left ? kind == SL_JOIN_OUTER :
+		kind != SL_JOIN_INNER;
+	int keep_built = build_left ? kind != SL_JOIN_INNER :
+		kind == SL_JOIN_OUTER;
+	char *matched = calloc(bt->n + 1, 1);
+	size_t i, m, hdr;
+
+	assert_non_null(matched);
+	join_want(l, lk, r, rk, nk, kind, b);
+	hdr = (size_t)(strchr(b->p, '\x1e') - b->p) + 1;
+	b->n = hdr;
+	b->p[hdr] = '\0';
+	for (i = 0; i < pt->n; i++) {
+		int any = 0;
+
+		for (m = 0; m < bt->n; m++)
+			if (build_left ? rows_match(m, i) : rows_match(i, m)) {
+				any = matched[m] = 1;
+				if (build_left)
+					put_pair(b, &m, &i);
+				else
+					put_pair(b, &i, &m);
+			}
+		if (!any && keep_probe)
+			put_pair(b, build_left ? NULL : &i,
+				 build_left ? &i : NULL);
+	}
+	for (m = 0; keep_built && m < bt->n; m++)
+		if (!matched[m])
+			put_pair(b, build_left ? &m : NULL,
+				 build_left ? NULL : &m);
+	free(matched);
+}
+
+static int str_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The records of b (after its header) in byte order: the same set as
+ * another's, whatever order each came in. */
+static void sort_records(buf *b)
+{
+	char *copy = strdup(b->p), **rec, *p, *end;
+	size_t n = 0, cap = 1024, at;
+
+	assert_non_null(copy);
+	rec = malloc(cap * sizeof(*rec));
+	assert_non_null(rec);
+	p = strchr(copy, '\x1e') + 1;
+	at = (size_t)(p - copy);
+	for (; *p; p = end + 1) {
+		end = strchr(p, '\x1e');
+		*end = '\0';
+		if (n == cap) {
+			cap *= 2;
+			rec = realloc(rec, cap * sizeof(*rec));
+			assert_non_null(rec);
+		}
+		rec[n++] = p;
+	}
+	qsort(rec, n, sizeof(*rec), str_order);
+	b->n = at;
+	b->p[at] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		put(b, rec[i], strlen(rec[i]));
+		put_end(b);
+	}
+	free(rec);
+	free(copy);
+}
+
+static sl_status join_run_with(sl_ctx *ctx, const char *lpath,
+			       const char *rpath, const char *keys,
+			       const sl_join_options *o, buf *got,
+			       uint64_t *spills)
+{
+	sl_join_options jo = *o;
 	sl_arena *a = sl_arena_new(ctx, "t");
 	sl_spill_stats st;
 	sl_iter *it;
@@ -610,8 +723,9 @@ static sl_status join_run(sl_ctx *ctx, const char *lpath, const char *rpath,
 
 	if (!a)
 		return sl_errcode(ctx);
+	jo.sort.tmpdir = spill;
 	it = sl_join_with(sl_read(a, lpath, NULL), sl_read(a, rpath, NULL),
-			  keys, &o);
+			  keys, &jo);
 	rc = it ? drain(it, got) : sl_errcode(ctx);
 	if (it && spills) {
 		sl_iter_spill_stats(it, &st);
@@ -623,17 +737,79 @@ static sl_status join_run(sl_ctx *ctx, const char *lpath, const char *rpath,
 	return rc;
 }
 
+static sl_status join_run(sl_ctx *ctx, const char *lpath, const char *rpath,
+			  const char *keys, sl_join_kind kind, buf *got,
+			  uint64_t *spills)
+{
+	sl_join_options o = { .kind = kind, .method = SL_JOIN_SORT };
+
+	return join_run_with(ctx, lpath, rpath, keys, &o, got, spills);
+}
+
+/* rows in the order of their keys, byte-wise, ties in input order */
+static const jside *sort_side_of;
+
+static int key_row_order(const void *a, const void *b)
+{
+	const char **x = *(const char ***)a, **y = *(const char ***)b;
+	size_t k;
+	int c;
+
+	for (k = 0; k < jnk; k++) {
+		size_t f = sort_side_of->keys[k];
+
+		if ((c = strcmp(x[f], y[f])) != 0)
+			return c;
+	}
+	return (x > y) - (x < y);
+}
+
+/* t's rows sorted on the side's keys, for --sorted (a table of the same
+ * strings: only the row array is new). */
+static void sort_rows(table *t, const size_t *keys, size_t nk)
+{
+	jside sd = { t, keys };
+	char *(**rows)[MAXF] = malloc((t->n + 1) * sizeof(*rows));
+	char *(*v)[MAXF] = malloc((t->n + 1) * sizeof(*v));
+	size_t i;
+
+	assert_non_null(rows);
+	assert_non_null(v);
+	for (i = 0; i < t->n; i++)
+		rows[i] = &t->v[i];
+	jnk = nk;
+	sort_side_of = &sd;
+	qsort(rows, t->n, sizeof(*rows), key_row_order);
+	for (i = 0; i < t->n; i++)
+		memcpy(v[i], *rows[i], sizeof(v[i]));
+	free(t->v);
+	t->v = v;
+	free(rows);
+}
+
+/*
+ * Every kind of join by every method: sort (key order, exactly),
+ * sorted (the same, on inputs sorted first), and hash built from either
+ * side and from the side it picks, in the order hash_want() says when
+ * the table fits (ceiling 0 and no table_limit) or as the same set of
+ * records when it does not.  must_spill: 1 every method spills, -1 the
+ * hash join does (its table_limit), 0 none does.
+ */
 static void check_join(size_t nl, size_t nr, size_t ceiling,
-		       const char *keys, const size_t *lk, const size_t *rk,
-		       size_t nk, int must_spill)
+		       size_t table_limit, const char *keys, const size_t *lk,
+		       const size_t *rk, size_t nk, int must_spill)
 {
 	static const sl_join_kind kinds[] = { SL_JOIN_INNER, SL_JOIN_LEFT,
 					      SL_JOIN_OUTER };
+	static const sl_join_build builds[] = { SL_JOIN_BUILD_AUTO,
+						SL_JOIN_BUILD_LEFT,
+						SL_JOIN_BUILD_RIGHT };
+	int fits = !ceiling && !table_limit;
 	char lp[4200], rp[4200];
 	table l, r;
 	buf got = { 0 }, want = { 0 };
 	uint64_t spills;
-	size_t i;
+	size_t i, m;
 
 	join_tables(&l, &r, nl, nr, nl * 31 + nr);
 	snprintf(lp, sizeof(lp), "%s/l.csv", dir);
@@ -641,14 +817,56 @@ static void check_join(size_t nl, size_t nr, size_t ceiling,
 	table_write(&l, lp);
 	table_write(&r, rp);
 	for (i = 0; i < 3; i++) {
+		sl_join_options o = { .kind = kinds[i] };
+		sl_ctx *ctx = tu_ctx(ceiling, 0);
+
+		/* sort */
+		join_want(&l, lk, &r, rk, nk, kinds[i], &want);
+		spills = 0;
+		o.method = SL_JOIN_SORT;
+		assert_int_equal(join_run_with(ctx, lp, rp, keys, &o, &got,
+					       &spills), SL_OK);
+		assert_string_equal(got.p, want.p);
+		check_spills(spills, must_spill > 0);
+		/* hash, each build side (auto: the right file, the larger) */
+		o.method = SL_JOIN_HASH;
+		o.sort.mem_limit = table_limit;
+		for (m = 0; m < 3; m++) {
+			int left = builds[m] == SL_JOIN_BUILD_LEFT;
+
+			o.build = builds[m];
+			spills = 0;
+			assert_int_equal(join_run_with(ctx, lp, rp, keys, &o,
+						       &got, &spills), SL_OK);
+			if (fits) {
+				hash_want(&l, lk, &r, rk, nk, kinds[i], left,
+					  &want);
+			} else {
+				join_want(&l, lk, &r, rk, nk, kinds[i], &want);
+				sort_records(&want);
+				sort_records(&got);
+			}
+			assert_string_equal(got.p, want.p);
+			check_spills(spills, must_spill != 0);
+		}
+		tu_ctx_free(ctx);
+	}
+	/* sorted: the same inputs in key order, merged as they come */
+	sort_rows(&l, lk, nk);
+	sort_rows(&r, rk, nk);
+	table_write(&l, lp);
+	table_write(&r, rp);
+	for (i = 0; i < 3; i++) {
+		sl_join_options o = { .kind = kinds[i],
+				      .method = SL_JOIN_SORTED };
 		sl_ctx *ctx = tu_ctx(ceiling, 0);
 
 		join_want(&l, lk, &r, rk, nk, kinds[i], &want);
 		spills = 0;
-		assert_int_equal(join_run(ctx, lp, rp, keys, kinds[i], &got,
-					  &spills), SL_OK);
+		assert_int_equal(join_run_with(ctx, lp, rp, keys, &o, &got,
+					       &spills), SL_OK);
 		assert_string_equal(got.p, want.p);
-		check_spills(spills, must_spill);
+		assert_int_equal(spills, 0);
 		tu_ctx_free(ctx);
 	}
 	unlink(lp);
@@ -664,8 +882,8 @@ static void test_join_one_key(void **state)
 	static const size_t lk[] = { 1 }, rk[] = { 0 };
 
 	(void)state;
-	check_join(2000, 1500, 0, "k", lk, rk, 1, 0);
-	check_join(2000, 1500, 0, "2=1", lk, rk, 1, 0);
+	check_join(2000, 1500, 0, 0, "k", lk, rk, 1, 0);
+	check_join(2000, 1500, 0, 0, "2=1", lk, rk, 1, 0);
 }
 
 static void test_join_several_keys(void **state)
@@ -674,8 +892,8 @@ static void test_join_several_keys(void **state)
 	static const size_t lk2[] = { 1, 2 }, rk2[] = { 0, 2 };
 
 	(void)state;
-	check_join(2000, 1500, 0, "a=A,k", lk, rk, 2, 0);
-	check_join(2000, 1500, 0, "k,a=3", lk2, rk2, 2, 0);
+	check_join(2000, 1500, 0, 0, "a=A,k", lk, rk, 2, 0);
+	check_join(2000, 1500, 0, 0, "k,a=3", lk2, rk2, 2, 0);
 }
 
 static void test_join_spills_under_small_ceiling(void **state)
@@ -683,7 +901,100 @@ static void test_join_spills_under_small_ceiling(void **state)
 	static const size_t lk[] = { 1, 2 }, rk[] = { 0, 2 };
 
 	(void)state;
-	check_join(30000, 20000, 2u << 20, "k,a=A", lk, rk, 2, 1);
+	check_join(20000, 12000, 2u << 20, 0, "k,a=A", lk, rk, 2, 1);
+	/* tables of 64 and 16 KiB: the partitions split, then again */
+	check_join(6000, 4000, 0, 64u << 10, "k,a=A", lk, rk, 2, -1);
+	check_join(6000, 4000, 0, 16u << 10, "k,a=A", lk, rk, 2, -1);
+}
+
+/* n rows of key k and a value each, as CSV. */
+static void write_one_key(const char *path, size_t n, const char *k)
+{
+	FILE *f = fopen(path, "wb");
+	size_t i;
+
+	assert_non_null(f);
+	fprintf(f, "k,v\n");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s,value %zu\n", k, i);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * One key on 2000 records of the left side, past a table of 16 KiB:
+ * split, it stays whole, and its pair is built from the right side's
+ * few records instead; the output is every pair.  With 2000 records on
+ * both sides it fits on neither: SL_ENOMEM that says so, and no file
+ * left behind.
+ */
+static void test_join_one_big_key(void **state)
+{
+	sl_join_options o = { .kind = SL_JOIN_INNER,
+			      .build = SL_JOIN_BUILD_LEFT,
+			      .sort = { .mem_limit = 16u << 10 } };
+	char lp[4200], rp[4200];
+	buf got = { 0 };
+	sl_ctx *ctx = tu_ctx(0, 0);
+	uint64_t spills = 0;
+	size_t n = 0;
+	const char *p;
+
+	(void)state;
+	snprintf(lp, sizeof(lp), "%s/l.csv", dir);
+	snprintf(rp, sizeof(rp), "%s/r.csv", dir);
+	write_one_key(lp, 2000, "x");
+	write_one_key(rp, 5, "x");
+	assert_int_equal(join_run_with(ctx, lp, rp, "k", &o, &got, &spills),
+			 SL_OK);
+	assert_true(spills > 0);
+	for (p = got.p; (p = strchr(p, '\x1e')) != NULL; p++)
+		n++;
+	assert_int_equal(n, 1 + 2000 * 5);
+	assert_non_null(strstr(got.p, "x\x1fvalue 1999\x1fvalue 4\x1f\x1e"));
+	write_one_key(rp, 2000, "x");
+	assert_int_equal(join_run_with(ctx, lp, rp, "k", &o, &got, NULL),
+			 SL_ENOMEM);
+	assert_non_null(strstr(sl_errmsg(ctx), "the records of one key do not"
+			       " fit under the memory ceiling on either side"
+			       " (key 'x')"));
+	tu_ctx_free(ctx);
+	unlink(lp);
+	unlink(rp);
+	free(got.p);
+}
+
+/* --sorted: a record whose keys come before the last one's is an error
+ * that names it, on either side. */
+static void test_join_sorted_out_of_order(void **state)
+{
+	static const char bad[] = "k,v\na,1\nb,2\nb,3\nab,4\n";
+	static const char good[] = "k,w\na,1\nc,2\n";
+	sl_join_options o = { .kind = SL_JOIN_OUTER,
+			      .method = SL_JOIN_SORTED };
+	char lp[4200], rp[4200];
+	buf got = { 0 };
+	int side;
+
+	(void)state;
+	snprintf(lp, sizeof(lp), "%s/l.csv", dir);
+	snprintf(rp, sizeof(rp), "%s/r.csv", dir);
+	for (side = 0; side < 2; side++) {
+		sl_ctx *ctx = tu_ctx(0, 0);
+
+		tu_write_file(side ? rp : lp, bad, strlen(bad));
+		tu_write_file(side ? lp : rp, good, strlen(good));
+		assert_int_equal(join_run_with(ctx, lp, rp, "k", &o, &got,
+					       NULL), SL_EDATA);
+		if (!strstr(sl_errmsg(ctx), "keys out of order in '") ||
+		    !strstr(sl_errmsg(ctx), side ? "r.csv' at record 4, line"
+			    " 5, byte 16" : "l.csv' at record 4, line 5, byte"
+			    " 16"))
+			fail_msg("%s", sl_errmsg(ctx));
+		tu_ctx_free(ctx);
+	}
+	unlink(lp);
+	unlink(rp);
+	free(got.p);
 }
 
 /* JSON Lines: kinds kept; the absent side's fields are null */
@@ -834,6 +1145,28 @@ static void test_join_empty_side(void **state)
 /* ---- a charge made to fail at each point ------------------------------ */
 
 /* run: 0 uniq, 1 join; each N fails cleanly or gives the same output */
+/* run 0: uniq; 1: join by sorting; 2: join by hash, 3: the same with
+ * tables of 64 KiB, which split into partitions (records compared as a
+ * set: a refused table charge splits, which orders them anew). */
+static sl_status sweep_run(int run, sl_ctx *ctx, const char *p1,
+			   const char *p2, buf *got)
+{
+	sl_join_options o = { .kind = SL_JOIN_OUTER, .method = SL_JOIN_HASH,
+			      .sort = { .mem_limit = run == 3 ? 64u << 10 :
+					0 } };
+	sl_status rc;
+
+	if (!run)
+		return uniq_run(ctx, p1, "cat,d", 1, 1, got, NULL);
+	if (run == 1)
+		return join_run(ctx, p1, p2, "k,a=A", SL_JOIN_OUTER, got,
+				NULL);
+	rc = join_run_with(ctx, p1, p2, "k,a=A", &o, got, NULL);
+	if (rc == SL_OK)
+		sort_records(got);
+	return rc;
+}
+
 static void sweep(int run, const char *p1, const char *p2, size_t ceiling)
 {
 	buf want = { 0 }, got = { 0 };
@@ -843,8 +1176,7 @@ static void sweep(int run, const char *p1, const char *p2, size_t ceiling)
 	sl_status rc;
 
 	sl_mem_fail_at(ctx, 0);
-	rc = run ? join_run(ctx, p1, p2, "k,a=A", SL_JOIN_OUTER, &want, NULL) :
-		uniq_run(ctx, p1, "cat,d", 1, 1, &want, NULL);
+	rc = sweep_run(run, ctx, p1, p2, &want);
 	assert_int_equal(rc, SL_OK);
 	total = sl_mem_charges(ctx);
 	tu_ctx_free(ctx);
@@ -853,9 +1185,7 @@ static void sweep(int run, const char *p1, const char *p2, size_t ceiling)
 	for (n = 1; n <= total + 1; n += n < 30 ? 1 : step) {
 		ctx = tu_ctx(ceiling, 16 << 10);
 		sl_mem_fail_at(ctx, n);
-		rc = run ? join_run(ctx, p1, p2, "k,a=A", SL_JOIN_OUTER, &got,
-				    NULL) :
-			uniq_run(ctx, p1, "cat,d", 1, 1, &got, NULL);
+		rc = sweep_run(run, ctx, p1, p2, &got);
 		if (rc == SL_OK) {
 			assert_string_equal(got.p, want.p);
 			successes++;
@@ -899,6 +1229,9 @@ static void test_join_fault_at_every_charge(void **state)
 	table_write(&l, lp);
 	table_write(&r, rp);
 	sweep(1, lp, rp, 1u << 20);
+	sweep(2, lp, rp, 1u << 20);     /* too little room for partitions */
+	sweep(2, lp, rp, 0);            /* the table fits */
+	sweep(3, lp, rp, 8u << 20);     /* partitions */
 	unlink(lp);
 	unlink(rp);
 	table_free(&l);
@@ -917,6 +1250,8 @@ int main(void)
 		cmocka_unit_test(test_join_one_key),
 		cmocka_unit_test(test_join_several_keys),
 		cmocka_unit_test(test_join_spills_under_small_ceiling),
+		cmocka_unit_test(test_join_one_big_key),
+		cmocka_unit_test(test_join_sorted_out_of_order),
 		cmocka_unit_test(test_join_kinds),
 		cmocka_unit_test(test_join_bad_keys),
 		cmocka_unit_test(test_join_empty_side),

@@ -567,7 +567,7 @@ def verb_args(verb, t, plan):
     if verb == "uniq-first":
         return ["uniq", "--keep", "first"]
     if verb == "join":
-        return ["join", "-k", t.header[plan["key"]].decode()]
+        return ["join", "--key-order", "-k", t.header[plan["key"]].decode()]
     if verb == "count":
         return ["count"]
     raise OracleBug(verb)

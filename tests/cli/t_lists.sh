@@ -230,53 +230,48 @@ with open("r.csv", "w", newline="") as f:
 PY
 }
 
-# join_oracle LEFT RIGHT GOT MODE LKEYS RKEYS: LKEYS and RKEYS are the
-# key fields' names, comma-separated, in -k order
+# join_oracle LEFT RIGHT GOT MODE LKEYS RKEYS [ORDER]: tests/cli/
+# join_oracle.py, ORDER stream by default
 join_oracle() {
-	python3 - "$@" <<'PY'
-import csv, sys
-L = list(csv.reader(open(sys.argv[1], newline="")))
-R = list(csv.reader(open(sys.argv[2], newline="")))
-mode, lnames, rnames = sys.argv[4], sys.argv[5].split(","), sys.argv[6].split(",")
-lk = [L[0].index(n) for n in lnames]
-rk = [R[0].index(n) for n in rnames]
-lefts, rights = {}, {}
-for r in L[1:]:
-    lefts.setdefault(tuple(r[i] for i in lk), []).append(r)
-for r in R[1:]:
-    rights.setdefault(tuple(r[i] for i in rk), []).append(r)
-lo = lambda row: [v for i, v in enumerate(row) if i not in lk]
-ro = lambda row: [v for i, v in enumerate(row) if i not in rk]
-head = [L[0][i] for i in lk] + lo(L[0])
-for n in ro(R[0]):
-    head.append("right." + n if n in head else n)
-want = [head]
-nl, nr = len(lo(L[0])), len(ro(R[0]))
-for key in sorted(set(lefts) | set(rights), key=lambda k: [s.encode() for s in k]):
-    ls, rs = lefts.get(key, []), rights.get(key, [])
-    if ls and rs:
-        want += [list(key) + lo(a) + ro(b) for a in ls for b in rs]
-    elif ls and mode in ("--left", "--outer"):
-        want += [list(key) + lo(a) + [""] * nr for a in ls]
-    elif rs and mode == "--outer":
-        want += [list(key) + [""] * nl + ro(b) for b in rs]
-got = list(csv.reader(open(sys.argv[3], newline="")))
-assert got == want, (len(got), len(want), got[:2], want[:2])
-print(len(want) - 1)
-PY
+	python3 "$HERE/join_oracle.py" "$1" "$2" "$3" "$4" "$5" "$6" \
+		"${7:-stream}"
 }
 
 t_join_keys_vs_python() {
 	local m mode n
 	mk_join_inputs || return 1
-	# spilling under 2M against the oracle; in memory, the same bytes
+	# in memory, in the larger input's order; by sorting, in key order;
+	# sorted inputs merged, in key order; three times the left rows
+	# under -m 2M (sorted: too little room for partitions), the same
+	python3 -c 'import csv
+for a, b in (("l.csv", "l3.csv"),):
+    rows = list(csv.reader(open(a, newline="")))
+    csv.writer(open(b, "w", newline=""), lineterminator="\n").writerows(
+        rows + rows[1:] + rows[1:])' || return 1
+	"$S" sort -k A,b r.csv >rs.csv || return 1
+	"$S" sort -k a,b l.csv >ls.csv || return 1
 	for mode in "" --left --outer; do
-		"$S" join -m 2M -k a=A,b $mode l.csv r.csv >j.csv || return 1
+		"$S" join -k a=A,b $mode l.csv r.csv >j.csv || return 1
 		n=$(join_oracle l.csv r.csv j.csv "$mode" a,b A,b) ||
-			{ echo "-k a=A,b $mode -m 2M"; return 1; }
-		"$S" join -k a=A -k b $mode l.csv r.csv >k.csv || return 1
-		same "-k a=A -k b $mode in memory" j.csv k.csv || return 1
-		echo "figure: join -k a=A,b${mode:+ $mode}: $n records"
+			{ echo "-k a=A,b $mode"; return 1; }
+		"$S" join -k a=A -k b --key-order $mode l.csv r.csv >k.csv ||
+			return 1
+		join_oracle l.csv r.csv k.csv "$mode" a,b A,b key >/dev/null ||
+			{ echo "-k a=A,b $mode --key-order"; return 1; }
+		"$S" join -k a=A,b --sorted $mode ls.csv rs.csv >s.csv ||
+			return 1
+		join_oracle ls.csv rs.csv s.csv "$mode" a,b A,b key \
+			>/dev/null || { echo "-k a=A,b $mode --sorted"; return 1; }
+		echo "figure: join -k a=A,b${mode:+ $mode}: $n records, 3 ways"
+		# as a set, the outer join holds the others' records
+		[ "$mode" = --outer ] || continue
+		"$S" join -m 2M -k a=A,b $mode l3.csv r.csv \
+			--mem-report=json >g.csv 2>rep || { cat rep; return 1; }
+		grep -q '"spill_runs":[1-9]' rep ||
+			{ echo "-m 2M $mode: no spill"; return 1; }
+		join_oracle l3.csv r.csv g.csv "$mode" a,b A,b set >/dev/null ||
+			{ echo "-m 2M $mode"; return 1; }
+		echo "figure: join --outer of 3 times the left rows, -m 2M"
 	done
 	# keys of the same names on both sides, repeated: all of them count
 	python3 -c 'import csv
@@ -288,10 +283,40 @@ csv.writer(open("r2.csv", "w", newline=""), lineterminator="\n").writerows(rows)
 	join_oracle l.csv r2.csv n.csv --left a,b a,b >/dev/null || return 1
 	# the keys the other way round, a by its position in the left (2)
 	"$S" join -k b,2=A --outer l.csv r.csv >p.csv || return 1
-	join_oracle l.csv r.csv p.csv --outer b,a b,A || return 1
+	join_oracle l.csv r.csv p.csv --outer b,a b,A >/dev/null || return 1
 	# one key alone: A's equal values with b's differing still match
 	"$S" join -k a=A l.csv r.csv >s.csv || return 1
 	join_oracle l.csv r.csv s.csv "" a A >/dev/null
+}
+
+# both sides past a table under -m 6M: written to partitions on a
+# thread (-j 2) and joined a pair at a time, each read ahead on another;
+# the records of python's join, spill files of zstd as well, the peak
+# RSS under the ceiling and 16 MiB
+t_join_partitions() {
+	local mode c
+	"$S" gen --rows 100000 --seed 41 --columns id:id,k:cat,t:text >l.csv ||
+		return 1
+	"$S" gen --rows 80000 --seed 42 --columns id:id,w:int,t:text >r.csv ||
+		return 1
+	for mode in "" --outer; do
+		for c in gzip zstd; do
+			"$MAXRSS" rss "$S" join -j 2 -m 6M -k id $mode l.csv \
+				r.csv --spill-codec $c --mem-report=json \
+				>j.csv 2>rep || { cat rep; return 1; }
+			grep -q '"spill_runs":[1-9]' rep &&
+				grep -q '"tag":"join.write"' rep ||
+				{ echo "$mode $c: no partitions"; return 1; }
+			python3 "$HERE/join_oracle.py" l.csv r.csv j.csv \
+				"$mode" id id set >/dev/null ||
+				{ echo "$mode $c"; return 1; }
+			[ -n "$SAN" ] && continue
+			le "join -m 6M $mode: peak RSS KiB" "$(cat rss)" \
+				$(((6 + 16) * 1024)) || return 1
+		done
+	done
+	echo "figure: join of 100000 and 80000 records under -m 6M:" \
+		"peak RSS $(($(cat rss) / 1024)) MiB"
 }
 
 t_join_keys_errors() {
@@ -315,3 +340,4 @@ t_join_keys_errors() {
 
 run join_keys_vs_python t_join_keys_vs_python
 run join_keys_errors t_join_keys_errors
+run join_partitions t_join_partitions

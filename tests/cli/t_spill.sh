@@ -13,7 +13,7 @@ t_spill_codecs() {
 		return 1
 	mkdir sp
 	for v in "sort -k int:n" "sort -k text:r" "uniq -c -k text" \
-		 "join -k id in.csv small.csv" \
+		 "join --key-order -k id in.csv small.csv" \
 		 "stats -g text -f int -a count,sum,p50" "freq -f text"; do
 		case $v in join*) a=$v ;; *) a="$v in.csv" ;; esac
 		want=$("$S" $a -m 256M | md5sum)
