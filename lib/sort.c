@@ -21,7 +21,8 @@
  * fits is sorted in memory and never written.
  *
  * At the end the last run is spilled too and the runs are merged with a
- * binary heap.  A run reader costs about two chunks and an inflate state,
+ * tree of losers (one comparison a level for each record, where a binary
+ * heap makes two).  A run reader costs about two chunks and an inflate state,
  * so the fan-in is what the free budget holds of those; while there are
  * more runs than that, consecutive groups are merged into single runs (a
  * pass), which keeps the runs in input order, and ties go to the earlier
@@ -92,8 +93,10 @@ struct sl_sorter {
 	size_t nruns, rcap;
 	int finished;
 	size_t pos;             /* in-memory output */
-	head *heap;             /* final merge */
+	head *heap;             /* a merge's heads, one a run */
 	size_t nheap;
+	size_t *tree;           /* its tree of losers: see play() */
+	size_t win;             /* the head that comes first */
 	sl_spill_ahead *ahead;  /* its runs read ahead on a thread, or NULL */
 	int leave_room;         /* another sorter fills while this merges */
 	double *nums;           /* numeric key values of the heads */
@@ -272,9 +275,11 @@ static void sorter_release(void *arg)
 	sl_mem_free(s->items);
 	sl_mem_free(s->heap);
 	sl_mem_free(s->nums);
+	sl_mem_free(s->tree);
 	s->items = NULL;
 	s->heap = NULL;
 	s->nums = NULL;
+	s->tree = NULL;
 	if (s->writers > 1)
 		pthread_mutex_destroy(&s->lock);
 	s->writers = 1;
@@ -666,31 +671,52 @@ sl_status sl_sorter_add_record(sl_sorter *s, const sl_record *rec)
 
 /* ---- merging ------------------------------------------------------------------ */
 
+/* Does a come before b?  A run at its end comes after every other;
+ * equal records go to the earlier run, so the merge stays stable. */
 static int head_less(const sl_sorter *s, const head *a, const head *b)
 {
-	int c = compare(s, a->rec->fields, a->rec->nfields, a->num,
-			b->rec->fields, b->rec->nfields, b->num);
+	int c;
 
+	if (!a->rec || !b->rec)
+		return a->rec && !b->rec;
+	c = compare(s, a->rec->fields, a->rec->nfields, a->num,
+		    b->rec->fields, b->rec->nfields, b->num);
 	return c < 0 || (c == 0 && a->run < b->run);
 }
 
-static void sift_down(sl_sorter *s, size_t i)
+/* The first of the runs under node of the tree of losers, each node
+ * keeping the loser of its match (nodes 1 to k - 1; leaf i is node
+ * k + i). */
+static size_t play(sl_sorter *s, size_t node)
 {
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		head t;
+	size_t a, b;
 
-		if (l < s->nheap && head_less(s, &s->heap[l], &s->heap[m]))
-			m = l;
-		if (r < s->nheap && head_less(s, &s->heap[r], &s->heap[m]))
-			m = r;
-		if (m == i)
-			return;
-		t = s->heap[i];
-		s->heap[i] = s->heap[m];
-		s->heap[m] = t;
-		i = m;
+	if (node >= s->nheap)
+		return node - s->nheap;
+	a = play(s, 2 * node);
+	b = play(s, 2 * node + 1);
+	if (head_less(s, &s->heap[b], &s->heap[a])) {
+		s->tree[node] = a;
+		return b;
 	}
+	s->tree[node] = b;
+	return a;
+}
+
+/* The winner's run has moved on: play it against the losers on its way
+ * up, one comparison a level. */
+static void replay(sl_sorter *s)
+{
+	size_t w = s->win, node, l;
+
+	for (node = (w + s->nheap) / 2; node >= 1; node /= 2) {
+		l = s->tree[node];
+		if (head_less(s, &s->heap[l], &s->heap[w])) {
+			s->tree[node] = w;
+			w = l;
+		}
+	}
+	s->win = w;
 }
 
 /* Read the next record of head h's run; 0 when the run is done. */
@@ -709,49 +735,48 @@ static int advance(sl_sorter *s, head *h, run *runs)
 	return 1;
 }
 
-/* Set up a heap over runs[0..k); 0 or -1. */
+/* Set up a tree of losers over runs[0..k), each run's first record in
+ * its head (none: the run is empty); 0 or -1. */
 static int heap_start(sl_sorter *s, run *runs, size_t k)
 {
 	size_t i;
 
 	sl_mem_free(s->heap);
 	sl_mem_free(s->nums);
-	s->heap = sl_mem_alloc(s->ctx, k * sizeof(head), "sort.merge");
+	sl_mem_free(s->tree);
+	s->heap = sl_mem_alloc(s->ctx, (k ? k : 1) * sizeof(head),
+			       "sort.merge");
 	s->nums = sl_mem_alloc(s->ctx, (k * s->nnum + 1) * sizeof(double),
 			       "sort.merge");
-	if (!s->heap || !s->nums)
+	s->tree = sl_mem_alloc(s->ctx, (k ? k : 1) * sizeof(size_t),
+			       "sort.merge");
+	if (!s->heap || !s->nums || !s->tree)
 		return -1;
-	s->nheap = 0;
+	s->nheap = k;
 	for (i = 0; i < k; i++) {
-		head *h = &s->heap[s->nheap];
+		head *h = &s->heap[i];
 
 		h->run = i;
 		h->num = s->nums + i * s->nnum;
-		if (advance(s, h, runs))
-			s->nheap++;
-		else if (sl_failed(s->ctx))
+		h->rec = NULL;
+		if (!advance(s, h, runs) && sl_failed(s->ctx))
 			return -1;
 	}
-	for (i = s->nheap / 2; i-- > 0;)
-		sift_down(s, i);
+	s->win = k ? play(s, 1) : 0;
 	return 0;
 }
 
-/* The smallest head; NULL when every run is done. */
+/* The first head; NULL when every run is done. */
 static const head *heap_top(const sl_sorter *s)
 {
-	return s->nheap ? &s->heap[0] : NULL;
+	return s->nheap && s->heap[s->win].rec ? &s->heap[s->win] : NULL;
 }
 
-/* Move the smallest head's run on and restore the heap. */
+/* Move the first head's run on and play it up the tree. */
 static void heap_next(sl_sorter *s, run *runs)
 {
-	head *h = &s->heap[0];
-
-	if (!advance(s, h, runs))
-		s->heap[0] = s->heap[--s->nheap];
-	if (s->nheap)
-		sift_down(s, 0);
+	advance(s, &s->heap[s->win], runs);
+	replay(s);
 }
 
 /* How many runs the free budget can read at once. */
