@@ -189,7 +189,8 @@ test-cli: test-build
 # below, but ThreadSanitizer takes a minute over them), and the
 # command-line tests named in TSAN_CLI, at -j 1, 2 and 8.  Any report
 # fails the run (halt_on_error).
-TSAN_UNITS = test_mem test_source test_sink test_sort test_reader
+TSAN_UNITS = test_mem test_source test_sink test_sort test_reader \
+	test_stage_group
 TSAN_CLI = threads_same_output_and_ceiling count_in_parts
 check-tsan:
 	$(MAKE) -j2 TSAN=1 build/tsan/sluice build/tsan/tests/maxrss \

@@ -1640,7 +1640,10 @@ static const sl_spill_stats *join_spill(sl_iter *it)
 	if (j->o.method == SL_JOIN_SORTED)
 		return NULL;
 	if (j->o.method == SL_JOIN_HASH) {
+		/* a writer of partitions may be counting */
+		pthread_mutex_lock(&j->lock);
 		j->stats = j->pstats;
+		pthread_mutex_unlock(&j->lock);
 		return &j->stats;
 	}
 	if (!j->l.s)

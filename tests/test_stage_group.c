@@ -907,6 +907,48 @@ static void test_join_spills_under_small_ceiling(void **state)
 	check_join(6000, 4000, 0, 16u << 10, "k,a=A", lk, rk, 2, -1);
 }
 
+/* Partitions written and read on threads (two: a writer of partitions
+ * beside the parser, a reader ahead beside the join), the records of the
+ * join whatever their order; for make check-tsan. */
+static void test_join_partitions_on_threads(void **state)
+{
+	static const size_t lk[] = { 1, 2 }, rk[] = { 0, 2 };
+	static const sl_join_kind kinds[] = { SL_JOIN_INNER, SL_JOIN_OUTER };
+	char lp[4200], rp[4200];
+	table l, r;
+	buf got = { 0 }, want = { 0 };
+	uint64_t spills;
+	size_t i;
+
+	(void)state;
+	join_tables(&l, &r, 6000, 4000, 77);
+	snprintf(lp, sizeof(lp), "%s/l.csv", dir);
+	snprintf(rp, sizeof(rp), "%s/r.csv", dir);
+	table_write(&l, lp);
+	table_write(&r, rp);
+	for (i = 0; i < 2; i++) {
+		sl_join_options o = { .kind = kinds[i],
+				      .sort = { .mem_limit = 64u << 10 } };
+		sl_ctx *ctx = tu_ctx_j(0, 0, 2);
+
+		spills = 0;
+		assert_int_equal(join_run_with(ctx, lp, rp, "k,a=A", &o, &got,
+					       &spills), SL_OK);
+		assert_true(spills > 2);
+		join_want(&l, lk, &r, rk, 2, kinds[i], &want);
+		sort_records(&want);
+		sort_records(&got);
+		assert_string_equal(got.p, want.p);
+		tu_ctx_free(ctx);
+	}
+	unlink(lp);
+	unlink(rp);
+	table_free(&l);
+	table_free(&r);
+	free(got.p);
+	free(want.p);
+}
+
 /* n rows of key k and a value each, as CSV. */
 static void write_one_key(const char *path, size_t n, const char *k)
 {
@@ -1250,6 +1292,7 @@ int main(void)
 		cmocka_unit_test(test_join_one_key),
 		cmocka_unit_test(test_join_several_keys),
 		cmocka_unit_test(test_join_spills_under_small_ceiling),
+		cmocka_unit_test(test_join_partitions_on_threads),
 		cmocka_unit_test(test_join_one_big_key),
 		cmocka_unit_test(test_join_sorted_out_of_order),
 		cmocka_unit_test(test_join_kinds),
@@ -1259,6 +1302,7 @@ int main(void)
 		cmocka_unit_test(test_join_fault_at_every_charge),
 	};
 
+	tu_filter_from_env();
 	return cmocka_run_group_tests_name("stage_group", tests, setup,
 					   teardown);
 }
