@@ -500,3 +500,76 @@ void sl_spill_stats_add(sl_spill_stats *to, const sl_sorter *s)
 	to->on_disk += a->on_disk;
 	to->limit = a->limit;
 }
+
+/* ---- a table's memory ------------------------------------------------ */
+
+struct sl_store_block {
+	struct sl_store_block *next;
+	size_t size, used;
+	max_align_t data[];
+};
+
+#define STORE_BLOCK ((size_t)256 << 10)
+
+void *sl_store_take(sl_ctx *ctx, sl_store *st, void *p, size_t old,
+		    size_t size)
+{
+	void *q;
+
+	if (size - old > st->limit || st->held + (size - old) > st->limit)
+		return NULL;
+	q = p ? sl_mem_try_realloc(ctx, p, size, st->tag) :
+		sl_mem_try_alloc(ctx, size, st->tag);
+	if (q)
+		st->held += size - old;
+	return q;
+}
+
+void sl_store_give(sl_store *st, void *p, size_t size)
+{
+	if (!p)
+		return;
+	sl_mem_free(p);
+	st->held -= size;
+}
+
+void *sl_store_bytes(sl_ctx *ctx, sl_store *st, size_t size, int align)
+{
+	sl_store_block *b = st->blocks;
+	size_t bsize;
+
+	if (align)
+		size = (size + sizeof(max_align_t) - 1) &
+			~(sizeof(max_align_t) - 1);
+	if (!b || b->size - b->used < size) {
+		bsize = STORE_BLOCK < st->limit / 4 ? STORE_BLOCK :
+			st->limit / 4;
+		bsize = bsize < size ? size : bsize;
+		if (bsize > SIZE_MAX - sizeof(*b))
+			return NULL;
+		if (st->held + sizeof(*b) + bsize > st->limit ||
+		    sizeof(*b) + bsize > st->limit)
+			return NULL;
+		b = sl_mem_try_alloc(ctx, sizeof(*b) + bsize, st->btag);
+		if (!b)
+			return NULL;
+		st->held += sizeof(*b) + bsize;
+		b->size = bsize;
+		b->used = 0;
+		b->next = st->blocks;
+		st->blocks = b;
+	}
+	b->used += size;
+	return (char *)b->data + b->used - size;
+}
+
+void sl_store_clear(sl_store *st)
+{
+	sl_store_block *b;
+
+	while ((b = st->blocks) != NULL) {
+		st->blocks = b->next;
+		st->held -= sizeof(*b) + b->size;
+		sl_mem_free(b);
+	}
+}

@@ -91,4 +91,36 @@ void sl_spill_stats_add(sl_spill_stats *to, const sl_sorter *s);
 /* Free n copies and the array. */
 void sl_held_free_all(sl_held *arr, size_t n);
 
+/*
+ * A table's memory (uniq, join): arrays, and blocks that records are
+ * cut from, charged with the budget's try_ allocations to tag (arrays)
+ * and btag (blocks), and together held to limit.  NULL from
+ * sl_store_take() or sl_store_bytes() means the table is full: no error
+ * is recorded.  Set limit and the tags in a zeroed store; a store of no
+ * limit takes nothing.
+ */
+typedef struct sl_store_block sl_store_block;
+
+typedef struct sl_store {
+	size_t limit;            /* bytes it may take */
+	size_t held;             /* bytes it takes */
+	const char *tag, *btag;
+	sl_store_block *blocks;
+} sl_store;
+
+/* An array p of old bytes (NULL, 0: a new one) grown to size bytes. */
+void *sl_store_take(sl_ctx *ctx, sl_store *st, void *p, size_t old,
+		    size_t size);
+
+/* Give back an array of size bytes from sl_store_take(). */
+void sl_store_give(sl_store *st, void *p, size_t size);
+
+/* size bytes from the blocks (of 256 KiB, or a quarter of the limit
+ * when that is less, or size), aligned for any type when align is set:
+ * a store's calls all align or none do. */
+void *sl_store_bytes(sl_ctx *ctx, sl_store *st, size_t size, int align);
+
+/* Give back every block. */
+void sl_store_clear(sl_store *st);
+
 #endif /* SLUICE_ITER_H */

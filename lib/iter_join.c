@@ -88,17 +88,8 @@ typedef struct jent {
 
 enum { JE_FIRST = 1, JE_MATCHED = 2 };
 
-typedef struct jblock {
-	struct jblock *next;
-	size_t size, used;
-	max_align_t data[];
-} jblock;
-
-#define JBLOCK_SIZE ((size_t)256 << 10)
-
 typedef struct jtable {
-	size_t limit;            /* bytes the table may take */
-	size_t held;             /* bytes it takes */
+	sl_store st;             /* the entries, the slots and the records */
 	jent *e;
 	size_t n, cap;
 	size_t nkeys;            /* distinct keys: the entries with JE_FIRST */
@@ -106,7 +97,6 @@ typedef struct jtable {
 	uint64_t *slot;          /* a power of two of them, 0 free, else the
 				  * hash's high half and index + 1 into e */
 	size_t nslot;
-	jblock *blocks;
 } jtable;
 
 /* A pair of partitions to join: each side's records of some hashes. */
@@ -170,18 +160,12 @@ static const sl_str empty = { "", 0 };
 
 static void table_clear(jtable *t)
 {
-	jblock *b;
-
-	while ((b = t->blocks) != NULL) {
-		t->blocks = b->next;
-		sl_mem_free(b);
-	}
-	sl_mem_free(t->e);
-	sl_mem_free(t->slot);
+	sl_store_clear(&t->st);
+	sl_store_give(&t->st, t->e, t->cap * sizeof(*t->e));
+	sl_store_give(&t->st, t->slot, t->nslot * sizeof(*t->slot));
 	t->e = NULL;
 	t->slot = NULL;
 	t->n = t->cap = t->nslot = t->nkeys = 0;
-	t->held = 0;
 	t->bytes = 0;
 }
 
@@ -673,44 +657,6 @@ static const sl_record *merge_next(sl_iter *it)
 
 /* ---- hash: the table ------------------------------------------------- */
 
-/* Charge size more bytes to the table, if its limit allows: try_alloc's
- * or try_realloc's result, NULL when full (no error). */
-static void *table_take(sl_ctx *ctx, jtable *t, void *p, size_t old,
-			size_t size)
-{
-	void *q;
-
-	if (size - old > t->limit || t->held + (size - old) > t->limit)
-		return NULL;
-	q = p ? sl_mem_try_realloc(ctx, p, size, "join.table") :
-		sl_mem_try_alloc(ctx, size, "join.table");
-	if (q)
-		t->held += size - old;
-	return q;
-}
-
-/* size bytes for an encoded record; NULL when full. */
-static unsigned char *table_bytes(sl_ctx *ctx, jtable *t, size_t size)
-{
-	jblock *b = t->blocks;
-	size_t bsize;
-
-	if (!b || b->size - b->used < size) {
-		bsize = size > JBLOCK_SIZE ? size : JBLOCK_SIZE;
-		if (bsize > t->limit / 4 && size <= t->limit / 4)
-			bsize = t->limit / 4;   /* a small table's blocks */
-		b = table_take(ctx, t, NULL, 0, sizeof(*b) + bsize);
-		if (!b)
-			return NULL;
-		b->size = bsize;
-		b->used = 0;
-		b->next = t->blocks;
-		t->blocks = b;
-	}
-	b->used += size;
-	return (unsigned char *)b->data + b->used - size;
-}
-
 static void slot_put(jtable *t, uint64_t h, size_t i)
 {
 	size_t mask = t->nslot - 1, at;
@@ -731,8 +677,8 @@ static int table_room(sl_ctx *ctx, jtable *t, int newkey)
 		n = t->cap ? t->cap * 2 : 64;
 		if (n > UINT32_MAX - 1)
 			return -1;
-		e = table_take(ctx, t, t->e, t->cap * sizeof(*e),
-			       n * sizeof(*e));
+		e = sl_store_take(ctx, &t->st, t->e, t->cap * sizeof(*e),
+				  n * sizeof(*e));
 		if (!e)
 			return -1;
 		t->e = e;
@@ -741,12 +687,11 @@ static int table_room(sl_ctx *ctx, jtable *t, int newkey)
 	if (!newkey || t->nkeys + 1 <= t->nslot / 2)
 		return 0;
 	n = t->nslot ? t->nslot * 2 : 128;
-	slot = table_take(ctx, t, NULL, 0, n * sizeof(*slot));
+	slot = sl_store_take(ctx, &t->st, NULL, 0, n * sizeof(*slot));
 	if (!slot)
 		return -1;
 	memset(slot, 0, n * sizeof(*slot));
-	sl_mem_free(t->slot);
-	t->held -= t->nslot * sizeof(*slot);
+	sl_store_give(&t->st, t->slot, t->nslot * sizeof(*slot));
 	t->slot = slot;
 	t->nslot = n;
 	for (i = 0; i < t->n; i++)
@@ -828,7 +773,7 @@ static int table_add(sl_iter *it, struct join *j, const sl_record *rec,
 	if (found < 0)
 		return -1;
 	if (table_room(it->ctx, t, !found) < 0 ||
-	    !(mem = table_bytes(it->ctx, t, size)))
+	    !(mem = sl_store_bytes(it->ctx, &t->st, size, 0)))
 		return 1;
 	sl_rec_encode(mem, body, rec, 0);
 	e = &t->e[t->n];
@@ -1264,8 +1209,8 @@ static int split(sl_iter *it, struct join *j, int level, sl_spill *first,
 	most = most > 2 * per ? (most - 2 * per) / 2 / per : 0;
 	most = most < 2 ? 2 : most > MAX_PARTS ? MAX_PARTS : most;
 	np = most;
-	if (need && j->t.limit && need / j->t.limit < MAX_PARTS / 2)
-		np = 2 * (size_t)(need / j->t.limit + 1);
+	if (need && j->t.st.limit && need / j->t.st.limit < MAX_PARTS / 2)
+		np = 2 * (size_t)(need / j->t.st.limit + 1);
 	np = np < 8 ? 8 : np;
 	np = np > most ? most : np;
 	memset(kids, 0, sizeof(kids));
@@ -1322,8 +1267,8 @@ static uint64_t table_need(const struct join *j, uint64_t raw)
 
 	if (!t->bytes || raw > UINT64_MAX / 64)
 		return raw;
-	return raw / t->bytes * t->held +
-		raw % t->bytes * t->held / t->bytes;
+	return raw / t->bytes * t->st.held +
+		raw % t->bytes * t->st.held / t->bytes;
 }
 
 /* ---- hash: the join ------------------------------------------------- */
@@ -1399,12 +1344,12 @@ static int hash_fill(sl_iter *it, struct join *j)
 	int rc, small;
 
 	set_sides(j, build_left(j));
-	j->t.limit = table_limit(it, j);
+	j->t.st.limit = table_limit(it, j);
 	/* too small a budget for partitions: a table of a quarter, the rest
 	 * left for sorting both sides if it does not fit */
 	small = !grace_fits(it, j);
-	if (small && j->t.limit > free_budget(it->ctx) / 4)
-		j->t.limit = free_budget(it->ctx) / 4;
+	if (small && j->t.st.limit > free_budget(it->ctx) / 4)
+		j->t.st.limit = free_budget(it->ctx) / 4;
 	while ((rec = sl_iter_next(j->b->in)) != NULL) {
 		if ((rc = table_add(it, j, rec, keys_hash(j, j->b, rec))) < 0)
 			return -1;
@@ -1491,7 +1436,7 @@ static int next_pair(sl_iter *it, struct join *j)
 		if (!j->ahead &&
 		    8 * sl_spill_ahead_mem(it->ctx) < free_budget(it->ctx))
 			j->ahead = sl_spill_ahead_start(it->arena, jp->sp, 2);
-		j->t.limit = table_limit(it, j);
+		j->t.st.limit = table_limit(it, j);
 		while ((rec = next_of(j, j->b, jp->sp[bs])) != NULL) {
 			rc = table_add(it, j, rec, keys_hash(j, j->b, rec));
 			if (rc < 0)
@@ -1697,6 +1642,7 @@ sl_iter *sl_join_with(sl_iter *left, sl_iter *right, const char *keys,
 	if (sl_iter_keep(it, &j->o.sort.tmpdir) < 0)
 		return NULL;
 	j->pstats.limit = j->o.sort.tmp_limit;
+	j->t.st.tag = j->t.st.btag = "join.table";
 	j->l.in = left;
 	j->r.in = right;
 	if (pthread_mutex_init(&j->lock, NULL) != 0) {

@@ -115,25 +115,14 @@ typedef struct ugroup {
 	sl_record rec;
 } ugroup;
 
-/* Bytes of the first records. */
-typedef struct ublock {
-	struct ublock *next;
-	size_t size, used;
-	max_align_t data[];
-} ublock;
-
-#define UBLOCK_SIZE ((size_t)64 << 10)
-
 typedef struct utable {
-	size_t limit;            /* bytes the table may take */
-	size_t held;             /* bytes it takes */
+	sl_store st;             /* the array, the slots and the records */
 	ugroup *g;
 	size_t n, cap;
 	uint64_t *slot;          /* a power of two of them, 0 free, else
 				  * the hash's high half and index + 1 into
 				  * g: most misses never look at g */
 	size_t nslot;
-	ublock *blocks;
 } utable;
 
 struct uniq {
@@ -164,18 +153,12 @@ struct uniq {
 
 static void table_clear(utable *t)
 {
-	ublock *b;
-
-	while ((b = t->blocks) != NULL) {
-		t->blocks = b->next;
-		sl_mem_free(b);
-	}
-	sl_mem_free(t->g);
-	sl_mem_free(t->slot);
+	sl_store_clear(&t->st);
+	sl_store_give(&t->st, t->g, t->cap * sizeof(*t->g));
+	sl_store_give(&t->st, t->slot, t->nslot * sizeof(*t->slot));
 	t->g = NULL;
 	t->slot = NULL;
 	t->n = t->cap = t->nslot = 0;
-	t->held = 0;
 }
 
 static void uniq_release(void *arg)
@@ -249,44 +232,6 @@ static ugroup *table_find(struct uniq *u, const sl_record *rec, uint64_t h)
 	return NULL;
 }
 
-/* Charge size more bytes to the table, if its limit allows: try_alloc's
- * or try_realloc's result, NULL when full (no error). */
-static void *table_take(sl_ctx *ctx, utable *t, void *p, size_t old,
-			size_t size, const char *tag)
-{
-	void *q;
-
-	if (size - old > t->limit || t->held + (size - old) > t->limit)
-		return NULL;
-	q = p ? sl_mem_try_realloc(ctx, p, size, tag) :
-		sl_mem_try_alloc(ctx, size, tag);
-	if (q)
-		t->held += size - old;
-	return q;
-}
-
-/* size bytes for a first record; NULL when full. */
-static void *table_bytes(sl_ctx *ctx, utable *t, size_t size)
-{
-	ublock *b = t->blocks;
-	size_t bsize;
-
-	size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-	if (!b || b->size - b->used < size) {
-		bsize = size > UBLOCK_SIZE ? size : UBLOCK_SIZE;
-		b = table_take(ctx, t, NULL, 0, sizeof(*b) + bsize,
-			       "uniq.records");
-		if (!b)
-			return NULL;
-		b->size = bsize;
-		b->used = 0;
-		b->next = t->blocks;
-		t->blocks = b;
-	}
-	b->used += size;
-	return (char *)b->data + b->used - size;
-}
-
 /* Room for one more group: the array and the slots.  0, or -1 full. */
 static int table_room(sl_ctx *ctx, utable *t)
 {
@@ -298,8 +243,8 @@ static int table_room(sl_ctx *ctx, utable *t)
 		n = t->cap ? t->cap * 2 : 256;
 		if (n > UINT32_MAX - 1)
 			return -1;
-		g = table_take(ctx, t, t->g, t->cap * sizeof(*g),
-			       n * sizeof(*g), "uniq.table");
+		g = sl_store_take(ctx, &t->st, t->g, t->cap * sizeof(*g),
+				  n * sizeof(*g));
 		if (!g)
 			return -1;
 		t->g = g;
@@ -308,7 +253,7 @@ static int table_room(sl_ctx *ctx, utable *t)
 	if (t->n + 1 <= t->nslot / 2)
 		return 0;
 	n = t->nslot ? t->nslot * 2 : 512;
-	slot = table_take(ctx, t, NULL, 0, n * sizeof(*slot), "uniq.table");
+	slot = sl_store_take(ctx, &t->st, NULL, 0, n * sizeof(*slot));
 	if (!slot)
 		return -1;
 	memset(slot, 0, n * sizeof(*slot));
@@ -320,8 +265,7 @@ static int table_room(sl_ctx *ctx, utable *t)
 			j = (j + 1) & mask;
 		slot[j] = (t->g[i].hash >> 32 << 32) | (i + 1);
 	}
-	sl_mem_free(t->slot);
-	t->held -= t->nslot * sizeof(*slot);
+	sl_store_give(&t->st, t->slot, t->nslot * sizeof(*slot));
 	t->slot = slot;
 	t->nslot = n;
 	return 0;
@@ -337,7 +281,7 @@ static int table_add(struct uniq *u, sl_ctx *ctx, const sl_record *rec,
 	size_t j;
 
 	if (table_room(ctx, t) < 0 ||
-	    !(mem = table_bytes(ctx, t, sl_record_size(rec))))
+	    !(mem = sl_store_bytes(ctx, &t->st, sl_record_size(rec), 1)))
 		return -1;
 	g = &t->g[t->n];
 	g->hash = h;
@@ -368,7 +312,9 @@ static int uniq_start(sl_iter *it)
 		return -1;
 	u->nin = it->nnames;
 	u->nout = it->nnames + (u->o.count != 0);
-	u->t.limit = sl_mem_ceiling(it->ctx) / 4;
+	u->t.st.limit = sl_mem_ceiling(it->ctx) / 4;
+	u->t.st.tag = "uniq.table";
+	u->t.st.btag = "uniq.records";
 	u->out = sl_arena_alloc(it->arena, (u->nout + 1) * sizeof(*u->out));
 	u->kinds = sl_arena_alloc(it->arena, u->nout + 1);
 	if (!u->out || !u->kinds)
