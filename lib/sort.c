@@ -53,7 +53,8 @@ typedef struct item {
 	uint64_t seq;
 	const unsigned char *k; /* the kinds, NULL for text */
 	double k0;              /* the first key, numeric: its value */
-	uint64_t p0;            /* the first key, text: 8 bytes, big-endian */
+	uint64_t p0, p1;        /* the first key, text: its first 16 bytes,
+				 * big-endian, 0 past its end */
 } item;
 
 typedef struct block {
@@ -217,14 +218,14 @@ static int compare(const sl_sorter *s, const sl_str *af, size_t an,
 	return 0;
 }
 
-/* The first 8 bytes of a text as a big-endian number: the same order as
- * memcmp when they differ. */
-static uint64_t prefix8(const sl_str *v)
+/* Bytes at..at+8 of a text as a big-endian number, 0 past its end: the
+ * same order as memcmp when they differ. */
+static uint64_t prefix8(const sl_str *v, size_t at)
 {
 	uint64_t p = 0;
 	size_t i;
 
-	for (i = 0; i < 8; i++)
+	for (i = at; i < at + 8; i++)
 		p = p << 8 | (i < v->len ? (unsigned char)v->ptr[i] : 0);
 	return p;
 }
@@ -242,6 +243,9 @@ static int item_order(const void *x, const void *y, void *arg)
 				c = (a->k0 > b->k0) - (a->k0 < b->k0);
 		} else if (a->p0 != b->p0) {
 			c = a->p0 < b->p0 ? -1 : 1;
+		} else if (a->p1 != b->p1) {   /* texts of a few words often
+						  * share their first 8 */
+			c = a->p1 < b->p1 ? -1 : 1;
 		}
 		if (c)
 			return s->keys[0].reverse ? -c : c;
@@ -645,11 +649,14 @@ static sl_status add(sl_sorter *s, const sl_record *rec)
 		p += f[i].len;
 	}
 	key_numbers(s, copy, n, num);
-	if (s->nkeys && s->keys[0].numeric)
+	if (s->nkeys && s->keys[0].numeric) {
 		s->items[s->nitems].k0 = num[0];
-	else if (s->nkeys)
-		s->items[s->nitems].p0 = prefix8(field(copy, n,
-						       s->keys[0].field));
+	} else if (s->nkeys) {
+		const sl_str *k0 = field(copy, n, s->keys[0].field);
+
+		s->items[s->nitems].p0 = prefix8(k0, 0);
+		s->items[s->nitems].p1 = prefix8(k0, 8);
+	}
 	s->items[s->nitems].f = copy;
 	s->items[s->nitems].n = n;
 	s->items[s->nitems].seq = s->seq++;
