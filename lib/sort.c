@@ -24,9 +24,10 @@
  * tree of losers (one comparison a level for each record, where a binary
  * heap makes two).  A run reader costs about two chunks and an inflate state,
  * so the fan-in is what the free budget holds of those; while there are
- * more runs than that, consecutive groups are merged into single runs (a
- * pass), which keeps the runs in input order, and ties go to the earlier
- * run: the merge stays stable.
+ * more runs than that, the first runs are merged into one (a pass), as
+ * many as the final merge could not read (at most the fan-in), which
+ * keeps the runs in input order, and ties go to the earlier run: the
+ * merge stays stable.
  */
 #include <math.h>
 #include <stdatomic.h>
@@ -856,7 +857,7 @@ static void start_ahead(sl_sorter *s)
 
 static sl_status finish(sl_sorter *s)
 {
-	size_t k, at;
+	size_t k;
 
 	s->finished = 1;
 	if (s->nruns == 0) {
@@ -872,16 +873,17 @@ static sl_status finish(sl_sorter *s)
 	sl_mem_free(s->items);
 	s->items = NULL;
 	s->icap = s->nitems = 0;
+	/* only as many runs are merged first as the final merge cannot
+	 * read: the first nruns - k + 1 (at most k) become one, again until
+	 * the rest fit, so most records are written once */
 	while (s->nruns > (k = fan_in(s))) {
-		sl_progress_phase(s->ctx, "merging pass %llu of %zu runs",
-				  (unsigned long long)s->stats.passes + 1,
-				  s->nruns);
-		for (at = 0; at < s->nruns; at++) {
-			size_t take_ = s->nruns - at < k ? s->nruns - at : k;
+		size_t m = s->nruns - k + 1 < k ? s->nruns - k + 1 : k;
 
-			if (take_ > 1 && merge_group(s, at, take_) != SL_OK)
-				return sl_errcode(s->ctx);
-		}
+		sl_progress_phase(s->ctx, "merging pass %llu: %zu of %zu runs",
+				  (unsigned long long)s->stats.passes + 1, m,
+				  s->nruns);
+		if (merge_group(s, 0, m) != SL_OK)
+			return sl_errcode(s->ctx);
 		s->stats.passes++;
 	}
 	s->stats.passes++;
