@@ -24,10 +24,11 @@
  * tree of losers (one comparison a level for each record, where a binary
  * heap makes two).  A run reader costs about two chunks and an inflate state,
  * so the fan-in is what the free budget holds of those; while there are
- * more runs than that, the first runs are merged into one (a pass), as
- * many as the final merge could not read (at most the fan-in), which
- * keeps the runs in input order, and ties go to the earlier run: the
- * merge stays stable.
+ * more runs than that, groups of consecutive runs are merged into one
+ * each (a pass), as many runs as the final merge could not read, none of
+ * them written by an earlier pass while unwritten ones remain.  A run
+ * takes its group's place, which keeps the runs in input order, and ties
+ * go to the earlier run: the merge stays stable.
  */
 #include <math.h>
 #include <stdatomic.h>
@@ -857,7 +858,7 @@ static void start_ahead(sl_sorter *s)
 
 static sl_status finish(sl_sorter *s)
 {
-	size_t k;
+	size_t k, at;
 
 	s->finished = 1;
 	if (s->nruns == 0) {
@@ -874,15 +875,22 @@ static sl_status finish(sl_sorter *s)
 	s->items = NULL;
 	s->icap = s->nitems = 0;
 	/* only as many runs are merged first as the final merge cannot
-	 * read: the first nruns - k + 1 (at most k) become one, again until
-	 * the rest fit, so most records are written once */
-	while (s->nruns > (k = fan_in(s))) {
+	 * read, in rounds: a round walks the runs once, merging groups of
+	 * consecutive runs (at most k, the last one only as many as still
+	 * must go) that no merge of the round has written, so a record is
+	 * written again once a round, and a round is only needed past k * k
+	 * runs */
+	for (at = 0; s->nruns > (k = fan_in(s)); at++) {
 		size_t m = s->nruns - k + 1 < k ? s->nruns - k + 1 : k;
 
+		if (at + 1 >= s->nruns)
+			at = 0;         /* a round more */
+		if (m > s->nruns - at)
+			m = s->nruns - at;
 		sl_progress_phase(s->ctx, "merging pass %llu: %zu of %zu runs",
 				  (unsigned long long)s->stats.passes + 1, m,
 				  s->nruns);
-		if (merge_group(s, 0, m) != SL_OK)
+		if (merge_group(s, at, m) != SL_OK)
 			return sl_errcode(s->ctx);
 		s->stats.passes++;
 	}
