@@ -49,6 +49,11 @@ sl_iter *sl_iter_new_source(sl_arena *a, size_t size);
  * context) on failure; s NULL gives "". */
 char *sl_iter_strdup(sl_iter *it, const char *s);
 
+/* iter_read.c: the open reader of a read stage of one input, or NULL
+ * (another stage, or several inputs): a stage may read its input's parts
+ * on threads (sl_parts_run()) instead of pulling records. */
+sl_reader *sl_read_stage_reader(sl_iter *it);
+
 /* Replace a caller's string *s, when set, by a copy in the pipeline's
  * arena (an option such as a spill folder); 0, or -1 on failure. */
 int sl_iter_keep(sl_iter *it, const char **s);

@@ -153,6 +153,16 @@ static void rd_want(sl_iter *it, const unsigned char *want, size_t n)
 		sl_reader_want(d->r, want, n);
 }
 
+sl_reader *sl_read_stage_reader(sl_iter *it)
+{
+	struct rd *d;
+
+	if (!it || it->next != rd_next)
+		return NULL;
+	d = it->state;
+	return d->npaths == 1 ? d->r : NULL;
+}
+
 sl_iter *sl_read_files(sl_arena *a, const char *const *paths, size_t n,
 		       const sl_read_options *o)
 {

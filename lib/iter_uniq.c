@@ -16,6 +16,15 @@
  * With keep_first a sequence number rides along as a last field, and the
  * groups' records go to a second sorter on that number, which gives them
  * back in input order without it.
+ *
+ * On threads: when the input is a read stage of one plain file worth it
+ * (sl_parts_run()), each thread counts a part of the body in a table of
+ * its own, an even share of the limit, and gives up when it fills; the
+ * parts' tables are then folded into the stage's in the parts' order,
+ * each group's first record renumbered as the file's (sl_part_fix()).
+ * A part's groups are in the order of their first records, so the
+ * stage's table is as one thread would have filled it, and the output is
+ * the same.  When any part gives up, the stage reads its input as above.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,10 +137,10 @@ static int same_keys(const struct uniq *u, const sl_record *a,
 	return 1;
 }
 
-/* The group of rec's keys, or NULL. */
-static ugroup *table_find(struct uniq *u, const sl_record *rec, uint64_t h)
+/* The group of t for rec's keys, or NULL. */
+static ugroup *table_find(const struct uniq *u, utable *t,
+			  const sl_record *rec, uint64_t h)
 {
-	utable *t = &u->t;
 	size_t mask = t->nslot - 1, i;
 	uint64_t at, hi = h >> 32 << 32;
 	ugroup *g;
@@ -187,11 +196,11 @@ static int table_room(sl_ctx *ctx, utable *t)
 	return 0;
 }
 
-/* A new group, rec its first record.  0, or -1 when the table is full. */
-static int table_add(struct uniq *u, sl_ctx *ctx, const sl_record *rec,
-		     uint64_t h, uint64_t seq)
+/* A new group of t, rec its first record, of count records.  0, or -1
+ * when the table is full. */
+static int table_add(utable *t, sl_ctx *ctx, const sl_record *rec,
+		     uint64_t h, uint64_t count, uint64_t seq)
 {
-	utable *t = &u->t;
 	void *mem;
 	ugroup *g;
 	size_t j;
@@ -201,7 +210,7 @@ static int table_add(struct uniq *u, sl_ctx *ctx, const sl_record *rec,
 		return -1;
 	g = &t->g[t->n];
 	g->hash = h;
-	g->count = 1;
+	g->count = count;
 	g->seq = seq;
 	sl_record_copy(&g->rec, rec, mem);
 	for (j = h & (t->nslot - 1); t->slot[j]; j = (j + 1) & (t->nslot - 1))
@@ -444,34 +453,131 @@ static int table_order(sl_iter *it)
 	return sl_failed(it->ctx) ? -1 : 0;
 }
 
+/* count records of rec's keys (h their hash), the first of them rec,
+ * the seq-th record of the input: into the table, and into the sorter
+ * when it is full.  0 or -1. */
+static int uniq_fold(sl_iter *it, const sl_record *rec, uint64_t h,
+		     uint64_t count, uint64_t seq)
+{
+	struct uniq *u = it->state;
+	ugroup *g;
+
+	if ((g = table_find(u, &u->t, rec, h)) != NULL) {
+		g->count += count;
+		return 0;
+	}
+	if (table_add(&u->t, it->ctx, rec, h, count, seq) == 0)
+		return 0;
+	/* full: the groups go to the sorter, and the record to the emptied
+	 * table, or straight to the sorter if it is too big for it */
+	if (sl_failed(it->ctx) || uniq_flush(it) < 0)
+		return -1;
+	if (table_add(&u->t, it->ctx, rec, h, count, seq) == 0)
+		return 0;
+	return uniq_add(it, rec, count, seq);
+}
+
+/* ---- on threads ------------------------------------------------------------ */
+
+/* A part's table.  Each thread counts its part's groups in a table of its
+ * own (an even share of the stage's table limit) and gives up when it
+ * fills: the stage then reads the input on one thread. */
+struct upart {
+	const struct uniq *u;
+	utable t;
+};
+
+static int part_count(sl_part *p)
+{
+	struct upart *up = p->arg;
+	const sl_record *rec;
+	uint64_t seq, h;
+	ugroup *g;
+
+	for (seq = 0; (rec = sl_reader_next(p->r)) != NULL; seq++) {
+		if ((seq & 4095) == 4095 && sl_part_stopped(p))
+			return -1;
+		h = key_hash(up->u, rec);
+		if ((g = table_find(up->u, &up->t, rec, h)) != NULL)
+			g->count++;
+		else if (table_add(&up->t, p->ctx, rec, h, 1, seq) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Count the groups of in's parts on threads, when in is a read stage of
+ * a plain file worth it, and fold the parts' tables into the stage's in
+ * the parts' order: each part's groups are in the order of their first
+ * records, so the table's are too, as if read on one thread.  0 when
+ * done, 1 when not (in is then untouched), -1 on failure.
+ */
+static int uniq_parts(sl_iter *it)
+{
+	struct uniq *u = it->state;
+	sl_reader *r = sl_read_stage_reader(it->in);
+	unsigned n = sl_ctx_threads(it->ctx), i;
+	struct upart *up;
+	void **args;
+	sl_parts *ps;
+	size_t j;
+	int rc = 0;
+
+	if (n < 2 || !r)
+		return 1;
+	up = sl_mem_try_alloc(it->ctx, n * sizeof(*up), "uniq.parts");
+	args = sl_mem_try_alloc(it->ctx, n * sizeof(*args), "uniq.parts");
+	if (!up || !args) {
+		sl_mem_free(up);
+		sl_mem_free(args);
+		return 1;
+	}
+	memset(up, 0, n * sizeof(*up));
+	for (i = 0; i < n; i++) {
+		up[i].u = u;
+		up[i].t.st.limit = u->t.st.limit / n;
+		up[i].t.st.tag = "uniq.table";
+		up[i].t.st.btag = "uniq.records";
+		args[i] = &up[i];
+	}
+	ps = sl_parts_run(r, n, part_count, args);
+	for (i = 0; ps && i < sl_parts_count(ps); i++) {
+		const sl_part *p = sl_parts_part(ps, i);
+
+		for (j = 0; rc == 0 && j < up[i].t.n; j++) {
+			const ugroup *g = &up[i].t.g[j];
+			sl_record rec = g->rec;
+
+			sl_part_fix(p, &rec);
+			rc = uniq_fold(it, &rec, g->hash, g->count,
+				       p->number0 + g->seq);
+		}
+		table_clear(&up[i].t);
+	}
+	for (i = 0; i < n; i++)
+		table_clear(&up[i].t);
+	sl_parts_free(ps);
+	sl_mem_free(up);
+	sl_mem_free(args);
+	return !ps ? 1 : rc;
+}
+
 /* Read the input into the table, and into the sorters when it is full.
  * 0 or -1. */
 static int uniq_fill(sl_iter *it)
 {
 	struct uniq *u = it->state;
 	const sl_record *rec;
-	uint64_t seq, h;
-	ugroup *g;
+	uint64_t seq;
+	int rc;
 
 	u->filled = 1;
-	for (seq = 0; (rec = sl_iter_next(it->in)) != NULL; seq++) {
-		h = key_hash(u, rec);
-		if ((g = table_find(u, rec, h)) != NULL) {
-			g->count++;
-			continue;
-		}
-		if (table_add(u, it->ctx, rec, h, seq) == 0)
-			continue;
-		/* full: the groups go to the sorter, and the record to the
-		 * emptied table, or straight to the sorter if it is too big
-		 * for it */
-		if (sl_failed(it->ctx) || uniq_flush(it) < 0)
+	rc = uniq_parts(it);
+	for (seq = 0; rc == 1 && (rec = sl_iter_next(it->in)) != NULL; seq++)
+		if (uniq_fold(it, rec, key_hash(u, rec), 1, seq) < 0)
 			return -1;
-		if (table_add(u, it->ctx, rec, h, seq) < 0 &&
-		    uniq_add(it, rec, 1, seq) < 0)
-			return -1;
-	}
-	if (sl_failed(it->ctx))
+	if (rc < 0 || sl_failed(it->ctx))
 		return -1;
 	if (!u->s)
 		return table_order(it);

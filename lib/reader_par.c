@@ -370,9 +370,7 @@ static void *worker_main(void *arg)
 
 /* ---- starting and stopping ----------------------------------------------- */
 
-/* The file's size when it is a plain regular file worth cutting, else 0;
- * *bom: the length of its byte-order mark. */
-static uint64_t plain_size(const char *path, uint64_t *bom)
+uint64_t sl_plain_size(const char *path, uint64_t *bom)
 {
 	unsigned char buf[16];
 	struct stat st;
@@ -448,7 +446,7 @@ sl_par *sl_par_start(sl_reader *r)
 	unsigned n = sl_ctx_threads(ctx) - 1, i;   /* the caller consumes */
 	sl_par *p;
 
-	if (n < PAR_MIN_WORKERS || !(size = plain_size(r->name, &bom)))
+	if (n < PAR_MIN_WORKERS || !(size = sl_plain_size(r->name, &bom)))
 		return NULL;
 	room = used < cap ? (cap - used) / 4 : 0;
 	room = room > each ? room - each : 0;     /* the redo reader */

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -192,6 +193,7 @@ struct sl_reader {
 	uint64_t lead_bytes;      /* and their bytes */
 	int par_try;              /* may parse on threads (reader_par.c) */
 	struct sl_par *par;       /* parsing on threads, when it does */
+	unsigned parts;           /* sl_parts_run() read the body in parts */
 	uint64_t par_segments;    /* sl_par_stats() of the last par, kept */
 	uint64_t par_redos;       /* when it is freed */
 	int par_gave_up;
@@ -474,6 +476,55 @@ void sl_par_free(sl_par *p);
 /* For tests and the curious: the segments, and how many the caller read
  * again itself (a cut in quotes, a segment that failed). */
 void sl_par_stats(const sl_par *p, uint64_t *segments, uint64_t *redos);
+
+/* reader_par.c: the size of path when it is a plain regular file worth
+ * reading on threads (not compressed, 4 MiB or more), else 0; *bom: the
+ * length of its byte-order mark. */
+uint64_t sl_plain_size(const char *path, uint64_t *bom);
+
+/*
+ * parts.c: the body of the plain file a reader reads, cut in parts, each
+ * read by fn(part) on a thread of its own, for work whose results add up.
+ * sl_parts_run() is called once the reader has read its header and no
+ * record: NULL when the work was not done (the file or the budget is not
+ * for it, or any part failed: its error dropped), the reader untouched;
+ * else the parts, fn having read each to its end, and the reader at its
+ * end.  fn returns 0, or -1 to give up (every part then stops); it should
+ * look at sl_part_stopped() now and then.  The parts hold their readers'
+ * memory until sl_parts_free().
+ */
+typedef struct sl_parts sl_parts;
+typedef struct sl_part {
+	/* for fn */
+	sl_ctx *ctx;            /* the part's thread's: the one budget */
+	sl_reader *r;           /* its records: numbers and lines from 1 */
+	void *arg;              /* args[index] of sl_parts_run() */
+	unsigned index;
+	/* once sl_parts_run() has returned */
+	uint64_t nrec;          /* the part's records */
+	uint64_t number0;       /* records before the part */
+	uint64_t line0;         /* lines before its first */
+	uint64_t from, to;      /* its bytes in the file */
+	/* parts.c's */
+	sl_parts *ps;
+	sl_arena *arena;
+	int (*fn)(struct sl_part *);
+	pthread_t thread;
+	int ok;
+	uint64_t nlines;
+	_Atomic uint64_t bytes, records;   /* progress */
+} sl_part;
+
+/* args: one for each of n parts (fewer may run: sl_parts_count()). */
+sl_parts *sl_parts_run(sl_reader *main, unsigned n, int (*fn)(sl_part *),
+		       void *const *args);
+unsigned sl_parts_count(const sl_parts *ps);
+const sl_part *sl_parts_part(const sl_parts *ps, unsigned i);
+/* Another part failed: fn should give up. */
+int sl_part_stopped(const sl_part *p);
+/* A record of part p numbered as the file's. */
+void sl_part_fix(const sl_part *p, sl_record *rec);
+void sl_parts_free(sl_parts *ps);
 
 /* spill.c: a run of records in an unlinked, compressed temporary file */
 typedef struct sl_spill sl_spill;

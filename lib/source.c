@@ -227,6 +227,7 @@ sl_source *sl_source_open_range(sl_arena *a, const char *path,
 		return NULL;
 	}
 	src->own_fd = 1;
+	src->input = 1;         /* counted in its context's progress */
 	src->ranged = 1;
 	src->seg_len[0] = head;
 	src->seg_at[1] = from;

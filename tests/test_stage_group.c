@@ -6,6 +6,7 @@
  * zero, and a charge made to fail at each point of a run.
  */
 #include "testutil.h"
+#include "iter.h"
 
 static char *dir, *spill;         /* inputs; spill files */
 
@@ -412,6 +413,117 @@ static void test_uniq_spills_under_small_ceiling(void **state)
 	check_uniq_nd(60000, 20000, 2u << 20, "d", k + 1, 1, 1, 0, 1);
 	check_uniq_nd(60000, 20000, 2u << 20, "d,cat", dc, 2, 1, 1, 1);
 	check_uniq_nd(40000, 20000, MERGE_CEILING, "d", k + 1, 1, 0, 1, 1);
+}
+
+/*
+ * uniq on threads: a file of more than 4 MiB is counted in two parts,
+ * one a thread, whose tables are folded in order.  The records and their
+ * provenance (number, line, offset) are the one-thread run's, and the
+ * records uniq_want()'s; keys too many for the parts' tables make the
+ * stage read on one thread.  The runs of one thread do not use parts.
+ */
+static sl_status uniq_run_j(unsigned threads, size_t ceiling,
+			    const char *path, const char *keys, int count,
+			    int keep_first, buf *got, buf *prov,
+			    unsigned *parts)
+{
+	sl_uniq_options o = { .count = count, .keep_first = keep_first,
+			      .sort = { .tmpdir = spill } };
+	sl_ctx *ctx = tu_ctx_j(ceiling, 0, threads);
+	sl_arena *a = sl_arena_new(ctx, "t");
+	sl_iter *in, *it;
+	const sl_record *rec;
+	sl_reader *r;
+	sl_status rc;
+	char line[96];
+	size_t i;
+
+	assert_non_null(a);
+	in = sl_read(a, path, NULL);
+	it = sl_uniq(in, keys, &o);
+	assert_non_null(it);
+	got->n = prov->n = 0;
+	put(got, "", 0);
+	put(prov, "", 0);
+	while ((rec = sl_iter_next(it)) != NULL) {
+		for (i = 0; i < rec->nfields; i++)
+			put_field(got, rec->fields[i].ptr, rec->fields[i].len);
+		put_end(got);
+		snprintf(line, sizeof(line), "%llu %llu %llu %s\n",
+			 (unsigned long long)rec->number,
+			 (unsigned long long)rec->line,
+			 (unsigned long long)rec->offset, rec->input);
+		put(prov, line, strlen(line));
+	}
+	rc = sl_errcode(ctx);
+	r = sl_read_stage_reader(in);   /* NULL: read to its end */
+	*parts = r ? r->parts : 0;
+	sl_arena_free(a);
+	tu_ctx_free(ctx);
+	assert_int_equal(tu_count_entries(spill), 0);
+	return rc;
+}
+
+static void check_uniq_threads(const char *path, const table *t,
+			       size_t ceiling, const char *keys,
+			       const size_t *kf, size_t nk, int count,
+			       int keep_first, int parts_fit)
+{
+	buf got = { 0 }, prov = { 0 }, got1 = { 0 }, prov1 = { 0 };
+	buf want = { 0 };
+	unsigned parts, parts1;
+
+	assert_int_equal(uniq_run_j(2, ceiling, path, keys, count, keep_first,
+				    &got, &prov, &parts), SL_OK);
+	assert_int_equal(uniq_run_j(1, ceiling, path, keys, count, keep_first,
+				    &got1, &prov1, &parts1), SL_OK);
+	if (parts_fit >= 0)
+		assert_int_equal(parts, parts_fit ? 2 : 0);
+	assert_int_equal(parts1, 0);
+	assert_string_equal(got.p, got1.p);
+	assert_string_equal(prov.p, prov1.p);
+	if (t) {
+		uniq_want(t, kf, nk, count, keep_first, &want);
+		/* uniq_want() gives a header first */
+		assert_non_null(strchr(want.p, '\x1e'));
+		assert_string_equal(got.p, strchr(want.p, '\x1e') + 1);
+	}
+	free(got.p);
+	free(prov.p);
+	free(got1.p);
+	free(prov1.p);
+	free(want.p);
+}
+
+static void test_uniq_on_threads(void **state)
+{
+	static const size_t cd[] = { 1, 2 }, dc[] = { 2, 1 }, id[] = { 0 };
+	char path[4200];
+	table t;
+	FILE *f;
+	unsigned i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/big.csv", dir);
+	uniq_table(&t, 180000, 30, 12, 77);
+	table_write(&t, path);
+	check_uniq_threads(path, &t, 0, "cat,d", cd, 2, 1, 0, 1);
+	check_uniq_threads(path, &t, 0, "d,cat", dc, 2, 0, 1, 1);
+	check_uniq_threads(path, &t, 0, "cat", cd, 1, 1, 1, 1);
+	/* every id differs: the parts' tables fill, one thread reads */
+	check_uniq_threads(path, &t, 2u << 20, "id", id, 1, 1, 0, 0);
+	table_free(&t);
+	/* fields with newlines in quotes, where the cut falls: the parts
+	 * are dropped or not, the answer is the same */
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs("\xef\xbb\xbfk,v,note\n", f);
+	for (i = 0; i < 200000; i++)
+		fprintf(f, "\"k%u\n\",%u,\"\"\"%.*s\"\n", i % 5, i,
+			(int)(i % 23), "a\nb,c\nd\ne\n\n\nf,g,h\ni\r\nj");
+	assert_int_equal(fclose(f), 0);
+	check_uniq_threads(path, NULL, 0, "k", NULL, 0, 1, 0, -1);
+	unlink(path);
 }
 
 static void test_uniq_bad_key_and_empty_input(void **state)
@@ -1289,6 +1401,7 @@ int main(void)
 		cmocka_unit_test(test_uniq_every_field),
 		cmocka_unit_test(test_uniq_spills_under_small_ceiling),
 		cmocka_unit_test(test_uniq_bad_key_and_empty_input),
+		cmocka_unit_test(test_uniq_on_threads),
 		cmocka_unit_test(test_join_one_key),
 		cmocka_unit_test(test_join_several_keys),
 		cmocka_unit_test(test_join_spills_under_small_ceiling),

@@ -133,6 +133,77 @@ print(sum(1 for _ in csv.reader(open("long.csv", newline=""))) - 1)')
 
 run count_in_parts t_count_in_parts
 
+# uniq of a plain file of 4 MiB or more counts its parts on threads, a
+# table each, folded in order: the records of one thread and of Python's
+# csv module, by key and in first order, whatever the cuts fall on (a
+# byte-order mark, quoted newlines; a cut in a long quoted field makes it
+# read on one thread); a bad record gives one thread's message; with
+# --progress the meter ends at the file's size.
+t_uniq_in_parts() {
+	local j
+	python3 - <<'PY' || return 1
+import random
+random.seed(6)
+with open("q.csv", "w", newline="") as f:
+    f.write("\ufeffa,b,c\n")
+    for i in range(300000):
+        b = random.choice(['x', '"two\nlines"', '"q ""x"",\n"', '', 'plain text'])
+        f.write("%d,%s,%d\n" % (i, b, i % 7))
+with open("long.csv", "w", newline="") as f:
+    f.write("k,v\n")
+    for i in range(20000):
+        f.write("%d,x\n" % (i % 10))
+    f.write('big,"' + "a,b\n" * 1500000 + 'a,b"\n')
+    for i in range(20000):
+        f.write("%d,y\n" % (i % 10))
+PY
+	for f in q.csv long.csv; do
+		for j in 1 2 3 8; do
+			"$S" uniq -j $j -c -k 2 -k 1 $f >by_key.$j || return 1
+			"$S" uniq -j $j -c -k 2 --keep first $f >first.$j ||
+				return 1
+		done
+		python3 - $f by_key.1 first.1 <<'PY' || return 1
+import csv, sys
+csv.field_size_limit(1 << 30)
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8-sig")))
+head, body = rows[0], rows[1:]
+got = lambda f: list(csv.reader(open(f, newline="", encoding="utf-8-sig")))
+def uniq(keys):
+    first, count = {}, {}
+    for r in body:
+        k = tuple(r[i] for i in keys)
+        count[k] = count.get(k, 0) + 1
+        first.setdefault(k, r)
+    return [first[k] + [str(count[k])] for k in first]
+by_key = sorted(uniq([1, 0]), key=lambda r: (r[1].encode(), r[0].encode()))
+assert got(sys.argv[2]) == [head + ["count"]] + by_key, "by key"
+assert got(sys.argv[3]) == [head + ["count"]] + uniq([1]), "first"
+PY
+		for j in 2 3 8; do
+			cmp by_key.1 by_key.$j || return 1
+			cmp first.1 first.$j || return 1
+		done
+	done
+	"$S" uniq -j 2 -c -k 2 --mem-report q.csv 2>err >/dev/null || return 1
+	has "-j 2: in parts" "$(cat err)" "read.part" || return 1
+	"$S" uniq -j 2 -c -k 2 --progress=always q.csv 2>err >out || return 1
+	cmp out first.1 >/dev/null && { echo "progress: not by key"; return 1; }
+	has "progress: to the end" "$(tr '\r' '\n' <err | tail -2)" "(100%)" ||
+		return 1
+	awk 'NR == 250000 { print "1,\"2\"x,3"; next } { print }' q.csv >bad.csv
+	"$S" uniq -j 1 -k 2 bad.csv >/dev/null 2>err1
+	eq "bad -j 1: status" $? 1 || return 1
+	for j in 2 8; do
+		"$S" uniq -j $j -k 2 bad.csv >/dev/null 2>err
+		eq "bad -j $j: status" $? 1 || return 1
+		eq "bad -j $j: message" "$(cat err)" "$(cat err1)" || return 1
+	done
+	has "bad: located" "$(cat err1)" "line " || return 1
+}
+
+run uniq_in_parts t_uniq_in_parts
+
 # parsed on threads (-j 3 and up: two workers beside the caller), a
 # plain file gives the records one thread gives and Python's csv module
 # reads, whatever the cuts fall on (quoted newlines, lines that look like
