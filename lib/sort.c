@@ -371,6 +371,20 @@ static run *new_run(sl_sorter *s)
 	return r;
 }
 
+/* Sort n items (stable: ties go by sequence number).  Items already in
+ * order, as a sorted input gives them, cost one comparison each: the
+ * check ends at the first pair out of order, at once for most inputs. */
+static void sort_items(const sl_sorter *s, item *items, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n && item_order(&items[i - 1], &items[i],
+					(void *)s) < 0; i++)
+		;
+	if (i < n)
+		qsort_r(items, n, sizeof(item), item_order, (void *)s);
+}
+
 /* Sort n items in memory and write them to sp as one run, unless the
  * sort has been told to stop (another slice failed). */
 static sl_status write_run(const sl_sorter *s, sl_ctx *ctx, sl_spill *sp,
@@ -378,7 +392,7 @@ static sl_status write_run(const sl_sorter *s, sl_ctx *ctx, sl_spill *sp,
 {
 	size_t i;
 
-	qsort_r(items, n, sizeof(item), item_order, (void *)s);
+	sort_items(s, items, n);
 	for (i = 0; i < n; i++) {
 		const item *it = &items[i];
 		const prov *pv = item_prov(s, it);
@@ -862,9 +876,7 @@ static sl_status finish(sl_sorter *s)
 
 	s->finished = 1;
 	if (s->nruns == 0) {
-		if (s->nitems)   /* items is NULL until the first record */
-			qsort_r(s->items, s->nitems, sizeof(item), item_order,
-				s);
+		sort_items(s, s->items, s->nitems);
 		return SL_OK;
 	}
 	if (s->nitems && spill_items(s) != SL_OK)
