@@ -67,6 +67,19 @@ static void test_spill_round_trip_every_chunk_size(void **state)
 /* Sort n records "key,seq" at a ceiling; check order and stability. */
 static uint64_t spilled_raw;    /* sl_spill_stats.raw of the last sort */
 
+/* The keys sort_and_check_j() makes: 0, few distinct values in no order;
+ * 1, in order, three of each; 2, in order but for the last, the least. */
+static int key_mode;
+
+static long key_of(size_t i, size_t n)
+{
+	if (key_mode == 1)
+		return (long)(i / 3);
+	if (key_mode == 2)
+		return i + 1 == n ? -1 : (long)(i / 3);
+	return (long)((i * 7919) % 97) - 48;
+}
+
 static void sort_and_check_j(size_t ceiling, size_t n, int numeric,
 			     int reverse, unsigned threads, uint64_t *runs,
 			     uint64_t *passes)
@@ -89,8 +102,7 @@ static void sort_and_check_j(size_t ceiling, size_t n, int numeric,
 		char k[32], q[32];
 		/* few distinct keys: many ties to keep in order */
 		sl_str rec[3] = {
-			{ k, (size_t)snprintf(k, 32, "%ld", (long)((i * 7919)
-								    % 97) - 48) },
+			{ k, (size_t)snprintf(k, 32, "%ld", key_of(i, n)) },
 			{ q, (size_t)snprintf(q, 32, "%zu", i) },
 			{ pad, sizeof(pad) },
 		};
@@ -175,6 +187,29 @@ static void test_sort_multipass_at_tiny_ceiling(void **state)
 	sort_and_check(1200 << 10, 60000, 1, 1, &runs, &passes);
 	assert_true(passes >= 3);
 	assert_true(spilled_raw < 4 * once);
+}
+
+/* Input already in order is found so and not sorted again; input in
+ * order but for its last record is sorted: in memory and spilled, by
+ * number and by text (where "-1" sorts first too). */
+static void test_sort_presorted(void **state)
+{
+	uint64_t runs, passes;
+	int mode, numeric;
+
+	(void)state;
+	for (mode = 1; mode <= 2; mode++) {
+		key_mode = mode;
+		for (numeric = 0; numeric <= 1; numeric++) {
+			sort_and_check(64 << 20, 5000, numeric, 0, &runs,
+				       &passes);
+			assert_int_equal(runs, 0);
+			sort_and_check(2 << 20, 40000, numeric, 0, &runs,
+				       &passes);
+			assert_true(runs > 1);
+		}
+	}
+	key_mode = 0;
 }
 
 /* Record i's provenance: none for every fifth, else a number, a line
@@ -544,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_sort_in_memory_no_spill),
 		cmocka_unit_test(test_sort_spilled_stable),
 		cmocka_unit_test(test_sort_multipass_at_tiny_ceiling),
+		cmocka_unit_test(test_sort_presorted),
 		cmocka_unit_test(test_sort_keeps_provenance),
 		cmocka_unit_test(test_sort_tmp_limit),
 		cmocka_unit_test(test_sort_record_too_big),
