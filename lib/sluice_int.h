@@ -549,6 +549,10 @@ size_t sl_rec_body_size(const sl_record *rec, uint64_t input);
 size_t sl_rec_size(size_t body);
 unsigned char *sl_rec_encode(unsigned char *p, size_t body,
 			     const sl_record *rec, uint64_t input);
+/* sl_rec_encode(), with views[i] set to where field i's bytes went. */
+unsigned char *sl_rec_encode_views(unsigned char *p, size_t body,
+				   const sl_record *rec, uint64_t input,
+				   sl_str *views);
 int sl_rec_decode(sl_ctx *ctx, const unsigned char *p, size_t body,
 		  sl_record *rec, uint64_t *input, sl_str **views,
 		  size_t *vcap, const char *tag);

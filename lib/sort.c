@@ -5,20 +5,28 @@
  * sl_sorter_next() until NULL.
  *
  * Records are copied into blocks (1/16 of the ceiling, 64 KiB to 1 MiB)
- * charged as "sort.run", each with its provenance (record number, line,
- * offset and the index of its input's name, which the sorter copies once),
- * its fields' views and the values of its numeric keys, and listed in an
- * array of items.  The provenance goes through the runs too, so a record
- * comes out naming where it was read (unless no_provenance: it costs the
- * runs 8 to 10 bytes a record, most of them incompressible).  Before a record is added, the sorter checks that the
+ * charged as "sort.run", each encoded as a run holds it (sl_rec_encode():
+ * its fields, kinds and provenance, with the index of its input's name,
+ * which the sorter copies once), after the views of its key fields (into
+ * the encoding) and the values of its numeric keys, and listed in an
+ * array of items, which keep the first key's value or first 16 bytes.
+ * A record costs its bytes, a byte or two a field, 16 bytes a key and 40
+ * for its item (views of every field cost 16 bytes each: with them, runs
+ * held a third fewer records of `sluice gen`), and a run is written by
+ * copying the encodings in key order.  The provenance goes through the
+ * runs too, so a record comes out naming where it was read (unless
+ * no_provenance: it costs the runs 8 to 10 bytes a record, most of them
+ * incompressible).  Before a record is added, the sorter checks that the
  * budget still has room for it plus a reserve (what a spill writer
  * needs); when it has not, the items are sorted (qsort, with the input
- * sequence number breaking ties, so the sort is stable), written to a
- * spill file as one run, and the blocks are reused.  With threads, the
- * items are cut in as many slices as the writers' reserves allow (one a
- * thread), each sorted and written as a run of its own at the same time:
- * sorting and deflating are most of a spilling sort's time.  Input that
- * fits is sorted in memory and never written.
+ * sequence number breaking ties, so the sort is stable; items already in
+ * order are left as they are), written to a spill file as one run, and
+ * the blocks are reused.  With threads, the items are cut in as many
+ * slices as the writers' reserves allow (one a thread), each sorted and
+ * written as a run of its own at the same time: sorting and deflating
+ * are most of a spilling sort's time.  Input that fits is sorted in
+ * memory and never written; its records are decoded as they are handed
+ * out.
  *
  * At the end the last run is spilled too and the runs are merged with a
  * tree of losers (one comparison a level for each record, where a binary
@@ -41,22 +49,23 @@
 #define BLOCK_MIN ((size_t)64 << 10)
 #define BLOCK_MAX ((size_t)1 << 20)
 
-/* Where a record came from; in the block right before its field views. */
-typedef struct prov {
-	uint64_t number, line, offset;
-	uint64_t input;         /* index + 1 in the sorter's inputs; 0: none */
-} prov;
-
+/*
+ * A record in a block: the views of its key fields (one a key, in key
+ * order), a double per numeric key (NAN: not a number), then the record
+ * encoded as a run holds it (sl_rec_encode(): its length, then its
+ * kinds, provenance and fields), which the key views point into.  A run
+ * is written by copying the encodings in key order.
+ */
 typedef struct item {
-	const sl_str *f;        /* after its prov; then, in the block, a
-				 * double per numeric key (NAN: not a
-				 * number): see item_num() */
-	size_t n;
+	const unsigned char *rec;       /* the encoding, after the key
+					 * views and numbers: item_kv() */
+	size_t body;            /* its bytes after the length */
 	uint64_t seq;
-	const unsigned char *k; /* the kinds, NULL for text */
-	double k0;              /* the first key, numeric: its value */
-	uint64_t p0, p1;        /* the first key, text: its first 16 bytes,
-				 * big-endian, 0 past its end */
+	union {
+		double k0;      /* the first key, numeric: its value */
+		uint64_t p0;    /* text: its first 16 bytes, big-endian, */
+	} u;
+	uint64_t p1;            /* 0 past its end */
 } item;
 
 typedef struct block {
@@ -91,6 +100,7 @@ struct sl_sorter {
 	block *blocks, *cur;
 	item *items;
 	size_t nitems, icap;
+	size_t run_bytes;       /* the items' records' bytes in the blocks */
 	uint64_t seq;
 	run *runs;
 	size_t nruns, rcap;
@@ -104,23 +114,27 @@ struct sl_sorter {
 	int leave_room;         /* another sorter fills while this merges */
 	double *nums;           /* numeric key values of the heads */
 	int prov;               /* records keep their provenance */
+	sl_str *views;          /* a record's fields as encoded: add() */
+	size_t vcap;            /* bytes of views */
+	sl_str *oviews;         /* the output's, in memory */
+	size_t ocap;            /* views of oviews (sl_rec_decode()) */
 	const char **inputs;    /* the records' input names, copied */
 	size_t ninputs, incap;
 	sl_record out;          /* what sl_sorter_next_record() hands out */
 	sl_spill_stats stats;
 };
 
-/* An item's numeric key values lie right after its field views. */
-static const double *item_num(const item *it)
+/* An item's key views, and its numeric key values after them, lie
+ * right before its record. */
+static const sl_str *item_kv(const sl_sorter *s, const item *it)
 {
-	return (const double *)(it->f + it->n);
+	return (const sl_str *)(it->rec - s->nnum * sizeof(double) -
+				s->nkeys * sizeof(sl_str));
 }
 
-static const prov none;
-
-static const prov *item_prov(const sl_sorter *s, const item *it)
+static const double *item_num(const sl_sorter *s, const item *it)
 {
-	return s->prov ? (const prov *)it->f - 1 : &none;
+	return (const double *)(it->rec - s->nnum * sizeof(double));
 }
 
 /* The index + 1 of an input's name among the sorter's copies (made at
@@ -187,35 +201,65 @@ static void key_numbers(const sl_sorter *s, const sl_str *f, size_t n,
 	}
 }
 
+/* a and b by key (x and y their values, when it is numeric). */
+static int key_order(const sl_sort_key *key, const sl_str *a, double x,
+		     const sl_str *b, double y)
+{
+	int c;
+
+	if (key->numeric) {
+		int xn = !isnan(x), yn = !isnan(y);
+
+		if (xn && yn)           /* by value, exactly */
+			c = sl_num_order(x, a->ptr, a->len, y, b->ptr, b->len);
+		else if (xn != yn)
+			c = xn ? 1 : -1;     /* non-numbers first */
+		else
+			c = text_order(a, b);
+	} else {
+		c = text_order(a, b);
+	}
+	return key->reverse ? -c : c;
+}
+
+/* Two records' fields by the keys. */
 static int compare(const sl_sorter *s, const sl_str *af, size_t an,
 		   const double *anum, const sl_str *bf, size_t bn,
 		   const double *bnum)
 {
 	size_t k, j = 0;
+	int c;
 
 	for (k = 0; k < s->nkeys; k++) {
 		const sl_sort_key *key = &s->keys[k];
-		const sl_str *a = field(af, an, key->field);
-		const sl_str *b = field(bf, bn, key->field);
-		int c;
+		int num = key->numeric != 0;
 
-		if (key->numeric) {
-			double x = anum[j], y = bnum[j];
-			int xn = !isnan(x), yn = !isnan(y);
-
-			j++;
-			if (xn && yn)    /* by value, exactly */
-				c = sl_num_order(x, a->ptr, a->len, y,
-						 b->ptr, b->len);
-			else if (xn != yn)
-				c = xn ? 1 : -1;     /* non-numbers first */
-			else
-				c = text_order(a, b);
-		} else {
-			c = text_order(a, b);
-		}
+		c = key_order(key, field(af, an, key->field),
+			      num ? anum[j] : 0,
+			      field(bf, bn, key->field), num ? bnum[j] : 0);
 		if (c)
-			return key->reverse ? -c : c;
+			return c;
+		j += num;
+	}
+	return 0;
+}
+
+/* Two items by the keys, from their key views. */
+static int compare_items(const sl_sorter *s, const item *a, const item *b)
+{
+	const double *anum = item_num(s, a), *bnum = item_num(s, b);
+	const sl_str *akv = item_kv(s, a), *bkv = item_kv(s, b);
+	size_t k, j = 0;
+	int c;
+
+	for (k = 0; k < s->nkeys; k++) {
+		int num = s->keys[k].numeric != 0;
+
+		c = key_order(&s->keys[k], &akv[k], num ? anum[j] : 0,
+			      &bkv[k], num ? bnum[j] : 0);
+		if (c)
+			return c;
+		j += num;
 	}
 	return 0;
 }
@@ -241,10 +285,10 @@ static int item_order(const void *x, const void *y, void *arg)
 	/* the first key from the items themselves: no pointer to follow */
 	if (s->nkeys) {
 		if (s->keys[0].numeric) {
-			if (!isnan(a->k0) && !isnan(b->k0))
-				c = (a->k0 > b->k0) - (a->k0 < b->k0);
-		} else if (a->p0 != b->p0) {
-			c = a->p0 < b->p0 ? -1 : 1;
+			if (!isnan(a->u.k0) && !isnan(b->u.k0))
+				c = (a->u.k0 > b->u.k0) - (a->u.k0 < b->u.k0);
+		} else if (a->u.p0 != b->u.p0) {
+			c = a->u.p0 < b->u.p0 ? -1 : 1;
 		} else if (a->p1 != b->p1) {   /* texts of a few words often
 						  * share their first 8 */
 			c = a->p1 < b->p1 ? -1 : 1;
@@ -252,8 +296,7 @@ static int item_order(const void *x, const void *y, void *arg)
 		if (c)
 			return s->keys[0].reverse ? -c : c;
 	}
-	c = compare(s, a->f, a->n, item_num(a), b->f, b->n, item_num(b));
-
+	c = compare_items(s, a, b);
 	if (c)
 		return c;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
@@ -282,6 +325,10 @@ static void sorter_release(void *arg)
 	sl_mem_free(s->heap);
 	sl_mem_free(s->nums);
 	sl_mem_free(s->tree);
+	sl_mem_free(s->views);
+	sl_mem_free(s->oviews);
+	s->views = s->oviews = NULL;
+	s->vcap = s->ocap = 0;
 	s->items = NULL;
 	s->heap = NULL;
 	s->nums = NULL;
@@ -394,13 +441,8 @@ static sl_status write_run(const sl_sorter *s, sl_ctx *ctx, sl_spill *sp,
 
 	sort_items(s, items, n);
 	for (i = 0; i < n; i++) {
-		const item *it = &items[i];
-		const prov *pv = item_prov(s, it);
-		sl_record rec = { .nfields = it->n, .fields = it->f,
-				  .kinds = it->k, .number = pv->number,
-				  .line = pv->line, .offset = pv->offset };
-
-		if (sl_spill_put_record(sp, &rec, pv->input) != SL_OK)
+		if (sl_spill_put_encoded(sp, items[i].rec,
+					 sl_rec_size(items[i].body)) != SL_OK)
 			break;
 		if (stop && i % 4096 == 4095 && atomic_load(stop))
 			return SL_OK;
@@ -515,6 +557,7 @@ static sl_status spill_items(sl_sorter *s)
 			return sl_errcode(s->ctx);
 	}
 	s->nitems = 0;
+	s->run_bytes = 0;
 	/* the runs' list and the spill objects in the arena grow with every
 	 * run, while the blocks stay: give blocks back until the next spill
 	 * fits beside them again */
@@ -588,41 +631,89 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	return s;
 }
 
+/* Room for n views of a record's fields in s->views.  0 or -1. */
+static int views_room(sl_sorter *s, size_t n)
+{
+	sl_str *v;
+
+	if (n * sizeof(*v) <= s->vcap)
+		return 0;
+	v = sl_mem_realloc(s->ctx, s->views, n * 2 * sizeof(*v),
+			   "sort.record");
+	if (!v)
+		return -1;
+	s->views = v;
+	s->vcap = n * 2 * sizeof(*v);
+	return 0;
+}
+
+/*
+ * Room for more items.  The items and the records' bytes share the
+ * budget: at most twice as many items, else as many more as the free
+ * budget (and the blocks' unused room) holds of an item and a record of
+ * this run's average size, so that neither fills while the other has
+ * room (doubling alone left up to half the budget unused); else half as
+ * many, a quarter ... down to a 64th of them.  Nothing when none fits.
+ */
+static void grow_items(sl_sorter *s)
+{
+	size_t used = sl_mem_in_use(s->ctx), cap = sl_mem_ceiling(s->ctx);
+	size_t need = spill_need(s), avail = 0, more = 1024, per, least;
+	const block *b;
+	item *n;
+
+	if (s->icap) {
+		if (used + need < cap)
+			avail = cap - used - need;
+		if (s->limit)
+			avail = s->limit > s->held && s->limit - s->held < avail ?
+				s->limit - s->held : avail;
+		for (b = s->cur; b; b = b->next)
+			avail += b->size - b->used;
+		per = sizeof(item) + s->run_bytes / (s->nitems ? s->nitems : 1);
+		more = avail / per < s->icap ? avail / per : s->icap;
+	}
+	least = s->icap / 64 > 16 ? s->icap / 64 : 16;
+	for (; more >= least; more /= 2) {
+		if (!room(s, more * sizeof(item)))
+			continue;
+		n = sl_mem_try_realloc(s->ctx, s->items,
+				       (s->icap + more) * sizeof(item),
+				       "sort.items");
+		if (!n)
+			continue;
+		s->held += more * sizeof(item);
+		s->items = n;
+		s->icap += more;
+		return;
+	}
+}
+
 static sl_status add(sl_sorter *s, const sl_record *rec)
 {
-	const sl_str *f = rec->fields;
-	const unsigned char *kinds = rec->kinds;
-	size_t n = rec->nfields, i;
-	size_t bytes = (s->prov ? sizeof(prov) : 0) + n * sizeof(sl_str) +
-		s->nnum * sizeof(double);
-	uint64_t input = s->prov ? intern(s, rec->input) : 0;
-	sl_str *copy;
-	prov *pv;
+	sl_record r = *rec;
+	uint64_t input = 0;
+	size_t body, bytes, k;
+	sl_str *kv;
 	double *num;
+	item *it;
 	char *p;
 	int tries;
 
 	if (sl_failed(s->ctx))
 		return sl_errcode(s->ctx);
-	for (i = 0; i < n; i++)
-		bytes += f[i].len;
-	if (kinds)
-		bytes += n;
+	if (s->prov)
+		input = intern(s, rec->input);
+	else
+		r.number = r.line = r.offset = 0;
+	body = sl_rec_body_size(&r, input);
+	bytes = s->nkeys * sizeof(sl_str) + s->nnum * sizeof(double) +
+		sl_rec_size(body);
+	if (views_room(s, r.nfields) < 0)
+		return sl_errcode(s->ctx);
 	for (tries = 0; tries < 2; tries++) {
-		if (s->nitems == s->icap) {
-			size_t cap = s->icap ? s->icap * 2 : 1024;
-			item *it = NULL;
-
-			if (room(s, cap * sizeof(item)))
-				it = sl_mem_try_realloc(s->ctx, s->items,
-							cap * sizeof(item),
-							"sort.items");
-			if (it) {
-				s->held += (cap - s->icap) * sizeof(item);
-				s->items = it;
-				s->icap = cap;
-			}
-		}
+		if (s->nitems == s->icap)
+			grow_items(s);
 		p = s->nitems < s->icap ? take(s, bytes) : NULL;
 		if (p)
 			break;
@@ -639,44 +730,25 @@ static sl_status add(sl_sorter *s, const sl_record *rec)
 		if (spill_items(s) != SL_OK)
 			return sl_errcode(s->ctx);
 	}
-	if (s->prov) {
-		pv = (prov *)p;
-		pv->number = rec->number;
-		pv->line = rec->line;
-		pv->offset = rec->offset;
-		pv->input = input;
-		p += sizeof(prov);
-	}
-	copy = (sl_str *)p;
-	num = (double *)(p + n * sizeof(sl_str));
-	p += n * sizeof(sl_str) + s->nnum * sizeof(double);
-	s->items[s->nitems].k = NULL;
-	if (kinds) {
-		if (n)
-			memcpy(p, kinds, n);
-		s->items[s->nitems].k = (const unsigned char *)p;
-		p += n;
-	}
-	for (i = 0; i < n; i++) {
-		if (f[i].len)
-			memcpy(p, f[i].ptr, f[i].len);
-		copy[i].ptr = p;
-		copy[i].len = f[i].len;
-		p += f[i].len;
-	}
-	key_numbers(s, copy, n, num);
+	it = &s->items[s->nitems];
+	kv = (sl_str *)p;
+	num = (double *)(kv + s->nkeys);
+	it->rec = (unsigned char *)(num + s->nnum);
+	it->body = body;
+	sl_rec_encode_views((unsigned char *)(num + s->nnum), body, &r, input,
+			    s->views);
+	for (k = 0; k < s->nkeys; k++)
+		kv[k] = *field(s->views, r.nfields, s->keys[k].field);
+	key_numbers(s, s->views, r.nfields, num);
 	if (s->nkeys && s->keys[0].numeric) {
-		s->items[s->nitems].k0 = num[0];
+		it->u.k0 = num[0];
 	} else if (s->nkeys) {
-		const sl_str *k0 = field(copy, n, s->keys[0].field);
-
-		s->items[s->nitems].p0 = prefix8(k0, 0);
-		s->items[s->nitems].p1 = prefix8(k0, 8);
+		it->u.p0 = prefix8(&kv[0], 0);
+		it->p1 = prefix8(&kv[0], 8);
 	}
-	s->items[s->nitems].f = copy;
-	s->items[s->nitems].n = n;
-	s->items[s->nitems].seq = s->seq++;
+	it->seq = s->seq++;
 	s->nitems++;
+	s->run_bytes += bytes;
 	return SL_OK;
 }
 
@@ -876,6 +948,20 @@ static sl_status finish(sl_sorter *s)
 
 	s->finished = 1;
 	if (s->nruns == 0) {
+		/* the items may have grown past the records: give the rest
+		 * back, for another sorter (join sorts both sides) */
+		if (s->nitems && s->nitems < s->icap) {
+			item *n = sl_mem_try_realloc(s->ctx, s->items,
+						     s->nitems * sizeof(item),
+						     "sort.items");
+
+			if (n) {
+				s->held -= (s->icap - s->nitems) *
+					sizeof(item);
+				s->items = n;
+				s->icap = s->nitems;
+			}
+		}
 		sort_items(s, s->items, s->nitems);
 		return SL_OK;
 	}
@@ -931,19 +1017,18 @@ const sl_record *sl_sorter_next_record(sl_sorter *s)
 	}
 	if (s->nruns == 0) {
 		const item *it;
-		const prov *pv;
 
 		if (s->pos == s->nitems)
 			return NULL;
 		it = &s->items[s->pos++];
-		pv = item_prov(s, it);
-		out->nfields = it->n;
-		out->kinds = it->k;
-		out->fields = it->f;
-		out->number = pv->number;
-		out->line = pv->line;
-		out->offset = pv->offset;
-		input = pv->input;
+		if (sl_rec_decode(s->ctx, it->rec + sl_rec_size(it->body) -
+				  it->body, it->body, out, &input, &s->oviews,
+				  &s->ocap, "sort.record") != 0) {
+			if (!sl_failed(s->ctx))   /* its own encoding */
+				sl_error(s->ctx, SL_EIO, "a sorted record"
+					 " was damaged in memory");
+			return NULL;
+		}
 	} else {
 		if (!(h = heap_top(s))) {
 			sl_spill_ahead_stop(s->ahead);   /* every run is done */

@@ -287,6 +287,13 @@ size_t sl_rec_size(size_t body)
 unsigned char *sl_rec_encode(unsigned char *p, size_t body,
 			     const sl_record *rec, uint64_t input)
 {
+	return sl_rec_encode_views(p, body, rec, input, NULL);
+}
+
+unsigned char *sl_rec_encode_views(unsigned char *p, size_t body,
+				   const sl_record *rec, uint64_t input,
+				   sl_str *views)
+{
 	const sl_str *f = rec->fields;
 	size_t n = rec->nfields, i;
 	int prov = (rec->number | rec->line | rec->offset | input) != 0;
@@ -309,6 +316,10 @@ unsigned char *sl_rec_encode(unsigned char *p, size_t body,
 		p = put_varint(p, f[i].len);
 		if (f[i].len)
 			memcpy(p, f[i].ptr, f[i].len);
+		if (views) {
+			views[i].ptr = (const char *)p;
+			views[i].len = f[i].len;
+		}
 		p += f[i].len;
 	}
 	return p;

@@ -189,6 +189,21 @@ static void test_sort_multipass_at_tiny_ceiling(void **state)
 	assert_true(spilled_raw < 4 * once);
 }
 
+/*
+ * A run holds as many records as the budget has room for, whatever their
+ * size: records of about 210 bytes in 3 fields, on one thread, under 4
+ * MiB: 12.6 MB of them in at most 6 runs (5 here; 8 when every field had
+ * a view and the items array grew only by doubling).
+ */
+static void test_sort_runs_fill_the_budget(void **state)
+{
+	uint64_t runs, passes;
+
+	(void)state;
+	sort_and_check_j(4 << 20, 60000, 0, 0, 1, &runs, &passes);
+	assert_true(runs >= 4 && runs <= 6);
+}
+
 /* Input already in order is found so and not sorted again; input in
  * order but for its last record is sorted: in memory and spilled, by
  * number and by text (where "-1" sorts first too). */
@@ -496,7 +511,10 @@ static void test_sort_tmp_limit_on_threads(void **state)
 {
 	sl_ctx *ctx = tu_ctx_j(8 << 20, 4096, 2);
 	sl_sort_key key = { 0 };
-	sl_sort_options o = { .tmpdir = tu_dir, .tmp_limit = 3000000 };
+	/* runs of 2 MiB of records at most, so that several are written
+	 * before the limit */
+	sl_sort_options o = { .tmpdir = tu_dir, .tmp_limit = 3000000,
+			      .mem_limit = 2 << 20 };
 	sl_sorter *s = sl_sorter_new(sl_arena_new(ctx, "t"), &key, 1, &o);
 	sl_status st;
 
@@ -580,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_sort_spilled_stable),
 		cmocka_unit_test(test_sort_multipass_at_tiny_ceiling),
 		cmocka_unit_test(test_sort_presorted),
+		cmocka_unit_test(test_sort_runs_fill_the_budget),
 		cmocka_unit_test(test_sort_keeps_provenance),
 		cmocka_unit_test(test_sort_tmp_limit),
 		cmocka_unit_test(test_sort_record_too_big),
