@@ -649,11 +649,13 @@ static int views_room(sl_sorter *s, size_t n)
 
 /*
  * Room for more items.  The items and the records' bytes share the
- * budget: at most twice as many items, else as many more as the free
- * budget (and the blocks' unused room) holds of an item and a record of
- * this run's average size, so that neither fills while the other has
- * room (doubling alone left up to half the budget unused); else half as
- * many, a quarter ... down to a 64th of them.  Nothing when none fits.
+ * budget: as many more items as the free budget (and the blocks' unused
+ * room) holds of an item and a record of this run's average size, so
+ * that neither fills while the other has room (doubling left up to half
+ * the budget unused), in one step (each step left the old array behind
+ * in the heap: 78 MiB of RSS for a join under -m 64M); else half as
+ * many, a quarter ... down to a 64th of the items there are.  Nothing
+ * when none fits.
  */
 static void grow_items(sl_sorter *s)
 {
@@ -671,7 +673,7 @@ static void grow_items(sl_sorter *s)
 		for (b = s->cur; b; b = b->next)
 			avail += b->size - b->used;
 		per = sizeof(item) + s->run_bytes / (s->nitems ? s->nitems : 1);
-		more = avail / per < s->icap ? avail / per : s->icap;
+		more = avail / per;
 	}
 	least = s->icap / 64 > 16 ? s->icap / 64 : 16;
 	for (; more >= least; more /= 2) {
