@@ -34,7 +34,10 @@
  * so the fan-in is what the free budget holds of those; while there are
  * more runs than that, groups of consecutive runs are merged into one
  * each (a pass), as many runs as the final merge could not read, none of
- * them written by an earlier pass while unwritten ones remain.  A run
+ * them written by an earlier pass while unwritten ones remain.  Each run
+ * holds an open file, so a sorter keeps at most a quarter of the files
+ * the process may open (max_runs()): at that many, half of them are
+ * merged as above before more are written.  A run
  * takes its group's place, which keeps the runs in input order, and ties
  * go to the earlier run: the merge stays stable.
  */
@@ -42,6 +45,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "sluice_int.h"
 
@@ -93,6 +97,7 @@ struct sl_sorter {
 	char *tmpdir;
 	int codec, level;
 	unsigned writers;       /* runs written at once, on as many threads */
+	size_t max_runs;        /* runs kept at once: each holds a file */
 	pthread_mutex_t lock;   /* guards stats while they are */
 	size_t reserve;         /* kept free for the spill writers */
 	size_t held, limit;     /* bytes of blocks and items; the most */
@@ -311,6 +316,7 @@ static void free_blocks(sl_sorter *s)
 
 	for (b = s->blocks; b; b = next) {
 		next = b->next;
+		s->held -= sizeof(block) + b->size;
 		sl_mem_free(b);
 	}
 	s->blocks = s->cur = NULL;
@@ -374,9 +380,15 @@ static void *take(sl_sorter *s, size_t size)
 		b = b->next;       /* blocks kept from an earlier run */
 	if (!b) {
 		size_t bsize = need > s->block ? need : s->block;
+		size_t least = need > BLOCK_MIN / 4 ? need : BLOCK_MIN / 4;
 
-		if (!room(s, sizeof(block) + bsize))
-			return NULL;
+		/* a smaller block when a whole one does not fit: the items
+		 * may have taken part of a small limit */
+		while (!room(s, sizeof(block) + bsize)) {
+			if (bsize == least)
+				return NULL;
+			bsize = bsize / 2 > least ? bsize / 2 : least;
+		}
 		b = sl_mem_try_alloc(s->ctx, sizeof(block) + bsize,
 				     "sort.run");
 		if (!b)
@@ -537,6 +549,8 @@ static sl_status write_slices(sl_sorter *s, unsigned w)
 /* A spill writes runs of at least this many items each on threads. */
 #define SLICE_MIN 4096
 
+static sl_status merge_rounds(sl_sorter *s, size_t target);
+
 /* Sort the items in memory, write them as runs, reuse the blocks. */
 static sl_status spill_items(sl_sorter *s)
 {
@@ -558,6 +572,13 @@ static sl_status spill_items(sl_sorter *s)
 	}
 	s->nitems = 0;
 	s->run_bytes = 0;
+	/* every run holds an open file: at max_runs, half of them are
+	 * merged, in the blocks' memory (taken again as records come) */
+	if (s->nruns >= s->max_runs) {
+		free_blocks(s);
+		if (merge_rounds(s, s->max_runs / 2) != SL_OK)
+			return sl_errcode(s->ctx);
+	}
 	/* the runs' list and the spill objects in the arena grow with every
 	 * run, while the blocks stay: give blocks back until the next spill
 	 * fits beside them again */
@@ -577,6 +598,22 @@ static sl_status spill_items(sl_sorter *s)
 }
 
 /* ---- adding ------------------------------------------------------------------ */
+
+/*
+ * How many runs a sorter keeps at once: a quarter of the open files the
+ * process may have (the inputs, outputs, other sorters and a join's
+ * partitions need theirs), from 16 to 4096.
+ */
+static size_t max_runs(void)
+{
+	struct rlimit rl;
+	rlim_t n = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		n = rl.rlim_cur == RLIM_INFINITY ? 16384 : rl.rlim_cur;
+	n /= 4;
+	return n < 16 ? 16 : n > 4096 ? 4096 : (size_t)n;
+}
 
 sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 			 const sl_sort_options *opt)
@@ -623,6 +660,7 @@ sl_sorter *sl_sorter_new(sl_arena *a, const sl_sort_key *keys, size_t nkeys,
 	if (s->writers > 1 && pthread_mutex_init(&s->lock, NULL) != 0)
 		s->writers = 1;
 	s->reserve = s->writers * per;
+	s->max_runs = max_runs();
 	s->block = sl_mem_ceiling(ctx) / 16;
 	if (s->block < BLOCK_MIN)
 		s->block = BLOCK_MIN;
@@ -944,10 +982,43 @@ static void start_ahead(sl_sorter *s)
 	sl_mem_free(sp);
 }
 
-static sl_status finish(sl_sorter *s)
+/*
+ * Merge runs until at most target remain, and no more than the fan-in
+ * (the final merge reads them all at once).  Only as many runs are merged
+ * as must be, in rounds: a round walks the runs once, merging groups of
+ * consecutive runs (at most k, the last one only as many as still must
+ * go) that no merge of the round has written, so a record is written
+ * again once a round, and a round is only needed past k * k runs.
+ */
+static sl_status merge_rounds(sl_sorter *s, size_t target)
 {
 	size_t k, at;
 
+	if (target < 2)
+		target = 2;
+	for (at = 0;; at++) {
+		size_t m, goal;
+
+		k = fan_in(s);
+		goal = k < target ? k : target;
+		if (s->nruns <= goal)
+			return SL_OK;
+		m = s->nruns - goal + 1 < k ? s->nruns - goal + 1 : k;
+		if (at + 1 >= s->nruns)
+			at = 0;         /* a round more */
+		if (m > s->nruns - at)
+			m = s->nruns - at;
+		sl_progress_phase(s->ctx, "merging pass %llu: %zu of %zu runs",
+				  (unsigned long long)s->stats.passes + 1, m,
+				  s->nruns);
+		if (merge_group(s, at, m) != SL_OK)
+			return sl_errcode(s->ctx);
+		s->stats.passes++;
+	}
+}
+
+static sl_status finish(sl_sorter *s)
+{
 	s->finished = 1;
 	if (s->nruns == 0) {
 		/* the items may have grown past the records: give the rest
@@ -974,26 +1045,8 @@ static sl_status finish(sl_sorter *s)
 	sl_mem_free(s->items);
 	s->items = NULL;
 	s->icap = s->nitems = 0;
-	/* only as many runs are merged first as the final merge cannot
-	 * read, in rounds: a round walks the runs once, merging groups of
-	 * consecutive runs (at most k, the last one only as many as still
-	 * must go) that no merge of the round has written, so a record is
-	 * written again once a round, and a round is only needed past k * k
-	 * runs */
-	for (at = 0; s->nruns > (k = fan_in(s)); at++) {
-		size_t m = s->nruns - k + 1 < k ? s->nruns - k + 1 : k;
-
-		if (at + 1 >= s->nruns)
-			at = 0;         /* a round more */
-		if (m > s->nruns - at)
-			m = s->nruns - at;
-		sl_progress_phase(s->ctx, "merging pass %llu: %zu of %zu runs",
-				  (unsigned long long)s->stats.passes + 1, m,
-				  s->nruns);
-		if (merge_group(s, at, m) != SL_OK)
-			return sl_errcode(s->ctx);
-		s->stats.passes++;
-	}
+	if (merge_rounds(s, SIZE_MAX) != SL_OK)
+		return sl_errcode(s->ctx);
 	s->stats.passes++;
 	sl_progress_phase(s->ctx, "merging %zu runs", s->nruns);
 	if (sl_ctx_threads(s->ctx) > 1)
