@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 
@@ -81,6 +82,24 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* Let the process have as many open files as it may (up to 65536): each
+ * spill run a sort keeps holds one, and a sorter keeps at most a quarter
+ * of the limit before it merges some (lib/sort.c). */
+static void raise_open_files(void)
+{
+	struct rlimit rl;
+	rlim_t want = 65536;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+		want = rl.rlim_max;
+	if (want > rl.rlim_cur) {
+		rl.rlim_cur = want;
+		setrlimit(RLIMIT_NOFILE, &rl);  /* else keep the soft one */
+	}
+}
+
 static void setup_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
@@ -123,6 +142,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	setup_signals();
+	raise_open_files();
 	memset(&c, 0, sizeof(c));
 	c.verb = commands[i].name;
 	c.gzip = 0;

@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <math.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -202,6 +203,28 @@ static void test_sort_runs_fill_the_budget(void **state)
 	(void)state;
 	sort_and_check_j(4 << 20, 60000, 0, 0, 1, &runs, &passes);
 	assert_true(runs >= 4 && runs <= 6);
+}
+
+/*
+ * Every run holds an open file.  Under a soft limit of 48 open files a
+ * sorter keeps at most 12 runs (a quarter), merging half of them when it
+ * has that many: a sort of some 60 runs still succeeds, in order, where
+ * keeping them all failed to make its spill files.
+ */
+static void test_sort_runs_bounded_by_open_files(void **state)
+{
+	struct rlimit old, low;
+	uint64_t runs, passes;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 48;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	sort_and_check_j(1200 << 10, 150000, 1, 0, 1, &runs, &passes);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(runs > 48);       /* spill files written, merges too */
+	assert_true(passes >= 3);
 }
 
 /* Input already in order is found so and not sorted again; input in
@@ -599,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_sort_multipass_at_tiny_ceiling),
 		cmocka_unit_test(test_sort_presorted),
 		cmocka_unit_test(test_sort_runs_fill_the_budget),
+		cmocka_unit_test(test_sort_runs_bounded_by_open_files),
 		cmocka_unit_test(test_sort_keeps_provenance),
 		cmocka_unit_test(test_sort_tmp_limit),
 		cmocka_unit_test(test_sort_record_too_big),
