@@ -151,6 +151,18 @@ t_fidelity_messages_name_input() {
 	eq "utf8 not selected" "$("$S" select -f a -O jsonl u.csv)" "$(printf '{"a":1}\n{"a":2}')"
 }
 
+# RFC 8259 rule by rule (tests/cli/json_conformance.py): each case a
+# value in a line {"v": ...} or a whole line, accepted or refused as the
+# RFC says (and sluice's own rules: one object a line, no lone surrogate
+# escape, 2048 levels), an accepted value unchanged; Python's json,
+# made strict, agrees with each outcome.
+t_fidelity_json_conformance() {
+	local out
+	out=$(python3 "$HERE/json_conformance.py" "$S" .) || { echo "$out"; return 1; }
+	echo "figure: $out"
+}
+
+run fidelity_json_conformance t_fidelity_json_conformance
 run fidelity_text_after_quote t_fidelity_text_after_quote
 run fidelity_bare_cr t_fidelity_bare_cr
 run fidelity_json_types_every_verb t_fidelity_json_types_every_verb
