@@ -71,8 +71,9 @@ static const char global_help[] =
 	"                         one thread; every thread shares the one\n"
 	"                         memory ceiling\n"
 	"      --chunk-size SIZE  read and write chunk size (default 64K)\n"
-	"  -i, --in-format F      csv, tsv, jsonl or lines (default: by the file\n"
-	"                         name, then by the first byte: { is jsonl)\n"
+	"  -i, --in-format F      csv, tsv, jsonl, json (one array, or JSON\n"
+	"                         Lines) or lines (default: by the file name,\n"
+	"                         then by the first byte: { jsonl, [ json)\n"
 	"  -O, --out-format F     the same list (default: by the -o name, else\n"
 	"                         the input's format)\n"
 	"  -d, --delimiter C      CSV field delimiter (default ,), of the input\n"
@@ -165,8 +166,8 @@ static int parse_format(struct cli *c, const char *opt, const char *name,
 	*out = sl_format_parse(name);
 	if (*out != SL_FORMAT_AUTO)
 		return 0;
-	cli_usage_error(c, "unknown %s '%s' (one of csv, tsv, jsonl, lines)",
-			opt, name);
+	cli_usage_error(c, "unknown %s '%s' (one of csv, tsv, jsonl, json,"
+			" lines)", opt, name);
 	return -1;
 }
 
@@ -204,6 +205,11 @@ static int global_option(struct cli *c, int ch, const char *arg)
 	case 'i':
 		return parse_format(c, "--in-format", arg, &c->ropt.format);
 	case 'O':
+		if (strcasecmp(arg, "json") == 0) {
+			cli_usage_error(c, "--out-format json (one array) is not"
+					" written yet: jsonl writes JSON Lines");
+			return -1;
+		}
 		return parse_format(c, "--out-format", arg, &c->out_format);
 	case 'd':
 	case OPT_OUT_DELIMITER:

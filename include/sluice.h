@@ -483,7 +483,7 @@ typedef enum sl_format {
 	SL_FORMAT_AUTO = 0,  /* by file name, else by the first bytes */
 	SL_FORMAT_CSV,
 	SL_FORMAT_TSV,
-	SL_FORMAT_JSONL,
+	SL_FORMAT_JSONL,     /* JSON Lines, or one JSON array of objects */
 	SL_FORMAT_LINES
 } sl_format;
 
@@ -542,8 +542,9 @@ typedef struct sl_record {
 /* "csv", "tsv", "jsonl", "lines"; NULL for a bad name or 0 and AUTO. */
 const char *sl_format_name(sl_format f);
 
-/* The format a name like "csv" stands for ("ndjson" is jsonl; case is
- * ignored); SL_FORMAT_AUTO if none. */
+/* The format a name like "csv" stands for ("ndjson" and "json" are
+ * jsonl, whose reader takes one JSON array too; case is ignored);
+ * SL_FORMAT_AUTO if none. */
 sl_format sl_format_parse(const char *name);
 
 /*

@@ -18,7 +18,8 @@ const sl_format_def sl_formats[] = {
 	  sl_writer_header_row, sl_csv_write_row },
 	{ SL_FORMAT_TSV, "tsv", NULL, { "tsv" }, 0, sl_tsv_open,
 	  sl_writer_header_row, sl_tsv_write_row },
-	/* .json means JSON Lines here; the reader refuses an array */
+	/* the module reads one JSON array too ("[" first), so .json and
+	 * -i json are this (sl_format_parse()) */
 	{ SL_FORMAT_JSONL, "jsonl", "ndjson", { "jsonl", "ndjson", "json" },
 	  '{', sl_jsonl_open, sl_jsonl_write_header, sl_jsonl_write_row },
 	{ SL_FORMAT_LINES, "lines", NULL, { "txt", "log" }, 0,
@@ -61,6 +62,8 @@ sl_format sl_format_parse(const char *name)
 
 	if (!name)
 		return SL_FORMAT_AUTO;
+	if (strcasecmp(name, "json") == 0)
+		return SL_FORMAT_JSONL;     /* lines, or one array */
 	for (i = 0; i < NFORMATS; i++)
 		if (strcasecmp(name, sl_formats[i].name) == 0 ||
 		    (sl_formats[i].alias &&

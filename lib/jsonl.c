@@ -79,6 +79,7 @@ typedef struct jsonl_state {
 	size_t dbuf_bytes;
 	sl_str *dviews;
 	size_t dviews_bytes;
+	sl_jarr *jarr;         /* one array's elements, instead of lines */
 } jsonl_state;
 
 /* Headers wider than this get a hash index of their names. */
@@ -1052,15 +1053,20 @@ static int jsonl_next_row(sl_reader *r)
 	size_t i, n;
 
 	do {
-		l = sl_lines_next(r->lines);
+		l = js->jarr ? sl_jarr_next(js->jarr) : sl_lines_next(r->lines);
 		if (!l)
 			return sl_failed(r->ctx) ? ROW_ERR : ROW_END;
 		for (p = l->ptr, e = p + l->len;
 		     p < e && (*p == ' ' || *p == '\t' || *p == '\r'); p++)
 			;
 	} while (p == e);
-	r->row.line = sl_lines_number(r->lines);
-	r->row.offset = sl_lines_offset(r->lines);
+	if (js->jarr) {
+		r->row.line = sl_jarr_line(js->jarr);
+		r->row.offset = sl_jarr_offset(js->jarr);
+	} else {
+		r->row.line = sl_lines_number(r->lines);
+		r->row.offset = sl_lines_offset(r->lines);
+	}
 	r->row.raw = l->ptr;
 	r->row.raw_len = l->len;
 	r->row.f = NULL;
@@ -1108,6 +1114,23 @@ static int jsonl_next_row(sl_reader *r)
 	return ROW_OK;
 }
 
+/* Is the stream one JSON array: its first byte that is not blank space
+ * (in its first chunk) a '['?  The chunk is read again after. */
+static int starts_array(sl_reader *r)
+{
+	const unsigned char *p;
+	size_t n, i = 0;
+
+	p = sl_source_next(r->src, &n);
+	if (!p)
+		return 0;
+	sl_source_unget(r->src);
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+			 p[i] == '\n'))
+		i++;
+	return i < n && p[i] == '[';
+}
+
 int sl_jsonl_open(sl_reader *r)
 {
 	jsonl_state *js = sl_arena_alloc(r->arena, sizeof(*js));
@@ -1118,9 +1141,16 @@ int sl_jsonl_open(sl_reader *r)
 	pthread_once(&plain_once, set_plain);
 	if (sl_arena_on_release(r->arena, jsonl_release, js) != SL_OK)
 		return -1;
-	r->lines = sl_lines_new(r->arena, r->src);
-	if (!r->lines)
-		return -1;
+	if (starts_array(r)) {
+		js->jarr = sl_jarr_new(r->arena, r->src, r->name,
+				       1 + r->lead_lines, r->lead_bytes);
+		if (!js->jarr)
+			return -1;
+	} else {
+		r->lines = sl_lines_new(r->arena, r->src);
+		if (!r->lines)
+			return -1;
+	}
 	r->state = js;
 	r->next_row = jsonl_next_row;
 	js->named = r->opt.names != NULL;   /* the reader takes them */

@@ -24,16 +24,12 @@ static void reader_release(void *arg);
 
 /*
  * The format from the file's name, else from its first byte that is not
- * blank: "{" means JSON Lines, anything else CSV.  Leading blank lines
- * mean nothing in either format, so whole chunks of them are dropped (and
+ * blank: "{" means JSON Lines, "[" one JSON array (which the JSON Lines
+ * module reads too: jsonl.c), anything else CSV.  Leading blank lines
+ * mean nothing in any of them, so whole chunks of them are dropped (and
  * counted, for the lines and offsets of what follows); spaces and tabs
  * are data in CSV, so they are only looked past within the chunk that is
- * handed back.
- *
- * A JSON array ("[" first) read as CSV would give one long nonsense row,
- * and as JSON Lines an error on line 1 that does not say why; so when the
- * content or a .json name (which means JSON Lines) chooses the format, it
- * is refused with a hint.  A name that says csv, or -i, keeps "[" as data.
+ * handed back.  A name that says csv, or -i, keeps "[" as data.
  */
 static sl_format sniff(sl_reader *r, const char *path)
 {
@@ -41,14 +37,11 @@ static sl_format sniff(sl_reader *r, const char *path)
 	sl_format named = SL_FORMAT_AUTO;
 	int file = path && strcmp(path, "-") != 0;
 	const unsigned char *p;
-	char how[SL_ERRMSG_MAX];
 	size_t n, i;
 
 	if (file) {
 		named = sl_format_from_name(path);
-		n = sl_format_name_len(path);
-		if (named != SL_FORMAT_AUTO && !(named == SL_FORMAT_JSONL &&
-		    n > 5 && strncasecmp(path + n - 5, ".json", 5) == 0))
+		if (named != SL_FORMAT_AUTO)
 			return named;
 	}
 	for (;;) {
@@ -78,19 +71,8 @@ static sl_format sniff(sl_reader *r, const char *path)
 	for (; i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
 			 p[i] == '\n'); i++)
 		;
-	if (i < n && p[i] == '[') {
-		if (sl_source_is_gzip(src))
-			snprintf(how, sizeof(how), "gzip -dc%s%s%s | jq -c '.[]'",
-				 file ? " '" : "", file ? r->name : "",
-				 file ? "'" : "");
-		else
-			snprintf(how, sizeof(how), "jq -c '.[]'%s%s%s",
-				 file ? " '" : "", file ? r->name : "",
-				 file ? "'" : "");
-		sl_error(r->ctx, SL_EDATA, "'%s' is a JSON array, not JSON"
-			 " Lines (one object per line): convert it with %s",
-			 r->name, how);
-	}
+	if (i < n && p[i] == '[')
+		return SL_FORMAT_JSONL;    /* one array: jsonl.c reads it */
 	if (named != SL_FORMAT_AUTO)
 		return named;
 	return i < n ? sl_format_from_first(p[i]) : SL_FORMAT_CSV;

@@ -477,6 +477,18 @@ void sl_par_free(sl_par *p);
  * again itself (a cut in quotes, a segment that failed). */
 void sl_par_stats(const sl_par *p, uint64_t *segments, uint64_t *redos);
 
+/* json_array.c: the elements of one JSON array of objects in src, each
+ * as one line of JSON Lines (newlines outside strings made spaces), in a
+ * buffer valid until the next call; NULL at the end or on an error in
+ * the array's structure (recorded).  line and offset: where src starts;
+ * sl_jarr_line() and sl_jarr_offset(): where the element given starts. */
+typedef struct sl_jarr sl_jarr;
+sl_jarr *sl_jarr_new(sl_arena *a, sl_source *src, const char *name,
+		     uint64_t line, uint64_t offset);
+const sl_str *sl_jarr_next(sl_jarr *ja);
+uint64_t sl_jarr_line(const sl_jarr *ja);
+uint64_t sl_jarr_offset(const sl_jarr *ja);
+
 /* reader_par.c: the size of path when it is a plain regular file worth
  * reading on threads (not compressed, 4 MiB or more), else 0; *bom: the
  * length of its byte-order mark. */

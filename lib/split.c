@@ -314,6 +314,26 @@ static sl_format input_format(sl_split *s, const sl_split_options *o)
 	return f;
 }
 
+/* Does the file hold one JSON array (its first byte that is not blank
+ * space, after a byte-order mark, a '[')?  Its elements are not lines. */
+static int json_array(const char *path)
+{
+	unsigned char buf[4096];
+	ssize_t n;
+	size_t i = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (n > 0 && i < (size_t)n && strchr(" \t\r\n", buf[i]))
+		i++;
+	return n > 0 && i < (size_t)n && buf[i] == '[';
+}
+
 /* Settle the format and whether a header is carried; -1 (SL_EINVAL) for
  * a format split cannot cut or an output format it cannot write. */
 static int settle_format(sl_split *s, const sl_split_options *o,
@@ -329,6 +349,14 @@ static int settle_format(sl_split *s, const sl_split_options *o,
 		*header = !o->no_header;
 		break;
 	case SL_FORMAT_JSONL:
+		if (json_array(s->path)) {
+			sl_error(s->ctx, SL_EINVAL, "cannot split one JSON array"
+				 " ('%s'): its elements are not lines; make"
+				 " JSON Lines of it first (sluice cat -O jsonl)",
+				 s->path);
+			return -1;
+		}
+		/* fall through */
 	case SL_FORMAT_LINES:
 		*header = 0;
 		break;

@@ -370,38 +370,82 @@ run zstd_output_written t_zstd_output_written
 
 # ---- JSON arrays --------------------------------------------------------
 
-# A JSON array is not JSON Lines: when the content or a .json name picks
-# the format it is refused with a hint that works; -i csv, or a name
-# that says csv, keeps '[' as data.  A .json name means JSON Lines.
-t_json_array_refused() {
-	local v want rc
-	printf '[{"a":1,"b":"x"},\n {"a":2,"b":"y"}]\n' >arr.json
-	# (cat with nothing to convert copies bytes, unread: not here)
-	for v in count head "cat -O csv"; do
-		"$S" $v arr.json >out 2>err
-		rc=$?
-		eq "$v arr.json: status" $rc 1 || return 1
-		eq "$v arr.json: output" "$(cat out)" "" || return 1
-		eq "$v arr.json: message" "$(cat err)" "sluice ${v%% *}: 'arr.json' is a JSON array, not JSON Lines (one object per line): convert it with jq -c '.[]' 'arr.json'" ||
-			return 1
+# One JSON array of objects is read as records, streamed (-i json, a
+# .json name, or '[' first): compact, one object a line, or pretty-printed
+# over many lines, it gives the records of the same objects as JSON Lines,
+# and Python's json module's values; -i csv, or a name that says csv,
+# keeps '[' as data.  Its structure's errors name their line and byte; a
+# bad element is a bad record, which --on-error skip passes over.
+t_json_array() {
+	local f
+	"$S" gen --rows 3000 --seed 5 -O jsonl >g.jsonl || return 1
+	python3 - <<'PY' || return 1
+import json
+objs = [json.loads(l) for l in open("g.jsonl")]
+one = lambda o: json.dumps(o, separators=(",", ":"), ensure_ascii=False)
+with open("want.jsonl", "w") as f:     # Python's texts of the numbers
+    f.write("".join(one(o) + "\n" for o in objs))
+with open("compact.json", "w") as f:
+    f.write("[" + ",".join(one(o) for o in objs) + "]")
+with open("lines.json", "w") as f:
+    f.write("[\n" + ",\n".join(json.dumps(o, ensure_ascii=False) for o in objs) + "\n]\n")
+with open("pretty.json", "w") as f:
+    f.write("\n\n  " + json.dumps(objs, indent=2, ensure_ascii=False) + "\n")
+PY
+	for f in compact.json lines.json pretty.json; do
+		eq "$f as JSON Lines" "$("$S" cat -O jsonl $f | md5sum)" \
+			"$(md5sum <want.jsonl)" || return 1
+		eq "$f, -i json, stdin" "$("$S" cat -i json -O jsonl <$f | md5sum)" \
+			"$(md5sum <want.jsonl)" || return 1
 	done
-	# by content: blank lines and spaces first, any name, standard input
-	{ printf '\n\r\n  \t'; cat arr.json; } >arr.dat
-	"$S" count arr.dat 2>err; eq "arr.dat: status" $? 1 || return 1
-	has "arr.dat" "$(cat err)" "'arr.dat' is a JSON array" || return 1
-	"$S" count <arr.json 2>err; eq "stdin: status" $? 1 || return 1
-	eq "stdin: message" "$(cat err)" "sluice count: '<stdin>' is a JSON array, not JSON Lines (one object per line): convert it with jq -c '.[]'" ||
+	cp pretty.json pretty.dat
+	eq "by content" "$("$S" count pretty.dat)" 3000 || return 1
+	gzip -c pretty.json >pretty.json.gz
+	eq "gzip" "$("$S" count pretty.json.gz)" 3000 || return 1
+	"$S" cat -O csv pretty.json >p.csv || return 1
+	python3 - <<'PY' || return 1
+import csv, json
+objs = json.load(open("pretty.json"))
+rows = list(csv.reader(open("p.csv", newline="")))
+assert rows[0] == list(objs[0]), "header"
+for o, r in zip(objs, rows[1:]):
+    for k, x in zip(rows[0], r):
+        v = o[k]
+        if isinstance(v, str):
+            assert x == v, (k, x, v)
+        elif v is None:
+            assert x == "", (k, x)
+        elif isinstance(v, bool):
+            assert x == ("true" if v else "false"), (k, x, v)
+        elif isinstance(v, (int, float)):
+            assert float(x) == float(v), (k, x, v)
+assert len(rows) == len(objs) + 1
+PY
+	printf '[]' >empty.json
+	eq "[]" "$("$S" count empty.json)" 0 || return 1
+	"$S" split --parts 2 --part 1 pretty.json >out 2>err
+	eq "split: status" $? 2 || return 1
+	has "split" "$(cat err)" "cannot split one JSON array ('pretty.json')" || return 1
+	# the structure's errors: where, and what should be there
+	printf '[{"a":1},\n {"a":2}\n {"a":3}]' >nocomma.json
+	"$S" count nocomma.json >out 2>err
+	eq "no comma: status" $? 1 || return 1
+	eq "no comma" "$(cat err)" "sluice count: invalid JSON array: '{' where ',' or ']' should be, in 'nocomma.json' at line 3, byte 20" ||
 		return 1
-	gzip -c arr.json >arr.json.gz
-	"$S" count arr.json.gz 2>err; eq "arr.json.gz: status" $? 1 || return 1
-	has "arr.json.gz" "$(cat err)" "convert it with gzip -dc 'arr.json.gz' | jq -c '.[]'" ||
-		return 1
-	if command -v jq >/dev/null; then
-		eq "the hint" "$(jq -c '.[]' arr.json | "$S" cat -O csv)" \
-			"$(printf 'a,b\n1,x\n2,y')" || return 1
-		eq "the gzip hint" "$(gzip -dc arr.json.gz | jq -c '.[]' |
-			"$S" count)" 2 || return 1
-	fi
+	printf '[{"a":1},\n]' | "$S" count 2>err
+	has "trailing comma" "$(cat err)" "']' where an object should be, in '<stdin>' at line 2, byte 10" || return 1
+	printf '[{"a":1}, 2]' | "$S" count 2>err
+	has "not an object" "$(cat err)" "'2' where an object should be" || return 1
+	printf '[{"a":1}]\n[{"a":2}]\n' | "$S" count 2>err
+	has "two arrays" "$(cat err)" "'[' where the end should be, in '<stdin>' at line 2, byte 10" || return 1
+	printf '[{"a":1},\n{"a":"x' | "$S" count 2>err
+	has "not closed" "$(cat err)" "the end where the rest of an element should be" || return 1
+	# a bad element: a bad record, located at its start
+	printf '[{"a":1},\n  {"a":},\n{"a":3}]' >bad.json
+	"$S" count bad.json 2>err
+	has "bad element" "$(cat err)" "in 'bad.json' at record 2, line 2, byte 12" || return 1
+	eq "bad element skipped" "$("$S" cat -q --on-error skip -O csv bad.json)" \
+		"$(printf 'a\n1\n3')" || return 1
 	# '[' is data where CSV is asked for, by -i or by name
 	printf '[a,b]\n1,2\n3,4\n' >br.txt
 	eq "-i csv" "$("$S" count -i csv br.txt)" 2 || return 1
@@ -410,18 +454,36 @@ t_json_array_refused() {
 	eq "br.csv" "$("$S" count br.csv)" 2 || return 1
 	eq "br.csv fields" "$("$S" head -n 1 -O jsonl br.csv)" '{"[a":1,"b]":2}' ||
 		return 1
-	# .json means JSON Lines, for input and output
+	# .json holding JSON Lines is read as such; output to .json is
+	# JSON Lines, and -O json (one array) is refused, not written yet
 	printf '{"a":1}\n{"a":2}\n' >objs.json
 	eq "objs.json" "$("$S" cat -O csv objs.json)" "$(printf 'a\n1\n2')" ||
 		return 1
 	printf 'a,b\n1,x\n' >in.csv
 	"$S" cat -o out.json in.csv || return 1
 	eq "-o out.json" "$(cat out.json)" '{"a":1,"b":"x"}' || return 1
-	"$S" cat -o out.json.gz in.csv || return 1
-	eq "-o out.json.gz" "$(gzip -dc out.json.gz)" '{"a":1,"b":"x"}'
+	"$S" cat -O json in.csv 2>err
+	eq "-O json: status" $? 2 || return 1
+	has "-O json" "$(cat err)" "--out-format json (one array) is not written yet" || return 1
 }
 
-run json_array_refused t_json_array_refused
+run json_array t_json_array
+
+# A big array streams: its records under -m 8M (the elements are small,
+# the array is not), peak RSS within the ceiling and 16 MiB.
+t_json_array_under_8m() {
+	local rows=400000 kib
+	[ -n "$SAN" ] && rows=20000
+	"$S" gen --rows $rows --seed 6 -O jsonl |
+		awk 'BEGIN { print "[" } NR > 1 { print "," } { print } END { print "]" }' |
+		"$MAXRSS" rss "$S" count -i json -m 8M >out || return 1
+	eq "records" "$(cat out)" $rows || return 1
+	kib=$(cat rss)
+	echo "figure: an array of $rows objects, -m 8M: peak RSS $kib KiB"
+	[ -n "$SAN" ] || le "peak RSS KiB" "$kib" 24576
+}
+
+run json_array_under_8m t_json_array_under_8m
 
 # ---- gzip, through igzip (ISA-L) or zlib ----------------------------------
 
