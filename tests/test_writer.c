@@ -1148,7 +1148,9 @@ static void test_writer_format_names(void **state)
 	assert_int_equal(sl_format_parse("jsonl"), SL_FORMAT_JSONL);
 	assert_int_equal(sl_format_parse("ndjson"), SL_FORMAT_JSONL);
 	assert_int_equal(sl_format_parse("lines"), SL_FORMAT_LINES);
-	assert_int_equal(sl_format_parse("json"), SL_FORMAT_AUTO);
+	/* json: its reader takes JSON Lines, or one array */
+	assert_int_equal(sl_format_parse("json"), SL_FORMAT_JSONL);
+	assert_int_equal(sl_format_parse("JSON"), SL_FORMAT_JSONL);
 	assert_int_equal(sl_format_parse(""), SL_FORMAT_AUTO);
 	assert_int_equal(sl_format_parse("auto"), SL_FORMAT_AUTO);
 	assert_int_equal(sl_format_parse(NULL), SL_FORMAT_AUTO);
