@@ -559,9 +559,12 @@ sl_format sl_format_from_name(const char *path);
 /*
  * Open path (NULL or "-" for standard input) as records.  opt may be NULL.
  * With SL_FORMAT_AUTO the format comes from the name, else from the first
- * bytes: "{" means jsonl, anything else csv; a JSON array ("[" first) is
- * then refused with SL_EDATA, as it is under a .json name (which means
- * jsonl).  Returns NULL on failure.
+ * bytes: "{" or "[" means jsonl, anything else csv.  A jsonl reader whose
+ * stream starts with "[" (blank space aside) reads one JSON array of
+ * objects, an element at a time: memory holds the largest element, not
+ * the array; an error in the array's structure (a comma missing, an
+ * element that is not an object) is SL_EDATA, while a bad element is a
+ * bad row.  Returns NULL on failure.
  *
  * With three threads or more (sl_options), a plain CSV, TSV or lines file
  * of 4 MiB or more whose bad rows stop the read (SL_FAIL, SL_PAD) is
