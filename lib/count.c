@@ -73,26 +73,15 @@ static void *count_part_main(void *arg)
 	return NULL;
 }
 
-/* The format the reader would find by content: its first byte that is
- * not blank (after a byte-order mark).  AUTO when it cannot tell. */
+/* The format the reader would find by content ("[", one JSON array, is
+ * jsonl's too).  AUTO when it cannot tell. */
 static sl_format first_byte_format(const char *path)
 {
-	unsigned char buf[256];
-	ssize_t n;
-	size_t i = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int c = sl_split_first_byte(path);
 
-	if (fd < 0)
-		return SL_FORMAT_AUTO;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n <= 0 || sl_source_magic(buf, (size_t)n))
-		return SL_FORMAT_AUTO;       /* compressed: not split */
-	if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	while (i < (size_t)n && strchr(" \t\r\n", buf[i]))
-		i++;
-	return i < (size_t)n ? sl_format_from_first(buf[i]) : SL_FORMAT_AUTO;
+	if (c < 0)
+		return SL_FORMAT_AUTO;    /* compressed, empty: not split */
+	return c == '[' ? SL_FORMAT_JSONL : sl_format_from_first((unsigned char)c);
 }
 
 /* Can path be counted in parts?  Only a plain regular file, big enough,

@@ -432,6 +432,10 @@ void sl_pgzip_free(sl_pgzip *z);
 sl_split *sl_split_open_guessing(sl_arena *a, const char *path,
 				 uint64_t parts, uint64_t part,
 				 const sl_split_options *o);
+/* split.c: the first byte of a plain file that is not blank space (after
+ * a byte-order mark), in its first 4 KiB; -1 for none, an unreadable or
+ * a compressed file. */
+int sl_split_first_byte(const char *path);
 /* split.c: the part's header, [0, *head), and body, [*from, *to): the
  * bytes sl_split_write() would copy.  SL_OK or the read error. */
 sl_status sl_split_range(sl_split *s, uint64_t *head, uint64_t *from,

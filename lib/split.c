@@ -314,9 +314,7 @@ static sl_format input_format(sl_split *s, const sl_split_options *o)
 	return f;
 }
 
-/* Does the file hold one JSON array (its first byte that is not blank
- * space, after a byte-order mark, a '[')?  Its elements are not lines. */
-static int json_array(const char *path)
+int sl_split_first_byte(const char *path)
 {
 	unsigned char buf[4096];
 	ssize_t n;
@@ -324,14 +322,17 @@ static int json_array(const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return 0;
+		return -1;
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
+	if (n <= 0 || sl_source_magic(buf, (size_t)n))
+		return -1;
 	if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
-	while (n > 0 && i < (size_t)n && strchr(" \t\r\n", buf[i]))
+	while (i < (size_t)n && (buf[i] == ' ' || buf[i] == '\t' ||
+				 buf[i] == '\r' || buf[i] == '\n'))
 		i++;
-	return n > 0 && i < (size_t)n && buf[i] == '[';
+	return i < (size_t)n ? buf[i] : -1;
 }
 
 /* Settle the format and whether a header is carried; -1 (SL_EINVAL) for
@@ -349,7 +350,8 @@ static int settle_format(sl_split *s, const sl_split_options *o,
 		*header = !o->no_header;
 		break;
 	case SL_FORMAT_JSONL:
-		if (json_array(s->path)) {
+		/* one JSON array: its elements are not lines */
+		if (sl_split_first_byte(s->path) == '[') {
 			sl_error(s->ctx, SL_EINVAL, "cannot split one JSON array"
 				 " ('%s'): its elements are not lines; make"
 				 " JSON Lines of it first (sluice cat -O jsonl)",
