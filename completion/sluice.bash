@@ -14,7 +14,10 @@ _sluice()
 	fi
 	verb=${COMP_WORDS[1]}
 	case $prev in
-	-i|--in-format|-O|--out-format)
+	-i|--in-format)
+		COMPREPLY=($(compgen -W "csv tsv jsonl json lines" -- "$cur"))
+		return ;;
+	-O|--out-format)
 		COMPREPLY=($(compgen -W "csv tsv jsonl lines" -- "$cur"))
 		return ;;
 	--on-error)
