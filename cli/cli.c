@@ -205,11 +205,6 @@ static int global_option(struct cli *c, int ch, const char *arg)
 	case 'i':
 		return parse_format(c, "--in-format", arg, &c->ropt.format);
 	case 'O':
-		if (strcasecmp(arg, "json") == 0) {
-			cli_usage_error(c, "--out-format json (one array) is not"
-					" written yet: jsonl writes JSON Lines");
-			return -1;
-		}
 		return parse_format(c, "--out-format", arg, &c->out_format);
 	case 'd':
 	case OPT_OUT_DELIMITER:
@@ -519,7 +514,8 @@ sl_format cli_output_format(struct cli *c)
 {
 	sl_format f = c->out_format;
 
-	/* an -o name says csv, tsv or jsonl; ".txt" alone asks for nothing */
+	/* an -o name says csv, tsv, jsonl or json; ".txt" alone asks for
+	 * nothing */
 	if (f == SL_FORMAT_AUTO && c->output) {
 		f = sl_format_from_name(c->output);
 		if (f == SL_FORMAT_LINES)
@@ -552,13 +548,17 @@ uint64_t cli_random_seed(void)
 	return seed;
 }
 
+static sl_format out_format(struct cli *c, sl_format in_format);
+
 /* The inputs paths[0..n) as a pipeline's first stage; NULL on failure. */
 static sl_iter *read_paths(struct cli *c, const char *const *paths, size_t n)
 {
 	/* JSON Lines output needs UTF-8: a record that is not is a bad
 	 * record of its input, named there, and --on-error skip skips it */
+	sl_format f = cli_output_format(c);
+
 	c->ropt.utf8 = c->passes_records &&
-		cli_output_format(c) == SL_FORMAT_JSONL;
+		(f == SL_FORMAT_JSONL || f == SL_FORMAT_JSON);
 	/* NULL on failure, with the error in the context: cli_run() and
 	 * cli_run_partial() report it, once */
 	return sl_read_files(c->arena, paths, n, &c->ropt);
@@ -599,7 +599,12 @@ int cli_run(struct cli *c, sl_iter *it)
 		    (!first || sl_writer_write_record(w, first) == SL_OK))
 			sl_write_to(it, w);
 	} else if (!sl_failed(c->ctx)) {
-		cli_open_output(c);     /* an empty input: nothing to write */
+		/* an empty input: nothing to write, but for the empty array
+		 * a json writer ends its file with */
+		if (out_format(c, sl_iter_format(it)) == SL_FORMAT_JSON)
+			cli_open_writer_as(c, SL_FORMAT_JSON, NULL, NULL, 0);
+		else
+			cli_open_output(c);
 	}
 	c->skipped += sl_iter_skipped(it);
 	if (sl_iter_spill_stats(it, &c->spill))

@@ -21,7 +21,7 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv, struct cli *c);
 	const char *summary;
 } commands[] = {
-	{ "cat", cmd_cat, "concatenate and convert: csv, tsv, jsonl, lines" },
+	{ "cat", cmd_cat, "concatenate and convert between formats" },
 	{ "count", cmd_count, "count records" },
 	{ "head", cmd_head, "print the first N records, then stop reading" },
 	{ "tail", cmd_tail, "print the last N records" },

@@ -18,7 +18,7 @@ _sluice()
 		COMPREPLY=($(compgen -W "csv tsv jsonl json lines" -- "$cur"))
 		return ;;
 	-O|--out-format)
-		COMPREPLY=($(compgen -W "csv tsv jsonl lines" -- "$cur"))
+		COMPREPLY=($(compgen -W "csv tsv jsonl json lines" -- "$cur"))
 		return ;;
 	--on-error)
 		COMPREPLY=($(compgen -W "fail skip pad" -- "$cur"))

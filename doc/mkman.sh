@@ -46,9 +46,12 @@ in turn as one stream of records.
 Formats come from
 .BR \\-i / \\-O ,
 else from the file names (.csv .tsv .jsonl .ndjson .json .txt .log, with
-or without .gz; .json is JSON Lines, or one JSON array of objects read
-a record at a time), else from the first byte of the input ([ means one
-JSON array).  Values come out as they went in: a JSON Lines input's strings,
+or without .gz; .json is one JSON array of objects, read a record at a
+time, or JSON Lines), else from the first byte of the input ([ means one
+JSON array).
+.B \\-O json
+writes one array, an object a line; an array's output is an array by
+default.  Values come out as they went in: a JSON Lines input's strings,
 numbers, true, false, null, arrays and objects keep their types through
 every verb.
 .B \\-o

@@ -453,7 +453,8 @@ uint64_t sl_lines_count(sl_lines *lr);
  *          a line ends at LF or CRLF, and a bare CR is data.
  *   jsonl  one JSON object per line (RFC 8259, strictly: a raw control
  *          byte, invalid UTF-8, a lone surrogate or a repeated key is an
- *          error).  The header is the first object's keys; later objects
+ *          error).  The header is the first object's keys, or the names
+ *          given (sl_json_keys() finds every object's); later objects
  *          may leave keys out (SL_KIND_ABSENT fields) but a key the header
  *          lacks is an error.  Each field has its kind (see sl_kind):
  *          numbers keep their original text, whatever their size; strings
@@ -461,6 +462,8 @@ uint64_t sl_lines_count(sl_lines *lr);
  *          empty; arrays and objects as compact JSON.
  *   lines  one field named "line" per line (LF or CRLF; a bare CR is
  *          data), no header.
+ *   json   one JSON array of objects, each read as a jsonl line is (the
+ *          reader takes JSON Lines too).
  *
  * Every record has as many fields as the header.  A row that does not
  * (or an invalid JSON line) is an SL_EDATA error naming the file, record
@@ -484,7 +487,9 @@ typedef enum sl_format {
 	SL_FORMAT_CSV,
 	SL_FORMAT_TSV,
 	SL_FORMAT_JSONL,     /* JSON Lines, or one JSON array of objects */
-	SL_FORMAT_LINES
+	SL_FORMAT_LINES,
+	SL_FORMAT_JSON       /* one JSON array of objects; read as jsonl is
+			      * (so JSON Lines too), written as an array */
 } sl_format;
 
 typedef enum sl_on_error {
@@ -539,19 +544,17 @@ typedef struct sl_record {
 	const char *input; /* the input's name for messages; NULL: unknown */
 } sl_record;
 
-/* "csv", "tsv", "jsonl", "lines"; NULL for a bad name or 0 and AUTO. */
+/* "csv", "tsv", "jsonl", "lines", "json"; NULL for a bad name or 0 and
+ * AUTO. */
 const char *sl_format_name(sl_format f);
 
-/* The format a name like "csv" stands for ("ndjson" and "json" are
- * jsonl, whose reader takes one JSON array too; case is ignored);
- * SL_FORMAT_AUTO if none. */
+/* The format a name like "csv" stands for ("ndjson" is jsonl; case is
+ * ignored); SL_FORMAT_AUTO if none. */
 sl_format sl_format_parse(const char *name);
 
 /*
  * The format a file name suggests: .csv .tsv .jsonl .ndjson .json .txt
- * .log (.json is JSON Lines too), after taking off a .gz, .bz2, .xz or
- * .zst,
- * ignoring case;
+ * .log, after taking off a .gz, .bz2, .xz or .zst, ignoring case;
  * SL_FORMAT_AUTO when it suggests none.
  */
 sl_format sl_format_from_name(const char *path);
@@ -559,12 +562,13 @@ sl_format sl_format_from_name(const char *path);
 /*
  * Open path (NULL or "-" for standard input) as records.  opt may be NULL.
  * With SL_FORMAT_AUTO the format comes from the name, else from the first
- * bytes: "{" or "[" means jsonl, anything else csv.  A jsonl reader whose
- * stream starts with "[" (blank space aside) reads one JSON array of
- * objects, an element at a time: memory holds the largest element, not
- * the array; an error in the array's structure (a comma missing, an
- * element that is not an object) is SL_EDATA, while a bad element is a
- * bad row.  Returns NULL on failure.
+ * bytes: "{" means jsonl, "[" json, anything else csv.  A jsonl or json
+ * reader whose stream starts with "[" (blank space aside) reads one JSON
+ * array of objects, an element at a time, and says it reads json
+ * (sl_reader_format()); else JSON Lines, and it says jsonl.  Memory holds
+ * the largest element, not the array; an error in the array's structure
+ * (a comma missing, an element that is not an object) is SL_EDATA, while
+ * a bad element is a bad row.  Returns NULL on failure.
  *
  * With three threads or more (sl_options), a plain CSV, TSV or lines file
  * of 4 MiB or more whose bad rows stop the read (SL_FAIL, SL_PAD) is
@@ -686,7 +690,9 @@ typedef struct sl_write_options {
 			     * output's name is used */
 } sl_write_options;
 
-/* A writer onto sink in format fmt (not AUTO); NULL on failure. */
+/* A writer onto sink in format fmt (not AUTO); NULL on failure.  A json
+ * writer ends the array when the sink is closed (sl_sink_close()), so the
+ * writer's arena must last until then. */
 sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
 			 const sl_write_options *opt);
 

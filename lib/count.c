@@ -73,15 +73,15 @@ static void *count_part_main(void *arg)
 	return NULL;
 }
 
-/* The format the reader would find by content ("[", one JSON array, is
- * jsonl's too).  AUTO when it cannot tell. */
+/* The format the reader would find by content.  AUTO when it cannot
+ * tell. */
 static sl_format first_byte_format(const char *path)
 {
 	int c = sl_split_first_byte(path);
 
 	if (c < 0)
 		return SL_FORMAT_AUTO;    /* compressed, empty: not split */
-	return c == '[' ? SL_FORMAT_JSONL : sl_format_from_first((unsigned char)c);
+	return sl_format_from_first((unsigned char)c);
 }
 
 /* Can path be counted in parts?  Only a plain regular file, big enough,

@@ -15,15 +15,17 @@
 
 const sl_format_def sl_formats[] = {
 	{ SL_FORMAT_CSV, "csv", NULL, { "csv" }, 0, sl_csv_open,
-	  sl_writer_header_row, sl_csv_write_row },
+	  sl_writer_header_row, sl_csv_write_row, NULL },
 	{ SL_FORMAT_TSV, "tsv", NULL, { "tsv" }, 0, sl_tsv_open,
-	  sl_writer_header_row, sl_tsv_write_row },
-	/* the module reads one JSON array too ("[" first), so .json and
-	 * -i json are this (sl_format_parse()) */
-	{ SL_FORMAT_JSONL, "jsonl", "ndjson", { "jsonl", "ndjson", "json" },
-	  '{', sl_jsonl_open, sl_jsonl_write_header, sl_jsonl_write_row },
+	  sl_writer_header_row, sl_tsv_write_row, NULL },
+	/* jsonl.c reads both JSON formats, and says which it found */
+	{ SL_FORMAT_JSONL, "jsonl", "ndjson", { "jsonl", "ndjson" },
+	  '{', sl_jsonl_open, sl_jsonl_write_header, sl_jsonl_write_row,
+	  NULL },
+	{ SL_FORMAT_JSON, "json", NULL, { "json" }, '[', sl_jsonl_open,
+	  sl_jsonl_write_header, sl_json_write_row, sl_json_write_end },
 	{ SL_FORMAT_LINES, "lines", NULL, { "txt", "log" }, 0,
-	  sl_lines_row_open, NULL, sl_lines_write_row },
+	  sl_lines_row_open, NULL, sl_lines_write_row, NULL },
 };
 
 enum { NFORMATS = sizeof(sl_formats) / sizeof(sl_formats[0]) };
@@ -62,8 +64,6 @@ sl_format sl_format_parse(const char *name)
 
 	if (!name)
 		return SL_FORMAT_AUTO;
-	if (strcasecmp(name, "json") == 0)
-		return SL_FORMAT_JSONL;     /* lines, or one array */
 	for (i = 0; i < NFORMATS; i++)
 		if (strcasecmp(name, sl_formats[i].name) == 0 ||
 		    (sl_formats[i].alias &&

@@ -66,7 +66,7 @@ static int open_next(sl_iter *it)
 	d->arena = sl_arena_child(it->arena, "input");
 	if (!d->arena)
 		return -1;
-	if (it->names && it->format == SL_FORMAT_JSONL) {
+	if (it->names && sl_format_is_json(it->format)) {
 		ro.names = it->names;
 		ro.nnames = it->nnames;
 	}

@@ -1151,6 +1151,7 @@ int sl_jsonl_open(sl_reader *r)
 		if (!r->lines)
 			return -1;
 	}
+	r->fmt = js->jarr ? SL_FORMAT_JSON : SL_FORMAT_JSONL;
 	r->state = js;
 	r->next_row = jsonl_next_row;
 	js->named = r->opt.names != NULL;   /* the reader takes them */
@@ -1477,4 +1478,26 @@ int sl_jsonl_write_row(sl_writer *w, const sl_str *fields,
 		return -1;
 	}
 	return jsonl_row(w, fields, kinds, n) == SL_OK ? 0 : -1;
+}
+
+/*
+ * JSON: one array, an object a line.  A row is the separator that goes
+ * before it ("[" and a newline for the first, "," and a newline after)
+ * and the object without its newline; the end, written when the sink
+ * closes, is a newline and "]", or "[]" when there was no record.
+ */
+int sl_json_write_row(sl_writer *w, const sl_str *fields,
+		      const unsigned char *kinds, size_t n)
+{
+	if (sl_writer_put2(w, w->records ? ',' : '[', '\n') < 0 ||
+	    sl_jsonl_write_row(w, fields, kinds, n) < 0)
+		return -1;
+	w->len--;                /* the line's newline */
+	return 0;
+}
+
+int sl_json_write_end(sl_writer *w)
+{
+	return w->records ? sl_writer_put(w, "\n]\n", 3) :
+		sl_writer_put(w, "[]\n", 3);
 }

@@ -72,7 +72,7 @@ static sl_format sniff(sl_reader *r, const char *path)
 			 p[i] == '\n'); i++)
 		;
 	if (i < n && p[i] == '[')
-		return SL_FORMAT_JSONL;    /* one array: jsonl.c reads it */
+		return SL_FORMAT_JSON;     /* one array, whatever the name */
 	if (named != SL_FORMAT_AUTO)
 		return named;
 	return i < n ? sl_format_from_first(p[i]) : SL_FORMAT_CSV;
@@ -440,7 +440,7 @@ static int good_row(sl_reader *r)
 		if (rc == ROW_OK && r->row.n != r->nnames)
 			rc = ragged(r);
 		if (rc == ROW_OK && r->opt.utf8 && r->row.f &&
-		    r->fmt != SL_FORMAT_JSONL)
+		    !sl_format_is_json(r->fmt))
 			rc = utf8_row(r);
 		if (rc == ROW_OK)
 			return ROW_OK;
@@ -478,7 +478,7 @@ static int read_header(sl_reader *r)
 
 	if (r->header_state)
 		return r->header_state == 1 ? 0 : -1;
-	if (r->fmt == SL_FORMAT_JSONL && r->opt.names) {
+	if (sl_format_is_json(r->fmt) && r->opt.names) {
 		if (sl_reader_set_names(r, r->opt.names, r->opt.nnames))
 			return -1;
 		r->header_state = 1;
@@ -492,7 +492,7 @@ static int read_header(sl_reader *r)
 		r->done = 1;
 		return -1;
 	}
-	if (r->fmt == SL_FORMAT_JSONL) {
+	if (sl_format_is_json(r->fmt)) {
 		/* the module named the fields after the first object's keys */
 		r->nrows++;
 		if (rc == ROW_OK && sl_reader_set_names(r, r->row.names,

@@ -90,6 +90,8 @@ struct sl_sink {
 	int own_fd;            /* not standard output */
 	int state;
 	int registered;
+	sl_status (*finish)(void *);   /* writes the file's end (a writer's) */
+	void *finish_arg;
 	unsigned char *buf;
 	size_t cap, len;
 	uint64_t taken;        /* bytes accepted by sl_sink_write() */
@@ -926,10 +928,23 @@ static sl_status finish_stream(sl_sink *s)
 	return st;
 }
 
+void sl_sink_on_close(sl_sink *s, sl_status (*fn)(void *), void *arg)
+{
+	s->finish = fn;
+	s->finish_arg = arg;
+}
+
 sl_status sl_sink_close(sl_sink *s)
 {
 	sl_status st;
 
+	if (s->finish && check_open(s) == SL_OK) {
+		sl_status (*fn)(void *) = s->finish;
+
+		s->finish = NULL;        /* once, even if it fails */
+		if ((st = fn(s->finish_arg)) != SL_OK)
+			return st;
+	}
 	if ((st = finish_stream(s)) != SL_OK)
 		return st;
 	if (!s->tmp_path) {

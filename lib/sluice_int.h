@@ -219,6 +219,9 @@ typedef struct sl_format_def {
 	int (*write_header)(sl_writer *w);
 	int (*write_row)(sl_writer *w, const sl_str *f,
 			 const unsigned char *kinds, size_t n);
+	/* what goes after the last record (and is all of an empty
+	 * output), written when the sink closes; NULL for nothing */
+	int (*write_end)(sl_writer *w);
 } sl_format_def;
 extern const sl_format_def sl_formats[];
 /* The length of a file name without the compression's suffix (.gz, .xz,
@@ -237,6 +240,11 @@ void sl_csv_restart(sl_reader *r, uint64_t offset);
 uint64_t sl_csv_line_at(const sl_reader *r);
 int sl_tsv_open(sl_reader *r);
 int sl_jsonl_open(sl_reader *r);
+/* Is f read by jsonl.c: JSON Lines, or JSON (one array, or lines)? */
+static inline int sl_format_is_json(sl_format f)
+{
+	return f == SL_FORMAT_JSONL || f == SL_FORMAT_JSON;
+}
 int sl_lines_row_open(sl_reader *r);
 int sl_writer_header_row(sl_writer *w);
 int sl_csv_write_row(sl_writer *w, const sl_str *f, const unsigned char *k,
@@ -244,6 +252,9 @@ int sl_csv_write_row(sl_writer *w, const sl_str *f, const unsigned char *k,
 int sl_tsv_write_row(sl_writer *w, const sl_str *f, const unsigned char *k,
 		     size_t n);
 int sl_jsonl_write_header(sl_writer *w);
+int sl_json_write_row(sl_writer *w, const sl_str *f,
+		      const unsigned char *kinds, size_t n);
+int sl_json_write_end(sl_writer *w);
 int sl_jsonl_write_row(sl_writer *w, const sl_str *f,
 		       const unsigned char *k, size_t n);
 int sl_lines_write_row(sl_writer *w, const sl_str *f,
@@ -376,6 +387,9 @@ size_t sl_zstd_cmem(int level, int wlog);
  * errors go to ctx, and its counters are shared with sinks on other
  * threads, each change made under lock (NULL: not shared). */
 void sl_sink_bind(sl_sink *s, sl_ctx *ctx, pthread_mutex_t *lock);
+/* Call fn(arg) first when the sink is closed while it is still good:
+ * a writer's end of the file (the ']' of a JSON array).  Once. */
+void sl_sink_on_close(sl_sink *s, sl_status (*fn)(void *), void *arg);
 unsigned char *sl_sink_reserve(sl_sink *s, size_t n);
 void sl_sink_commit(sl_sink *s, size_t n);
 sl_status sl_sink_finish(sl_sink *s);

@@ -349,6 +349,7 @@ static int settle_format(sl_split *s, const sl_split_options *o,
 	case SL_FORMAT_TSV:
 		*header = !o->no_header;
 		break;
+	case SL_FORMAT_JSON:
 	case SL_FORMAT_JSONL:
 		/* one JSON array: its elements are not lines */
 		if (sl_split_first_byte(s->path) == '[') {
@@ -358,6 +359,7 @@ static int settle_format(sl_split *s, const sl_split_options *o,
 				 s->path);
 			return -1;
 		}
+		f = SL_FORMAT_JSONL;     /* a .json file of lines */
 		/* fall through */
 	case SL_FORMAT_LINES:
 		*header = 0;

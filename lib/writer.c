@@ -3,9 +3,12 @@
  * through the format's write_header and write_row (writer.h).
  *
  * Call order: sl_writer_new(), sl_writer_header() at most once (required
- * for jsonl, whose keys it sets), then sl_writer_write() per record.  The
- * writer has no close of its own: each record is handed to the sink whole
- * before sl_writer_write() returns, so closing the sink finishes the file.
+ * for jsonl and json, whose keys it sets), then sl_writer_write() per
+ * record.  The writer has no close of its own: each record is handed to
+ * the sink whole before sl_writer_write() returns, and what a format puts
+ * after the last record (json's ']') is written by sl_sink_close(), which
+ * calls back into the writer (sl_sink_on_close()); so closing the sink
+ * finishes the file.
  *
  * Each record is built in the row buffer and given to the sink with one
  * sl_sink_write().  That makes a record all or nothing: a field that
@@ -115,6 +118,18 @@ const char *sl_writer_where(const sl_writer *w, char *buf, size_t size)
 	return buf;
 }
 
+/* The sink is closing: the format's end of the file (sl_sink_on_close). */
+static sl_status write_end(void *arg)
+{
+	sl_writer *w = arg;
+
+	if (sl_failed(w->ctx))
+		return sl_errcode(w->ctx);
+	if (w->def->write_end(w) < 0)
+		return sl_writer_drop_row(w);
+	return flush_row(w);
+}
+
 /* A record of no fields (from the JSON object {}) would be an empty
  * line, which CSV and TSV readers skip (or read as one empty field): it
  * cannot be written without changing it. */
@@ -142,7 +157,7 @@ sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
 		return NULL;
 	if (!sl_format_name(fmt)) {
 		sl_error(ctx, SL_EINVAL, "cannot write format %d: name csv,"
-			 " tsv, jsonl or lines", (int)fmt);
+			 " tsv, jsonl, json or lines", (int)fmt);
 		return NULL;
 	}
 	if (!sink) {
@@ -182,6 +197,8 @@ sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
 	if (!w->buf)
 		return NULL;
 	w->cap = ROW_START;
+	if (w->def->write_end)
+		sl_sink_on_close(sink, write_end, w);
 	return w;
 }
 

@@ -1131,7 +1131,7 @@ static void test_writer_format_names(void **state)
 		{ "dir.csv/file", SL_FORMAT_AUTO }, { "-", SL_FORMAT_AUTO },
 		{ ".csv", SL_FORMAT_AUTO }, { "", SL_FORMAT_AUTO },
 		{ "a.", SL_FORMAT_AUTO }, { ".gz", SL_FORMAT_AUTO },
-		{ "x.json", SL_FORMAT_JSONL }, { "x.JSON.gz", SL_FORMAT_JSONL },
+		{ "x.json", SL_FORMAT_JSON }, { "x.JSON.gz", SL_FORMAT_JSON },
 	};
 	size_t i;
 
@@ -1148,9 +1148,8 @@ static void test_writer_format_names(void **state)
 	assert_int_equal(sl_format_parse("jsonl"), SL_FORMAT_JSONL);
 	assert_int_equal(sl_format_parse("ndjson"), SL_FORMAT_JSONL);
 	assert_int_equal(sl_format_parse("lines"), SL_FORMAT_LINES);
-	/* json: its reader takes JSON Lines, or one array */
-	assert_int_equal(sl_format_parse("json"), SL_FORMAT_JSONL);
-	assert_int_equal(sl_format_parse("JSON"), SL_FORMAT_JSONL);
+	assert_int_equal(sl_format_parse("json"), SL_FORMAT_JSON);
+	assert_int_equal(sl_format_parse("JSON"), SL_FORMAT_JSON);
 	assert_int_equal(sl_format_parse(""), SL_FORMAT_AUTO);
 	assert_int_equal(sl_format_parse("auto"), SL_FORMAT_AUTO);
 	assert_int_equal(sl_format_parse(NULL), SL_FORMAT_AUTO);
@@ -1219,6 +1218,38 @@ static void test_writer_jsonl_without_header(void **state)
 	assert_int_equal(ROW(o.w, S("1")), SL_EINVAL);
 	assert_non_null(strstr(sl_errmsg(o.ctx), "needs a header"));
 	out_free(&o);
+}
+
+/* json: one array, an object a line, ended when the sink closes; "[]"
+ * with no record, and no end at all once a record has failed. */
+static void test_writer_json_array(void **state)
+{
+	struct out o;
+
+	(void)state;
+	out_open(&o, SL_FORMAT_JSON, NULL);
+	assert_int_equal(HEADER(o.w, S("a"), S("b")), SL_OK);
+	assert_int_equal(ROW(o.w, S("1"), S("x")), SL_OK);
+	assert_int_equal(ROW(o.w, S("2.50"), S("")), SL_OK);
+	assert_int_equal(ROW(o.w, S("true"), S("q\"")), SL_OK);
+	EXPECT(&o, "[\n{\"a\":1,\"b\":\"x\"},\n{\"a\":2.50,\"b\":\"\"},\n"
+	       "{\"a\":true,\"b\":\"q\\\"\"}\n]\n");
+
+	out_open(&o, SL_FORMAT_JSON, NULL);
+	assert_int_equal(HEADER(o.w, S("a")), SL_OK);
+	EXPECT(&o, "[]\n");
+
+	out_open(&o, SL_FORMAT_JSON, NULL);   /* no header either */
+	EXPECT(&o, "[]\n");
+
+	out_open(&o, SL_FORMAT_JSON, NULL);
+	assert_int_equal(HEADER(o.w, S("a")), SL_OK);
+	assert_int_equal(ROW(o.w, S("1")), SL_OK);
+	assert_int_equal(ROW(o.w, S("\xff")), SL_EDATA);
+	assert_int_not_equal(sl_sink_close(o.sink), SL_OK);
+	assert_int_not_equal(access(o.path, F_OK), 0);  /* none renamed */
+	out_free(&o);
+	assert_string_equal(sl_format_name(SL_FORMAT_JSON), "json");
 }
 
 static void test_writer_rejects_auto_format(void **state)
@@ -1472,6 +1503,7 @@ int main(void)
 		cmocka_unit_test(test_writer_header_after_records),
 		cmocka_unit_test(test_writer_jsonl_field_count_mismatch),
 		cmocka_unit_test(test_writer_jsonl_without_header),
+		cmocka_unit_test(test_writer_json_array),
 		cmocka_unit_test(test_writer_rejects_auto_format),
 		cmocka_unit_test(test_writer_rejects_quote_delimiter),
 		cmocka_unit_test(test_writer_new_after_failure),

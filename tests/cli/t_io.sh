@@ -454,20 +454,68 @@ PY
 	eq "br.csv" "$("$S" count br.csv)" 2 || return 1
 	eq "br.csv fields" "$("$S" head -n 1 -O jsonl br.csv)" '{"[a":1,"b]":2}' ||
 		return 1
-	# .json holding JSON Lines is read as such; output to .json is
-	# JSON Lines, and -O json (one array) is refused, not written yet
+	# .json holding JSON Lines is read as such
 	printf '{"a":1}\n{"a":2}\n' >objs.json
 	eq "objs.json" "$("$S" cat -O csv objs.json)" "$(printf 'a\n1\n2')" ||
 		return 1
-	printf 'a,b\n1,x\n' >in.csv
-	"$S" cat -o out.json in.csv || return 1
-	eq "-o out.json" "$(cat out.json)" '{"a":1,"b":"x"}' || return 1
-	"$S" cat -O json in.csv 2>err
-	eq "-O json: status" $? 2 || return 1
-	has "-O json" "$(cat err)" "--out-format json (one array) is not written yet" || return 1
+	# as its format says (the one its content shows), an array's
+	# output is an array by default, and JSON Lines' JSON Lines
+	eq "lines stay lines" "$("$S" cat objs.json)" "$(cat objs.json)" ||
+		return 1
+	eq "an array stays one" "$("$S" head -n 1 pretty.json | tr -d '\n')" \
+		"[$(head -n 1 want.jsonl)]" || return 1
 }
 
 run json_array t_json_array
+
+# -O json (and -o NAME.json) writes one array, an object a line: Python's
+# json module reads back the same objects from every path to it (a
+# conversion, a sort that spills, gzip'ed, an empty input, a verb's own
+# records); a run that fails leaves no file behind.
+t_json_out() {
+	"$S" gen --rows 5000 --seed 8 -O jsonl >g.jsonl || return 1
+	printf 'a,b\n1,x\n' >in.csv
+	"$S" cat -o out.json in.csv || return 1
+	eq "-o out.json" "$(cat out.json)" "$(printf '[\n{"a":1,"b":"x"}\n]')" ||
+		return 1
+	"$S" cat -O json g.jsonl >all.json || return 1
+	"$S" sort -m 2M -k float:n -O json g.jsonl >sorted.json || return 1
+	"$S" cat -O json -z g.jsonl >all.json.gz || return 1
+	"$S" head -n 0 -O json g.jsonl >none.json || return 1
+	"$S" cat -O json </dev/null >void.json || return 1
+	"$S" freq -f cat -O json g.jsonl >freq.json || return 1
+	"$S" freq -f cat -O jsonl g.jsonl >freq.jsonl || return 1
+	python3 - <<'PY' || return 1
+import gzip, json
+from decimal import Decimal
+load = lambda f: json.load(f, parse_float=Decimal)
+want = [json.loads(l, parse_float=Decimal) for l in open("g.jsonl")]
+assert load(open("all.json")) == want, "cat"
+assert load(gzip.open("all.json.gz", "rt")) == want, "gzip"
+assert load(open("sorted.json")) == sorted(want, key=lambda o: o["float"]), "sort"
+assert load(open("none.json")) == [], "head -n 0"
+assert load(open("void.json")) == [], "empty input"
+assert load(open("freq.json")) == [json.loads(l) for l in open("freq.jsonl")], "freq"
+text = open("all.json").read()
+assert text.startswith("[\n{") and text.endswith("}\n]\n"), "layout"
+assert text.count("\n") == len(want) + 2, "an object a line"
+PY
+	# sluice reads its own arrays back, through a pipe too
+	eq "read back" "$("$S" cat -O jsonl all.json | md5sum)" "$(md5sum <g.jsonl)" ||
+		return 1
+	eq "piped" "$("$S" cat -O json g.jsonl | "$S" count)" 5000 || return 1
+	# a failing run leaves nothing: no half array
+	printf '{"a":1}\n{"a":2}\n{"a":\n' >bad.jsonl
+	"$S" cat -o bad.json bad.jsonl 2>err
+	eq "bad: status" $? 1 || return 1
+	[ ! -e bad.json ] || { echo "bad.json left behind"; return 1; }
+	# split copies bytes: it writes no array
+	"$S" split --parts 2 --part 1 -O json g.jsonl >out 2>err
+	eq "split -O json: status" $? 2 || return 1
+	has "split -O json" "$(cat err)" "cannot write jsonl input as json" || return 1
+}
+
+run json_out t_json_out
 
 # A big array streams: its records under -m 8M (the elements are small,
 # the array is not), peak RSS within the ceiling and 16 MiB.
