@@ -30,7 +30,8 @@ enum {
 	OPT_TMP_LIMIT,
 	OPT_SPILL_CODEC,
 	OPT_SPILL_LEVEL,
-	OPT_LAST_GLOBAL = OPT_SPILL_LEVEL
+	OPT_KEYS,
+	OPT_LAST_GLOBAL = OPT_KEYS
 };
 
 static const char global_shortopts[] = "+hm:i:O:o:zd:qj:";
@@ -60,6 +61,7 @@ static const struct option global_longopts[] = {
 	{ "tmp-limit", required_argument, NULL, OPT_TMP_LIMIT },
 	{ "spill-codec", required_argument, NULL, OPT_SPILL_CODEC },
 	{ "spill-level", required_argument, NULL, OPT_SPILL_LEVEL },
+	{ "keys", required_argument, NULL, OPT_KEYS },
 };
 
 static const char global_help[] =
@@ -89,7 +91,13 @@ static const char global_help[] =
 	"      --rejects FILE     with skip: write each bad record to FILE as\n"
 	"                         a JSON line (file, record, line, offset,\n"
 	"                         reason, raw bytes)\n"
-	"      --strings          JSON Lines output: every value as a string\n"
+	"      --keys WHICH       JSON input: whose keys name the fields: first\n"
+	"                         (default; the first object's, and a key it\n"
+	"                         lacks is a bad record) or union (every\n"
+	"                         object's, in the order first seen: the\n"
+	"                         input is read twice, standard input copied\n"
+	"                         compressed to --tmpdir first)\n"
+	"      --strings          JSON output: every value as a string\n"
 	"  -o, --output FILE      write to FILE atomically (.gz implies -z,\n"
 	"                         .zst --zstd)\n"
 	"  -z, --gzip             gzip the output\n"
@@ -280,7 +288,18 @@ static int global_option(struct cli *c, int ch, const char *arg)
 		}
 		return 0;
 	case OPT_TMPDIR:
-		c->tmpdir = arg;
+		c->tmpdir = c->ropt.tmpdir = arg;
+		return 0;
+	case OPT_KEYS:
+		if (strcmp(arg, "first") == 0) {
+			c->ropt.keys = SL_KEYS_FIRST;
+		} else if (strcmp(arg, "union") == 0) {
+			c->ropt.keys = SL_KEYS_UNION;
+		} else {
+			cli_usage_error(c, "invalid --keys '%s' (first or union)",
+					arg);
+			return -1;
+		}
 		return 0;
 	case OPT_TMP_LIMIT:
 		if (cli_parse_size(arg, &c->tmp_limit) < 0 || c->tmp_limit == 0) {

@@ -26,6 +26,9 @@ _sluice()
 	--spill-codec)
 		COMPREPLY=($(compgen -W "gzip zstd" -- "$cur"))
 		return ;;
+	--keys)
+		COMPREPLY=($(compgen -W "first union" -- "$cur"))
+		return ;;
 	-a|--aggs)
 		COMPREPLY=($(compgen -W "count empty type min max sum mean stddev distinct p50 p90 p99 first last" -- "$cur"))
 		return ;;

@@ -51,7 +51,13 @@ time, or JSON Lines), else from the first byte of the input ([ means one
 JSON array).
 .B \\-O json
 writes one array, an object a line; an array's output is an array by
-default.  Values come out as they went in: a JSON Lines input's strings,
+default.
+The first object's keys name a JSON input's fields;
+.B \\-\\-keys union
+names them after every object's keys, in the order first seen, found by
+a first pass (standard input is copied to
+.BR \\-\\-tmpdir ).
+Values come out as they went in: a JSON Lines input's strings,
 numbers, true, false, null, arrays and objects keep their types through
 every verb.
 .B \\-o

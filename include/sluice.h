@@ -500,6 +500,13 @@ typedef enum sl_on_error {
 		       * loses them when they are all empty */
 } sl_on_error;
 
+/* Whose keys name the fields of JSON input (sl_read_options.keys). */
+typedef enum sl_keys {
+	SL_KEYS_FIRST = 0,  /* the first object's; a key it lacks is a bad
+			     * record */
+	SL_KEYS_UNION       /* every object's, in the order first seen */
+} sl_keys;
+
 typedef struct sl_read_options {
 	sl_format format;
 	char delimiter;        /* csv only; 0 means ',' */
@@ -513,6 +520,17 @@ typedef struct sl_read_options {
 	 * (so that several files share one header); NULL for none */
 	const sl_str *names;
 	size_t nnames;
+	/* jsonl, json: SL_KEYS_UNION names the fields after the keys of
+	 * every object of every input, in the order first seen (objects
+	 * then lack some: SL_KIND_ABSENT, which JSON output leaves out).
+	 * It takes a first pass over the inputs, so only sl_read() and
+	 * sl_read_files() honor it (a reader reads with the first
+	 * object's keys, or names): a file is read twice, and standard
+	 * input is copied as it is read, compressed, into a file in
+	 * tmpdir, and read back from there.  Memory holds the keys.  Other
+	 * formats are SL_EINVAL. */
+	sl_keys keys;
+	const char *tmpdir;    /* NULL: $TMPDIR, else /tmp */
 } sl_read_options;
 
 /*
@@ -604,7 +622,8 @@ const sl_record *sl_reader_next(sl_reader *r);
 
 /*
  * Count the remaining records, checking them as sl_reader_next() would
- * but without handing out fields.  Check sl_failed() after.
+ * but without handing out fields; a JSON object counts whatever its keys
+ * (the header grows to take them).  Check sl_failed() after.
  */
 uint64_t sl_reader_count(sl_reader *r);
 

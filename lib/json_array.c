@@ -37,7 +37,11 @@ struct sl_jarr {
 	size_t len, pos;
 	int state, done;
 	uint64_t line, offset;   /* where chunk[pos] is */
+	uint64_t lstart;         /* the offset its line starts at */
 	uint64_t eline, eoff;    /* where the element last given starts */
+	uint64_t ecol;           /* and its column, from 0 */
+	size_t *nl;              /* where the element's newlines are in it */
+	size_t nnl, nlcap;
 	uint64_t n;              /* elements given */
 	char *buf;               /* the element */
 	size_t blen, bcap;
@@ -50,7 +54,9 @@ static void jarr_release(void *arg)
 	sl_jarr *ja = arg;
 
 	sl_mem_free(ja->buf);
+	sl_mem_free(ja->nl);
 	ja->buf = NULL;
+	ja->nl = NULL;
 }
 
 sl_jarr *sl_jarr_new(sl_arena *a, sl_source *src, const char *name,
@@ -68,7 +74,7 @@ sl_jarr *sl_jarr_new(sl_arena *a, sl_source *src, const char *name,
 	ja->src = src;
 	ja->name = name;
 	ja->line = line;
-	ja->offset = offset;
+	ja->offset = ja->lstart = offset;   /* blank lines before */
 	if (sl_arena_on_release(a, jarr_release, ja) != SL_OK)
 		return NULL;
 	return ja;
@@ -82,6 +88,40 @@ uint64_t sl_jarr_line(const sl_jarr *ja)
 uint64_t sl_jarr_offset(const sl_jarr *ja)
 {
 	return ja->eoff;
+}
+
+void sl_jarr_locate(const sl_jarr *ja, size_t at, uint64_t *line,
+		    uint64_t *col)
+{
+	size_t lo = 0, hi = ja->nnl, mid;
+
+	/* the newlines before at: a binary search of their places */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ja->nl[mid] < at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*line = ja->eline + lo;
+	*col = lo ? (uint64_t)(at - ja->nl[lo - 1]) : ja->ecol + at + 1;
+}
+
+/* A newline at byte at of the element: 0, or -1. */
+static int note_newline(sl_jarr *ja, size_t at)
+{
+	if (ja->nnl == ja->nlcap) {
+		size_t cap = ja->nlcap ? 2 * ja->nlcap : 64;
+		size_t *v = sl_mem_realloc(ja->ctx, ja->nl, cap * sizeof(*v),
+					   "json.element");
+
+		if (!v)
+			return -1;
+		ja->nl = v;
+		ja->nlcap = cap;
+	}
+	ja->nl[ja->nnl++] = at;
+	return 0;
 }
 
 /* The error that ends the reading, at the current byte. */
@@ -137,7 +177,10 @@ static int scan_element(sl_jarr *ja)
 
 		if (c == '\n') {
 			ja->line++;
+			ja->lstart = ja->offset + (uint64_t)(p - (s + ja->pos)) + 1;
 			ja->esc = 0;
+			if (note_newline(ja, ja->blen + (size_t)(p - from)) < 0)
+				return -1;
 			if (!ja->in_str) {      /* blank space, as ' ' */
 				if (put(ja, from, (size_t)(p - from)) < 0 ||
 				    put(ja, (const unsigned char *)" ", 1) < 0)
@@ -211,7 +254,10 @@ const sl_str *sl_jarr_next(sl_jarr *ja)
 			return &ja->cur;
 		}
 		if (blank(ja->chunk[ja->pos])) {
-			ja->line += ja->chunk[ja->pos] == '\n';
+			if (ja->chunk[ja->pos] == '\n') {
+				ja->line++;
+				ja->lstart = ja->offset + 1;
+			}
 			ja->pos++;
 			ja->offset++;
 			continue;
@@ -235,7 +281,9 @@ const sl_str *sl_jarr_next(sl_jarr *ja)
 			ja->state = ELEMENT;
 			ja->eline = ja->line;
 			ja->eoff = ja->offset;
+			ja->ecol = ja->offset - ja->lstart;
 			ja->blen = 0;
+			ja->nnl = 0;
 			ja->depth = ja->in_str = ja->esc = 0;
 			continue;       /* the '{' is the element's */
 		case AFTER:

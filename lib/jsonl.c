@@ -80,6 +80,9 @@ typedef struct jsonl_state {
 	sl_str *dviews;
 	size_t dviews_bytes;
 	sl_jarr *jarr;         /* one array's elements, instead of lines */
+	sl_str *cnames;        /* collecting: the header, grown as keys come
+				* (the reader's names point here) */
+	size_t cnames_bytes;
 } jsonl_state;
 
 /* Headers wider than this get a hash index of their names. */
@@ -167,6 +170,7 @@ static void jsonl_release(void *arg)
 	sl_mem_free(js->dviews);
 	sl_mem_free(js->pend);
 	sl_mem_free(js->kbuf);
+	sl_mem_free(js->cnames);
 	memset(js, 0, sizeof(*js));
 }
 
@@ -828,9 +832,81 @@ static size_t find_key(sl_reader *r, jsonl_state *js, size_t pos,
 	return (size_t)-1;
 }
 
+/*
+ * Collecting (r->collect): add a key the header lacks to it, as the
+ * field r->nnames; its index, or (size_t)-1 with the error recorded.
+ * The names move to a buffer of the module's that grows by doubling;
+ * each name is copied into the reader's arena, so memory grows with the
+ * number of distinct keys only.  A wide header's hash index takes the
+ * new name, and is built again, twice as big, when it is half full.
+ */
+static size_t add_name(sl_reader *r, jsonl_state *js, const char *k,
+		       size_t klen)
+{
+	size_t n = r->nnames, h, dup;
+	char *copy;
+
+	if (!js->cnames || (void *)r->names != (void *)js->cnames) {
+		if (reserve(r, (void **)&js->cnames, &js->cnames_bytes,
+			    (n + 1) * sizeof(sl_str)) < 0)
+			return (size_t)-1;
+		if (n)
+			memcpy(js->cnames, r->names, n * sizeof(sl_str));
+	} else if (reserve(r, (void **)&js->cnames, &js->cnames_bytes,
+			   (n + 1) * sizeof(sl_str)) < 0) {
+		return (size_t)-1;
+	}
+	copy = sl_arena_alloc(r->arena, klen ? klen : 1);
+	if (!copy)
+		return (size_t)-1;
+	memcpy(copy, k, klen);
+	js->cnames[n].ptr = copy;
+	js->cnames[n].len = klen;
+	r->names = js->cnames;
+	r->nnames = n + 1;
+	if (reserve(r, (void **)&js->views, &js->vcap,
+		    (n + 1) * sizeof(sl_str)) < 0 ||
+	    reserve(r, (void **)&js->kinds, &js->kcap_kinds, n + 1) < 0 ||
+	    reserve(r, (void **)&js->pend, &js->pend_bytes, n + 1) < 0)
+		return (size_t)-1;
+	if (js->seen_bytes < (n + 1) * sizeof(uint64_t)) {
+		size_t old = js->seen_bytes;
+
+		if (reserve(r, (void **)&js->seen, &js->seen_bytes,
+			    (n + 1) * sizeof(uint64_t)) < 0)
+			return (size_t)-1;
+		memset((char *)js->seen + old, 0, js->seen_bytes - old);
+	}
+	js->views[n].ptr = "";
+	js->views[n].len = 0;
+	js->kinds[n] = SL_KIND_ABSENT;
+	if (js->index && 2 * (n + 1) <= js->mask + 1) {
+		for (h = hash_name(k, klen) & js->mask; js->index[h];
+		     h = (h + 1) & js->mask)
+			;
+		js->index[h] = n + 1;
+	} else if (js->index || n + 1 > INDEX_MIN) {
+		sl_mem_free(js->index);
+		js->index = NULL;
+		if (build_index(r->ctx, js, r->names, n + 1, &dup) < 0)
+			return (size_t)-1;
+	}
+	return n;
+}
+
 /* The row is bad: say why and where (the column, from 1). */
 static int bad_json(sl_reader *r, const jp *j)
 {
+	jsonl_state *js = j->js;
+	uint64_t line, col;
+
+	if (js->jarr) {          /* an element may have many lines */
+		sl_jarr_locate(js->jarr, (size_t)(j->at - j->s), &line, &col);
+		snprintf(r->row.bad, sizeof(r->row.bad),
+			 "invalid JSON: %s (line %llu, column %llu)", j->why,
+			 (unsigned long long)line, (unsigned long long)col);
+		return ROW_BAD;
+	}
 	snprintf(r->row.bad, sizeof(r->row.bad),
 		 "invalid JSON: %s (column %zu)",
 		 j->why, (size_t)(j->at - j->s) + 1);
@@ -942,10 +1018,15 @@ static int parse_row(sl_reader *r, jsonl_state *js, const char *line,
 			js->keys[pos].len = klen;
 		} else {
 			idx = find_key(r, js, pos, key, klen);
-			if (idx == (size_t)-1) {
+			if (idx == (size_t)-1 && r->collect) {
+				idx = add_name(r, js, key, klen);
+				if (idx == (size_t)-1)
+					return ROW_ERR;
+			} else if (idx == (size_t)-1) {
 				snprintf(r->row.bad, sizeof(r->row.bad),
 					 "key '%.*s' is not in the header (the"
-					 " first object's keys)",
+					 " first object's keys; --keys union"
+					 " takes every object's)",
 					 klen > 200 ? 200 : (int)klen, key);
 				return ROW_BAD;
 			}

@@ -684,6 +684,9 @@ uint64_t sl_reader_count(sl_reader *r)
 		return 0;
 	/* padding needs to see a long row's fields */
 	r->counting = r->opt.on_error != SL_PAD;
+	/* any object is a record, whatever its keys: a key the header lacks
+	 * is added to it, not an error */
+	r->collect = sl_format_is_json(r->fmt);
 	if (r->pending) {
 		r->pending = 0;
 		n++;

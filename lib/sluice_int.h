@@ -127,6 +127,13 @@ sl_source *sl_source_open_range(sl_arena *a, const char *path,
  * the start, as plain bytes (a byte-order mark is skipped at byte 0):
  * the same source and buffer for part after part. */
 void sl_source_range_reset(sl_source *src, uint64_t from, uint64_t to);
+/* Call fn(arg, p, n) with every chunk of decoded bytes the source reads
+ * from now on, once each, whatever sl_source_unget() hands out again (a
+ * byte-order mark included): a copy of the stream.  A failure of fn
+ * (recorded in the context) fails the read. */
+void sl_source_tee(sl_source *src,
+		   sl_status (*fn)(void *arg, const unsigned char *p, size_t n),
+		   void *arg);
 /* Hand out the last chunk again on the next sl_source_next(). */
 void sl_source_unget(sl_source *src);
 /* Does p[0..n) start with the magic of a compression the source reads
@@ -197,6 +204,8 @@ struct sl_reader {
 	uint64_t par_segments;    /* sl_par_stats() of the last par, kept */
 	uint64_t par_redos;       /* when it is freed */
 	int par_gave_up;
+	int collect;              /* jsonl: a key the header lacks is added
+				   * to it (the first pass of --keys union) */
 };
 
 /* Set the header from n views (copied into the reader's arena). */
@@ -506,6 +515,10 @@ sl_jarr *sl_jarr_new(sl_arena *a, sl_source *src, const char *name,
 const sl_str *sl_jarr_next(sl_jarr *ja);
 uint64_t sl_jarr_line(const sl_jarr *ja);
 uint64_t sl_jarr_offset(const sl_jarr *ja);
+/* The line and column (from 1, in bytes) in the file of byte at of the
+ * element last given: an error's place in an element of many lines. */
+void sl_jarr_locate(const sl_jarr *ja, size_t at, uint64_t *line,
+		    uint64_t *col);
 
 /* reader_par.c: the size of path when it is a plain regular file worth
  * reading on threads (not compressed, 4 MiB or more), else 0; *bom: the
@@ -558,6 +571,9 @@ void sl_parts_free(sl_parts *ps);
 
 /* spill.c: a run of records in an unlinked, compressed temporary file */
 typedef struct sl_spill sl_spill;
+/* A temporary file in dir, made and unlinked at once (see spill.c): its
+ * descriptor, or -1 with the error recorded. */
+int sl_spill_tmpfile(sl_ctx *ctx, const char *dir);
 sl_spill *sl_spill_new(sl_arena *a, const char *dir, int codec, int level,
 		       sl_spill_stats *stats);
 sl_status sl_spill_put(sl_spill *sp, const sl_str *f, size_t n);

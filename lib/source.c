@@ -122,6 +122,9 @@ struct sl_source {
 	 * for i = 0, 1, read with pread(2); seg_done of the current one */
 	int ranged, seg;
 	uint64_t seg_at[2], seg_len[2], seg_done;
+	/* sl_source_tee(): told every decoded chunk once */
+	sl_status (*tee)(void *arg, const unsigned char *p, size_t n);
+	void *tee_arg;
 };
 
 enum { CODEC_BZIP2 = 1, CODEC_XZ, CODEC_ZSTD };
@@ -1323,7 +1326,29 @@ static const unsigned char *next_decoded(sl_source *src, size_t *size)
 static int pump_start(sl_source *src);
 static const unsigned char *pump_next(sl_source *src, size_t *size);
 
+void sl_source_tee(sl_source *src,
+		   sl_status (*fn)(void *arg, const unsigned char *p, size_t n),
+		   void *arg)
+{
+	src->tee = fn;
+	src->tee_arg = arg;
+}
+
+static const unsigned char *next_fresh(sl_source *src, size_t *size);
+
+/* The next decoded chunk, told to the tee: below the queue of chunks
+ * handed out again and the byte-order mark, so each byte is told once
+ * and as decoded. */
 static const unsigned char *next_raw(sl_source *src, size_t *size)
+{
+	const unsigned char *p = next_fresh(src, size);
+
+	if (p && src->tee && *size && src->tee(src->tee_arg, p, *size) != SL_OK)
+		return NULL;
+	return p;
+}
+
+static const unsigned char *next_fresh(sl_source *src, size_t *size)
 {
 	*size = 0;
 	if (src->pump)

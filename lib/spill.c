@@ -160,14 +160,36 @@ static void spill_release(void *arg)
 	sl_spill_close(arg);
 }
 
+int sl_spill_tmpfile(sl_ctx *ctx, const char *dir)
+{
+	size_t n = strlen(dir) + sizeof("/sluice-spill-XXXXXX");
+	sl_tmpnode node;
+	char *path;
+	int fd;
+
+	path = sl_mem_alloc(ctx, n, "spill.name");
+	if (!path)
+		return -1;
+	snprintf(path, n, "%s/sluice-spill-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		sl_error_errno(ctx, errno, "cannot create a spill file in '%s'"
+			       " (use --tmpdir)", dir);
+		sl_mem_free(path);
+		return -1;
+	}
+	sl_tmpfile_register(&node, path);
+	unlink(path);
+	sl_tmpfile_unregister(&node);
+	sl_mem_free(path);
+	return fd;
+}
+
 sl_spill *sl_spill_new(sl_arena *a, const char *dir, int codec, int level,
 		       sl_spill_stats *stats)
 {
 	sl_ctx *ctx = sl_arena_ctx(a);
-	sl_tmpnode node;
 	sl_spill *sp;
-	size_t n;
-	char *path;
 
 	sp = sl_arena_alloc(a, sizeof(*sp));
 	if (!sp)
@@ -180,20 +202,9 @@ sl_spill *sl_spill_new(sl_arena *a, const char *dir, int codec, int level,
 	sp->fd = -1;
 	if (sl_arena_on_release(a, spill_release, sp) != SL_OK)
 		return NULL;
-	n = strlen(dir) + sizeof("/sluice-spill-XXXXXX");
-	path = sl_arena_alloc(a, n);
-	if (!path)
+	sp->fd = sl_spill_tmpfile(ctx, dir);
+	if (sp->fd < 0)
 		return NULL;
-	snprintf(path, n, "%s/sluice-spill-XXXXXX", dir);
-	sp->fd = mkostemp(path, O_CLOEXEC);
-	if (sp->fd < 0) {
-		sl_error_errno(ctx, errno, "cannot create a spill file in '%s'"
-			       " (use --tmpdir)", dir);
-		return NULL;
-	}
-	sl_tmpfile_register(&node, path);
-	unlink(path);
-	sl_tmpfile_unregister(&node);
 	sp->out = sl_sink_open_spill(a, sp->fd, dir, codec, level, stats);
 	if (!sp->out)
 		return NULL;

@@ -4,6 +4,8 @@
  * lists, child arenas, NULL chains, provenance, and every allocation of a
  * spilling pipeline failed in turn.
  */
+#include <fcntl.h>
+
 #include "testutil.h"
 
 /* tu_dir/name, in a static buffer of its own per slot. */
@@ -103,6 +105,129 @@ static void test_read_jsonl_names_and_kinds(void **state)
 	assert_int_equal(rec->kinds[1], SL_KIND_NULL);
 	assert_null(sl_iter_next(it));
 	assert_false(sl_failed(ctx));
+	tu_ctx_free(ctx);
+}
+
+/* Is the i-th name s? */
+static int name_is(const sl_str *h, size_t i, const char *s)
+{
+	return h[i].len == strlen(s) && memcmp(h[i].ptr, s, h[i].len) == 0;
+}
+
+/*
+ * SL_KEYS_UNION: the header is every key of every input in the order
+ * first seen (a file of lines, one array, then standard input, copied to
+ * the temporary folder and read back), a key an object lacks is absent,
+ * and 100 keys met one by one (past the width at which names are hashed)
+ * all get their place.  The first object's keys alone make the second
+ * object bad.
+ */
+static void test_read_keys_union(void **state)
+{
+	sl_read_options ro = { .keys = SL_KEYS_UNION };
+	sl_ctx *ctx = tu_ctx(0, 0);
+	const char *paths[3];
+	const sl_record *rec;
+	char wide[100 * 101 * 12 + 100 * 12];
+	const sl_str *h;
+	size_t n, i, at;
+	sl_iter *it;
+	int fd, saved;
+
+	(void)state;
+	ro.tmpdir = tu_dir;
+	paths[0] = put(0, "u1.jsonl", "{\"a\":1,\"b\":\"x\"}\n"
+		       "{\"c\":true,\"a\":2}\n");
+	paths[1] = put(1, "u2.json", "[{\"d\":null},\n{\"b\":\"y\",\"e\":[1]}]");
+	paths[2] = "-";
+	put(2, "u3.jsonl", "{\"f\":\"s\",\"a\":3}\n");
+	fd = open(path_of(2, "u3.jsonl"), O_RDONLY);
+	saved = dup(STDIN_FILENO);
+	assert_true(fd >= 0 && saved >= 0);
+	assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+	close(fd);
+	it = sl_read_files(sl_arena_new(ctx, "p"), paths, 3, &ro);
+	h = sl_iter_header(it, &n);
+	assert_non_null(h);
+	assert_int_equal(n, 6);
+	assert_true(name_is(h, 0, "a") && name_is(h, 1, "b") &&
+		    name_is(h, 2, "c") && name_is(h, 3, "d") &&
+		    name_is(h, 4, "e") && name_is(h, 5, "f"));
+	assert_int_equal(sl_iter_format(it), SL_FORMAT_JSONL);
+	rec = sl_iter_next(it);
+	assert_int_equal(rec->nfields, 6);
+	assert_true(field_is(rec, 0, "1") && field_is(rec, 1, "x"));
+	assert_int_equal(rec->kinds[2], SL_KIND_ABSENT);
+	assert_int_equal(rec->kinds[5], SL_KIND_ABSENT);
+	rec = sl_iter_next(it);
+	assert_int_equal(rec->kinds[1], SL_KIND_ABSENT);
+	assert_int_equal(rec->kinds[2], SL_KIND_BOOL);
+	rec = sl_iter_next(it);
+	assert_int_equal(rec->kinds[3], SL_KIND_NULL);
+	assert_int_equal(rec->kinds[0], SL_KIND_ABSENT);
+	rec = sl_iter_next(it);
+	assert_true(field_is(rec, 4, "[1]"));
+	rec = sl_iter_next(it);          /* standard input's copy */
+	assert_non_null(rec);
+	assert_true(field_is(rec, 5, "s") && field_is(rec, 0, "3"));
+	assert_string_equal(rec->input, "<stdin>");
+	assert_int_equal(rec->line, 1);
+	assert_null(sl_iter_next(it));
+	assert_false(sl_failed(ctx));
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+	tu_ctx_free(ctx);
+
+	/* 100 keys, one more in each object, the new one first: the names
+	 * are found through their hash past the 32nd */
+	for (i = 0, at = 0; i < 100; i++) {
+		size_t k;
+
+		at += (size_t)snprintf(wide + at, sizeof(wide) - at, "{\"id\":1");
+		for (k = i + 1; k-- > 0;)
+			at += (size_t)snprintf(wide + at, sizeof(wide) - at,
+					       ",\"k%zu\":%zu", k, k);
+		at += (size_t)snprintf(wide + at, sizeof(wide) - at, "}\n");
+	}
+	ctx = tu_ctx(0, 0);
+	paths[0] = put(0, "wide.jsonl", wide);
+	it = sl_read_files(sl_arena_new(ctx, "p"), paths, 1, &ro);
+	h = sl_iter_header(it, &n);
+	assert_int_equal(n, 101);
+	assert_true(name_is(h, 0, "id") && name_is(h, 1, "k0") &&
+		    name_is(h, 100, "k99"));
+	for (i = 0; (rec = sl_iter_next(it)) != NULL; i++) {
+		char want[16];
+		size_t k;
+
+		for (k = 0; k < 100; k++) {
+			snprintf(want, sizeof(want), "%zu", k);
+			if (k <= i)
+				assert_true(field_is(rec, k + 1, want));
+			else
+				assert_int_equal(rec->kinds[k + 1],
+						 SL_KIND_ABSENT);
+		}
+	}
+	assert_int_equal(i, 100);
+	assert_false(sl_failed(ctx));
+	tu_ctx_free(ctx);
+
+	/* the first object's keys */
+	ctx = tu_ctx(0, 0);
+	it = sl_read_files(sl_arena_new(ctx, "p"), paths, 1, NULL);
+	while (sl_iter_next(it))
+		;
+	assert_int_equal(sl_errcode(ctx), SL_EDATA);
+	assert_non_null(strstr(sl_errmsg(ctx), "key 'k1' is not in the header"));
+	tu_ctx_free(ctx);
+
+	/* CSV is refused */
+	ctx = tu_ctx(0, 0);
+	paths[0] = put(0, "u.csv", "a,b\n1,2\n");
+	it = sl_read_files(sl_arena_new(ctx, "p"), paths, 1, &ro);
+	assert_null(sl_iter_next(it));
+	assert_int_equal(sl_errcode(ctx), SL_EINVAL);
 	tu_ctx_free(ctx);
 }
 
@@ -497,6 +622,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_files_one_stream),
 		cmocka_unit_test(test_read_jsonl_names_and_kinds),
+		cmocka_unit_test(test_read_keys_union),
 		cmocka_unit_test(test_head_and_filter),
 		cmocka_unit_test(test_sort_spills_in_order),
 		cmocka_unit_test(test_quiet_drops_provenance),

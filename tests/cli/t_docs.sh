@@ -54,7 +54,10 @@ t_bash_completion() {
 	eq "stats --pa*" "$got" "--partial" || return 1
 	got=$(bash -c 'source "$1"; COMP_WORDS=("$2" cat -O j); COMP_CWORD=3
 		_sluice; echo "${COMPREPLY[@]}"' _ "$HERE/../../completion/sluice.bash" "$S")
-	eq "-O j*" "$got" "jsonl"
+	eq "-O j*" "$got" "jsonl json" || return 1
+	got=$(bash -c 'source "$1"; COMP_WORDS=("$2" cat --keys u); COMP_CWORD=3
+		_sluice; echo "${COMPREPLY[@]}"' _ "$HERE/../../completion/sluice.bash" "$S")
+	eq "--keys u*" "$got" "union"
 }
 
 # ---- README.md against the code -------------------------------------------

@@ -446,6 +446,21 @@ PY
 	has "bad element" "$(cat err)" "in 'bad.json' at record 2, line 2, byte 12" || return 1
 	eq "bad element skipped" "$("$S" cat -q --on-error skip -O csv bad.json)" \
 		"$(printf 'a\n1\n3')" || return 1
+	# an element of many lines: the error's own line and column, where
+	# Python's json module puts it
+	printf '[{"a":1},\n  {"a":1,\n   "b": tru},\n{"a":2}]' >ml1.json
+	printf '[\n {\n  "a" 1\n }\n]\n' >ml2.json
+	printf '[{"a":1}, {"b":x}]' >ml3.json
+	for f in ml1.json ml2.json ml3.json; do
+		"$S" count $f >/dev/null 2>err
+		want=$(python3 -c 'import json, sys
+try:
+    json.load(open(sys.argv[1]))
+except ValueError as e:
+    print("(line %d, column %d)" % (e.lineno, e.colno))' $f)
+		[ -n "$want" ] || { echo "$f: Python read it"; return 1; }
+		has "$f" "$(cat err)" "$want" || return 1
+	done
 	# '[' is data where CSV is asked for, by -i or by name
 	printf '[a,b]\n1,2\n3,4\n' >br.txt
 	eq "-i csv" "$("$S" count -i csv br.txt)" 2 || return 1
@@ -516,6 +531,86 @@ PY
 }
 
 run json_out t_json_out
+
+# --keys union: objects whose keys change every 1000 records (json_keys.py,
+# a pool of 40 names with commas, quotes, a newline, the empty name) read
+# as the union of their keys in the order first seen: Python's json and
+# csv modules say what the header and every record must be, for standard
+# input (plain and gzip'ed: copied to --tmpdir, compressed, and read back),
+# a file, a file and standard input together, at -j 1 and 2.  Errors are
+# located as in one pass, a rejected record is written once, the copy
+# leaves nothing behind, and the default (first) names the key it lacks.
+t_json_keys_union() {
+	local P="$HERE/json_keys.py" rows=20000 kib
+	python3 "$P" gen $rows 3 >in.jsonl || return 1
+	mkdir tmp
+	"$S" cat --keys union --tmpdir tmp -O csv <in.jsonl >out.csv || return 1
+	python3 "$P" csv in.jsonl out.csv >/dev/null || return 1
+	gzip -c in.jsonl | "$S" cat --keys union --tmpdir tmp -O csv >gz.csv || return 1
+	eq "gzip'ed stdin" "$(md5sum <gz.csv)" "$(md5sum <out.csv)" || return 1
+	for j in 1 2; do
+		"$S" cat -j $j --keys union -O csv in.jsonl >f.csv || return 1
+		eq "file, -j $j" "$(md5sum <f.csv)" "$(md5sum <out.csv)" || return 1
+	done
+	"$S" cat --keys union --tmpdir tmp <in.jsonl >out.jsonl || return 1
+	python3 "$P" jsonl in.jsonl out.jsonl >/dev/null || return 1
+	"$S" sort -k id:nr --keys union --tmpdir tmp -O json -m 4M <in.jsonl >out.json ||
+		return 1
+	"$S" sort -k id:n --keys union -O jsonl out.json >back.jsonl || return 1
+	python3 "$P" jsonl in.jsonl back.jsonl any >/dev/null || return 1
+	# two inputs: the union of both, in the order read
+	python3 "$P" gen 3000 9 200 >two.jsonl || return 1
+	"$S" cat --keys union --tmpdir tmp -O csv two.jsonl - <in.jsonl >both.csv ||
+		return 1
+	cat two.jsonl in.jsonl >both.jsonl
+	python3 "$P" csv both.jsonl both.csv >/dev/null || return 1
+	[ -z "$(ls tmp)" ] || { echo "left in tmp: $(ls tmp)"; return 1; }
+	# the default: the first object's keys, and a located error
+	"$S" cat -O csv in.jsonl >/dev/null 2>err
+	eq "first: status" $? 1 || return 1
+	has "first" "$(cat err)" "is not in the header (the first object's keys; --keys union takes every object's) in 'in.jsonl' at record 1001, line 1001" ||
+		return 1
+	"$S" cat --keys first -O csv in.jsonl >/dev/null 2>err
+	eq "--keys first: status" $? 1 || return 1
+	# a bad line: the same message as one pass gives; skipped, rejected
+	# once
+	"$S" gen --rows 3000 -O jsonl >same.jsonl || return 1
+	{ head -n 1500 same.jsonl; echo '{"id":0,"x":}'; tail -n +1501 same.jsonl; } >bad1.jsonl
+	{ head -n 1500 in.jsonl; echo '{"id":0,"x":}'; tail -n +1501 in.jsonl; } >bad.jsonl
+	"$S" cat -O csv <bad1.jsonl >/dev/null 2>err1
+	"$S" cat --keys union -O csv <bad1.jsonl >/dev/null 2>err2
+	eq "bad: status" $? 1 || return 1
+	has "bad line" "$(cat err2)" "at record 1501, line 1501, byte" || return 1
+	eq "bad: located as in one pass" "$(cat err2)" "$(cat err1)" || return 1
+	"$S" cat -q --keys union --on-error skip --rejects rej.jsonl -O csv <bad.jsonl >skip.csv ||
+		return 1
+	eq "rejected once" "$(wc -l <rej.jsonl)" 1 || return 1
+	python3 "$P" csv in.jsonl skip.csv >/dev/null || return 1
+	# not JSON; a --tmpdir that is not there; an empty input
+	printf 'a,b\n1,2\n' | "$S" cat --keys union 2>err
+	eq "csv: status" $? 2 || return 1
+	has "csv" "$(cat err)" "--keys union is for JSON input; '<stdin>' is csv" || return 1
+	"$S" cat --keys union --tmpdir nowhere <in.jsonl >/dev/null 2>err
+	eq "no tmpdir: status" $? 3 || return 1
+	has "no tmpdir" "$(cat err)" "cannot create a spill file in 'nowhere'" || return 1
+	eq "empty" "$("$S" cat --keys union -O json </dev/null)" "[]" || return 1
+	"$S" cat --keys some in.jsonl 2>err
+	eq "--keys some: status" $? 2 || return 1
+	# bounded: 15 copies of in.jsonl (27 MB) through standard input
+	# under -m 8M: out.csv's header, then its records 15 times
+	[ -n "$SAN" ] && return 0
+	for j in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do cat in.jsonl; done |
+		"$MAXRSS" rss "$S" cat --keys union --tmpdir tmp -O csv -m 8M >big.csv ||
+		return 1
+	{ head -n 2 out.csv; for j in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		tail -n +3 out.csv; done; } >want.csv
+	eq "15 copies" "$(md5sum <big.csv)" "$(md5sum <want.csv)" || return 1
+	kib=$(cat rss)
+	echo "figure: --keys union, $((15 * rows)) objects on stdin, -m 8M: peak RSS $kib KiB"
+	le "peak RSS KiB" "$kib" 8192
+}
+
+run json_keys_union t_json_keys_union
 
 # A big array streams: its records under -m 8M (the elements are small,
 # the array is not), peak RSS within the ceiling and 16 MiB.
