@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bench/json.sh - JSON: count and filter of JSON Lines beside jq, JSON
+# Lines to CSV and back, one big JSON array under -m 8M, and --keys union
+# over standard input beside Miller's unsparsify, with peak RSS.
+#
+#   bash bench/json.sh [SLUICE] [SIZE]      (SIZE default 1G)
+#
+# FILE.jsonl is `sluice gen --size SIZE --seed 1 -O jsonl`, FILE.csv the
+# same records as CSV, in a scratch folder under $TMPDIR removed
+# afterwards.  sluice's commands run RUNS times (default 3) and show the
+# median; jq and Miller, which take minutes, run once.  MB/s is over the
+# input's size.  The array (twice SIZE) is never on disk: `sluice gen -O
+# json` pipes it in.  The mixed keys: FILE.jsonl with its keys renamed
+# every 1000 records by awk (cat becomes cat0..cat6, one block in three
+# drops text), piped to `sluice cat --keys union -O csv`; the header is
+# checked against Python's union of the keys, and the record count.
+set -eu
+S=${1:-build/sluice}
+SIZE=${2:-1G}
+RUNS=${RUNS:-3}
+case $S in /*) ;; *) S=$PWD/$S ;; esac
+W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-XXXXXX")
+trap 'rm -rf "$W"' EXIT
+export LC_ALL=C
+
+"$S" gen --size "$SIZE" --seed 1 -O jsonl >"$W/in.jsonl"
+"$S" cat -O csv "$W/in.jsonl" >"$W/in.csv"
+jbytes=$(stat -c %s "$W/in.jsonl")
+cbytes=$(stat -c %s "$W/in.csv")
+rows=$("$S" count "$W/in.jsonl")
+
+# median of N runs of a command: prints "seconds max_rss_kib"
+measure() {  # measure N COMMAND
+	local i
+	for i in $(seq "$1"); do
+		/usr/bin/time -f '%e %M' -o "$W/t" bash -c "$2" >/dev/null
+		cat "$W/t"
+	done | sort -n | sed -n "$(( ($1 + 1) / 2 ))p"
+}
+
+LAST=0
+row() {  # row LABEL BYTES N COMMAND: the row; the seconds in LAST
+	local t kib
+	read -r t kib < <(measure "$3" "$4")
+	LAST=$t
+	printf '| %-44s | %7s | %7.0f | %8.1f |\n' "$1" "$t" \
+		"$(echo "$2 / 1000000 / $t" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
+}
+
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.1f'; }
+
+echo "# JSON benchmark, $(date -u +%Y-%m-%d)"
+echo
+echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores;"
+echo "FILE.jsonl: \`sluice gen --size $SIZE --seed 1 -O jsonl\`, $jbytes bytes,"
+echo "$rows records; FILE.csv the same records, $cbytes bytes; warm page"
+echo "cache; sluice: median of $RUNS runs, peers: one run."
+echo
+echo "| command                                      | seconds |    MB/s | RSS MiB  |"
+echo "| -------------------------------------------- | ------- | ------- | -------- |"
+row "sluice count FILE.jsonl" "$jbytes" "$RUNS" "'$S' count '$W/in.jsonl'"
+row "sluice filter 'float < 0' FILE.jsonl" "$jbytes" "$RUNS" \
+	"'$S' filter 'float < 0' '$W/in.jsonl'"
+sl=$LAST
+jq_t=
+if command -v jq >/dev/null; then
+	row "jq -c 'select(.float < 0)' FILE.jsonl" "$jbytes" 1 \
+		"jq -c 'select(.float < 0)' '$W/in.jsonl'"
+	jq_t=$LAST
+else
+	echo "| jq: missing (make deps-bench)                |         |         |          |"
+fi
+row "sluice cat -O csv FILE.jsonl" "$jbytes" "$RUNS" "'$S' cat -O csv '$W/in.jsonl'"
+row "sluice cat -O jsonl FILE.csv" "$cbytes" "$RUNS" "'$S' cat -O jsonl '$W/in.csv'"
+if command -v mlr >/dev/null; then
+	row "mlr --ijsonl --ocsv cat FILE.jsonl" "$jbytes" 1 \
+		"mlr --ijsonl --ocsv cat '$W/in.jsonl'"
+fi
+
+# one array of twice SIZE, streamed through a pipe, under -m 8M
+abytes=$("$S" gen --size "$(( $(numfmt --from=iec "$SIZE") * 2 ))" --seed 2 -O json | wc -c)
+row "gen -O json (${abytes} B) \| count -i json -m 8M" "$abytes" 1 \
+	"'$S' gen --size $(( $(numfmt --from=iec "$SIZE") * 2 )) --seed 2 -O json | '$S' count -i json -m 8M"
+arss=$(sed -n 1p "$W/t" | awk '{ print $2 }')
+
+# keys that change every 1000 records
+mix() {
+	awk '{ b = int((NR - 1) / 1000); sub(/"cat":/, "\"cat" (b % 7) "\":");
+	       if (b % 3 == 2) sub(/,"text":"[^"]*"/, ""); print }' "$W/in.jsonl"
+}
+mix >"$W/mixed.jsonl"
+row "sluice cat --keys union -O csv -m 16M <MIXED" "$jbytes" "$RUNS" \
+	"'$S' cat --keys union -O csv -m 16M <'$W/mixed.jsonl'"
+urss=$(sed -n 1p "$W/t" | awk '{ print $2 }')
+if command -v mlr >/dev/null; then
+	row "mlr --ijsonl --ocsv unsparsify <MIXED" "$jbytes" 1 \
+		"mlr --ijsonl --ocsv unsparsify <'$W/mixed.jsonl'"
+fi
+"$S" cat --keys union -O csv -m 16M <"$W/mixed.jsonl" >"$W/mixed.csv"
+want=$(head -n 7000 "$W/mixed.jsonl" | python3 -c 'import json, sys
+seen = {}
+for line in sys.stdin:
+    for k in json.loads(line):
+        seen.setdefault(k)
+print(",".join(seen))')
+got=$(head -n 1 "$W/mixed.csv")
+echo
+echo "The array: peak RSS $((arss / 1024)) MiB ($arss KiB) under -m 8M."
+echo "--keys union over standard input: header \`$got\`"
+[ "$got" = "$want" ] && [ "$(( $(wc -l <"$W/mixed.csv") - 1 ))" = "$rows" ] &&
+	echo "(Python's union of the first 7000 records' keys, which hold them all, and $rows records: right);" ||
+	echo "(WRONG: want \`$want\` and $rows records);"
+echo "peak RSS $((urss / 1024)) MiB ($urss KiB) under -m 16M."
+if [ -n "$jq_t" ]; then
+	echo
+	echo "filter against jq: $(ratio "$jq_t" "$sl")x."
+fi
