@@ -20,8 +20,10 @@
  * whatever reason, the parts' work is dropped and the file is counted
  * again from its start on the caller's thread, which reports the first
  * error as it always has.  A run with a rejects file counts on one
- * thread, since its rejects must come in order; so does JSON Lines, whose
- * first object in a part would stand in for the file's.
+ * thread, since its rejects must come in order.  JSON Lines is cut as
+ * lines are: the first object of a part names its fields, and an object
+ * counts whatever its keys (sl_reader_count()), so a part counts as the
+ * file would; one JSON array is never cut.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -98,10 +100,11 @@ static int splittable(const char *path, const sl_read_options *o)
 		return 0;
 	if (f == SL_FORMAT_AUTO)
 		f = sl_format_from_name(path);
-	if (f == SL_FORMAT_AUTO)
+	/* JSON: lines can be cut, one array cannot */
+	if (f == SL_FORMAT_AUTO || sl_format_is_json(f))
 		f = first_byte_format(path);
 	return f == SL_FORMAT_CSV || f == SL_FORMAT_TSV ||
-		f == SL_FORMAT_LINES;
+		f == SL_FORMAT_LINES || f == SL_FORMAT_JSONL;
 }
 
 /*

@@ -612,6 +612,33 @@ t_json_keys_union() {
 
 run json_keys_union t_json_keys_union
 
+# count cuts JSON Lines in parts on threads: each part's first object
+# names its fields, and every object counts whatever its keys, so the
+# count is Python's at every -j; a bad line is the one-thread message; one
+# array (and a .json file of lines) is counted right.
+t_count_jsonl_in_parts() {
+	local j want
+	python3 "$HERE/json_keys.py" gen 60000 5 300 >k.jsonl || return 1
+	want=$(python3 -c 'import json, sys
+print(sum(1 for l in open(sys.argv[1]) if l.strip() and json.loads(l)))' k.jsonl)
+	for j in 1 2 3 8; do
+		eq "-j $j" "$("$S" count -j $j k.jsonl)" "$want" || return 1
+	done
+	cp k.jsonl k.json
+	eq ".json of lines" "$("$S" count -j 2 k.json)" "$want" || return 1
+	"$S" cat -O json k.jsonl --keys union >arr.json || return 1
+	eq "one array" "$("$S" count -j 2 arr.json)" "$want" || return 1
+	{ head -n 50000 k.jsonl; echo '{"id":1,"x":tru}'; tail -n +50001 k.jsonl; } >bad.jsonl
+	"$S" count -j 1 bad.jsonl 2>err1
+	eq "bad: status" $? 1 || return 1
+	"$S" count -j 2 bad.jsonl 2>err2
+	eq "bad, -j 2" "$(cat err2)" "$(cat err1)" || return 1
+	has "bad" "$(cat err1)" "at record 50001, line 50001" || return 1
+	eq "skipped" "$("$S" count -q -j 2 --on-error skip bad.jsonl)" "$want" || return 1
+}
+
+run count_jsonl_in_parts t_count_jsonl_in_parts
+
 # A big array streams: its records under -m 8M (the elements are small,
 # the array is not), peak RSS within the ceiling and 16 MiB.
 t_json_array_under_8m() {
