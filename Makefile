@@ -191,7 +191,8 @@ test-cli: test-build
 # fails the run (halt_on_error).
 TSAN_UNITS = test_mem test_source test_sink test_sort test_reader \
 	test_stage_group
-TSAN_CLI = threads_same_output_and_ceiling count_in_parts uniq_in_parts
+TSAN_CLI = threads_same_output_and_ceiling count_in_parts uniq_in_parts \
+	   count_jsonl_in_parts
 check-tsan:
 	$(MAKE) -j2 TSAN=1 build/tsan/sluice build/tsan/tests/maxrss \
 		$(TSAN_UNITS:%=build/tsan/tests/%)
