@@ -1,9 +1,11 @@
 /*
  * test_iter.c - pipelines of stages through the public API: inputs read
- * as one stream, head, filter, sort, stages of one's own, writing, key
- * lists, child arenas, NULL chains, provenance, and every allocation of a
- * spilling pipeline failed in turn.
+ * as one stream, JSON keys, head, filter, sort, stages of one's own,
+ * writing, key lists, child arenas, NULL chains, provenance, and every
+ * allocation of a spilling pipeline (of CSV, and of JSON read with the
+ * union of its keys) failed in turn.
  */
+#include <dirent.h>
 #include <fcntl.h>
 
 #include "testutil.h"
@@ -563,19 +565,32 @@ static void test_arena_children(void **state)
 /* read | filter | sort (spilling) | head | write, once counting the
  * charges, then failing each in turn (a spread of them): every run ends
  * with the whole output or SL_ENOMEM, and gives back every byte. */
-static sl_status run_pipeline(unsigned long fail_at, unsigned long *charges)
+static sl_status run_pipeline(int json, unsigned long fail_at,
+			      unsigned long *charges)
 {
+	sl_read_options ro = { .keys = SL_KEYS_UNION, .tmpdir = tu_dir };
+	const char *paths[2] = { path_of(2, "s.jsonl"), "-" };
 	sl_ctx *ctx = tu_ctx(1 << 20, 16 << 10);
 	sl_iter *it;
 	sl_status st;
+	int fd;
 
 	sl_mem_fail_at(ctx, fail_at);
-	it = sl_read(sl_arena_new(ctx, "p"), path_of(0, "s.csv"), NULL);
+	if (json) {      /* the file, then standard input: the file again */
+		fd = open(paths[0], O_RDONLY);
+		assert_true(fd >= 0);
+		assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+		close(fd);
+		it = sl_read_files(sl_arena_new(ctx, "p"), paths, 2, &ro);
+	} else {
+		it = sl_read(sl_arena_new(ctx, "p"), path_of(0, "s.csv"),
+			     NULL);
+	}
 	it = sl_filter(it, "v % 3 != 0", 0);
 	it = sl_sort(it, "v:nr", &(sl_sort_options){ .tmpdir = tu_dir });
 	it = sl_head(it, 1000);
-	st = it ? sl_write(it, path_of(1, "s.out.csv"), NULL) :
-		sl_errcode(ctx);
+	st = it ? sl_write(it, path_of(1, json ? "s.out.jsonl" : "s.out.csv"),
+			   NULL) : sl_errcode(ctx);
 	if (charges)
 		*charges = sl_mem_charges(ctx);
 	if (st != SL_OK)
@@ -584,37 +599,73 @@ static sl_status run_pipeline(unsigned long fail_at, unsigned long *charges)
 	return st;
 }
 
-static void test_pipeline_allocation_failures(void **state)
+/* The descriptors open in this process. */
+static size_t open_fds(void)
 {
+	DIR *d = opendir("/proc/self/fd");
+	size_t n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* json: objects whose keys change every 1000, read with SL_KEYS_UNION
+ * from a file and from standard input (the same file): the first pass,
+ * the copy of standard input and the second pass fail in turn too. */
+static void pipeline_failures(int json)
+{
+	const char *out = path_of(1, json ? "s.out.jsonl" : "s.out.csv");
 	unsigned char *want, *got;
 	size_t wn, gn, i, fails = 0;
 	unsigned long charges, k;
+	int saved = dup(STDIN_FILENO);
+	size_t fds = open_fds();
 	FILE *f;
 
-	(void)state;
+	assert_true(saved >= 0);
 	f = fopen(path_of(0, "s.csv"), "w");
 	assert_non_null(f);
 	fprintf(f, "name,v\n");
 	for (i = 0; i < 40000; i++)
 		fprintf(f, "record-%zu,%zu\n", i, (i * 7919) % 40000);
 	fclose(f);
-	assert_int_equal(run_pipeline(0, &charges), SL_OK);
-	want = tu_read_file(path_of(1, "s.out.csv"), &wn);
+	f = fopen(path_of(2, "s.jsonl"), "w");
+	assert_non_null(f);
+	for (i = 0; i < 20000; i++)
+		fprintf(f, "{\"k%zu\":\"record-%zu\",\"v\":%zu}\n",
+			i / 1000, i, (i * 7919) % 20000);
+	fclose(f);
+	assert_int_equal(run_pipeline(json, 0, &charges), SL_OK);
+	want = tu_read_file(out, &wn);
 	assert_true(charges > 20);
 	for (k = 1; k <= charges; k += k < 40 ? 1 : charges / 60 + 1) {
-		if (run_pipeline(k, NULL) != SL_OK) {
+		if (run_pipeline(json, k, NULL) != SL_OK) {
 			fails++;
 			continue;
 		}
-		got = tu_read_file(path_of(1, "s.out.csv"), &gn);
+		got = tu_read_file(out, &gn);
 		assert_int_equal(gn, wn);
 		assert_memory_equal(got, want, wn);
 		free(got);
 	}
 	assert_true(fails > 0);
+	assert_int_equal(open_fds(), fds);   /* no copy left open */
 	free(want);
-	unlink(path_of(1, "s.out.csv"));
+	unlink(out);
 	unlink(path_of(0, "s.csv"));
+	unlink(path_of(2, "s.jsonl"));
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+}
+
+static void test_pipeline_allocation_failures(void **state)
+{
+	(void)state;
+	pipeline_failures(0);
+	pipeline_failures(1);
 }
 
 int main(void)
