@@ -218,10 +218,12 @@ static int union_pass(sl_iter *it)
 {
 	struct rd *d = it->state;
 	sl_read_options ro = d->ro;
+	sl_progress was = it->ctx->progress;
 	size_t i;
 
 	ro.keys = SL_KEYS_FIRST;
 	ro.rejects = NULL;        /* the second pass rejects, once */
+	sl_progress_phase(it->ctx, "finding the keys");
 	for (i = 0; i < d->npaths; i++) {
 		sl_arena *a = sl_arena_child(it->arena, "keys");
 		sl_reader *r;
@@ -263,6 +265,12 @@ static int union_pass(sl_iter *it)
 			       " standard input in '%s'", d->ro.tmpdir);
 		return -1;
 	}
+	/* the second pass counts the records, and the files' bytes, again
+	 * (standard input's copy is no input: its bytes stay counted) */
+	it->ctx->progress.records = was.records;
+	if (d->stdin_fd < 0)
+		it->ctx->progress.bytes = was.bytes;
+	sl_progress_phase(it->ctx, "%s", "");
 	return 0;
 }
 
