@@ -189,6 +189,8 @@ int cmd_tail(int argc, char **argv, struct cli *c);
 int cmd_reverse(int argc, char **argv, struct cli *c);
 int cmd_shuffle(int argc, char **argv, struct cli *c);
 int cmd_select(int argc, char **argv, struct cli *c);
+int cmd_rename(int argc, char **argv, struct cli *c);
+int cmd_reorder(int argc, char **argv, struct cli *c);
 int cmd_sample(int argc, char **argv, struct cli *c);
 int cmd_gen(int argc, char **argv, struct cli *c);
 int cmd_filter(int argc, char **argv, struct cli *c);

@@ -1242,6 +1242,20 @@ sl_iter *sl_gen(sl_arena *a, const sl_gen_options *o);
  */
 sl_iter *sl_select(sl_iter *in, const char *fields, int exclude);
 
+/* Fields renamed: "OLD:NEW,..." (OLD a name or a 1-based position), each
+ * field at most once; the others, the order and the records unchanged. */
+sl_iter *sl_rename(sl_iter *in, const char *pairs);
+
+/* Fields renamed by a POSIX extended regular expression: in each name it
+ * matches, its first match (every match with global) is replaced by repl,
+ * where \0 is the match, \1-\9 its groups and \\ a backslash. */
+sl_iter *sl_rename_regex(sl_iter *in, const char *regex, const char *repl,
+			 int global);
+
+/* The fields in the list (as sl_select()'s, without renames) first, in
+ * its order, then the others in theirs; at_end: the others first. */
+sl_iter *sl_reorder(sl_iter *in, const char *fields, int at_end);
+
 /* The records for which expr (see sl_expr_compile()) is true; with
  * invert, false.  A syntax error is SL_EINVAL at the first read, and
  * sl_iter_errcol() gives its column. */

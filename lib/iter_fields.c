@@ -1,5 +1,9 @@
 /*
- * iter_fields.c - the stage that chooses fields: select.
+ * iter_fields.c - the stages that choose, order and name fields: select,
+ * rename and reorder.  They are one stage in four modes, since each is a
+ * list of source positions and a header worked out once at the start;
+ * rename's positions are all of them, in order, and its records go on
+ * unchanged.
  *
  * start() resolves the list against the upstream header once, in two
  * passes: each item ("name", "3", "2-5", "7-", each but a range with an
@@ -11,6 +15,7 @@
  * or convert the others.  next() hands out each record with its fields
  * picked, its kinds with them and its provenance unchanged.
  */
+#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,9 +29,13 @@ struct item {
 	size_t len;
 };
 
+enum { PICK, EXCLUDE, RENAME, RENAME_RE, FRONT, BACK };
+
 struct sel {
 	const char *list;
-	int exclude;
+	int mode;
+	regex_t re;               /* RENAME_RE: list is the replacement */
+	int re_live, global;
 	size_t *idx;              /* source position of each output field */
 	size_t n;
 	sl_str *out;              /* the record handed out */
@@ -190,7 +199,7 @@ static int sel_alloc(sl_iter *it, struct sel *s, size_t n)
 	return s->idx && s->out && s->kinds ? 0 : -1;
 }
 
-static int sel_start(sl_iter *it)
+static int pick_start(sl_iter *it)
 {
 	struct sel *s = it->state;
 	const sl_str *h = it->names;
@@ -198,13 +207,14 @@ static int sel_start(sl_iter *it)
 	unsigned char *mark;
 	struct item *items;
 	sl_str *names;
+	int exclude = s->mode == EXCLUDE;
 
-	items = parse_list(it, s->list, !s->exclude, &ni);
+	items = parse_list(it, s->list, !exclude, &ni);
 	mark = sl_arena_alloc(it->arena, nh ? nh : 1);
 	if (!items || !mark)
 		return -1;
 	memset(mark, 0, nh);
-	if (s->exclude) {
+	if (exclude) {
 		for (k = 0; k < ni; k++)
 			for (i = items[k].lo; i <= items[k].hi; i++)
 				mark[i] = 1;
@@ -218,7 +228,7 @@ static int sel_start(sl_iter *it)
 			       sizeof(*names));
 	if (!names || sel_alloc(it, s, total) < 0)
 		return -1;
-	if (s->exclude) {
+	if (exclude) {
 		for (i = 0; i < nh; i++)
 			if (!mark[i])
 				s->idx[s->n++] = i;
@@ -230,7 +240,7 @@ static int sel_start(sl_iter *it)
 	for (i = 0; i < s->n; i++)
 		names[i] = h[s->idx[i]];
 	/* renames: walk the items again beside the output */
-	if (!s->exclude)
+	if (!exclude)
 		for (k = 0, i = 0; k < ni; i += items[k].hi - items[k].lo + 1,
 		     k++)
 			if (items[k].name) {
@@ -245,6 +255,222 @@ static int sel_start(sl_iter *it)
 	it->names = names;
 	it->nnames = s->n;
 	return 0;
+}
+
+/* Every field, in order, for rename: 0, or -1. */
+static int all_fields(sl_iter *it, struct sel *s, sl_str **names)
+{
+	size_t i;
+
+	*names = sl_arena_alloc(it->arena, (it->nnames ? it->nnames : 1) *
+				sizeof(**names));
+	if (!*names || sel_alloc(it, s, it->nnames) < 0)
+		return -1;
+	for (i = 0; i < it->nnames; i++) {
+		s->idx[i] = i;
+		(*names)[i] = it->names[i];
+	}
+	s->n = it->nnames;
+	return 0;
+}
+
+/* rename OLD:NEW,...: each OLD one field, named once. */
+static int rename_start(sl_iter *it)
+{
+	struct sel *s = it->state;
+	struct item *items;
+	unsigned char *done;
+	sl_str *names;
+	size_t ni, k;
+
+	items = parse_list(it, s->list, 1, &ni);
+	done = sl_arena_alloc(it->arena, it->nnames ? it->nnames : 1);
+	if (!items || !done || all_fields(it, s, &names) < 0)
+		return -1;
+	memset(done, 0, it->nnames);
+	for (k = 0; k < ni; k++) {
+		const sl_str *old = &it->names[items[k].lo];
+
+		if (!items[k].name || items[k].lo != items[k].hi) {
+			sl_error(it->ctx, SL_EINVAL, "rename takes OLD:NEW"
+				 " pairs, not '%s'", s->list);
+			return -1;
+		}
+		if (done[items[k].lo]++) {
+			sl_error(it->ctx, SL_EINVAL, "field '%.*s' is renamed"
+				 " twice", (int)old->len, old->ptr);
+			return -1;
+		}
+		names[items[k].lo].ptr = items[k].name;
+		names[items[k].lo].len = items[k].len;
+	}
+	it->names = names;
+	return 0;
+}
+
+/* The replacement s->list for the match m of name, groups \0-\9, onto
+ * out[*at..): the bytes it takes (out may be NULL to measure). */
+static size_t put_repl(const char *repl, const char *name,
+		       const regmatch_t *m, char *out, size_t at)
+{
+	size_t n = 0, g, len;
+	const char *p;
+
+	for (p = repl; *p; p++) {
+		if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
+			g = (size_t)(p[1] - '0');
+			p++;
+			if (m[g].rm_so < 0)
+				continue;
+			len = (size_t)(m[g].rm_eo - m[g].rm_so);
+			if (out)
+				memcpy(out + at + n, name + m[g].rm_so, len);
+			n += len;
+			continue;
+		}
+		if (*p == '\\' && p[1] == '\\')
+			p++;
+		if (out)
+			out[at + n] = *p;
+		n++;
+	}
+	return n;
+}
+
+/* One name with the regex's first match (every match with global)
+ * replaced, into the arena: 0, or -1. */
+static int rename_one(sl_iter *it, struct sel *s, sl_str *name)
+{
+	regmatch_t m[10];
+	char *cname, *out;
+	size_t pass, at, from, n = 0;
+	int eflags;
+
+	cname = sl_arena_strndup(it->arena, name->ptr, name->len);
+	if (!cname)
+		return -1;
+	if (regexec(&s->re, cname, 10, m, 0) != 0)
+		return 0;               /* no match: the name stays */
+	for (pass = 0, out = NULL; pass < 2; pass++) {
+		at = from = 0;
+		eflags = 0;
+		while (from <= name->len &&
+		       regexec(&s->re, cname + from, 10, m, eflags) == 0) {
+			size_t so = from + (size_t)m[0].rm_so;
+			size_t eo = from + (size_t)m[0].rm_eo;
+			size_t g;
+
+			for (g = 0; g < 10; g++)
+				if (m[g].rm_so >= 0) {
+					m[g].rm_so += (regoff_t)from;
+					m[g].rm_eo += (regoff_t)from;
+				}
+			if (out)
+				memcpy(out + at, cname + from, so - from);
+			at += so - from;
+			at += put_repl(s->list, cname, m, out, at);
+			from = eo;
+			if (!s->global)
+				break;
+			if (eo == so) {         /* an empty match: step on */
+				if (eo < name->len && out)
+					out[at] = cname[eo];
+				at += eo < name->len;
+				from++;
+			}
+			eflags = REG_NOTBOL;
+		}
+		if (from < name->len) {
+			if (out)
+				memcpy(out + at, cname + from, name->len - from);
+			at += name->len - from;
+		}
+		if (!out) {
+			n = at;
+			out = sl_arena_alloc(it->arena, n ? n : 1);
+			if (!out)
+				return -1;
+		}
+	}
+	name->ptr = out;
+	name->len = n;
+	return 0;
+}
+
+/* rename -r REGEX:REPL: every name the regex matches. */
+static int rename_re_start(sl_iter *it)
+{
+	struct sel *s = it->state;
+	sl_str *names;
+	size_t i;
+
+	if (all_fields(it, s, &names) < 0)
+		return -1;
+	for (i = 0; i < it->nnames; i++)
+		if (rename_one(it, s, &names[i]) < 0)
+			return -1;
+	it->names = names;
+	return 0;
+}
+
+/* reorder: the fields of the list first (BACK: last), in its order, the
+ * others in theirs. */
+static int reorder_start(sl_iter *it)
+{
+	struct sel *s = it->state;
+	size_t nh = it->nnames, ni, i, k, n = 0;
+	unsigned char *mark;
+	struct item *items;
+	sl_str *names;
+
+	items = parse_list(it, s->list, 0, &ni);
+	mark = sl_arena_alloc(it->arena, nh ? nh : 1);
+	names = sl_arena_alloc(it->arena, (nh ? nh : 1) * sizeof(*names));
+	if (!items || !mark || !names || sel_alloc(it, s, nh) < 0)
+		return -1;
+	memset(mark, 0, nh);
+	for (k = 0; k < ni; k++)
+		for (i = items[k].lo; i <= items[k].hi; i++)
+			if (mark[i]++) {
+				sl_error(it->ctx, SL_EINVAL, "field '%.*s' is"
+					 " in the list twice",
+					 (int)it->names[i].len,
+					 it->names[i].ptr);
+				return -1;
+			}
+	if (s->mode == BACK)
+		for (i = 0; i < nh; i++)
+			if (!mark[i])
+				s->idx[n++] = i;
+	for (k = 0; k < ni; k++)
+		for (i = items[k].lo; i <= items[k].hi; i++)
+			s->idx[n++] = i;
+	if (s->mode == FRONT)
+		for (i = 0; i < nh; i++)
+			if (!mark[i])
+				s->idx[n++] = i;
+	s->n = n;
+	for (i = 0; i < n; i++)
+		names[i] = it->names[s->idx[i]];
+	it->names = names;
+	return 0;
+}
+
+static int sel_start(sl_iter *it)
+{
+	struct sel *s = it->state;
+
+	switch (s->mode) {
+	case RENAME:
+		return rename_start(it);
+	case RENAME_RE:
+		return rename_re_start(it);
+	case FRONT:
+	case BACK:
+		return reorder_start(it);
+	default:
+		return pick_start(it);
+	}
 }
 
 static const sl_record *sel_next(sl_iter *it)
@@ -270,7 +496,13 @@ static const sl_record *sel_next(sl_iter *it)
 	return &s->rec;
 }
 
-sl_iter *sl_select(sl_iter *in, const char *fields, int exclude)
+/* rename's records are upstream's, unchanged. */
+static const sl_record *pass_next(sl_iter *it)
+{
+	return sl_iter_next(it->in);
+}
+
+static sl_iter *sel_new(sl_iter *in, const char *list, int mode)
 {
 	sl_iter *it = sl_iter_new(in, sizeof(struct sel));
 	struct sel *s;
@@ -278,12 +510,70 @@ sl_iter *sl_select(sl_iter *in, const char *fields, int exclude)
 	if (!it)
 		return NULL;
 	s = it->state;
-	s->list = sl_iter_strdup(it, fields);
-	s->exclude = exclude != 0;
+	s->list = sl_iter_strdup(it, list ? list : "");
+	s->mode = mode;
 	if (!s->list)
 		return NULL;
 	it->start = sel_start;
-	it->next = sel_next;
+	it->next = mode == RENAME || mode == RENAME_RE ? pass_next : sel_next;
 	it->transparent = 1;
 	return it;
+}
+
+sl_iter *sl_select(sl_iter *in, const char *fields, int exclude)
+{
+	return sel_new(in, fields, exclude ? EXCLUDE : PICK);
+}
+
+sl_iter *sl_rename(sl_iter *in, const char *pairs)
+{
+	if (in && (!pairs || !*pairs)) {
+		sl_error(in->ctx, SL_EINVAL, "rename needs OLD:NEW pairs");
+		return NULL;
+	}
+	return sel_new(in, pairs, RENAME);
+}
+
+static void release_re(void *arg)
+{
+	struct sel *s = arg;
+
+	if (s->re_live)
+		regfree(&s->re);
+	s->re_live = 0;
+}
+
+sl_iter *sl_rename_regex(sl_iter *in, const char *regex, const char *repl,
+			 int global)
+{
+	sl_iter *it = sel_new(in, repl, RENAME_RE);
+	struct sel *s;
+	char msg[256];
+	int rc;
+
+	if (!it)
+		return NULL;
+	s = it->state;
+	s->global = global != 0;
+	if (sl_arena_on_release(it->arena, release_re, s) != SL_OK)
+		return NULL;
+	rc = regcomp(&s->re, regex ? regex : "", REG_EXTENDED);
+	if (rc != 0) {
+		regerror(rc, &s->re, msg, sizeof(msg));
+		regfree(&s->re);
+		sl_error(it->ctx, SL_EINVAL, "bad regular expression '%s':"
+			 " %s", regex ? regex : "", msg);
+		return NULL;
+	}
+	s->re_live = 1;
+	return it;
+}
+
+sl_iter *sl_reorder(sl_iter *in, const char *fields, int at_end)
+{
+	if (in && (!fields || !*fields)) {
+		sl_error(in->ctx, SL_EINVAL, "reorder needs a list of fields");
+		return NULL;
+	}
+	return sel_new(in, fields, at_end ? BACK : FRONT);
 }

@@ -151,6 +151,73 @@ static void check_select(const char *list, int exclude, const char *header,
 	free(want.p);
 }
 
+/* Rename, by pairs (mode 0) or regex (1: first match, 2: every one), and
+ * reorder (3: front, 4: back): the header and the fields as cols say. */
+static void check_stage(int mode, const char *arg, const char *repl,
+			const char *header, const int *cols, int ncols)
+{
+	sl_ctx *ctx = tu_ctx(0, 0);
+	sl_arena *a = sl_arena_new(ctx, "pipeline");
+	struct text got = { 0 }, want = { 0 };
+	sl_iter *in = sl_read(a, path, NULL), *it;
+
+	it = mode == 0 ? sl_rename(in, arg) :
+		mode <= 2 ? sl_rename_regex(in, arg, repl, mode == 2) :
+		sl_reorder(in, arg, mode == 4);
+	assert_int_equal(drain(it, &got, 1), 0);
+	select_want(&want, header, cols, ncols);
+	assert_string_equal(got.p, want.p);
+	sl_arena_free(a);
+	assert_int_equal(sl_mem_in_use(ctx), 0);
+	tu_ctx_free(ctx);
+	free(got.p);
+	free(want.p);
+}
+
+static void test_rename_and_reorder(void **state)
+{
+	static const int same[] = { 0, 1, 2, 3 };
+	static const int c1[] = { 3, 0, 1, 2 };
+	static const int c2[] = { 1, 2, 0, 3 };
+	static const int c3[] = { 1, 3, 0, 2 };
+	sl_ctx *ctx;
+	sl_arena *a;
+
+	(void)state;
+	check_stage(0, "name:who,4:sum", NULL, "id,who,note,sum", same, 4);
+	check_stage(1, "^n(o?)", "N\\1\\0", "id,Nname,Nonote,amount", same, 4);
+	check_stage(2, "[aeiou]", "", "d,nm,nt,mnt", same, 4);
+	check_stage(1, "[aeiou]", "\\\\", "\\d,n\\me,n\\te,\\mount", same, 4);
+	check_stage(2, "x*", "-", "-i-d-,-n-a-m-e-,-n-o-t-e-,-a-m-o-u-n-t-",
+		    same, 4);
+	check_stage(3, "amount", NULL, "amount,id,name,note", c1, 4);
+	check_stage(4, "1,note", NULL, "name,amount,id,note", c3, 4);
+	check_stage(3, "2-3", NULL, "name,note,id,amount", c2, 4);
+
+	/* errors, each SL_EINVAL with what is wrong */
+	ctx = tu_ctx(0, 0);
+	a = sl_arena_new(ctx, "p");
+	assert_null(sl_iter_next(sl_rename(sl_read(a, path, NULL), "id:x,1:y")));
+	assert_non_null(strstr(sl_errmsg(ctx), "field 'id' is renamed twice"));
+	tu_ctx_free(ctx);
+	ctx = tu_ctx(0, 0);
+	a = sl_arena_new(ctx, "p");
+	assert_null(sl_rename_regex(sl_read(a, path, NULL), "(", "x", 0));
+	assert_int_equal(sl_errcode(ctx), SL_EINVAL);
+	tu_ctx_free(ctx);
+	ctx = tu_ctx(0, 0);
+	a = sl_arena_new(ctx, "p");
+	assert_null(sl_iter_next(sl_reorder(sl_read(a, path, NULL),
+					    "note,3", 0)));
+	assert_non_null(strstr(sl_errmsg(ctx), "'note' is in the list twice"));
+	tu_ctx_free(ctx);
+	ctx = tu_ctx(0, 0);
+	a = sl_arena_new(ctx, "p");
+	assert_null(sl_reorder(sl_read(a, path, NULL), "", 0));
+	assert_null(sl_rename(sl_read(a, path, NULL), ""));
+	tu_ctx_free(ctx);
+}
+
 static void test_select_names_positions_renames(void **state)
 {
 	static const int c1[] = { 2, 0, 3 };
@@ -746,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_select_ranges),
 		cmocka_unit_test(test_select_exclude),
 		cmocka_unit_test(test_select_errors),
+		cmocka_unit_test(test_rename_and_reorder),
 		cmocka_unit_test(test_stats_without_groups),
 		cmocka_unit_test(test_stats_grouped),
 		cmocka_unit_test(test_stats_exact_big_integers),

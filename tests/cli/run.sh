@@ -983,6 +983,7 @@ run count_2g_under_8m t_count_2g_under_8m
 . "$HERE/t_threads.sh"
 . "$HERE/t_spill.sh"
 . "$HERE/t_order.sh"
+. "$HERE/t_everyday.sh"
 
 # where the time went: the slowest tests, in seconds (every test's in
 # $TIMES when it is set, $TIMES.san for the sanitizer pass)
