@@ -191,6 +191,7 @@ int cmd_shuffle(int argc, char **argv, struct cli *c);
 int cmd_select(int argc, char **argv, struct cli *c);
 int cmd_rename(int argc, char **argv, struct cli *c);
 int cmd_reorder(int argc, char **argv, struct cli *c);
+int cmd_headers(int argc, char **argv, struct cli *c);
 int cmd_sample(int argc, char **argv, struct cli *c);
 int cmd_gen(int argc, char **argv, struct cli *c);
 int cmd_filter(int argc, char **argv, struct cli *c);

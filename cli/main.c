@@ -28,6 +28,7 @@ static const struct cmd {
 	{ "select", cmd_select, "choose, reorder, rename or drop fields" },
 	{ "rename", cmd_rename, "rename fields, by name or regex; keep the rest" },
 	{ "reorder", cmd_reorder, "put fields first or last, keep the rest" },
+	{ "headers", cmd_headers, "field names and positions, and --types" },
 	{ "filter", cmd_filter, "keep the records an expression holds for" },
 	{ "sort", cmd_sort, "sort by keys under the ceiling, spilling to disk" },
 	{ "uniq", cmd_uniq, "distinct records or keys, counted, any number" },

@@ -1256,6 +1256,17 @@ sl_iter *sl_rename_regex(sl_iter *in, const char *regex, const char *repl,
  * its order, then the others in theirs; at_end: the others first. */
 sl_iter *sl_reorder(sl_iter *in, const char *fields, int at_end);
 
+/*
+ * The header as records: "position" (from 1) and "name" of each field.
+ * With types, two more, from the first sample records (the rest is not
+ * read): "type", the narrowest of int, decimal, bool, date (YYYY-MM-DD),
+ * datetime (ISO 8601) and text that every non-empty value fits, or empty
+ * when none is; and "empty", the share of values that are empty (null or
+ * left out in JSON), to three decimals.  A JSON string is never a number
+ * nor a bool, an array or object is text.
+ */
+sl_iter *sl_headers(sl_iter *in, int types, uint64_t sample);
+
 /* The records for which expr (see sl_expr_compile()) is true; with
  * invert, false.  A syntax error is SL_EINVAL at the first read, and
  * sl_iter_errcol() gives its column. */

@@ -110,3 +110,106 @@ t_rename_reorder() {
 }
 
 run rename_reorder t_rename_reorder
+
+# headers: positions and names as Python's csv module reads the header;
+# --types on the first N records as Python classifies each value (its re
+# and datetime modules); only the header, or N records, are read: an
+# endless input ends.
+t_headers() {
+	everyday_in in.csv
+	"$S" headers in.csv >got.csv || return 1
+	python3 - in.csv got.csv <<'PY' || return 1
+import csv, sys
+h = next(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+got = list(csv.reader(open(sys.argv[2], newline="", encoding="utf-8")))
+assert got == [["position", "name"]] + [[str(i + 1), n] for i, n in enumerate(h)], got
+PY
+	python3 - <<'PY' >types.csv || return 1
+import csv, random, sys
+rng = random.Random(11)
+cols = {
+    "ints": lambda: rng.choice(["0", "-12", "+7", "007", str(rng.randrange(10**20))]),
+    "decs": lambda: rng.choice(["1.5", "-0.25", "3", "1e5", "2.5E-3", ".5", "5."]),
+    "bools": lambda: rng.choice(["true", "FALSE", "True", "false"]),
+    "dates": lambda: rng.choice(["2024-02-29", "2023-12-31", "1999-01-01"]),
+    "stamps": lambda: rng.choice(["2024-02-29T10:00:00Z", "2024-01-01 00:00",
+                                  "2024-01-01T23:59:60.5+01:00", "2024-06-01"]),
+    "badday": lambda: rng.choice(["2023-02-29", "2024-01-01"]),
+    "text": lambda: rng.choice(["x", "1", "2024-01-01", "1.5", "true"]),
+    "sparse": lambda: rng.choice(["", "", "", "4"]),
+    "blank": lambda: "",
+    "late": lambda: "",
+}
+names = list(cols)
+w = csv.writer(sys.stdout, lineterminator="\n")
+w.writerow(names)
+for i in range(3000):
+    row = [cols[n]() for n in names]
+    if i == 2500:
+        row[names.index("late")] = "text now"   # past -n 2000
+        row[names.index("ints")] = "x"
+    w.writerow(row)
+PY
+	"$S" headers --types -n 2000 types.csv >got.csv || return 1
+	python3 - types.csv got.csv 2000 <<'PY' || return 1
+import csv, datetime, re, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+h, body = rows[0], rows[1:1 + int(sys.argv[3])]
+INT = re.compile(r"[-+]?[0-9]+\Z")
+DEC = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
+def date(v):
+    try:
+        return len(v) == 10 and datetime.date.fromisoformat(v) is not None
+    except ValueError:
+        return False
+STAMP = re.compile(r"(\d{4}-\d\d-\d\d)[T ]([01]\d|2[0-3]):[0-5]\d"
+                   r"(:([0-5]\d|60)(\.\d+)?)?(Z|[-+]([01]\d|2[0-3]):?[0-5]\d)?\Z")
+def stamp(v):
+    m = STAMP.match(v)
+    return bool(m) and date(m.group(1)) and \
+        (m.group(7) is None or re.fullmatch(r"[-+]\d\d:\d\d|[-+]\d{4}", m.group(6)))
+def kind(vals):
+    vals = [v for v in vals if v != ""]
+    if not vals:
+        return "empty"
+    for name, test in (("int", INT.match), ("decimal", DEC.match),
+                       ("bool", lambda v: v.lower() in ("true", "false")),
+                       ("date", date),
+                       ("datetime", lambda v: date(v) or stamp(v))):
+        if all(test(v) for v in vals):
+            return name
+    return "text"
+def share(vals):
+    s = "%.3f" % (sum(v == "" for v in vals) / len(vals))
+    s = s.rstrip("0")
+    return s[:-1] if s.endswith(".") else s
+want = [["position", "name", "type", "empty"]]
+for i, n in enumerate(h):
+    vals = [r[i] for r in body]
+    want.append([str(i + 1), n, kind(vals), share(vals)])
+got = list(csv.reader(open(sys.argv[2], newline="")))
+assert got == want, "\n".join(map(str, zip(got, want)))
+kinds = {r[1]: r[2] for r in got[1:]}
+assert kinds == {"ints": "int", "decs": "decimal", "bools": "bool",
+                 "dates": "date", "stamps": "datetime", "badday": "text",
+                 "text": "text", "sparse": "int", "blank": "empty",
+                 "late": "empty"}, kinds
+PY
+	# past the sample: what -n 3000 sees
+	eq "late" "$("$S" headers -t -n 3000 types.csv | grep ',late,')" "10,late,text,1" ||
+		return 1
+	# JSON keeps its kinds: a string is no number, null is empty
+	printf '{"a":1,"b":"12","c":"2024-01-01","d":null,"e":[1],"f":true}\n{"a":2.5,"b":"x"}\n' >k.jsonl
+	eq "json" "$("$S" headers -t -O csv k.jsonl | tail -n +2 | tr '\n' ' ')" \
+		"1,a,decimal,0 2,b,text,0 3,c,date,0.5 4,d,empty,1 5,e,text,0.5 6,f,bool,0.5 " ||
+		return 1
+	# an endless input: the header alone, or 10 records, are read
+	{ echo a,b; yes 1,2; } | "$S" headers >out || return 1
+	eq "endless" "$(cat out)" "$(printf 'position,name\n1,a\n2,b')" || return 1
+	{ echo a,b; yes 1,2; } | "$S" headers -t -n 10 >out || return 1
+	eq "endless -t" "$(tail -n 1 out)" "2,b,int,0" || return 1
+	"$S" headers -n 5 in.csv 2>err
+	eq "-n without -t" $? 2
+}
+
+run headers t_headers
