@@ -52,7 +52,8 @@ LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c
 LIB_SRC += lib/format.c lib/text.c lib/lines_format.c
 LIB_SRC += lib/iter.c lib/iter_read.c lib/iter_pass.c lib/iter_sort.c lib/iter_uniq.c
-LIB_SRC += lib/iter_join.c lib/iter_fields.c lib/iter_agg.c lib/iter_headers.c
+LIB_SRC += lib/iter_join.c lib/iter_fields.c lib/iter_agg.c lib/iter_headers.c \
+	   lib/iter_reshape.c
 LIB_SRC += lib/rng.c lib/iter_hold.c lib/iter_gen.c
 LIB_SRC += lib/split.c lib/count.c lib/reader_par.c lib/parts.c lib/json_array.c
 LIB_HDR = include/sluice.h lib/sluice_int.h

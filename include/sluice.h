@@ -1267,6 +1267,23 @@ sl_iter *sl_reorder(sl_iter *in, const char *fields, int at_end);
  */
 sl_iter *sl_headers(sl_iter *in, int types, uint64_t sample);
 
+/* Each empty value of the fields in the list (as sl_keys_parse()'s; empty
+ * for every field) replaced by the last non-empty value above it, with
+ * its kind; empty is "" in CSV, and "", null or left out in JSON.
+ * Memory: a copy of each field's last value. */
+sl_iter *sl_fill(sl_iter *in, const char *fields);
+
+/* A record for each piece of field (a name or a position) split at sep
+ * (not empty), the other fields as they were; a value without sep is one
+ * piece, an empty one an empty piece.  Pieces of a JSON string are
+ * strings, of other values text. */
+sl_iter *sl_explode(sl_iter *in, const char *field, const char *sep);
+
+/* Adjacent records equal in every field but field made one, its values
+ * joined by sep (which may be empty): the reverse of sl_explode().  A
+ * group is held whole; one past the ceiling is SL_ENOMEM. */
+sl_iter *sl_implode(sl_iter *in, const char *field, const char *sep);
+
 /* The records for which expr (see sl_expr_compile()) is true; with
  * invert, false.  A syntax error is SL_EINVAL at the first read, and
  * sl_iter_errcol() gives its column. */

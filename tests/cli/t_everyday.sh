@@ -213,3 +213,94 @@ PY
 }
 
 run headers t_headers
+
+# fill, explode and implode against Python's csv module: fill down a
+# random table with holes (values with commas, quotes and newlines);
+# explode at ";" and at "::"; implode as itertools.groupby of adjacent
+# records, and back to the input after explode.  JSON kinds come through;
+# a group past the ceiling is an error, a stream is not.
+t_reshape() {
+	python3 - <<'PY' || return 1
+import csv, random
+rng = random.Random(5)
+vals = ["x", "a,b", 'q"t', "two\nlines", "caf\u00e9", "0", " "]
+with open("holes.csv", "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["k", "a", "b", "c"])
+    for i in range(2000):
+        w.writerow([str(i)] + [rng.choice(vals) if rng.random() < 0.4 else ""
+                               for _ in range(3)])
+with open("tags.csv", "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["id", "tags", "other"])
+    for i in range(2000):
+        n = rng.randrange(0, 5)
+        tags = ";".join(rng.choice(["t1", "t,2", "", "t\n3", "::", "t4"])
+                        for _ in range(n))
+        w.writerow([str(i), tags, rng.choice(["o", "p"])])
+PY
+	"$S" fill -f a,3 holes.csv >f1.csv || return 1
+	"$S" fill --all holes.csv >f2.csv || return 1
+	"$S" explode -f tags tags.csv >e1.csv || return 1
+	"$S" explode -f 2 -s :: tags.csv >e2.csv || return 1
+	"$S" implode -f tags e1.csv >i1.csv || return 1
+	"$S" select -f other,tags tags.csv | "$S" implode -f tags -s '|' >i2.csv ||
+		return 1
+	python3 - <<'PY' || return 1
+import csv, itertools
+def rd(p):
+    return list(csv.reader(open(p, newline="", encoding="utf-8")))
+def filled(rows, cols):
+    out, last = [rows[0]], {}
+    for r in rows[1:]:
+        r = list(r)
+        for c in cols:
+            if r[c] == "":
+                r[c] = last.get(c, "")
+            else:
+                last[c] = r[c]
+        out.append(r)
+    return out
+h = rd("holes.csv")
+assert rd("f1.csv") == filled(h, [1, 2]), "fill -f a,3"
+assert rd("f2.csv") == filled(h, [0, 1, 2, 3]), "fill --all"
+t = rd("tags.csv")
+def exploded(rows, sep):
+    out = [rows[0]]
+    for r in rows[1:]:
+        for piece in r[1].split(sep):
+            out.append([r[0], piece, r[2]])
+    return out
+assert rd("e1.csv") == exploded(t, ";"), "explode ;"
+assert rd("e2.csv") == exploded(t, "::"), "explode ::"
+assert rd("i1.csv") == t, "implode of explode"
+sel = [[r[2], r[1]] for r in t]
+want = [sel[0]] + [[k[0], "|".join(r[1] for r in g)]
+                   for k, g in itertools.groupby(sel[1:], key=lambda r: [r[0]])]
+assert rd("i2.csv") == want, "implode -s |"
+PY
+	# JSON: the filled value keeps its type; pieces of a string are
+	# strings
+	printf '{"a":"x","n":1}\n{"n":2}\n{"a":null,"n":3}\n{"a":"","n":4}\n{"a":5,"n":5}\n{"n":6}\n' |
+		"$S" fill -f a >fj.jsonl || return 1
+	eq "fill json" "$(cat fj.jsonl)" "$(printf '%s\n' '{"a":"x","n":1}' '{"a":"x","n":2}' \
+		'{"a":"x","n":3}' '{"a":"x","n":4}' '{"a":5,"n":5}' '{"a":5,"n":6}')" || return 1
+	eq "explode json" "$(printf '{"a":"x;y","n":1}\n' | "$S" explode -f a | "$S" implode -f a)" \
+		'{"a":"x;y","n":1}' || return 1
+	# bounded: streams under a small ceiling; one group past it fails
+	"$S" gen --rows 200000 | "$S" fill -m 4M -f text | "$S" explode -m 4M -f text -s ' ' |
+		"$S" count >n || return 1
+	[ "$(cat n)" -gt 200000 ] || { echo "explode: $(cat n) records"; return 1; }
+	{ echo k,v; yes 1,xxxxxxxxxxxxxxxxxxxx | head -n 400000; } |
+		"$S" implode -m 4M -f v >/dev/null 2>err
+	eq "group past the ceiling: status" $? 3 || return 1
+	has "group" "$(cat err)" "the group of records to implode from '<stdin>' record 1, line 2 on does not fit" || return 1
+	"$S" fill holes.csv 2>err
+	eq "fill: status" $? 2 || return 1
+	"$S" explode -f tags -s '' tags.csv 2>err
+	eq "explode -s '': status" $? 2 || return 1
+	"$S" explode -f nope tags.csv 2>err
+	has "explode nope" "$(cat err)" "no field 'nope'" || return 1
+}
+
+run reshape t_reshape
