@@ -1,5 +1,6 @@
 /*
- * test_stage_fields.c - the select, stats and freq stages: their output
+ * test_stage_fields.c - the select, rename, reorder, headers, fill,
+ * explode, implode, stats and freq stages: their output
  * against what the test works out itself, select's provenance, list
  * errors, partial states that merge back to the same records, the
  * budget back to zero, and memory faults at every charge.
@@ -729,8 +730,17 @@ static sl_iter *make(int which, sl_arena *a)
 		/* distinct and quantiles turn to sketches when memory is
 		 * short: a failed charge may change them */
 		return sl_stats(in, NULL, "amount,name", NULL);
-	default:
+	case 4:
 		return sl_freq(in, "name,note", 5);
+	case 5:
+		in = sl_rename(in, "name:who,4:sum");
+		in = sl_reorder(in, "sum,note", 1);
+		in = sl_fill(in, "who");
+		in = sl_explode(in, "note", "a");
+		return sl_implode(in, "note", "a");
+	default:
+		return sl_headers(sl_rename_regex(in, "^(.)", "\\1\\1", 0), 1,
+				  100);
 	}
 }
 
@@ -802,7 +812,7 @@ static void test_memory_faults(void **state)
 	int which;
 
 	(void)state;
-	for (which = 0; which < 5; which++)
+	for (which = 0; which < 7; which++)
 		sweep(which);
 }
 
