@@ -55,3 +55,33 @@ t_progress_terminal() {
 run progress_quiet_off_terminal t_progress_quiet_off_terminal
 run progress_always t_progress_always
 run progress_terminal t_progress_terminal
+
+# The line fits the terminal's width (less one column), leaving parts out
+# the least useful first, so a redraw never wraps: on a terminal of 50
+# columns (script(1), stty), and by $COLUMNS off a terminal.
+t_progress_width() {
+	local w widest
+	"$S" gen --rows 200000 --seed 4 >in.csv || return 1
+	for w in 120 60 45 20; do
+		COLUMNS=$w "$S" sort -k text -m 2M --progress=always in.csv \
+			>/dev/null 2>err || return 1
+		widest=$(tr '\r' '\n' <err | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
+		[ "$widest" -le $((w - 1)) ] ||
+			{ echo "COLUMNS=$w: a line of $widest"; return 1; }
+		has "COLUMNS=$w" "$(cat err)" "sluice sort" || return 1
+	done
+	# wide enough for every part, and narrow enough to need cuts
+	has "120: mem" "$(COLUMNS=160 "$S" sort -k text -m 2M --progress=always in.csv 2>&1 >/dev/null)" \
+		"  mem " || return 1
+	COLUMNS=60 "$S" sort -k text -m 2M --progress=always in.csv 2>err >/dev/null
+	case "$(cat err)" in *"  mem "*) echo "60: mem not left out"; return 1 ;; esac
+	has "60: the head" "$(cat err)" "(100%)" || return 1
+	command -v script >/dev/null || { echo "script(1) missing"; return 1; }
+	script -qec "stty cols 50; '$S' sort -k text -m 2M --progress in.csv >/dev/null" \
+		/dev/null >tty.out 2>&1 || return 1
+	widest=$(tr '\r' '\n' <tty.out | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
+	[ "$widest" -le 49 ] || { echo "a terminal of 50 columns: a line of $widest"; return 1; }
+	has "terminal" "$(cat tty.out)" "sluice sort: " || return 1
+}
+
+run progress_width t_progress_width
