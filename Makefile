@@ -56,6 +56,7 @@ LIB_SRC += lib/iter_join.c lib/iter_fields.c lib/iter_agg.c lib/iter_headers.c \
 	   lib/iter_reshape.c
 LIB_SRC += lib/rng.c lib/iter_hold.c lib/iter_gen.c
 LIB_SRC += lib/split.c lib/count.c lib/reader_par.c lib/parts.c lib/json_array.c
+LIB_SRC += lib/table.c
 LIB_HDR = include/sluice.h lib/sluice_int.h
 LIB_HDR += lib/sketch.h lib/iter.h lib/agg.h lib/writer.h
 

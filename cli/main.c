@@ -32,6 +32,7 @@ static const struct cmd {
 	{ "fill", cmd_fill, "fill empty values down from the last non-empty" },
 	{ "explode", cmd_explode, "a record for each piece of a split field" },
 	{ "implode", cmd_implode, "join adjacent records' pieces of a field" },
+	{ "table", cmd_table, "an aligned view for a terminal (also: look)" },
 	{ "filter", cmd_filter, "keep the records an expression holds for" },
 	{ "sort", cmd_sort, "sort by keys under the ceiling, spilling to disk" },
 	{ "uniq", cmd_uniq, "distinct records or keys, counted, any number" },
@@ -139,6 +140,8 @@ int main(int argc, char **argv)
 		printf("sluice %s\n", SLUICE_VERSION);
 		return 0;
 	}
+	if (strcmp(argv[1], "look") == 0)
+		argv[1] = "table";       /* its other name */
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			break;

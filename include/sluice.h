@@ -1532,6 +1532,28 @@ void sl_iter_quiet(sl_iter *it);
  */
 sl_status sl_write(sl_iter *in, const char *path, const sl_write_options *o);
 
+/* sl_table()'s options; zero for the defaults. */
+typedef struct sl_table_options {
+	uint64_t sample;   /* records whose values set the widths (100) */
+	size_t max_width;  /* the widest column, in terminal columns (40) */
+	int color;         /* the header in bold (an ANSI escape) */
+} sl_table_options;
+
+/*
+ * The records as an aligned table for a terminal, onto out (not closed):
+ * the header, a rule of dashes, then a line a record, columns two spaces
+ * apart.  The first sample records are held and set the widths: each
+ * column as wide as its widest value or name, at most max_width; when
+ * the budget has no room to hold more, fewer are.  Every later record
+ * takes the same widths, so memory does not grow with the input.  A
+ * value wider than its column is cut with an ellipsis; a column of
+ * numbers only is aligned right.  Widths count terminal columns (East
+ * Asian wide characters two, combining marks none); LF, CR and tab show
+ * as \n, \r and \t, other control bytes and bytes that are not UTF-8
+ * as '?'.
+ */
+sl_status sl_table(sl_iter *in, sl_sink *out, const sl_table_options *o);
+
 /*
  * Keys "NAME[:FLAGS],POS,..." against names[0..n) (flags: with n and r,
  * else a ':' is part of the name), in arena a; their number in *nkeys.

@@ -308,3 +308,105 @@ PY
 }
 
 run reshape t_reshape
+
+# table against a Python model of its rules (widths from the header and
+# the first N records by unicodedata's East Asian widths and combining
+# marks, values cut with an ellipsis, numbers right, \n \r \t shown,
+# trailing blanks dropped), on values of every kind of width; look is
+# table; an endless input shows its first records with constant memory.
+t_table() {
+	python3 - <<'PY' || return 1
+import csv, random
+rng = random.Random(3)
+vals = ["x", "caf\u00e9", "\u65e5\u672c\u8a9e", "e\u0301t\u00e9", "\U0001F600 ok",
+        "\ud55c\uae00", "line\nbreak", "tab\there", "cr\rhere", "", "a much longer value than most",
+        "  spaced  "]
+nums = ["1", "-2.5", "3e5", "007", "+4", ".5", ""]
+with open("t.csv", "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    w.writerow(["id", "text", "num", "na\u00efve", "empty", "mixed"])
+    for i in range(60):
+        w.writerow([str(i), rng.choice(vals), rng.choice(nums),
+                    rng.choice(vals[:4]), "",
+                    rng.choice(nums) if i < 40 else "word"])
+PY
+	"$S" table t.csv >got1.txt || return 1
+	"$S" look -n 20 -w 9 t.csv >got2.txt || return 1
+	python3 - <<'PY' || return 1
+import csv, re, unicodedata
+rows = list(csv.reader(open("t.csv", newline="", encoding="utf-8")))
+NUM = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
+def chars(v):
+    for ch in v:
+        if ch in "\n\r\t":
+            yield "\\" + {"\n": "n", "\r": "r", "\t": "t"}[ch], 2
+        elif ord(ch) < 0x20 or ord(ch) == 0x7f:
+            yield "?", 1
+        elif unicodedata.combining(ch) or ch in "\u200b\u200c\u200d\u200e\u200f":
+            yield ch, 0
+        elif unicodedata.east_asian_width(ch) in "WF":
+            yield ch, 2
+        else:
+            yield ch, 1
+def width(v):
+    return sum(w for _, w in chars(v))
+def table(rows, n, maxw):
+    h, body = rows[0], rows[1:]
+    sample = body[:n]
+    wid = [max([width(h[i])] + [width(r[i]) for r in sample]) for i in range(len(h))]
+    wid = [max(1, min(w, maxw)) for w in wid]
+    right = [any(r[i] for r in sample) and all(NUM.match(r[i]) for r in sample if r[i])
+             for i in range(len(h))]
+    def cell(v, w, r, out):
+        full = width(v)
+        room = w - 1 if full > w else w
+        s, used = "", 0
+        for t, cw in chars(v):
+            if used + cw > room:
+                break
+            s += t
+            used += cw
+        if full > w:
+            s += "\u2026"
+            used += 1
+        return (" " * (w - full) if r and full < w else "") + s, used
+    lines = []
+    def line(vals, rt):
+        out, end = "", 0
+        for i, v in enumerate(vals):
+            if i:
+                out += "  "
+            s, used = cell(v, wid[i], rt[i], out)
+            out += s
+            if used:
+                end = len(out)
+            if i + 1 < len(vals) and not rt[i] and used < wid[i]:
+                out += " " * (wid[i] - used)
+        return out[:end]
+    lines.append(line(h, [False] * len(h)))
+    lines.append("  ".join("-" * w for w in wid))
+    for r in body:
+        lines.append(line(r, right))
+    return "\n".join(lines) + "\n"
+for got, n, w in (("got1.txt", 100, 40), ("got2.txt", 20, 9)):
+    g = open(got, encoding="utf-8").read()
+    want = table(rows, n, w)
+    assert g == want, "%s:\n%s\nwant\n%s" % (got, g, want)
+PY
+	# --color=always: the header in bold; never by default off a terminal
+	has "bold" "$("$S" table --color=always t.csv | head -n 1 | od -c | head -n 1)" \
+		'033   [   1   m' || return 1
+	case "$(head -n 1 got1.txt)" in *$'\033'*) echo "color off a terminal"; return 1 ;; esac
+	# JSON values show as their text: null empty, arrays compact
+	eq "json" "$(printf '{"a":null,"b":[1, 2],"c":"x"}\n' | "$S" table)" \
+		"$(printf 'a  b      c\n-  -----  -\n   [1,2]  x')" || return 1
+	# bounded: an endless input shows its first records
+	{ echo a,b; yes 1,2; } | "$S" table -m 2M | head -n 5 >out
+	eq "endless" "$(tail -n 1 out)" "1  2" || return 1
+	"$S" table -w 1 t.csv 2>err
+	eq "-w 1: status" $? 2 || return 1
+	"$S" table --color=maybe t.csv 2>err
+	eq "--color=maybe: status" $? 2
+}
+
+run table t_table
