@@ -134,26 +134,9 @@ static void select_want(struct text *t, const char *header,
 	}
 }
 
-static void check_select(const char *list, int exclude, const char *header,
-			 const int *cols, int ncols)
-{
-	sl_ctx *ctx = tu_ctx(0, 0);
-	sl_arena *a = sl_arena_new(ctx, "pipeline");
-	struct text got = { 0 }, want = { 0 };
-
-	assert_int_equal(drain(sl_select(sl_read(a, path, NULL), list,
-					 exclude), &got, 1), 0);
-	select_want(&want, header, cols, ncols);
-	assert_string_equal(got.p, want.p);
-	sl_arena_free(a);
-	assert_int_equal(sl_mem_in_use(ctx), 0);
-	tu_ctx_free(ctx);
-	free(got.p);
-	free(want.p);
-}
-
-/* Rename, by pairs (mode 0) or regex (1: first match, 2: every one), and
- * reorder (3: front, 4: back): the header and the fields as cols say. */
+/* Rename, by pairs (mode 0) or regex (1: first match, 2: every one),
+ * reorder (3: front, 4: back) and select (5, 6: exclude): the header and
+ * the fields as cols say. */
 static void check_stage(int mode, const char *arg, const char *repl,
 			const char *header, const int *cols, int ncols)
 {
@@ -164,7 +147,8 @@ static void check_stage(int mode, const char *arg, const char *repl,
 
 	it = mode == 0 ? sl_rename(in, arg) :
 		mode <= 2 ? sl_rename_regex(in, arg, repl, mode == 2) :
-		sl_reorder(in, arg, mode == 4);
+		mode <= 4 ? sl_reorder(in, arg, mode == 4) :
+		sl_select(in, arg, mode == 6);
 	assert_int_equal(drain(it, &got, 1), 0);
 	select_want(&want, header, cols, ncols);
 	assert_string_equal(got.p, want.p);
@@ -217,6 +201,12 @@ static void test_rename_and_reorder(void **state)
 	assert_null(sl_reorder(sl_read(a, path, NULL), "", 0));
 	assert_null(sl_rename(sl_read(a, path, NULL), ""));
 	tu_ctx_free(ctx);
+}
+
+static void check_select(const char *list, int exclude, const char *header,
+			 const int *cols, int ncols)
+{
+	check_stage(exclude ? 6 : 5, list, NULL, header, cols, ncols);
 }
 
 static void test_select_names_positions_renames(void **state)
