@@ -196,6 +196,7 @@ int cmd_fill(int argc, char **argv, struct cli *c);
 int cmd_explode(int argc, char **argv, struct cli *c);
 int cmd_implode(int argc, char **argv, struct cli *c);
 int cmd_table(int argc, char **argv, struct cli *c);
+int cmd_put(int argc, char **argv, struct cli *c);
 int cmd_sample(int argc, char **argv, struct cli *c);
 int cmd_gen(int argc, char **argv, struct cli *c);
 int cmd_filter(int argc, char **argv, struct cli *c);

@@ -34,6 +34,7 @@ static const struct cmd {
 	{ "implode", cmd_implode, "join adjacent records' pieces of a field" },
 	{ "table", cmd_table, "an aligned view for a terminal (also: look)" },
 	{ "filter", cmd_filter, "keep the records an expression holds for" },
+	{ "put", cmd_put, "set or add fields from expressions" },
 	{ "sort", cmd_sort, "sort by keys under the ceiling, spilling to disk" },
 	{ "uniq", cmd_uniq, "distinct records or keys, counted, any number" },
 	{ "top", cmd_top, "the N greatest records by keys" },

@@ -765,7 +765,8 @@ int sl_is_json_number(const char *p, size_t n);
  * computes (a + 0, -a) is only its double, and a comparison with one
  * compares both sides as doubles.  =~ and !~ match a POSIX extended
  * regular expression, a string literal compiled once.  The text of a
- * number is the integer when it is one (below 1e15), else %.17g; of a
+ * number is the integer when it is one (below 2^53), else the shortest
+ * decimal that reads back as the same double; of a
  * boolean, true or false.  A value is true when it is a true boolean, a
  * number other than 0 and NaN, or a non-empty string.
  * Functions: len(x) (bytes), lower(x), upper(x) (ASCII), is_empty(x),
@@ -1288,6 +1289,21 @@ sl_iter *sl_implode(sl_iter *in, const char *field, const char *sep);
  * invert, false.  A syntax error is SL_EINVAL at the first read, and
  * sl_iter_errcol() gives its column. */
 sl_iter *sl_filter(sl_iter *in, const char *expr, int invert);
+
+/*
+ * Fields set from expressions: program is assignments "NAME = EXPR"
+ * separated by ';', run in order on each record.  A NAME the header has
+ * gets the value; a new one is added at the end of the header.  EXPR is
+ * sl_expr_compile()'s language with c ? a : b, a . b (texts joined) and
+ * the functions concat, strlen, substr, replace, split, fmtnum,
+ * to_number, round, abs, min, max, year, month, day and date_diff (see
+ * sluice put --help).  A number that a field or literal gave keeps its
+ * text; a computed one is the shortest decimal that reads back as its
+ * double; NaN is empty (JSON null).  With kinds (JSON input), each value
+ * set is a string, number or bool by what it is.  A syntax error is
+ * SL_EINVAL at the first read; sl_iter_errcol() gives its column.
+ */
+sl_iter *sl_put(sl_iter *in, const char *program);
 
 /* The column of the expression where sl_filter()'s expression went
  * wrong (1-based), 0 when there is none. */

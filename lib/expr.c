@@ -42,12 +42,26 @@ enum op {
 	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_MATCH, OP_NOMATCH,
 	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
 	OP_LEN, OP_LOWER, OP_UPPER, OP_IS_EMPTY, OP_CONTAINS, OP_STARTS_WITH,
-	OP_FIELD_CMP           /* field CMP literal, made by specialize() */
+	OP_FIELD_CMP,          /* field CMP literal, made by specialize() */
+	OP_COND,               /* a ? b : c */
+	OP_CONCAT,             /* a . b */
+	OP_FN                  /* a function of put's (enum fn) over args */
+};
+
+/* The functions of OP_FN. */
+enum fn {
+	F_CONCAT, F_STRLEN, F_SUBSTR, F_REPLACE, F_SPLIT, F_FMTNUM,
+	F_TO_NUMBER, F_ROUND, F_ABS, F_MIN, F_MAX, F_YEAR, F_MONTH, F_DAY,
+	F_DATE_DIFF
 };
 
 typedef struct node {
 	enum op op;
-	struct node *a, *b;
+	struct node *a, *b, *c;  /* c: OP_COND's else */
+	struct node **args;      /* OP_FN */
+	int nargs;
+	enum fn fn;
+	char fmt[16];            /* F_FMTNUM: the checked format */
 	double num;             /* OP_NUM */
 	sl_str str;             /* OP_STR; OP_NUM: the literal's text when
 				 * it is a decimal (else NULL) */
@@ -56,8 +70,11 @@ typedef struct node {
 	regex_t *re;            /* OP_MATCH, OP_NOMATCH */
 	enum op cmp;            /* OP_FIELD_CMP: the comparison, field first */
 	char lit_text[32];      /* OP_FIELD_CMP on a number: its text */
-	char *buf;              /* lower, upper, =~, !~: scratch */
+	char *buf;              /* lower, upper, =~, !~, strings made by
+				 * put's functions: scratch */
 	size_t cap;
+	char *buf2;             /* replace(): its input as a C string */
+	size_t cap2;
 	unsigned depth;         /* of the subtree: eval and specialize recurse */
 } node;
 
@@ -86,6 +103,25 @@ typedef struct val {
 } val;
 
 /* Decimal numbers are read by sl_parse_decimal() (num.c). */
+
+/* The text of a finite double: the integer when it is one below 2^53
+ * (every such integer is exact), else the shortest %g that reads back as
+ * the same double (15 to 17 digits). */
+void sl_expr_number_text(char *buf, size_t size, double d)
+{
+	int prec;
+
+	if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+		snprintf(buf, size, "%lld", (long long)d);
+		return;
+	}
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			return;
+	}
+	snprintf(buf, size, "%.17g", d);
+}
 
 /* Is v a number?  Its value in *d. */
 static int as_number(sl_expr *e, val *v, double *d)
@@ -125,11 +161,8 @@ static void as_text(val *v, const char **p, size_t *n)
 	else if (isinf(v->num))
 		snprintf(v->text, sizeof(v->text), "%sinf",
 			 v->num < 0 ? "-" : "");
-	else if (v->num == floor(v->num) && fabs(v->num) < 1e15)
-		snprintf(v->text, sizeof(v->text), "%lld",
-			 (long long)v->num);
 	else
-		snprintf(v->text, sizeof(v->text), "%.17g", v->num);
+		sl_expr_number_text(v->text, sizeof(v->text), v->num);
 	*p = v->text;
 	*n = strlen(v->text);
 }
@@ -290,6 +323,305 @@ static void map_case(sl_expr *e, node *x, val *out)
 	set_str(out, n ? x->buf : "", n);   /* no buffer yet for "" */
 }
 
+/* ---- put's functions ------------------------------------------------------ */
+
+/* Append p[0..n) to x's scratch at *at: 0, or -1 (no memory). */
+static int put_text(sl_expr *e, node *x, size_t *at, const char *p,
+		    size_t n)
+{
+	if (*at + n > x->cap && scratch(e, x, *at + n > 2 * x->cap ?
+					*at + n : 2 * x->cap) < 0)
+		return -1;
+	if (n)
+		memcpy(x->buf + *at, p, n);
+	*at += n;
+	return 0;
+}
+
+/* The text of node a's value, into x's scratch at *at. */
+static int put_value(sl_expr *e, node *x, node *a, size_t *at)
+{
+	const char *p;
+	size_t n;
+	val v;
+
+	eval(e, a, &v);
+	as_text(&v, &p, &n);
+	return put_text(e, x, at, p, n);
+}
+
+/* x's scratch [0, n) as the value. */
+static void scratch_value(node *x, val *out, size_t n)
+{
+	set_str(out, n ? x->buf : "", n);
+}
+
+/* The number of node a (NaN when it is none). */
+static double arg_num(sl_expr *e, node *a)
+{
+	val v;
+
+	eval(e, a, &v);
+	return to_number(e, &v);
+}
+
+/* Bytes of p[0..n) before its k-th character (from 0), n if past it. */
+static size_t char_at(const char *p, size_t n, double k)
+{
+	size_t i = 0;
+
+	for (; i < n && k > 0; k--)
+		for (i++; i < n && ((unsigned char)p[i] & 0xc0) == 0x80; i++)
+			;
+	return i;
+}
+
+/* days since 1970-01-01 of an ISO date at the start of p[0..n), or NaN
+ * (the days-from-civil reckoning of the proleptic Gregorian calendar) */
+static double iso_days(const char *p, size_t n, int part)
+{
+	static const unsigned char mdays[12] = {
+		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+	long y, m, d, era, yoe, doy, doe;
+	size_t i;
+
+	if (n < 10 || p[4] != '-' || p[7] != '-' || (n > 10 && p[10] != 'T' &&
+						       p[10] != ' '))
+		return NAN;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)p[i]))
+			return NAN;
+	y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 +
+		(p[3] - '0');
+	m = (p[5] - '0') * 10 + (p[6] - '0');
+	d = (p[8] - '0') * 10 + (p[9] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+	    (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
+		return NAN;
+	if (part == F_YEAR)
+		return (double)y;
+	if (part == F_MONTH)
+		return (double)m;
+	if (part == F_DAY)
+		return (double)d;
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (double)(era * 146097 + doe - 719468);
+}
+
+/* replace(s, re, repl): every match of re in s by repl, where \0-\9 are
+ * the match and its groups. */
+static void fn_replace(sl_expr *e, node *x, val *out)
+{
+	const char *p, *rp;
+	size_t n, rn, at = 0, from = 0, k;
+	regmatch_t m[10];
+	int eflags = 0;
+	val v, r;
+
+	eval(e, x->args[0], &v);
+	as_text(&v, &p, &n);
+	eval(e, x->args[2], &r);
+	as_text(&r, &rp, &rn);
+	if (n + 1 > x->cap2) {
+		char *b = sl_mem_realloc(e->ctx, x->buf2, n + 1, "expr.scratch");
+
+		if (!b)
+			return;
+		x->buf2 = b;
+		x->cap2 = n + 1;
+	}
+	memcpy(x->buf2, p, n);
+	x->buf2[n] = '\0';
+	while (from <= n && regexec(x->re, x->buf2 + from, 10, m, eflags) == 0) {
+		size_t so = from + (size_t)m[0].rm_so;
+		size_t eo = from + (size_t)m[0].rm_eo;
+
+		if (put_text(e, x, &at, x->buf2 + from, so - from) < 0)
+			return;
+		for (k = 0; k < rn; k++) {
+			if (rp[k] == '\\' && k + 1 < rn &&
+			    isdigit((unsigned char)rp[k + 1])) {
+				int g = rp[++k] - '0';
+
+				if (m[g].rm_so >= 0 &&
+				    put_text(e, x, &at, x->buf2 + from +
+					     m[g].rm_so, (size_t)(m[g].rm_eo -
+							       m[g].rm_so)) < 0)
+					return;
+				continue;
+			}
+			if (rp[k] == '\\' && k + 1 < rn && rp[k + 1] == '\\')
+				k++;
+			if (put_text(e, x, &at, rp + k, 1) < 0)
+				return;
+		}
+		from = eo;
+		if (eo == so) {          /* an empty match: step on */
+			if (eo < n && put_text(e, x, &at, x->buf2 + eo, 1) < 0)
+				return;
+			from++;
+		}
+		eflags = REG_NOTBOL;
+	}
+	if (from < n && put_text(e, x, &at, x->buf2 + from, n - from) < 0)
+		return;
+	scratch_value(x, out, at);
+}
+
+static void eval_fn(sl_expr *e, node *x, val *out)
+{
+	const char *p, *q;
+	size_t n, qn, at = 0, i, lo, hi;
+	double a, b;
+	val v, w;
+	int k;
+
+	switch (x->fn) {
+	case F_CONCAT:
+		for (k = 0; k < x->nargs; k++)
+			if (put_value(e, x, x->args[k], &at) < 0)
+				return;
+		scratch_value(x, out, at);
+		return;
+	case F_STRLEN:
+		eval(e, x->args[0], &v);
+		as_text(&v, &p, &n);
+		for (i = 0, lo = 0; i < n; i++)
+			lo += ((unsigned char)p[i] & 0xc0) != 0x80;
+		set_num(out, (double)lo);
+		return;
+	case F_SUBSTR:           /* from 1, in characters */
+		eval(e, x->args[0], &v);
+		as_text(&v, &p, &n);
+		a = arg_num(e, x->args[1]);
+		b = x->nargs > 2 ? arg_num(e, x->args[2]) : INFINITY;
+		if (isnan(a) || isnan(b) || b <= 0) {
+			set_str(out, "", 0);
+			return;
+		}
+		a = a < 1 ? 1 : floor(a);
+		lo = char_at(p, n, a - 1);
+		hi = lo + char_at(p + lo, n - lo, floor(b));
+		if (put_text(e, x, &at, p + lo, hi - lo) < 0)
+			return;
+		scratch_value(x, out, at);
+		return;
+	case F_REPLACE:
+		fn_replace(e, x, out);
+		return;
+	case F_SPLIT:            /* the i-th piece, from 1 */
+		eval(e, x->args[0], &v);
+		as_text(&v, &p, &n);
+		eval(e, x->args[1], &w);
+		as_text(&w, &q, &qn);
+		a = arg_num(e, x->args[2]);
+		if (isnan(a) || a < 1 || qn == 0) {
+			set_str(out, "", 0);
+			return;
+		}
+		for (lo = 0; a > 1; a--) {
+			const char *hit = memmem(p + lo, n - lo, q, qn);
+
+			if (!hit) {
+				lo = n + 1;
+				break;
+			}
+			lo = (size_t)(hit - p) + qn;
+		}
+		if (lo > n) {
+			set_str(out, "", 0);
+			return;
+		}
+		q = memmem(p + lo, n - lo, q, qn);
+		hi = q ? (size_t)(q - p) : n;
+		if (put_text(e, x, &at, p + lo, hi - lo) < 0)
+			return;
+		scratch_value(x, out, at);
+		return;
+	case F_FMTNUM:
+		a = arg_num(e, x->args[0]);
+		if (!isfinite(a)) {
+			set_str(out, "", 0);
+			return;
+		}
+		if (scratch(e, x, 160) < 0)
+			return;
+		i = strlen(x->fmt);
+		if (strchr("dioxX", x->fmt[i - 1]) && fabs(a) < 9.2e18) {
+			char f[24];
+
+			/* an integer conversion takes the rounded value */
+			snprintf(f, sizeof(f), "%.*sll%c", (int)(i - 1), x->fmt,
+				 x->fmt[i - 1]);
+			n = (size_t)snprintf(x->buf, x->cap, f,
+					     (long long)llround(a));
+		} else if (strchr("dioxX", x->fmt[i - 1])) {
+			n = 0;
+		} else {
+			n = (size_t)snprintf(x->buf, x->cap, x->fmt, a);
+		}
+		scratch_value(x, out, n < x->cap ? n : x->cap - 1);
+		return;
+	case F_TO_NUMBER:
+		eval(e, x->args[0], &v);
+		if (v.kind == V_NUM) {
+			*out = v;
+			return;
+		}
+		if (v.kind == V_STR && as_number(e, &v, &a)) {
+			set_num(out, a);
+			if (sl_is_decimal(v.s, v.n)) {
+				out->lit = v.s;   /* its exact text */
+				out->litn = v.n;
+			}
+			return;
+		}
+		set_num(out, v.kind == V_BOOL ? v.num : NAN);
+		return;
+	case F_ROUND:
+		a = arg_num(e, x->args[0]);
+		b = x->nargs > 1 ? arg_num(e, x->args[1]) : 0;
+		if (isnan(b) || b < -15 || b > 15)
+			b = 0;
+		b = pow(10, floor(b));
+		set_num(out, round(a * b) / b);
+		return;
+	case F_ABS:
+		set_num(out, fabs(arg_num(e, x->args[0])));
+		return;
+	case F_MIN:
+	case F_MAX:
+		b = NAN;
+		for (k = 0; k < x->nargs; k++) {
+			a = arg_num(e, x->args[k]);
+			if (!isnan(a) && (isnan(b) || (x->fn == F_MIN ? a < b :
+						       a > b)))
+				b = a;
+		}
+		set_num(out, b);
+		return;
+	case F_YEAR:
+	case F_MONTH:
+	case F_DAY:
+	case F_DATE_DIFF:
+		eval(e, x->args[0], &v);
+		as_text(&v, &p, &n);
+		a = iso_days(p, n, (int)x->fn);
+		if (x->fn == F_DATE_DIFF) {
+			eval(e, x->args[1], &w);
+			as_text(&w, &q, &qn);
+			a -= iso_days(q, qn, F_DATE_DIFF);
+		}
+		set_num(out, a);
+		return;
+	}
+}
+
 static void two_texts(sl_expr *e, node *x, val *l, val *r, const char **a,
 		      size_t *an, const char **b, size_t *bn)
 {
@@ -392,6 +724,22 @@ static void eval(sl_expr *e, node *x, val *out)
 	case OP_STARTS_WITH:
 		two_texts(e, x, &l, &r, &a, &an, &b, &bn);
 		set_bool(out, an >= bn && memcmp(a, b, bn) == 0);
+		return;
+	case OP_COND:
+		eval(e, x->a, &l);
+		eval(e, truthy(&l) ? x->b : x->c, out);
+		return;
+	case OP_CONCAT:
+		an = 0;
+		if (put_value(e, x, x->a, &an) == 0 &&
+		    put_value(e, x, x->b, &an) == 0)
+			scratch_value(x, out, an);
+		else
+			set_str(out, "", 0);
+		return;
+	case OP_FN:
+		set_str(out, "", 0);     /* what a failure leaves */
+		eval_fn(e, x, out);
 		return;
 	}
 }
@@ -500,6 +848,9 @@ typedef struct parser {
 enum { MAX_NEST = 1000, MAX_DEPTH = 10000 };
 
 static node *parse_or(parser *ps);
+static node *parse_cond(parser *ps);
+static regex_t *compile_regex(parser *ps, const char *at, const sl_str *pat,
+			      int flags);
 
 static void fail_at(parser *ps, const char *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -672,21 +1023,120 @@ static node *string_node(parser *ps)
 static const struct func {
 	const char *name;
 	enum op op;
-	int nargs;
+	int nargs, most;         /* most: -1 for any number */
+	enum fn fn;              /* OP_FN's */
 } funcs[] = {
-	{ "len", OP_LEN, 1 },
-	{ "lower", OP_LOWER, 1 },
-	{ "upper", OP_UPPER, 1 },
-	{ "is_empty", OP_IS_EMPTY, 1 },
-	{ "contains", OP_CONTAINS, 2 },
-	{ "starts_with", OP_STARTS_WITH, 2 },
+	{ "len", OP_LEN, 1, 1, 0 },
+	{ "lower", OP_LOWER, 1, 1, 0 },
+	{ "upper", OP_UPPER, 1, 1, 0 },
+	{ "is_empty", OP_IS_EMPTY, 1, 1, 0 },
+	{ "contains", OP_CONTAINS, 2, 2, 0 },
+	{ "starts_with", OP_STARTS_WITH, 2, 2, 0 },
+	{ "concat", OP_FN, 1, -1, F_CONCAT },
+	{ "strlen", OP_FN, 1, 1, F_STRLEN },
+	{ "substr", OP_FN, 2, 3, F_SUBSTR },
+	{ "replace", OP_FN, 3, 3, F_REPLACE },
+	{ "split", OP_FN, 3, 3, F_SPLIT },
+	{ "fmtnum", OP_FN, 2, 2, F_FMTNUM },
+	{ "to_number", OP_FN, 1, 1, F_TO_NUMBER },
+	{ "round", OP_FN, 1, 2, F_ROUND },
+	{ "abs", OP_FN, 1, 1, F_ABS },
+	{ "min", OP_FN, 1, -1, F_MIN },
+	{ "max", OP_FN, 1, -1, F_MAX },
+	{ "year", OP_FN, 1, 1, F_YEAR },
+	{ "month", OP_FN, 1, 1, F_MONTH },
+	{ "day", OP_FN, 1, 1, F_DAY },
+	{ "date_diff", OP_FN, 2, 2, F_DATE_DIFF },
 };
+
+/* fmtnum's format: exactly one conversion, %[flags][width][.precision]
+ * and one of d i o x X e E f g G, nothing around it; kept in x->fmt.  0,
+ * or -1 after saying why. */
+static int check_format(parser *ps, const char *at, const sl_str *f,
+			node *x)
+{
+	size_t i = 0, w;
+
+	if (f->len == 0 || f->len >= sizeof(x->fmt) || f->ptr[0] != '%')
+		goto bad;
+	for (i = 1; i < f->len && strchr("-+ 0#", f->ptr[i]); i++)
+		;
+	for (w = 0; i < f->len && isdigit((unsigned char)f->ptr[i]); i++)
+		w = w * 10 + (size_t)(f->ptr[i] - '0');
+	if (w > 100)
+		goto bad;
+	if (i < f->len && f->ptr[i] == '.') {
+		for (i++, w = 0; i < f->len && isdigit((unsigned char)f->ptr[i]);
+		     i++)
+			w = w * 10 + (size_t)(f->ptr[i] - '0');
+		if (w > 100)
+			goto bad;
+	}
+	if (i + 1 != f->len || !strchr("dioxXeEfgG", f->ptr[i]))
+		goto bad;
+	memcpy(x->fmt, f->ptr, f->len);
+	x->fmt[f->len] = '\0';
+	return 0;
+bad:
+	fail_at(ps, at, "fmtnum() takes a format of one conversion, such as"
+		" \"%%.2f\" or \"%%08d\" (width and precision at most 100)");
+	return -1;
+}
+
+/* OP_FN x of f over args[0..n): the arguments that must be literals. */
+static node *fn_node(parser *ps, const char *at, const struct func *f,
+		     node **args, int n)
+{
+	node *x = new_node(ps, OP_FN, n > 0 ? args[0] : NULL,
+			   n > 1 ? args[1] : NULL);
+	int k;
+
+	if (!x)
+		return NULL;
+	x->fn = f->fn;
+	x->nargs = n;
+	x->args = sl_arena_alloc(ps->a, (size_t)(n ? n : 1) * sizeof(node *));
+	if (!x->args) {
+		ps->failed = 1;
+		return NULL;
+	}
+	for (k = 0; k < n; k++) {
+		x->args[k] = args[k];
+		if (args[k]->depth >= x->depth)
+			x->depth = args[k]->depth + 1;
+	}
+	if (x->depth > MAX_DEPTH) {
+		fail_at(ps, at, "the expression is more than %d operators"
+			" deep", MAX_DEPTH);
+		return NULL;
+	}
+	if (f->fn == F_REPLACE) {
+		if (args[1]->op != OP_STR) {
+			fail_at(ps, at, "replace() takes its regular expression"
+				" as a string literal");
+			return NULL;
+		}
+		x->re = compile_regex(ps, at, &args[1]->str, REG_EXTENDED);
+		if (!x->re)
+			return NULL;
+	}
+	if (f->fn == F_FMTNUM) {
+		if (args[1]->op != OP_STR) {
+			fail_at(ps, at, "fmtnum() takes its format as a string"
+				" literal");
+			return NULL;
+		}
+		if (check_format(ps, at, &args[1]->str, x) < 0)
+			return NULL;
+	}
+	return x;
+}
 
 static node *call_node(parser *ps, const char *at, const char *name,
 		       size_t len)
 {
 	const struct func *f = NULL;
-	node *args[2] = { NULL, NULL };
+	node *args[64];
 	int n = 0;
 	size_t i;
 
@@ -696,20 +1146,26 @@ static node *call_node(parser *ps, const char *at, const char *name,
 			f = &funcs[i];
 	if (!f) {
 		fail_at(ps, at, "unknown function '%.*s' (len, lower, upper,"
-			" is_empty, contains, starts_with)", (int)len, name);
+			" is_empty, contains, starts_with, concat, strlen,"
+			" substr, replace, split, fmtnum, to_number, round, abs,"
+			" min, max, year, month, day, date_diff)", (int)len,
+			name);
 		return NULL;
 	}
 	if (!nest_in(ps, at))
 		return NULL;
 	if (!accept(ps, ")")) {
 		do {
-			node *arg = parse_or(ps);
+			node *arg = parse_cond(ps);
 
 			if (!arg)
 				return NULL;
-			if (n < 2)
-				args[n] = arg;
-			n++;
+			if (n == 64) {
+				fail_at(ps, at, "%s() takes at most 64"
+					" arguments", f->name);
+				return NULL;
+			}
+			args[n++] = arg;
 		} while (accept(ps, ","));
 		if (!accept(ps, ")")) {
 			fail_at(ps, ps->p, "expected ',' or ')' in the call of"
@@ -718,12 +1174,22 @@ static node *call_node(parser *ps, const char *at, const char *name,
 		}
 	}
 	ps->nest--;
-	if (n != f->nargs) {
-		fail_at(ps, at, "%s() takes %d argument%s, not %d", f->name,
-			f->nargs, f->nargs == 1 ? "" : "s", n);
+	if (n < f->nargs || (f->most >= 0 && n > f->most)) {
+		if (f->most == f->nargs)
+			fail_at(ps, at, "%s() takes %d argument%s, not %d",
+				f->name, f->nargs, f->nargs == 1 ? "" : "s", n);
+		else if (f->most < 0)
+			fail_at(ps, at, "%s() takes %d argument%s or more, not"
+				" %d", f->name, f->nargs, f->nargs == 1 ? "" :
+				"s", n);
+		else
+			fail_at(ps, at, "%s() takes %d to %d arguments, not %d",
+				f->name, f->nargs, f->most, n);
 		return NULL;
 	}
-	return new_node(ps, f->op, args[0], args[1]);
+	if (f->op == OP_FN)
+		return fn_node(ps, at, f, args, n);
+	return new_node(ps, f->op, args[0], n > 1 ? args[1] : NULL);
 }
 
 /* Keep pre and p[0..n) as the text of number literal x; 0 or -1. */
@@ -756,7 +1222,7 @@ static node *parse_primary(parser *ps)
 		ps->p++;
 		if (!nest_in(ps, at))
 			return NULL;
-		x = parse_or(ps);
+		x = parse_cond(ps);
 		ps->nest--;
 		if (x && !accept(ps, ")")) {
 			fail_at(ps, ps->p, "expected ')' to close the '(' at"
@@ -915,11 +1381,16 @@ static node *parse_sum(parser *ps)
 	enum op op;
 
 	while (x) {
+		skip_space(ps);
 		if (accept(ps, "+"))
 			op = OP_ADD;
 		else if (accept(ps, "-"))
 			op = OP_SUB;
-		else
+		else if (*ps->p == '.' && ps->p[1] != '.' &&
+			 !isdigit((unsigned char)ps->p[1])) {
+			ps->p++;          /* a . b: the texts joined */
+			op = OP_CONCAT;
+		} else
 			break;
 		y = parse_product(ps);
 		x = y ? new_node(ps, op, x, y) : NULL;
@@ -1113,26 +1584,18 @@ static const char *re_refuse(const char *p)
 	return NULL;
 }
 
-static node *regex_node(parser *ps, node *left, enum op op, const char *at)
+/* The regular expression pat, checked (re_refuse) and compiled with
+ * flags into the arena; NULL after saying why. */
+static regex_t *compile_regex(parser *ps, const char *at, const sl_str *pat,
+			      int flags)
 {
 	char msg[128];
 	const char *why;
 	regex_t *re;
-	node *pat, *x;
 	char *text;
 	int rc;
 
-	skip_space(ps);
-	at = ps->p;
-	if (*ps->p != '"' && *ps->p != '\'') {
-		fail_at(ps, at, "the right side of %s must be a string"
-			" literal", op == OP_MATCH ? "=~" : "!~");
-		return NULL;
-	}
-	pat = string_node(ps);
-	if (!pat)
-		return NULL;
-	text = sl_arena_strndup(ps->a, pat->str.ptr, pat->str.len);
+	text = sl_arena_strndup(ps->a, pat->ptr, pat->len);
 	re = sl_arena_alloc(ps->a, sizeof(*re));
 	if (!text || !re) {
 		ps->failed = 1;
@@ -1142,7 +1605,7 @@ static node *regex_node(parser *ps, node *left, enum op op, const char *at)
 		fail_at(ps, at, "bad regular expression: %s", why);
 		return NULL;
 	}
-	rc = regcomp(re, text, REG_EXTENDED | REG_NOSUB);
+	rc = regcomp(re, text, flags);
 	if (rc != 0) {
 		regerror(rc, re, msg, sizeof(msg));
 		regfree(re);
@@ -1154,6 +1617,27 @@ static node *regex_node(parser *ps, node *left, enum op op, const char *at)
 		ps->failed = 1;
 		return NULL;
 	}
+	return re;
+}
+
+static node *regex_node(parser *ps, node *left, enum op op, const char *at)
+{
+	regex_t *re;
+	node *pat, *x;
+
+	skip_space(ps);
+	at = ps->p;
+	if (*ps->p != '"' && *ps->p != '\'') {
+		fail_at(ps, at, "the right side of %s must be a string"
+			" literal", op == OP_MATCH ? "=~" : "!~");
+		return NULL;
+	}
+	pat = string_node(ps);
+	if (!pat)
+		return NULL;
+	re = compile_regex(ps, at, &pat->str, REG_EXTENDED | REG_NOSUB);
+	if (!re)
+		return NULL;
 	x = new_node(ps, op, left, NULL);
 	if (x)
 		x->re = re;
@@ -1206,13 +1690,45 @@ static node *parse_or(parser *ps)
 	return x;
 }
 
+/* cond := or ['?' cond ':' cond] */
+static node *parse_cond(parser *ps)
+{
+	node *x = parse_or(ps), *y, *z;
+	const char *at;
+
+	skip_space(ps);
+	at = ps->p;
+	if (!x || !accept(ps, "?"))
+		return x;
+	if (!nest_in(ps, at))
+		return NULL;
+	y = parse_cond(ps);
+	if (y && !accept(ps, ":")) {
+		fail_at(ps, ps->p, "expected ':' of the '?' at column %zu",
+			(size_t)(at - ps->text) + 1);
+		return NULL;
+	}
+	z = y ? parse_cond(ps) : NULL;
+	ps->nest--;
+	if (!z)
+		return NULL;
+	x = new_node(ps, OP_COND, x, y);
+	if (x) {
+		x->c = z;
+		if (z->depth >= x->depth)
+			x->depth = z->depth + 1;
+	}
+	return x;
+}
+
 static void release_scratch(void *arg)
 {
 	node *x = arg;
 
 	sl_mem_free(x->buf);
-	x->buf = NULL;
-	x->cap = 0;
+	sl_mem_free(x->buf2);
+	x->buf = x->buf2 = NULL;
+	x->cap = x->cap2 = 0;
 }
 
 /* The comparison that holds with its sides swapped: a < b is b > a. */
@@ -1276,10 +1792,18 @@ static int own_scratch(parser *ps, node *x)
 	if (!x)
 		return 0;
 	if ((x->op == OP_LOWER || x->op == OP_UPPER || x->op == OP_MATCH ||
-	     x->op == OP_NOMATCH) &&
+	     x->op == OP_NOMATCH || x->op == OP_CONCAT || x->op == OP_FN) &&
 	    sl_arena_on_release(ps->a, release_scratch, x) != SL_OK)
 		return -1;
-	if (own_scratch(ps, x->a) < 0)
+	if (x->op == OP_FN) {        /* its a and b are args[0] and [1] */
+		int k;
+
+		for (k = 0; k < x->nargs; k++)
+			if (own_scratch(ps, x->args[k]) < 0)
+				return -1;
+		return 0;
+	}
+	if (own_scratch(ps, x->a) < 0 || own_scratch(ps, x->c) < 0)
 		return -1;
 	return own_scratch(ps, x->b);
 }
@@ -1296,7 +1820,7 @@ sl_expr *sl_expr_compile(sl_arena *a, const char *text, const sl_str *names,
 		*errcol = 0;
 	if (sl_failed(ps.ctx))
 		return NULL;
-	root = parse_or(&ps);
+	root = parse_cond(&ps);
 	if (root) {
 		skip_space(&ps);
 		if (*ps.p) {
@@ -1326,4 +1850,209 @@ sl_expr *sl_expr_compile(sl_arena *a, const char *text, const sl_str *names,
 	e->ctx = ps.ctx;
 	e->root = root;
 	return e;
+}
+
+/* ---- put: assignments ------------------------------------------------------ */
+
+struct stmt {
+	size_t target;          /* the field it sets */
+	node *root;
+	char num[40];           /* a number it computed, as text */
+};
+
+struct sl_prog {
+	sl_expr e;
+	struct stmt *s;
+	size_t n;
+	sl_str *names;          /* the header out: the input's, then new */
+	size_t nin, nout;
+};
+
+/* The target of an assignment: a bare name, $name or ${any name}; into
+ * *name.  0, or -1 after saying why. */
+static int target_name(parser *ps, sl_str *name)
+{
+	const char *at = ps->p;
+
+	if (*ps->p == '$' && ps->p[1] == '{') {
+		ps->p += 2;
+		name->ptr = ps->p;
+		while (*ps->p && *ps->p != '}')
+			ps->p++;
+		if (!*ps->p) {
+			fail_at(ps, at, "unterminated '${'");
+			return -1;
+		}
+		name->len = (size_t)(ps->p++ - name->ptr);
+		return 0;
+	}
+	if (*ps->p == '$')
+		ps->p++;
+	if (!ident_start(*ps->p)) {
+		fail_at(ps, at, *ps->p ? "expected the name of a field to"
+			" set" : "expected an assignment at the end");
+		return -1;
+	}
+	name->ptr = ps->p;
+	while (ident_char(*ps->p))
+		ps->p++;
+	name->len = (size_t)(ps->p - name->ptr);
+	return 0;
+}
+
+sl_prog *sl_prog_compile(sl_arena *a, const char *text, const sl_str *names,
+		       size_t n, size_t *errcol)
+{
+	parser ps = { .a = a, .ctx = sl_arena_ctx(a), .text = text,
+		      .p = text };
+	size_t most = 1, i;
+	const char *q;
+	sl_prog *p;
+	sl_str name;
+
+	if (errcol)
+		*errcol = 0;
+	if (sl_failed(ps.ctx))
+		return NULL;
+	for (q = text; *q; q++)
+		most += *q == ';';      /* at most one new field each */
+	p = sl_arena_alloc(a, sizeof(*p));
+	if (!p)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	p->names = sl_arena_alloc(a, (n + most) * sizeof(*p->names));
+	p->s = sl_arena_alloc(a, most * sizeof(*p->s));
+	if (!p->names || !p->s)
+		return NULL;
+	if (n)
+		memcpy(p->names, names, n * sizeof(*names));
+	p->nin = p->nout = n;
+	ps.names = p->names;
+	for (;;) {
+		struct stmt *st;
+		node *root;
+
+		skip_space(&ps);
+		if (!*ps.p)
+			break;
+		if (*ps.p == ';') {
+			ps.p++;
+			continue;
+		}
+		if (target_name(&ps, &name) < 0)
+			break;
+		skip_space(&ps);
+		if (*ps.p != '=' || ps.p[1] == '=') {
+			fail_at(&ps, ps.p, "expected '=' after the field to"
+				" set");
+			break;
+		}
+		ps.p++;
+		ps.nnames = p->nout;
+		root = parse_cond(&ps);
+		if (!root)
+			break;
+		skip_space(&ps);
+		if (*ps.p && *ps.p != ';') {
+			fail_at(&ps, ps.p, "expected ';' between assignments,"
+				" not '%c'", *ps.p);
+			break;
+		}
+		if (own_scratch(&ps, root) < 0) {
+			ps.failed = 1;
+			break;
+		}
+		specialize(root);
+		st = &p->s[p->n++];
+		memset(st, 0, sizeof(*st));
+		st->root = root;
+		for (i = 0; i < p->nout; i++)
+			if (p->names[i].len == name.len &&
+			    memcmp(p->names[i].ptr, name.ptr, name.len) == 0)
+				break;
+		if (i == p->nout) {     /* a new field, at the end */
+			p->names[i].ptr = sl_arena_strndup(a, name.ptr,
+							   name.len);
+			p->names[i].len = name.len;
+			if (!p->names[i].ptr)
+				return NULL;
+			p->nout++;
+		}
+		st->target = i;
+	}
+	if (errcol)
+		*errcol = ps.errcol;
+	if (ps.failed)
+		return NULL;
+	if (p->n == 0) {
+		sl_error(ps.ctx, SL_EINVAL, "put needs at least one assignment"
+			 " (NAME = EXPRESSION)");
+		return NULL;
+	}
+	p->e.ctx = ps.ctx;
+	return p;
+}
+
+const sl_str *sl_prog_names(const sl_prog *p, size_t *n)
+{
+	*n = p->nout;
+	return p->names;
+}
+
+void sl_prog_run(sl_prog *p, const sl_str *in, const unsigned char *kin,
+		size_t nin, sl_str *out, unsigned char *kout)
+{
+	size_t i;
+	val v;
+
+	for (i = 0; i < p->nout; i++) {
+		if (i < nin && i < p->nin) {
+			out[i] = in[i];
+			if (kout)
+				kout[i] = kin ? kin[i] : SL_KIND_TEXT;
+		} else {
+			out[i].ptr = "";
+			out[i].len = 0;
+			if (kout)
+				kout[i] = SL_KIND_ABSENT;
+		}
+	}
+	p->e.fields = out;
+	p->e.nfields = p->nout;
+	for (i = 0; i < p->n; i++) {
+		struct stmt *st = &p->s[i];
+		sl_str *f = &out[st->target];
+		unsigned char k;
+
+		eval(&p->e, st->root, &v);
+		if (v.kind == V_STR) {
+			f->ptr = v.s;
+			f->len = v.n;
+			k = st->root->op == OP_FIELD && kout ?
+				kout[st->root->field] : SL_KIND_STRING;
+		} else if (v.kind == V_BOOL) {
+			f->ptr = v.num ? "true" : "false";
+			f->len = v.num ? 4 : 5;
+			k = SL_KIND_BOOL;
+		} else if (v.lit) {     /* a number with its exact text */
+			f->ptr = v.lit;
+			f->len = v.litn;
+			k = SL_KIND_NUMBER;
+		} else if (isnan(v.num)) {
+			f->ptr = "";    /* no number: empty, null in JSON */
+			f->len = 0;
+			k = SL_KIND_NULL;
+		} else if (isinf(v.num)) {
+			f->ptr = v.num < 0 ? "-inf" : "inf";
+			f->len = strlen(f->ptr);
+			k = SL_KIND_STRING;
+		} else {
+			sl_expr_number_text(st->num, sizeof(st->num), v.num);
+			f->ptr = st->num;
+			f->len = strlen(st->num);
+			k = SL_KIND_NUMBER;
+		}
+		if (kout)
+			kout[st->target] = k;
+	}
 }

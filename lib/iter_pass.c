@@ -82,3 +82,62 @@ sl_iter *sl_filter(sl_iter *in, const char *expr, int invert)
 	it->next = filter_next;
 	return it;
 }
+
+/* ---- put ------------------------------------------------------------------ */
+
+struct put {
+	const char *text;
+	sl_prog *p;
+	sl_str *out;
+	unsigned char *kinds;
+	sl_record rec;
+};
+
+static int put_start(sl_iter *it)
+{
+	struct put *s = it->state;
+	size_t n;
+
+	s->p = sl_prog_compile(it->arena, s->text, it->names, it->nnames,
+			      &it->errcol);
+	if (!s->p)
+		return -1;
+	it->names = sl_prog_names(s->p, &n);
+	it->nnames = n;
+	s->out = sl_arena_alloc(it->arena, (n ? n : 1) * sizeof(*s->out));
+	s->kinds = sl_arena_alloc(it->arena, n ? n : 1);
+	return s->out && s->kinds ? 0 : -1;
+}
+
+static const sl_record *put_next(sl_iter *it)
+{
+	struct put *s = it->state;
+	const sl_record *rec = sl_iter_next(it->in);
+
+	if (!rec)
+		return NULL;
+	s->rec = *rec;
+	sl_prog_run(s->p, rec->fields, rec->kinds, rec->nfields, s->out,
+		   rec->kinds ? s->kinds : NULL);
+	s->rec.fields = s->out;
+	s->rec.nfields = it->nnames;
+	s->rec.kinds = rec->kinds ? s->kinds : NULL;
+	return sl_failed(it->ctx) ? NULL : &s->rec;
+}
+
+sl_iter *sl_put(sl_iter *in, const char *program)
+{
+	sl_iter *it = sl_iter_new(in, sizeof(struct put));
+	struct put *s;
+
+	if (!it)
+		return NULL;
+	s = it->state;
+	s->text = sl_iter_strdup(it, program ? program : "");
+	if (!s->text)
+		return NULL;
+	it->start = put_start;
+	it->next = put_next;
+	it->transparent = 1;
+	return it;
+}

@@ -248,6 +248,19 @@ int sl_csv_open(sl_reader *r);
 void sl_csv_restart(sl_reader *r, uint64_t offset);
 uint64_t sl_csv_line_at(const sl_reader *r);
 int sl_tsv_open(sl_reader *r);
+/* expr.c: the text of a finite double, as expressions print it */
+void sl_expr_number_text(char *buf, size_t size, double d);
+/* expr.c: put's program of assignments "NAME = EXPR; ..." over the fields
+ * names[0..n) (sl_put()); NULL with SL_EINVAL, *errcol the column.  The
+ * header it makes: the input's, then each new NAME in order. */
+typedef struct sl_prog sl_prog;
+sl_prog *sl_prog_compile(sl_arena *a, const char *text, const sl_str *names,
+		       size_t n, size_t *errcol);
+const sl_str *sl_prog_names(const sl_prog *p, size_t *n);
+/* Run it on a record: out (and kout, when not NULL) get the output
+ * header's fields, valid until the next run or the input's next record. */
+void sl_prog_run(sl_prog *p, const sl_str *in, const unsigned char *kin,
+		size_t nin, sl_str *out, unsigned char *kout);
 int sl_jsonl_open(sl_reader *r);
 /* Is f read by jsonl.c: JSON Lines, or JSON (one array, or lines)? */
 static inline int sl_format_is_json(sl_format f)

@@ -410,3 +410,88 @@ PY
 }
 
 run table t_table
+
+# put against Python: arithmetic (the shortest text of the double, as
+# Python's repr), the conditional, upper, substr and strlen in characters,
+# replace (re.sub), split, concat and '.', fmtnum (Python's % operator),
+# round half away from zero, max, year and date_diff (datetime); later
+# assignments see earlier ones; JSON types follow the values; syntax
+# errors point at their column; a stream runs in a small ceiling.
+t_put() {
+	local rows=3000
+	"$S" gen --rows $rows --seed 9 >in.csv || return 1
+	"$S" put 'x = float * 2; c = upper(cat); flag = int > 100000000 ? "big" : "small";
+		s = substr(text, 2, 5); n = strlen(text); r = replace(text, "([aeiou])n", "<\\1>");
+		y = year(date); d = date_diff(date, "2000-01-01"); f = fmtnum(float, "%.2f");
+		t = cat . "-" . id; w = split(text, " ", 2); m = max(int, 1000, float);
+		rd = round(float, 1); cat = lower(c) . "!"; z = concat(x, "/", flag)' in.csv >got.csv ||
+		return 1
+	python3 - in.csv got.csv <<'PY' || return 1
+import csv, datetime, math, re, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+got = list(csv.DictReader(open(sys.argv[2], newline="")))
+def num(d):
+    if d == math.floor(d) and abs(d) < 2 ** 53:
+        return str(int(d))
+    return repr(d)
+def rnd(a, digits):
+    b = 10.0 ** digits
+    v = a * b
+    return math.copysign(math.floor(abs(v) + 0.5), v) / b
+assert len(got) == len(rows)
+assert list(got[0]) == list(rows[0]) + ["x", "c", "flag", "s", "n", "r", "y", "d",
+                                        "f", "t", "w", "m", "rd", "z"], list(got[0])
+base = datetime.date(2000, 1, 1)
+for a, g in zip(rows, got):
+    fl = float(a["float"])
+    want = {
+        "x": num(fl * 2), "c": a["cat"].upper(),
+        "flag": "big" if int(a["int"]) > 100000000 else "small",
+        "s": a["text"][1:6], "n": str(len(a["text"])),
+        "r": re.sub(r"([aeiou])n", r"<\1>", a["text"]),
+        "y": a["date"][:4],
+        "d": str((datetime.date.fromisoformat(a["date"]) - base).days),
+        "f": "%.2f" % fl, "t": a["cat"] + "-" + a["id"],
+        "w": (a["text"].split(" ") + [""])[1] if " " in a["text"] else "",
+        "m": num(max(float(a["int"]), 1000.0, fl)), "rd": num(rnd(fl, 1)),
+        "cat": a["cat"].lower() + "!",
+    }
+    want["z"] = want["x"] + "/" + want["flag"]
+    for k, v in want.items():
+        assert g[k] == v, (a["id"], k, g[k], v)
+    for k in ("id", "int", "float", "date", "text"):
+        assert g[k] == a[k], (k, g[k], a[k])
+PY
+	# JSON: numbers, strings, booleans and null by what the values are
+	printf '{"a":1.50,"b":"x","c":null}\n{"a":"7","b":"y"}\n' >in.jsonl
+	eq "json" "$("$S" put 'd = a * 2; e = b . "!"; f = a > 1; g = b * 2; h = a; i = to_number(a); j = c' in.jsonl)" \
+		"$(printf '%s\n' '{"a":1.50,"b":"x","c":null,"d":3,"e":"x!","f":true,"g":null,"h":1.50,"i":1.50,"j":null}' \
+			'{"a":"7","b":"y","d":14,"e":"y!","f":true,"g":null,"h":"7","i":7}')" || return 1
+	# errors: the message and a caret under the column, exit 2
+	"$S" put 'x = nope + 1' in.csv 2>err
+	eq "unknown field: status" $? 2 || return 1
+	has "unknown field" "$(cat err)" "unknown field 'nope' at column 5" || return 1
+	"$S" put 'x == 1' in.csv 2>err
+	has "==" "$(cat err)" "expected '=' after the field to set" || return 1
+	"$S" put 'x = 1 y = 2' in.csv 2>err
+	has "no ;" "$(cat err)" "expected ';' between assignments" || return 1
+	"$S" put 'x = fmtnum(float, "%s")' in.csv 2>err
+	has "fmtnum" "$(cat err)" "fmtnum() takes a format of one conversion" || return 1
+	"$S" put 'x = replace(text, cat, "y")' in.csv 2>err
+	has "replace" "$(cat err)" "replace() takes its regular expression as a string literal" ||
+		return 1
+	"$S" put 'x = substr(text)' in.csv 2>err
+	has "args" "$(cat err)" "substr() takes 2 to 3 arguments, not 1" || return 1
+	"$S" put 'x = (1' in.csv 2>err
+	has "caret" "$(cat err)" "$(printf '  x = (1\n        ^')" || return 1
+	"$S" put 2>err </dev/null
+	eq "no program: status" $? 2 || return 1
+	# a stream under a small ceiling
+	local n=200000
+	[ -n "$SAN" ] && n=20000
+	"$S" gen --rows $n | "$S" put -m 4M 'x = float * 2; c = upper(cat)' | "$S" count >cnt ||
+		return 1
+	eq "streamed" "$(cat cnt)" $n
+}
+
+run put t_put
