@@ -19,7 +19,8 @@ static const char usage[] =
 	"Comparisons are numeric when both sides are decimal numbers, byte-wise\n"
 	"otherwise.  Fields and number literals compare by exact value, of any\n"
 	"length (1.0 == 1; 1234567890123456789 > 1234567890123456788);\n"
-	"arithmetic is in doubles, and a computed number compares as one.\n"
+	"+ - * of decimals of up to 18 digits are exact (0.1 + 0.2 is 0.3),\n"
+	"the rest is in doubles, and a computed number compares as one.\n"
 	"Arithmetic on a non-number gives NaN, which compares false (but for\n"
 	"!=).  =~ and !~ take a POSIX extended regular expression as a\n"
 	"string literal.  A value is true when it is true, a number other than\n"
@@ -97,11 +98,11 @@ static const char put_usage[] =
 	"  to_number(s) round(x[, digits]) abs(x) min(x, ...) max(x, ...)\n"
 	"  year(d) month(d) day(d) date_diff(a, b) (days from b to a), of\n"
 	"                    YYYY-MM-DD dates (a time after them is allowed)\n"
-	"A number a field or literal gave keeps its exact text; a computed one\n"
-	"is written as the shortest decimal that reads back as the same\n"
-	"double (integers below 2^53 whole); no number (NaN) is empty, and\n"
-	"null in JSON.  JSON types follow the values: strings, numbers, true\n"
-	"and false.\n";
+	"A number a field or literal gave keeps its exact text; + - * of\n"
+	"decimals of up to 18 digits give the exact decimal (1.50 * 2 is 3);\n"
+	"other computed numbers, the shortest decimal that reads back as the\n"
+	"same double; no number (NaN) is empty, and null in JSON.  JSON types\n"
+	"follow the values: strings, numbers, true and false.\n";
 
 int cmd_put(int argc, char **argv, struct cli *c)
 {

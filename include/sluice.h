@@ -760,13 +760,15 @@ int sl_is_json_number(const char *p, size_t n);
  * compare by their exact value, whatever their number of digits: 1.0 == 1
  * and 1e3 == 1000 hold, 1234567890123456789 == 1234567890123456788 does
  * not, though the two are one double.  Arithmetic takes numbers
- * (anything else is NaN, which compares false except with !=) and is IEEE
- * 754 double arithmetic (x/0 is infinite, % is fmod); a number it
- * computes (a + 0, -a) is only its double, and a comparison with one
- * compares both sides as doubles.  =~ and !~ match a POSIX extended
- * regular expression, a string literal compiled once.  The text of a
- * number is the integer when it is one (below 2^53), else the shortest
- * decimal that reads back as the same double; of a
+ * (anything else is NaN, which compares false except with !=).  + - and *
+ * of decimals of at most 18 digits are exact when the result has at most
+ * 18 (0.1 + 0.2 is 0.3, 45.692 * 2 is 91.384); the rest is IEEE 754
+ * double arithmetic (x/0 is infinite, % is fmod), and a comparison with
+ * a computed number compares both sides as doubles.  =~ and !~ match a
+ * POSIX extended regular expression, a string literal compiled once.  The
+ * text of an exact result is its decimal, trailing zeros of the fraction
+ * dropped; of another number, the integer when it is one (below 2^53),
+ * else the shortest decimal that reads back as the same double; of a
  * boolean, true or false.  A value is true when it is a true boolean, a
  * number other than 0 and NaN, or a non-empty string.
  * Functions: len(x) (bytes), lower(x), upper(x) (ASCII), is_empty(x),

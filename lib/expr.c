@@ -62,6 +62,8 @@ typedef struct node {
 	int nargs;
 	enum fn fn;
 	char fmt[16];            /* F_FMTNUM: the checked format */
+	int ldec, lscale;        /* OP_NUM: its exact decimal, when it has */
+	int64_t lm;
 	double num;             /* OP_NUM */
 	sl_str str;             /* OP_STR; OP_NUM: the literal's text when
 				 * it is a decimal (else NULL) */
@@ -99,6 +101,9 @@ typedef struct val {
 	const char *lit;        /* V_NUM: a literal's text, NULL when the
 				 * number was computed */
 	size_t litn;
+	int dec;                /* V_NUM: exactly m / 10^scale */
+	int scale;
+	int64_t m;
 	char text[32];          /* V_NUM, V_BOOL: the text, when asked */
 } val;
 
@@ -145,12 +150,19 @@ static double to_number(sl_expr *e, val *v)
 	return as_number(e, v, &d) ? d : NAN;
 }
 
+static size_t dec_text(char *buf, int64_t m, int scale);
+
 /* The text of v, as a view (numbers and booleans are printed into v). */
 static void as_text(val *v, const char **p, size_t *n)
 {
 	if (v->kind == V_STR) {
 		*p = v->s;
 		*n = v->n;
+		return;
+	}
+	if (v->kind == V_NUM && v->lit) {   /* a literal: its own text */
+		*p = v->lit;
+		*n = v->litn;
 		return;
 	}
 	if (v->kind == V_BOOL)
@@ -161,6 +173,8 @@ static void as_text(val *v, const char **p, size_t *n)
 	else if (isinf(v->num))
 		snprintf(v->text, sizeof(v->text), "%sinf",
 			 v->num < 0 ? "-" : "");
+	else if (v->dec)
+		dec_text(v->text, v->m, v->scale);
 	else
 		sl_expr_number_text(v->text, sizeof(v->text), v->num);
 	*p = v->text;
@@ -179,6 +193,152 @@ static void set_num(val *v, double d)
 	v->kind = V_NUM;
 	v->num = d;
 	v->lit = NULL;
+	v->dec = 0;
+}
+
+/* ---- exact decimals ------------------------------------------------------ */
+
+/*
+ * + - and * of two decimals of at most 18 digits (a field's text, a
+ * literal's, or an exact result) are worked out exactly as m / 10^scale
+ * in 64 bits when they fit: 0.1 + 0.2 is 0.3, and 45.692 * 2 is 91.384
+ * without a double's rounding or the cost of printing one.  What does not
+ * fit (an exponent, more digits, an overflow) is done in doubles.
+ */
+static const int64_t pow10_i[19] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	1000000000, 10000000000, 100000000000, 1000000000000,
+	10000000000000, 100000000000000, 1000000000000000,
+	10000000000000000, 100000000000000000, 1000000000000000000
+};
+
+static int scale_up(int64_t a, int k, int64_t *out);
+
+/* [+-]digits[.digits][e[+-]digits], 1 to 18 digits before the exponent,
+ * into *m and *scale (0 to 18) when it fits. */
+static int parse_dec(const char *p, size_t n, int64_t *m, int *scale)
+{
+	size_t i = 0, digits = 0;
+	int neg = 0, s = -1, e = 0, eneg = 0;
+	int64_t v = 0;
+
+	if (i < n && (p[i] == '-' || p[i] == '+'))
+		neg = p[i++] == '-';
+	for (; i < n && p[i] != 'e' && p[i] != 'E'; i++) {
+		if (p[i] == '.' && s < 0) {
+			s = 0;
+			continue;
+		}
+		if (p[i] < '0' || p[i] > '9' || ++digits > 18)
+			return 0;
+		v = v * 10 + (p[i] - '0');
+		if (s >= 0)
+			s++;
+	}
+	if (!digits || s == 0)
+		return 0;              /* "1." is left to the doubles */
+	if (i < n) {                   /* the exponent */
+		if (++i < n && (p[i] == '-' || p[i] == '+'))
+			eneg = p[i++] == '-';
+		if (i == n)
+			return 0;
+		for (; i < n; i++) {
+			if (p[i] < '0' || p[i] > '9' || e > 100)
+				return 0;
+			e = e * 10 + (p[i] - '0');
+		}
+	}
+	s = (s < 0 ? 0 : s) + (eneg ? e : -e);
+	if (s > 18)
+		return 0;
+	if (s < 0 && !scale_up(v, -s, &v))
+		return 0;
+	*m = neg ? -v : v;
+	*scale = s < 0 ? 0 : s;
+	return 1;
+}
+
+static int val_dec(const val *v, int64_t *m, int *scale)
+{
+	const char *p;
+	size_t n;
+
+	if (v->kind == V_NUM && v->dec) {
+		*m = v->m;
+		*scale = v->scale;
+		return 1;
+	}
+	p = v->kind == V_STR ? v->s : v->kind == V_NUM ? v->lit : NULL;
+	n = v->kind == V_STR ? v->n : v->litn;
+	return p && parse_dec(p, n, m, scale);
+}
+
+/* a * 10^k, exactly: 0 on overflow */
+static int scale_up(int64_t a, int k, int64_t *out)
+{
+	return k <= 18 && !__builtin_mul_overflow(a, pow10_i[k], out);
+}
+
+/* l op r exactly into out: 1, or 0 to do it in doubles. */
+static int exact_arith(enum op op, const val *l, const val *r, val *out)
+{
+	int64_t a, b, m;
+	int sa, sb, s;
+
+	if (!val_dec(l, &a, &sa) || !val_dec(r, &b, &sb))
+		return 0;
+	if (op == OP_MUL) {
+		if (__builtin_mul_overflow(a, b, &m) || (s = sa + sb) > 18)
+			return 0;
+	} else {
+		s = sa > sb ? sa : sb;
+		if (!scale_up(a, s - sa, &a) || !scale_up(b, s - sb, &b))
+			return 0;
+		if (op == OP_ADD ? __builtin_add_overflow(a, b, &m) :
+		    __builtin_sub_overflow(a, b, &m))
+			return 0;
+	}
+	if (m == INT64_MIN)
+		return 0;
+	/* the double: m is exact below 2^53, so one division rounds it as
+	 * reading the decimal would */
+	if (m > -9007199254740992LL && m < 9007199254740992LL)
+		set_num(out, (double)m / (double)pow10_i[s]);
+	else
+		set_num(out, (double)m / pow(10, s));
+	out->dec = 1;
+	out->m = m;
+	out->scale = s;
+	return 1;
+}
+
+/* The text of m / 10^scale, trailing zeros of the fraction dropped. */
+static size_t dec_text(char *buf, int64_t m, int scale)
+{
+	char tmp[24];
+	uint64_t u;
+	size_t n = 0, k = 0, i;
+
+	while (scale > 0 && m % 10 == 0) {
+		m /= 10;
+		scale--;
+	}
+	u = m < 0 ? (uint64_t)(-m) : (uint64_t)m;
+	do {
+		tmp[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while ((int)k <= scale)
+		tmp[k++] = '0';            /* 0.05: the zeros before */
+	if (m < 0)
+		buf[n++] = '-';
+	for (i = k; i-- > 0;) {
+		buf[n++] = tmp[i];
+		if ((int)i == scale && scale > 0)
+			buf[n++] = '.';
+	}
+	buf[n] = '\0';
+	return n;
 }
 
 /* The exact text of a number: a field's or a literal's; NULL for one
@@ -642,6 +802,9 @@ static void eval(sl_expr *e, node *x, val *out)
 		set_num(out, x->num);
 		out->lit = x->str.ptr;
 		out->litn = x->str.len;
+		out->dec = x->ldec;
+		out->m = x->lm;
+		out->scale = x->lscale;
 		return;
 	case OP_STR:
 		set_str(out, x->str.ptr, x->str.len);
@@ -700,6 +863,8 @@ static void eval(sl_expr *e, node *x, val *out)
 	case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD:
 		eval(e, x->a, &l);
 		eval(e, x->b, &r);
+		if (x->op <= OP_MUL && exact_arith(x->op, &l, &r, out))
+			return;
 		set_num(out, arith(x->op, to_number(e, &l),
 				   to_number(e, &r)));
 		return;
@@ -1252,6 +1417,8 @@ static node *parse_primary(parser *ps)
 			    literal_text(ps, x, "", start,
 					 (size_t)(end - start)) < 0)
 				return NULL;
+			x->ldec = x->str.ptr && parse_dec(x->str.ptr, x->str.len,
+							  &x->lm, &x->lscale);
 		}
 		return x;
 	}
@@ -1348,6 +1515,7 @@ static node *parse_unary(parser *ps)
 			else if (t && literal_text(ps, x, "-", t,
 						   x->str.len) < 0)
 				return NULL;
+			x->lm = -x->lm;
 			return x;
 		}
 		return x ? new_node(ps, OP_NEG, x, NULL) : NULL;
@@ -2046,6 +2214,10 @@ void sl_prog_run(sl_prog *p, const sl_str *in, const unsigned char *kin,
 			f->ptr = v.num < 0 ? "-inf" : "inf";
 			f->len = strlen(f->ptr);
 			k = SL_KIND_STRING;
+		} else if (v.dec) {
+			f->len = dec_text(st->num, v.m, v.scale);
+			f->ptr = st->num;
+			k = SL_KIND_NUMBER;
 		} else {
 			sl_expr_number_text(st->num, sizeof(st->num), v.num);
 			f->ptr = st->num;

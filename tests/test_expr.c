@@ -146,9 +146,15 @@ static void test_expr_arithmetic_ieee(void **state)
 	FALSE_("0 / 0 == 0 / 0");
 	TRUE_("5 % 0 != 5 % 0");
 	TRUE_("-7 % 3 == -1");        /* fmod: the dividend's sign */
-	TRUE_("0.1 + 0.2 != 0.3");
+	TRUE_("0.1 + 0.2 == 0.3");      /* + - * of decimals: exact */
+	TRUE_("(0.1 + 0.2) . \"\" == \"0.3\"");
+	TRUE_("0.1 * 3 . \"\" == \"0.3\"");
+	TRUE_("1.50 * 2 . \"\" == \"3\"");
+	TRUE_("1e-30 + 1 == 1");        /* past 18 digits: doubles */
+	TRUE_("(1 / 3) * 3 == 1");
 	TRUE_("len(1 / 4) == 4");     /* "0.25" */
-	TRUE_("len(1e20) == 5");      /* "1e+20" */
+	TRUE_("len(1e20) == 4");      /* a literal: its own text */
+	TRUE_("len(1e20 * 1) == 5");  /* computed: "1e+20" */
 	TRUE_("len(100 / 4) == 2");   /* "25" */
 	TRUE_("lower(1 / 0) == \"inf\"");
 	TRUE_("lower(0 / 0) == \"nan\"");
@@ -156,6 +162,33 @@ static void test_expr_arithmetic_ieee(void **state)
 	TRUE_("1");
 	FALSE_("0 * 1");
 	TRUE_("\"0\"");               /* a non-empty string literal */
+}
+
+/* put's additions: the conditional, '.', and the functions. */
+static void test_expr_put_functions(void **state)
+{
+	(void)state;
+	TRUE_("(1 > 0 ? \"y\" : \"n\") == \"y\"");
+	TRUE_("(0 ? 1 : 0 ? 2 : 3) == 3");   /* right to left */
+	TRUE_("\"a\" . 1 . \"b\" == \"a1b\"");
+	TRUE_("concat(1, \"a\", 2.50) == \"1a2.50\"");
+	TRUE_("strlen(\"h\xc3\xa9llo\") == 5 && len(\"h\xc3\xa9llo\") == 6");
+	TRUE_("substr(\"h\xc3\xa9llo\", 2, 3) == \"\xc3\xa9ll\"");
+	TRUE_("substr(\"hello\", 4) == \"lo\" && substr(\"hi\", 9) == \"\"");
+	TRUE_("split(\"a,b,c\", \",\", 3) == \"c\" && split(\"a\", \",\", 2) == \"\"");
+	TRUE_("replace(\"banana\", \"a(n)?\", \"<\\\\1>\") == \"b<n><n><>\"");
+	TRUE_("replace(\"abc\", \"x*\", \"-\") == \"-a-b-c-\"");
+	TRUE_("fmtnum(3.14159, \"%.2f\") == \"3.14\"");
+	TRUE_("fmtnum(255, \"%04x\") == \"00ff\"");
+	TRUE_("fmtnum(\"x\", \"%d\") == \"\"");
+	TRUE_("round(2.5) == 3 && round(-2.5) == -3 && round(1.25, 1) == 1.3");
+	TRUE_("abs(-2) == 2 && min(3, \"x\", 1) == 1 && max(1, 5, 3) == 5");
+	TRUE_("to_number(\"1.50\") . \"\" == \"1.50\"");
+	TRUE_("year(\"2024-02-29\") == 2024 && month(\"2024-02-29\") == 2");
+	TRUE_("day(\"2024-02-29T10:00\") == 29");
+	TRUE_("date_diff(\"2024-03-01\", \"2024-02-28\") == 2");
+	TRUE_("date_diff(\"2000-01-01\", \"1970-01-01\") == 10957");
+	FALSE_("year(\"2023-02-29\") > 0");     /* no such day: NaN */
 }
 
 static void test_expr_fields_every_spelling(void **state)
@@ -337,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_expr_exact_numbers),
 		cmocka_unit_test(test_expr_empty_fields),
 		cmocka_unit_test(test_expr_arithmetic_ieee),
+		cmocka_unit_test(test_expr_put_functions),
 		cmocka_unit_test(test_expr_fields_every_spelling),
 		cmocka_unit_test(test_expr_strings_and_escapes),
 		cmocka_unit_test(test_expr_regex),
