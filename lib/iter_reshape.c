@@ -125,20 +125,24 @@ static const sl_record *fill_next(sl_iter *it)
 {
 	struct fill *f = it->state;
 	const sl_record *rec = sl_iter_next(it->in);
-	size_t i, j;
+	size_t i, j, n;
 
 	if (!rec)
 		return NULL;
+	/* a record as wide as the header (a stage of one's own may hand
+	 * out fewer fields) */
+	n = rec->nfields < it->nnames ? rec->nfields : it->nnames;
 	f->rec = *rec;
-	memcpy(f->out, rec->fields, rec->nfields * sizeof(*f->out));
+	f->rec.nfields = n;
+	memcpy(f->out, rec->fields, n * sizeof(*f->out));
 	f->rec.fields = f->out;
 	if (rec->kinds) {
-		memcpy(f->kinds, rec->kinds, rec->nfields);
+		memcpy(f->kinds, rec->kinds, n);
 		f->rec.kinds = f->kinds;
 	}
 	for (i = 0; i < f->n; i++) {
 		j = f->idx[i];
-		if (j >= rec->nfields)
+		if (j >= n)
 			continue;
 		if (rec->fields[j].len == 0) {
 			if (!f->have[i])
@@ -215,17 +219,23 @@ static const sl_record *explode_next(sl_iter *it)
 	size_t left;
 
 	if (e->done) {
+		size_t n;
+
 		e->cur = sl_iter_next(it->in);
 		if (!e->cur)
 			return NULL;
+		n = e->cur->nfields < it->nnames ? e->cur->nfields :
+			it->nnames;
+		if (e->at >= n)
+			return e->cur;   /* no such field here: as it is */
 		e->pos = 0;
 		e->done = 0;
 		e->rec = *e->cur;
-		memcpy(e->out, e->cur->fields,
-		       e->cur->nfields * sizeof(*e->out));
+		e->rec.nfields = n;
+		memcpy(e->out, e->cur->fields, n * sizeof(*e->out));
 		e->rec.fields = e->out;
 		if (e->cur->kinds) {
-			memcpy(e->kinds, e->cur->kinds, e->cur->nfields);
+			memcpy(e->kinds, e->cur->kinds, n);
 			e->rec.kinds = e->kinds;
 			if (e->kinds[e->at] != SL_KIND_STRING &&
 			    e->kinds[e->at] != SL_KIND_ABSENT &&
@@ -425,6 +435,12 @@ static const sl_record *implode_next(sl_iter *it)
 			if (sl_failed(it->ctx) || m->cur < 0)
 				return NULL;
 			return &m->g[m->cur].rec;
+		}
+		if (rec->nfields < m->n) {
+			sl_error(it->ctx, SL_EINVAL, "implode: a record of %zu"
+				 " fields where the header has %zu",
+				 rec->nfields, m->n);
+			return NULL;
 		}
 		if (m->cur < 0) {
 			m->cur = 0;
