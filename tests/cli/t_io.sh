@@ -541,7 +541,8 @@ run json_out t_json_out
 # located as in one pass, a rejected record is written once, the copy
 # leaves nothing behind, and the default (first) names the key it lacks.
 t_json_keys_union() {
-	local P="$HERE/json_keys.py" rows=20000 kib last
+	local P="$HERE/json_keys.py" rows=20000 kib last shown=20.0K
+	[ -n "$SAN" ] && rows=5000 shown=5000
 	python3 "$P" gen $rows 3 >in.jsonl || return 1
 	mkdir tmp
 	"$S" cat --keys union --tmpdir tmp -O csv <in.jsonl >out.csv || return 1
@@ -569,7 +570,7 @@ t_json_keys_union() {
 	"$S" cat --keys union --progress=always -O csv in.jsonl 2>err >/dev/null ||
 		return 1
 	last=$(tr '\r' '\n' <err | grep records | tail -n 1)
-	has "progress" "$last" "(100%)  20.0K records" || return 1
+	has "progress" "$last" "(100%)  $shown records" || return 1
 	# the default: the first object's keys, and a located error
 	"$S" cat -O csv in.jsonl >/dev/null 2>err
 	eq "first: status" $? 1 || return 1
