@@ -643,6 +643,14 @@ static sl_format out_format(struct cli *c, sl_format in_format)
 	return f == SL_FORMAT_AUTO ? in_format : f;
 }
 
+int cli_expr_error(struct cli *c, const char *text, size_t col)
+{
+	fprintf(stderr, "sluice %s: %s\n", c->verb, sl_errmsg(c->ctx));
+	if (col && !strchr(text, '\n'))
+		fprintf(stderr, "  %s\n  %*s^\n", text, (int)(col - 1), "");
+	return EXIT_USAGE;
+}
+
 int cli_writes_rows(struct cli *c, sl_format in_format)
 {
 	sl_format f = out_format(c, in_format);

@@ -197,6 +197,12 @@ int cmd_explode(int argc, char **argv, struct cli *c);
 int cmd_implode(int argc, char **argv, struct cli *c);
 int cmd_table(int argc, char **argv, struct cli *c);
 int cmd_put(int argc, char **argv, struct cli *c);
+/* filter's and put's syntax error: the message, then the expression with
+ * a caret under column col (when it is one line); EXIT_USAGE. */
+int cli_expr_error(struct cli *c, const char *text, size_t col);
+/* explode.c: explode, or implode when implode is set */
+int cli_explode_or_implode(int argc, char **argv, struct cli *c,
+			   int implode);
 int cmd_sample(int argc, char **argv, struct cli *c);
 int cmd_gen(int argc, char **argv, struct cli *c);
 int cmd_filter(int argc, char **argv, struct cli *c);

@@ -44,8 +44,8 @@ enum op {
 	OP_LEN, OP_LOWER, OP_UPPER, OP_IS_EMPTY, OP_CONTAINS, OP_STARTS_WITH,
 	OP_FIELD_CMP,          /* field CMP literal, made by specialize() */
 	OP_COND,               /* a ? b : c */
-	OP_CONCAT,             /* a . b */
-	OP_FN                  /* a function of put's (enum fn) over args */
+	OP_FN                  /* a function of put's (enum fn) over args;
+				* a . b . c is concat(a, b, c) */
 };
 
 /* The functions of OP_FN. */
@@ -59,7 +59,7 @@ typedef struct node {
 	enum op op;
 	struct node *a, *b, *c;  /* c: OP_COND's else */
 	struct node **args;      /* OP_FN */
-	int nargs;
+	int nargs, acap;         /* acap: room in args, for a . b . ... */
 	enum fn fn;
 	char fmt[16];            /* F_FMTNUM: the checked format */
 	int ldec, lscale;        /* OP_NUM: its exact decimal, when it has */
@@ -280,7 +280,8 @@ static int scale_up(int64_t a, int k, int64_t *out)
 }
 
 /* l op r exactly into out: 1, or 0 to do it in doubles. */
-static int exact_arith(enum op op, const val *l, const val *r, val *out)
+static __attribute__((noinline)) int exact_arith(enum op op, const val *l,
+						 const val *r, val *out)
 {
 	int64_t a, b, m;
 	int sa, sb, s;
@@ -499,7 +500,8 @@ static int put_text(sl_expr *e, node *x, size_t *at, const char *p,
 }
 
 /* The text of node a's value, into x's scratch at *at. */
-static int put_value(sl_expr *e, node *x, node *a, size_t *at)
+static __attribute__((noinline)) int put_value(sl_expr *e, node *x, node *a,
+					       size_t *at)
 {
 	const char *p;
 	size_t n;
@@ -575,7 +577,8 @@ static double iso_days(const char *p, size_t n, int part)
 
 /* replace(s, re, repl): every match of re in s by repl, where \0-\9 are
  * the match and its groups. */
-static void fn_replace(sl_expr *e, node *x, val *out)
+static __attribute__((noinline)) void fn_replace(sl_expr *e, node *x,
+						 val *out)
 {
 	const char *p, *rp;
 	size_t n, rn, at = 0, from = 0, k;
@@ -633,7 +636,9 @@ static void fn_replace(sl_expr *e, node *x, val *out)
 	scratch_value(x, out, at);
 }
 
-static void eval_fn(sl_expr *e, node *x, val *out)
+/* Out of line, as the helpers below: eval() recurses, and its frame must
+ * stay small (hostile_deep_expr nests 10000 deep). */
+static __attribute__((noinline)) void eval_fn(sl_expr *e, node *x, val *out)
 {
 	const char *p, *q;
 	size_t n, qn, at = 0, i, lo, hi;
@@ -893,14 +898,6 @@ static void eval(sl_expr *e, node *x, val *out)
 	case OP_COND:
 		eval(e, x->a, &l);
 		eval(e, truthy(&l) ? x->b : x->c, out);
-		return;
-	case OP_CONCAT:
-		an = 0;
-		if (put_value(e, x, x->a, &an) == 0 &&
-		    put_value(e, x, x->b, &an) == 0)
-			scratch_value(x, out, an);
-		else
-			set_str(out, "", 0);
 		return;
 	case OP_FN:
 		set_str(out, "", 0);     /* what a failure leaves */
@@ -1543,6 +1540,41 @@ static node *parse_product(parser *ps)
 	return x;
 }
 
+/* a . b: concat(a, b), or b added to the concat a chain of dots made, so
+ * a long chain is one node (eval would recurse once a link). */
+static node *dot_node(parser *ps, node *x, node *y)
+{
+	static const struct func cat = { "concat", OP_FN, 1, -1, F_CONCAT };
+	node *args[2] = { x, y };
+	node **v;
+
+	if (x->op != OP_FN || x->fn != F_CONCAT || x->acap == 0) {
+		x = fn_node(ps, ps->p, &cat, args, 2);
+		if (!x)
+			return NULL;
+		x->acap = 2;            /* a chain that may grow */
+		return x;
+	}
+	if (x->nargs == x->acap) {
+		if (x->acap > (1 << 20)) {
+			fail_at(ps, ps->p, "too many '.' in a row");
+			return NULL;
+		}
+		v = sl_arena_alloc(ps->a, 2 * (size_t)x->acap * sizeof(*v));
+		if (!v) {
+			ps->failed = 1;
+			return NULL;
+		}
+		memcpy(v, x->args, (size_t)x->nargs * sizeof(*v));
+		x->args = v;
+		x->acap *= 2;
+	}
+	x->args[x->nargs++] = y;
+	if (y->depth >= x->depth)
+		x->depth = y->depth + 1;
+	return x;
+}
+
 static node *parse_sum(parser *ps)
 {
 	node *x = parse_product(ps), *y;
@@ -1557,7 +1589,9 @@ static node *parse_sum(parser *ps)
 		else if (*ps->p == '.' && ps->p[1] != '.' &&
 			 !isdigit((unsigned char)ps->p[1])) {
 			ps->p++;          /* a . b: the texts joined */
-			op = OP_CONCAT;
+			y = parse_product(ps);
+			x = y ? dot_node(ps, x, y) : NULL;
+			continue;
 		} else
 			break;
 		y = parse_product(ps);
@@ -1960,7 +1994,7 @@ static int own_scratch(parser *ps, node *x)
 	if (!x)
 		return 0;
 	if ((x->op == OP_LOWER || x->op == OP_UPPER || x->op == OP_MATCH ||
-	     x->op == OP_NOMATCH || x->op == OP_CONCAT || x->op == OP_FN) &&
+	     x->op == OP_NOMATCH || x->op == OP_FN) &&
 	    sl_arena_on_release(ps->a, release_scratch, x) != SL_OK)
 		return -1;
 	if (x->op == OP_FN) {        /* its a and b are args[0] and [1] */

@@ -392,7 +392,18 @@ t_hostile_deep_expr() {
 	e=$(python3 -c 'print("(" * 1000 + "a == 1" + ")" * 1000)')
 	eq "1000 parens" "$("$S" filter "$e" in.csv)" "$(printf 'a\n1')" || return 1
 	e=$(python3 -c 'print("a" + "+0" * 9000 + " == 2")')
-	eq "9000 terms" "$("$S" filter "$e" in.csv)" "$(printf 'a\n2')"
+	eq "9000 terms" "$("$S" filter "$e" in.csv)" "$(printf 'a\n2')" || return 1
+	# put's: a chain of 30000 '.' is one concat; '?' nests as calls do;
+	# 9000 '+' within the limit
+	e=$(python3 -c 'print("x = a" + " . a" * 30000)')
+	"$S" put "$e" in.csv >out || return 1
+	eq "30000 dots" "$(sed -n 2p out | wc -c)" 30004 || return 1
+	e=$(python3 -c 'print("x = " + "a ? " * 3000 + "1" + " : 0" * 3000)')
+	"$S" put "$e" in.csv >out 2>err
+	eq "nested ? exit" $? 2 || return 1
+	has "nested ?" "$(head -n 1 err)" "nest more than 1000 deep" || return 1
+	e=$(python3 -c 'print("x = a" + " + a" * 9000)')
+	eq "9000 terms, put" "$("$S" put "$e" in.csv | sed -n 2p)" "1,9001"
 }
 
 # ---- nothing, or next to nothing --------------------------------------------------
