@@ -11,19 +11,21 @@ verbs_of() {
 
 # Every long option in a verb's option table (cli/VERB.c) is in its --help.
 t_help_mentions_every_option() {
-	local v opt n=0 src
+	local v opt n=0 src help
 	for v in $(verbs_of); do
 		src="$HERE/../../cli/$v.c"
 		[ -f "$src" ] || { echo "no $src"; return 1; }
+		help=$("$S" "$v" --help)
 		for opt in $(sed -n 's/^[[:space:]]*{ "\([a-z][a-z-]*\)", .*/\1/p' "$src"); do
-			has "$v --help" "$("$S" "$v" --help)" "--$opt" || return 1
+			has "$v --help" "$help" "--$opt" || return 1
 			n=$((n + 1))
 		done
 	done
 	# the global options, once: they come from cli/cli.c
+	help=$("$S" head --help)
 	for opt in $(sed -n 's/^[[:space:]]*{ "\([a-z][a-z-]*\)", .*/\1/p' \
 			"$HERE/../../cli/cli.c"); do
-		has "global --help" "$("$S" head --help)" "--$opt" || return 1
+		has "global --help" "$help" "--$opt" || return 1
 		n=$((n + 1))
 	done
 	[ $n -gt 40 ] || { echo "only $n options found: the pattern broke?"; return 1; }
