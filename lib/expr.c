@@ -542,25 +542,15 @@ static size_t char_at(const char *p, size_t n, double k)
  * (the days-from-civil reckoning of the proleptic Gregorian calendar) */
 static double iso_days(const char *p, size_t n, int part)
 {
-	static const unsigned char mdays[12] = {
-		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
 	long y, m, d, era, yoe, doy, doe;
-	size_t i;
+	int ymd[3];
 
-	if (n < 10 || p[4] != '-' || p[7] != '-' || (n > 10 && p[10] != 'T' &&
-						       p[10] != ' '))
+	if (n < 10 || (n > 10 && p[10] != 'T' && p[10] != ' ') ||
+	    !sl_iso_date(p, ymd))
 		return NAN;
-	for (i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)p[i]))
-			return NAN;
-	y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 +
-		(p[3] - '0');
-	m = (p[5] - '0') * 10 + (p[6] - '0');
-	d = (p[8] - '0') * 10 + (p[9] - '0');
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
-	    (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
-		return NAN;
+	y = ymd[0];
+	m = ymd[1];
+	d = ymd[2];
 	if (part == F_YEAR)
 		return (double)y;
 	if (part == F_MONTH)

@@ -70,57 +70,10 @@ static int is_int(const char *p, size_t n)
 	return digits(p, n);
 }
 
-/* A decimal: sign, digits with at most one point and one digit at least,
- * then an optional exponent. */
-static int is_decimal(const char *p, size_t n)
-{
-	size_t i = 0, d = 0;
-
-	if (i < n && (p[i] == '-' || p[i] == '+'))
-		i++;
-	while (i < n && digit(p[i])) {
-		i++;
-		d++;
-	}
-	if (i < n && p[i] == '.') {
-		i++;
-		while (i < n && digit(p[i])) {
-			i++;
-			d++;
-		}
-	}
-	if (!d)
-		return 0;
-	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-		i++;
-		if (i < n && (p[i] == '-' || p[i] == '+'))
-			i++;
-		if (i == n || !digit(p[i]))
-			return 0;
-		while (i < n && digit(p[i]))
-			i++;
-	}
-	return i == n;
-}
-
-/* YYYY-MM-DD, a day of the month that exists. */
+/* YYYY-MM-DD, a day that exists. */
 static int is_date(const char *p, size_t n)
 {
-	static const unsigned char days[12] = {
-		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-	unsigned y, m, d;
-
-	if (n != 10 || !digits(p, 4) || p[4] != '-' || !digits(p + 5, 2) ||
-	    p[7] != '-' || !digits(p + 8, 2))
-		return 0;
-	y = num2(p) * 100 + num2(p + 2);
-	m = num2(p + 5);
-	d = num2(p + 8);
-	if (m < 1 || m > 12 || d < 1 || d > days[m - 1])
-		return 0;
-	return !(m == 2 && d == 29 &&
-		 (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)));
+	return n == 10 && sl_iso_date(p, NULL);
 }
 
 /* HH:MM, 00:00 to 23:59 */
@@ -178,7 +131,7 @@ static unsigned shapes(const sl_str *v, unsigned char k)
 	if (k != SL_KIND_STRING) {       /* text, or a JSON number */
 		if (is_int(v->ptr, v->len))
 			m |= T_INT | T_DEC;
-		else if (is_decimal(v->ptr, v->len))
+		else if (sl_is_decimal(v->ptr, v->len))
 			m |= T_DEC;
 		if (k == SL_KIND_NUMBER)
 			return m;

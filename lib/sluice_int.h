@@ -337,6 +337,10 @@ uint64_t sl_mix64(uint64_t x);
 /* num.c: is p[0..n) a decimal number, [+-]digits[.digits][e[+-]digits]
  * with digits on at least one side of the point? */
 int sl_is_decimal(const char *p, size_t n);
+/* text.c: are the 10 bytes at p a date YYYY-MM-DD that exists (the
+ * proleptic Gregorian calendar)?  Its year, month and day into ymd when
+ * not NULL. */
+int sl_iso_date(const char *p, int ymd[3]);
 /* num.c: the same, and which (in *d)?  1 or 0. */
 int sl_parse_decimal(sl_ctx *ctx, const char *p, size_t n, double *d);
 

@@ -56,23 +56,18 @@ static int combining(unsigned cp)
  * -1 for a byte that does not start valid UTF-8. */
 static long next_char(const unsigned char *p, size_t n, size_t *len)
 {
-	size_t k = sl_utf8_end(p, n < 4 ? n : 4);
 	unsigned cp;
+	size_t k;
 
-	if (p[0] < 0x80) {
-		*len = 1;
+	*len = 1;
+	if (p[0] < 0x80)
 		return p[0];
-	}
-	/* sl_utf8_end() stops before the first byte of an invalid or cut
-	 * sequence; a whole character is 2 to 4 bytes */
-	*len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
-	if (k < *len) {
-		*len = 1;
+	if ((k = sl_utf8_len(p, n)) == 0)
 		return -1;
-	}
-	cp = *len == 2 ? p[0] & 0x1f : *len == 3 ? p[0] & 0x0f : p[0] & 0x07;
-	for (k = 1; k < *len; k++)
-		cp = cp << 6 | (p[k] & 0x3f);
+	*len = k;
+	cp = k == 2 ? p[0] & 0x1f : k == 3 ? p[0] & 0x0f : p[0] & 0x07;
+	while (--k > 0)
+		cp = cp << 6 | (*++p & 0x3f);
 	return cp;
 }
 
@@ -110,30 +105,6 @@ static size_t columns(const sl_str *v)
 		at += len;
 	}
 	return w;
-}
-
-static int is_number(const sl_str *v)
-{
-	size_t i = 0, d = 0;
-	const char *p = v->ptr;
-
-	if (i < v->len && (p[i] == '-' || p[i] == '+'))
-		i++;
-	for (; i < v->len && p[i] >= '0' && p[i] <= '9'; i++)
-		d++;
-	if (i < v->len && p[i] == '.')
-		for (i++; i < v->len && p[i] >= '0' && p[i] <= '9'; i++)
-			d++;
-	if (d && i < v->len && (p[i] == 'e' || p[i] == 'E')) {
-		i++;
-		if (i < v->len && (p[i] == '-' || p[i] == '+'))
-			i++;
-		if (i == v->len || p[i] < '0' || p[i] > '9')
-			return 0;
-		while (i < v->len && p[i] >= '0' && p[i] <= '9')
-			i++;
-	}
-	return d && i == v->len;
 }
 
 struct tab {
@@ -350,7 +321,7 @@ sl_status sl_table(sl_iter *in, sl_sink *out, const sl_table_options *o)
 				t.width[i] = w;
 			if (v->len) {
 				filled[i] = 1;
-				if (t.right[i] && !is_number(v))
+				if (t.right[i] && !sl_is_decimal(v->ptr, v->len))
 					t.right[i] = 0;
 			}
 		}

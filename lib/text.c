@@ -1,8 +1,8 @@
 /*
  * text.c - bytes as text: UTF-8 sequences and runs, what JSON strings
- * escape (for the writer and the rejects file alike), and the hash of a
+ * escape (for the writer and the rejects file alike), the hash of a
  * string that the aggregates, the sketches and the JSON Lines reader's
- * name index share.
+ * name index share, and ISO dates (put's functions, headers' types).
  */
 #include <stdint.h>
 #include <string.h>
@@ -191,4 +191,31 @@ uint64_t sl_hash64(const void *p, size_t n)
 		h = hash_step(h, load64le(tail));
 	}
 	return sl_mix64(h);
+}
+
+/* ---- ISO dates ------------------------------------------------------ */
+
+int sl_iso_date(const char *p, int ymd[3])
+{
+	static const unsigned char mdays[12] = {
+		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+	int y, m, d, i;
+
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? p[i] != '-' : p[i] < '0' || p[i] > '9')
+			return 0;
+	y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 +
+		(p[3] - '0');
+	m = (p[5] - '0') * 10 + (p[6] - '0');
+	d = (p[8] - '0') * 10 + (p[9] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+	    (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
+		return 0;
+	if (ymd) {
+		ymd[0] = y;
+		ymd[1] = m;
+		ymd[2] = d;
+	}
+	return 1;
 }
