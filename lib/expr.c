@@ -565,15 +565,69 @@ static double iso_days(const char *p, size_t n, int part)
 	return (double)(era * 146097 + doe - 719468);
 }
 
-/* replace(s, re, repl): every match of re in s by repl, where \0-\9 are
- * the match and its groups. */
+int sl_re_replace(const regex_t *re, const char *s, size_t n,
+		  const char *repl, size_t rn, int global,
+		  int (*emit)(void *arg, const char *p, size_t len), void *arg)
+{
+	size_t from = 0, k;
+	regmatch_t m[10];
+	int eflags = 0;
+
+	while (from <= n && regexec(re, s + from, 10, m, eflags) == 0) {
+		size_t so = from + (size_t)m[0].rm_so;
+		size_t eo = from + (size_t)m[0].rm_eo;
+
+		if (emit(arg, s + from, so - from) < 0)
+			return -1;
+		for (k = 0; k < rn; k++) {
+			if (repl[k] == '\\' && k + 1 < rn &&
+			    isdigit((unsigned char)repl[k + 1])) {
+				int g = repl[++k] - '0';
+
+				if (m[g].rm_so >= 0 &&
+				    emit(arg, s + from + m[g].rm_so,
+					 (size_t)(m[g].rm_eo - m[g].rm_so)) < 0)
+					return -1;
+				continue;
+			}
+			if (repl[k] == '\\' && k + 1 < rn && repl[k + 1] == '\\')
+				k++;
+			if (emit(arg, repl + k, 1) < 0)
+				return -1;
+		}
+		from = eo;
+		if (!global)
+			break;
+		if (eo == so) {          /* an empty match: step on */
+			if (eo < n && emit(arg, s + eo, 1) < 0)
+				return -1;
+			from++;
+		}
+		eflags = REG_NOTBOL;
+	}
+	return from < n ? emit(arg, s + from, n - from) : 0;
+}
+
+struct to_scratch {
+	sl_expr *e;
+	node *x;
+	size_t at;
+};
+
+static int emit_scratch(void *arg, const char *p, size_t n)
+{
+	struct to_scratch *t = arg;
+
+	return put_text(t->e, t->x, &t->at, p, n);
+}
+
+/* replace(s, re, repl): every match of re in s by repl. */
 static __attribute__((noinline)) void fn_replace(sl_expr *e, node *x,
 						 val *out)
 {
+	struct to_scratch t = { e, x, 0 };
 	const char *p, *rp;
-	size_t n, rn, at = 0, from = 0, k;
-	regmatch_t m[10];
-	int eflags = 0;
+	size_t n, rn;
 	val v, r;
 
 	eval(e, x->args[0], &v);
@@ -589,41 +643,9 @@ static __attribute__((noinline)) void fn_replace(sl_expr *e, node *x,
 		x->cap2 = n + 1;
 	}
 	memcpy(x->buf2, p, n);
-	x->buf2[n] = '\0';
-	while (from <= n && regexec(x->re, x->buf2 + from, 10, m, eflags) == 0) {
-		size_t so = from + (size_t)m[0].rm_so;
-		size_t eo = from + (size_t)m[0].rm_eo;
-
-		if (put_text(e, x, &at, x->buf2 + from, so - from) < 0)
-			return;
-		for (k = 0; k < rn; k++) {
-			if (rp[k] == '\\' && k + 1 < rn &&
-			    isdigit((unsigned char)rp[k + 1])) {
-				int g = rp[++k] - '0';
-
-				if (m[g].rm_so >= 0 &&
-				    put_text(e, x, &at, x->buf2 + from +
-					     m[g].rm_so, (size_t)(m[g].rm_eo -
-							       m[g].rm_so)) < 0)
-					return;
-				continue;
-			}
-			if (rp[k] == '\\' && k + 1 < rn && rp[k + 1] == '\\')
-				k++;
-			if (put_text(e, x, &at, rp + k, 1) < 0)
-				return;
-		}
-		from = eo;
-		if (eo == so) {          /* an empty match: step on */
-			if (eo < n && put_text(e, x, &at, x->buf2 + eo, 1) < 0)
-				return;
-			from++;
-		}
-		eflags = REG_NOTBOL;
-	}
-	if (from < n && put_text(e, x, &at, x->buf2 + from, n - from) < 0)
-		return;
-	scratch_value(x, out, at);
+	x->buf2[n] = '\0';      /* regexec wants a C string */
+	if (sl_re_replace(x->re, x->buf2, n, rp, rn, 1, emit_scratch, &t) == 0)
+		scratch_value(x, out, t.at);
 }
 
 /* Out of line, as the helpers below: eval() recurses, and its frame must

@@ -308,90 +308,42 @@ static int rename_start(sl_iter *it)
 	return 0;
 }
 
-/* The replacement s->list for the match m of name, groups \0-\9, onto
- * out[*at..): the bytes it takes (out may be NULL to measure). */
-static size_t put_repl(const char *repl, const char *name,
-		       const regmatch_t *m, char *out, size_t at)
+static int count_bytes(void *arg, const char *p, size_t n)
 {
-	size_t n = 0, g, len;
-	const char *p;
+	(void)p;
+	*(size_t *)arg += n;
+	return 0;
+}
 
-	for (p = repl; *p; p++) {
-		if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
-			g = (size_t)(p[1] - '0');
-			p++;
-			if (m[g].rm_so < 0)
-				continue;
-			len = (size_t)(m[g].rm_eo - m[g].rm_so);
-			if (out)
-				memcpy(out + at + n, name + m[g].rm_so, len);
-			n += len;
-			continue;
-		}
-		if (*p == '\\' && p[1] == '\\')
-			p++;
-		if (out)
-			out[at + n] = *p;
-		n++;
-	}
-	return n;
+static int copy_bytes(void *arg, const char *p, size_t n)
+{
+	char **out = arg;
+
+	memcpy(*out, p, n);
+	*out += n;
+	return 0;
 }
 
 /* One name with the regex's first match (every match with global)
- * replaced, into the arena: 0, or -1. */
+ * replaced (sl_re_replace(): measured, then written), into the arena:
+ * 0, or -1. */
 static int rename_one(sl_iter *it, struct sel *s, sl_str *name)
 {
-	regmatch_t m[10];
-	char *cname, *out;
-	size_t pass, at, from, n = 0;
-	int eflags;
+	size_t rn = strlen(s->list), n = 0;
+	char *cname, *out, *at;
 
 	cname = sl_arena_strndup(it->arena, name->ptr, name->len);
 	if (!cname)
 		return -1;
-	if (regexec(&s->re, cname, 10, m, 0) != 0)
+	if (regexec(&s->re, cname, 0, NULL, 0) != 0)
 		return 0;               /* no match: the name stays */
-	for (pass = 0, out = NULL; pass < 2; pass++) {
-		at = from = 0;
-		eflags = 0;
-		while (from <= name->len &&
-		       regexec(&s->re, cname + from, 10, m, eflags) == 0) {
-			size_t so = from + (size_t)m[0].rm_so;
-			size_t eo = from + (size_t)m[0].rm_eo;
-			size_t g;
-
-			for (g = 0; g < 10; g++)
-				if (m[g].rm_so >= 0) {
-					m[g].rm_so += (regoff_t)from;
-					m[g].rm_eo += (regoff_t)from;
-				}
-			if (out)
-				memcpy(out + at, cname + from, so - from);
-			at += so - from;
-			at += put_repl(s->list, cname, m, out, at);
-			from = eo;
-			if (!s->global)
-				break;
-			if (eo == so) {         /* an empty match: step on */
-				if (eo < name->len && out)
-					out[at] = cname[eo];
-				at += eo < name->len;
-				from++;
-			}
-			eflags = REG_NOTBOL;
-		}
-		if (from < name->len) {
-			if (out)
-				memcpy(out + at, cname + from, name->len - from);
-			at += name->len - from;
-		}
-		if (!out) {
-			n = at;
-			out = sl_arena_alloc(it->arena, n ? n : 1);
-			if (!out)
-				return -1;
-		}
-	}
+	sl_re_replace(&s->re, cname, name->len, s->list, rn, s->global,
+		      count_bytes, &n);
+	out = at = sl_arena_alloc(it->arena, n ? n : 1);
+	if (!out)
+		return -1;
+	sl_re_replace(&s->re, cname, name->len, s->list, rn, s->global,
+		      copy_bytes, &at);
 	name->ptr = out;
 	name->len = n;
 	return 0;

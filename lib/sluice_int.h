@@ -6,6 +6,7 @@
 #define SLUICE_INT_H
 
 #include <pthread.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -248,6 +249,13 @@ int sl_csv_open(sl_reader *r);
 void sl_csv_restart(sl_reader *r, uint64_t offset);
 uint64_t sl_csv_line_at(const sl_reader *r);
 int sl_tsv_open(sl_reader *r);
+/* expr.c: s (n bytes and a NUL) with the first match of re (every match
+ * with global) replaced by repl[0..rn), where \0-\9 are the match and its
+ * groups and \\ a backslash, told to emit piece by piece (rename -r, put's
+ * replace()).  0, or -1 when emit fails. */
+int sl_re_replace(const regex_t *re, const char *s, size_t n,
+		  const char *repl, size_t rn, int global,
+		  int (*emit)(void *arg, const char *p, size_t len), void *arg);
 /* expr.c: the text of a finite double, as expressions print it */
 void sl_expr_number_text(char *buf, size_t size, double d);
 /* expr.c: put's program of assignments "NAME = EXPR; ..." over the fields
