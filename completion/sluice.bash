@@ -9,7 +9,8 @@ _sluice()
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		words=$("${COMP_WORDS[0]}" --help 2>/dev/null |
 			sed -n '/^Verbs:/,/^$/p' | awk 'NF >= 2 && $1 != "Verbs:" { print $1 }')
-		COMPREPLY=($(compgen -W "$words --help --version" -- "$cur"))
+		# look is table's other name
+		COMPREPLY=($(compgen -W "$words look --help --version" -- "$cur"))
 		return
 	fi
 	verb=${COMP_WORDS[1]}

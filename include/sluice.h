@@ -1546,7 +1546,8 @@ void sl_iter_quiet(sl_iter *it);
  * Write the pipeline to path ("-" or NULL: standard output; ".gz" is
  * compressed), in the format the name asks for, else the first input's;
  * a new file appears whole or not at all.  o: NULL for the defaults.
- * An input with no header at all writes nothing.
+ * An input with no header at all writes nothing (to a .json name, the
+ * empty array []).
  */
 sl_status sl_write(sl_iter *in, const char *path, const sl_write_options *o);
 

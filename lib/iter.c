@@ -287,6 +287,9 @@ sl_status sl_write(sl_iter *in, const char *path, const sl_write_options *o)
 		if (!w || sl_writer_header(w, names, n) != SL_OK ||
 		    sl_write_to(in, w) != SL_OK)
 			return sl_errcode(in->ctx);
+	} else if (path && sl_format_from_name(path) == SL_FORMAT_JSON &&
+		   !sl_writer_new(in->arena, s, SL_FORMAT_JSON, &wo)) {
+		return sl_errcode(in->ctx);    /* no input: "[]", an array */
 	}
 	return sl_sink_close(s);
 }

@@ -224,6 +224,21 @@ static void test_read_keys_union(void **state)
 	assert_non_null(strstr(sl_errmsg(ctx), "key 'k1' is not in the header"));
 	tu_ctx_free(ctx);
 
+	/* an empty input written to a .json name: the empty array */
+	ctx = tu_ctx(0, 0);
+	paths[0] = put(0, "none.csv", "");
+	it = sl_read_files(sl_arena_new(ctx, "p"), paths, 1, NULL);
+	assert_int_equal(sl_write(it, path_of(1, "none.json"), NULL), SL_OK);
+	{
+		size_t n;
+		unsigned char *b = tu_read_file(path_of(1, "none.json"), &n);
+
+		assert_int_equal(n, 3);
+		assert_memory_equal(b, "[]\n", 3);
+		free(b);
+	}
+	tu_ctx_free(ctx);
+
 	/* CSV is refused */
 	ctx = tu_ctx(0, 0);
 	paths[0] = put(0, "u.csv", "a,b\n1,2\n");

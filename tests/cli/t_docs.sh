@@ -51,6 +51,9 @@ t_bash_completion() {
 	got=$(bash -c 'source "$1"; COMP_WORDS=("$2" st); COMP_CWORD=1; _sluice
 		echo "${COMPREPLY[@]}"' _ "$HERE/../../completion/sluice.bash" "$S")
 	eq "verbs st*" "$got" "stats" || return 1
+	got=$(bash -c 'source "$1"; COMP_WORDS=("$2" lo); COMP_CWORD=1; _sluice
+		echo "${COMPREPLY[@]}"' _ "$HERE/../../completion/sluice.bash" "$S")
+	eq "verbs lo*" "$got" "look" || return 1
 	got=$(bash -c 'source "$1"; COMP_WORDS=("$2" stats --pa); COMP_CWORD=2
 		_sluice; echo "${COMPREPLY[@]}"' _ "$HERE/../../completion/sluice.bash" "$S")
 	eq "stats --pa*" "$got" "--partial" || return 1
