@@ -14,38 +14,13 @@
 # every 1000 records by awk (cat becomes cat0..cat6, one block in three
 # drops date), piped to `sluice cat --keys union -O csv`; the header is
 # checked against Python's union of the keys, and the record count.
-set -eu
-S=${1:-build/sluice}
-SIZE=${2:-1G}
-RUNS=${RUNS:-3}
-case $S in /*) ;; *) S=$PWD/$S ;; esac
-W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-XXXXXX")
-trap 'rm -rf "$W"' EXIT
-export LC_ALL=C
+. "$(dirname "$0")/common.sh"
 
 "$S" gen --size "$SIZE" --seed 1 -O jsonl >"$W/in.jsonl"
 "$S" cat -O csv "$W/in.jsonl" >"$W/in.csv"
 jbytes=$(stat -c %s "$W/in.jsonl")
 cbytes=$(stat -c %s "$W/in.csv")
 rows=$("$S" count "$W/in.jsonl")
-
-# median of N runs of a command: prints "seconds max_rss_kib"
-measure() {  # measure N COMMAND
-	local i
-	for i in $(seq "$1"); do
-		/usr/bin/time -f '%e %M' -o "$W/t" bash -c "$2" >/dev/null
-		cat "$W/t"
-	done | sort -n | sed -n "$(( ($1 + 1) / 2 ))p"
-}
-
-LAST=0
-row() {  # row LABEL BYTES N COMMAND: the row; the seconds in LAST
-	local t kib
-	read -r t kib < <(measure "$3" "$4")
-	LAST=$t
-	printf '| %-44s | %7s | %7.0f | %8.1f |\n' "$1" "$t" \
-		"$(echo "$2 / 1000000 / $t" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
-}
 
 ratio() { echo "$1 / $2" | bc -l | xargs printf '%.1f'; }
 
@@ -56,8 +31,7 @@ echo "FILE.jsonl: \`sluice gen --size $SIZE --seed 1 -O jsonl\`, $jbytes bytes,"
 echo "$rows records; FILE.csv the same records, $cbytes bytes; warm page"
 echo "cache; sluice: median of $RUNS runs, peers: one run."
 echo
-echo "| command                                      | seconds |    MB/s | RSS MiB  |"
-echo "| -------------------------------------------- | ------- | ------- | -------- |"
+table_head
 row "sluice count FILE.jsonl" "$jbytes" "$RUNS" "'$S' count '$W/in.jsonl'"
 row "sluice filter 'float < 0' FILE.jsonl" "$jbytes" "$RUNS" \
 	"'$S' filter 'float < 0' '$W/in.jsonl'"
@@ -68,7 +42,7 @@ if command -v jq >/dev/null; then
 		"jq -c 'select(.float < 0)' '$W/in.jsonl'"
 	jq_t=$LAST
 else
-	echo "| jq: missing (make deps-bench)                |         |         |          |"
+	printf '| %-60s |         |         |          |\n' "jq: missing (make deps-bench)"
 fi
 row "sluice cat -O csv FILE.jsonl" "$jbytes" "$RUNS" "'$S' cat -O csv '$W/in.jsonl'"
 row "sluice cat -O jsonl FILE.csv" "$cbytes" "$RUNS" "'$S' cat -O jsonl '$W/in.csv'"

@@ -8,33 +8,10 @@
 # $TMPDIR, removed afterwards.  sluice runs RUNS times (default 3; the
 # median is shown), Miller once.  Both outputs are checked to agree on
 # the two new fields' values (numbers compared as numbers).
-set -eu
-S=${1:-build/sluice}
-SIZE=${2:-1G}
-RUNS=${RUNS:-3}
-case $S in /*) ;; *) S=$PWD/$S ;; esac
-W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-XXXXXX")
-trap 'rm -rf "$W"' EXIT
-export LC_ALL=C
+. "$(dirname "$0")/common.sh"
 
 "$S" gen --size "$SIZE" --seed 1 >"$W/in.csv"
 bytes=$(stat -c %s "$W/in.csv")
-
-measure() {  # measure N COMMAND: "seconds max_rss_kib", the median
-	local i
-	for i in $(seq "$1"); do
-		/usr/bin/time -f '%e %M' -o "$W/t" bash -c "$2" >/dev/null
-		cat "$W/t"
-	done | sort -n | sed -n "$(( ($1 + 1) / 2 ))p"
-}
-
-row() {  # row LABEL N COMMAND; the seconds in LAST
-	local t kib
-	read -r t kib < <(measure "$2" "$3")
-	LAST=$t
-	printf '| %-58s | %7s | %7.0f | %8.1f |\n' "$1" "$t" \
-		"$(echo "$bytes / 1000000 / $t" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
-}
 
 echo "# put benchmark, $(date -u +%Y-%m-%d)"
 echo
@@ -42,13 +19,12 @@ echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(npr
 echo "FILE.csv: \`sluice gen --size $SIZE --seed 1\`, $bytes bytes; warm page cache;"
 echo "sluice: median of $RUNS runs, Miller: one run."
 echo
-echo "| command                                                    | seconds |    MB/s | RSS MiB  |"
-echo "| ---------------------------------------------------------- | ------- | ------- | -------- |"
-row "sluice put 'x = float * 2; c = upper(cat)' FILE.csv" "$RUNS" \
+table_head
+row "sluice put 'x = float * 2; c = upper(cat)' FILE.csv" "$bytes" "$RUNS" \
 	"'$S' put 'x = float * 2; c = upper(cat)' '$W/in.csv'"
 sl=$LAST
 if command -v mlr >/dev/null; then
-	row "mlr --csv put '\$x = \$float * 2; \$c = toupper(\$cat)' FILE.csv" 1 \
+	row "mlr --csv put '\$x = \$float * 2; \$c = toupper(\$cat)' FILE.csv" "$bytes" 1 \
 		"mlr --csv put '\$x = \$float * 2; \$c = toupper(\$cat)' '$W/in.csv'"
 	echo
 	echo "sluice against Miller: $(echo "$LAST / $sl" | bc -l | xargs printf '%.1f')x."
@@ -67,5 +43,5 @@ bad = sum(1 for x, y in zip(a[1:n], b[1:n])
 print("values checked against Miller's on %d records: %d differ" % (n - 1, bad))
 PY
 else
-	echo "| mlr: missing (make deps-bench)                             |         |         |          |"
+	printf '| %-60s |         |         |          |\n' "mlr: missing (make deps-bench)"
 fi
