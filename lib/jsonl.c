@@ -844,18 +844,14 @@ static size_t add_name(sl_reader *r, jsonl_state *js, const char *k,
 		       size_t klen)
 {
 	size_t n = r->nnames, h, dup;
+	int first = r->names != js->cnames;   /* still the reader's own */
 	char *copy;
 
-	if (!js->cnames || (void *)r->names != (void *)js->cnames) {
-		if (reserve(r, (void **)&js->cnames, &js->cnames_bytes,
-			    (n + 1) * sizeof(sl_str)) < 0)
-			return (size_t)-1;
-		if (n)
-			memcpy(js->cnames, r->names, n * sizeof(sl_str));
-	} else if (reserve(r, (void **)&js->cnames, &js->cnames_bytes,
-			   (n + 1) * sizeof(sl_str)) < 0) {
+	if (reserve(r, (void **)&js->cnames, &js->cnames_bytes,
+		    (n + 1) * sizeof(sl_str)) < 0)
 		return (size_t)-1;
-	}
+	if (first && n)
+		memcpy(js->cnames, r->names, n * sizeof(sl_str));
 	copy = sl_arena_alloc(r->arena, klen ? klen : 1);
 	if (!copy)
 		return (size_t)-1;
