@@ -45,8 +45,8 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 LIB_SRC = lib/ctx.c lib/mem.c lib/tmpfile.c lib/source.c lib/sink.c \
-	  lib/pgzip.c lib/lines.c lib/reader.c lib/csv.c lib/tsv.c lib/jsonl.c lib/writer.c \
-	  lib/expr.c lib/spill.c lib/sort.c
+	  lib/pgzip.c lib/blocks.c lib/lines.c lib/reader.c lib/csv.c \
+	  lib/tsv.c lib/jsonl.c lib/writer.c lib/expr.c lib/spill.c lib/sort.c
 LIB_SRC += lib/agg.c lib/agg_acc.c lib/agg_state.c
 LIB_SRC += lib/num.c
 LIB_SRC += lib/sketch.c

@@ -31,7 +31,8 @@ enum {
 	OPT_SPILL_CODEC,
 	OPT_SPILL_LEVEL,
 	OPT_KEYS,
-	OPT_LAST_GLOBAL = OPT_KEYS
+	OPT_BLOCKS,
+	OPT_LAST_GLOBAL = OPT_BLOCKS
 };
 
 static const char global_shortopts[] = "+hm:i:O:o:zd:qj:";
@@ -62,6 +63,7 @@ static const struct option global_longopts[] = {
 	{ "spill-codec", required_argument, NULL, OPT_SPILL_CODEC },
 	{ "spill-level", required_argument, NULL, OPT_SPILL_LEVEL },
 	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "blocks", optional_argument, NULL, OPT_BLOCKS },
 };
 
 static const char global_help[] =
@@ -104,6 +106,12 @@ static const char global_help[] =
 	"      --zstd             zstd the output (not with -z)\n"
 	"      --level N          compression level: gzip 1-9 (default 3),\n"
 	"                         zstd 1-19 (default 3)\n"
+	"      --blocks[=SIZE]    gzip as independent members of SIZE bytes\n"
+	"                         of output each (default 1M, 4K to 64M),\n"
+	"                         marking where records start, so that\n"
+	"                         split can cut the file without inflating\n"
+	"                         it from its start; any gzip reader reads\n"
+	"                         it whole (verbs that write records)\n"
 	"      --mem-report[=json]\n"
 	"                         print peak memory and its split by tag on\n"
 	"                         stderr at exit\n"
@@ -267,6 +275,16 @@ static int global_option(struct cli *c, int ch, const char *arg)
 	case OPT_ZSTD:
 		c->zstd = 1;
 		return 0;
+	case OPT_BLOCKS:
+		c->blocks = (size_t)1 << 20;
+		if (arg && (cli_parse_size(arg, &c->blocks) < 0 ||
+			    c->blocks < ((size_t)4 << 10) ||
+			    c->blocks > ((size_t)64 << 20))) {
+			cli_usage_error(c, "invalid --blocks '%s' (4K to 64M)",
+					arg);
+			return -1;
+		}
+		return 0;
 	case OPT_LEVEL:
 		if (cli_parse_count(arg, &n) < 0 || n < 1 || n > 19) {
 			cli_usage_error(c, "invalid --level '%s' (1 to 19)", arg);
@@ -405,12 +423,23 @@ static int zstd_output(const struct cli *c)
 			   strcmp(c->output + n - 4, ".zst") == 0);
 }
 
+/* Does the -o name end in .gz? */
+static int gzip_name(const struct cli *c)
+{
+	size_t n = c->output ? strlen(c->output) : 0;
+
+	return n > 3 && strcmp(c->output + n - 3, ".gz") == 0;
+}
+
 int cli_start(struct cli *c)
 {
 	const char *env = getenv("SLUICE_MAX_MEMORY");
 
 	if (c->gzip && c->zstd)
 		return cli_usage_error(c, "-z and --zstd cannot go together");
+	if (c->blocks && (zstd_output(c) || (!c->gzip && !gzip_name(c))))
+		return cli_usage_error(c, "--blocks writes gzip: it needs -z or"
+				       " an -o name ending in .gz");
 	if (c->level > 9 && !zstd_output(c))
 		return cli_usage_error(c, "--level %d is for zstd (gzip takes 1"
 				       " to 9)", c->level);
@@ -505,8 +534,15 @@ void cli_agg_spill(const struct cli *c, sl_agg_options *o)
 sl_sink *cli_open_output(struct cli *c)
 {
 	sl_sink_options so = { .gzip = c->gzip ? 1 : -1, .zstd = c->zstd,
-			       .level = c->level };
+			       .level = c->level, .blocks = c->blocks };
 
+	/* blocks mark where records start, which only a writer knows */
+	if (c->blocks && !c->writes_records) {
+		sl_error(c->ctx, SL_EINVAL, "--blocks is for verbs that write"
+			 " records: sluice %s%s writes text", c->verb,
+			 c->partial ? " --partial" : "");
+		return NULL;
+	}
 	c->out = sl_sink_open(c->arena, c->output, &so);
 	return c->out;
 }
@@ -600,6 +636,7 @@ int cli_run(struct cli *c, sl_iter *it)
 	sl_writer *w;
 	size_t n;
 
+	c->writes_records = 1;
 	names = sl_iter_header(it, &n);
 	if (names) {
 		const sl_record *first;
@@ -840,8 +877,10 @@ int cli_list_join(struct cli *c, struct cli_list *l, const char **out)
 
 int cli_write_partial(struct cli *c, sl_agg *g, const sl_agg_spec *sp)
 {
-	sl_sink *out = cli_open_output(c);
+	sl_sink *out;
 
+	c->partial = 1;
+	out = cli_open_output(c);
 	if (!out || sl_agg_write_header(c->ctx, out, sp) != SL_OK ||
 	    sl_agg_write_partial(g, out) != SL_OK)
 		return cli_fail(c);
@@ -850,8 +889,10 @@ int cli_write_partial(struct cli *c, sl_agg *g, const sl_agg_spec *sp)
 
 int cli_run_partial(struct cli *c, sl_iter *it)
 {
-	sl_sink *out = it ? cli_open_output(c) : NULL;
+	sl_sink *out;
 
+	c->partial = 1;
+	out = it ? cli_open_output(c) : NULL;
 	if (out)
 		sl_write_partial(it, out);
 	c->skipped += sl_iter_skipped(it);

@@ -36,6 +36,9 @@ struct cli {
 	int gzip;                /* -z: 1; else -1 (by the -o name) */
 	int zstd;                /* --zstd: 1; else 0 (by the -o name) */
 	int level;               /* --level, 0 for the default */
+	size_t blocks;           /* --blocks: block gzip of this size, or 0 */
+	int writes_records;      /* the output is a writer's (--blocks) */
+	int partial;             /* --partial: states, not records */
 	int mem_report;
 	int progress;            /* --progress: PROGRESS_* */
 	int quiet;

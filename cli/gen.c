@@ -132,6 +132,7 @@ int cmd_gen(int argc, char **argv, struct cli *c)
 	fmt = cli_output_format(c);
 	if (fmt == SL_FORMAT_AUTO)
 		fmt = SL_FORMAT_CSV;
+	c->writes_records = 1;
 	if (!(out = cli_open_output(c)))
 		return cli_fail(c);
 	if (have_size) {

@@ -21,7 +21,12 @@ static const char usage[] =
 	"file's body exactly: every record is in one part, and a part may be\n"
 	"only the header.  A CSV newline inside quotes is not a boundary, so\n"
 	"a CSV file is read from its start to the end of the part.  FILE must\n"
-	"be a regular, uncompressed file.\n"
+	"be a regular file, not compressed, or block gzip: a file any sluice\n"
+	"verb that writes records wrote with -z --blocks, whose members say\n"
+	"where records start.  A part of block gzip is cut on members, from\n"
+	"the first record that starts in its first member, and only its\n"
+	"members are inflated (ordinary gzip must be inflated from its start,\n"
+	"so it is refused).\n"
 	"\n"
 	"      --parts N          how many parts in all (1 to 4294967295)\n"
 	"      --part I           which part to write, from 1\n";

@@ -359,6 +359,11 @@ typedef struct sl_sink_options {
 		     * and the file name ends in ".zst" */
 	int level;  /* gzip 1..9 (1-3 igzip's in a build with ISA-L, else
 		     * zlib's; 0 means 3), zstd 1..19 (0 means 3) */
+	size_t blocks;  /* gzip only: 0 one stream; else "block gzip",
+			 * independent members of this many uncompressed
+			 * bytes each (4 KiB to 64 MiB), which
+			 * sl_split_open() can cut without inflating what
+			 * comes before; see sl_sink_mark() */
 } sl_sink_options;
 
 /*
@@ -374,6 +379,15 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 
 /* Write size bytes.  Returns SL_OK or the failure (also in the context). */
 sl_status sl_sink_write(sl_sink *s, const void *p, size_t size);
+
+/*
+ * A record starts at the next byte written.  For block gzip each member
+ * keeps the first such place in it, which is where a part that split
+ * cuts may begin; elsewhere it does nothing.  A writer (sl_writer_new())
+ * marks each record and the end of its header itself; bytes written with
+ * no mark at all cannot be split.  SL_OK or the failure.
+ */
+sl_status sl_sink_mark(sl_sink *s);
 
 /*
  * Push buffered bytes to the file (and a gzip sync point, or the end of a
@@ -1082,8 +1096,13 @@ uint64_t sl_rng_scale(uint64_t x, uint64_t n);
  *         sl_sink_close(out) != SL_OK)
  *             fprintf(stderr, "%s\n", sl_errmsg(ctx));
  *
- * The file must be a regular file (split seeks) and not compressed.
- * Memory: one read buffer of the chunk size, "split.read".
+ * The file must be a regular file (split seeks) and not compressed, or
+ * block gzip (sl_sink_options.blocks), which is cut between members
+ * instead: of its M data members, part I starts at the first record that
+ * starts in member floor(M (I-1) / N) or after, and only the members
+ * that hold the header and the part are inflated.
+ * Memory: one read buffer of the chunk size, "split.read" (and for block
+ * gzip an inflate state while a part is written).
  */
 
 typedef struct sl_split sl_split;
@@ -1104,8 +1123,9 @@ typedef struct sl_split_options {
  * path in arena a, and find where the part starts (in CSV, by reading the
  * file up to there).  o may be NULL.  Returns NULL on failure: SL_EINVAL
  * for standard input ("-"), a part out of range, a format that cannot be
- * split or another out_format; SL_EDATA for a file that is not regular or
- * is compressed; SL_ENOMEM; the status sl_error_errno() gives when it
+ * split or another out_format; SL_EDATA for a file that is not regular,
+ * is compressed other than as block gzip, or is block gzip cut short or
+ * with no record start marked; SL_ENOMEM; the status sl_error_errno() gives when it
  * cannot be opened or read.  The file stays open until a is freed.
  */
 sl_split *sl_split_open(sl_arena *a, const char *path, uint64_t parts,

@@ -12,6 +12,17 @@
  * is the blocks' CRCs combined.  gzip, zcat, pigz and sluice read the
  * result as any single-member file.
  *
+ * With members set (sl_pgzip_members()), each block is a gzip member of
+ * its own instead, deflated with no dictionary, and the worker wraps it
+ * in a header and a trailer: blocks of a size the caller chooses, each
+ * inflatable alone, the "block gzip" that split can cut (see
+ * sl_blocks_header() in sluice_int.h for the header's extra field).  The
+ * caller marks where records start (sl_pgzip_mark()); a member carries
+ * the first such place in it.  The stream ends with an empty member that
+ * says so, so that a file cut short at a member's end is known to be.
+ * With no workers (one thread, or a small budget) the caller deflates
+ * each member itself as it fills.
+ *
  * zstd output is cut into blocks of PZS_BLOCK bytes instead, each
  * compressed by a worker into a frame of its own (with its checksum):
  * zstd, and sluice, read frames that follow one another as one stream.
@@ -54,6 +65,7 @@ struct pgz_job {
 	unsigned char *in, *dict, *out;
 	size_t len, dict_len, out_len;
 	uint32_t crc;
+	uint32_t first;        /* members: where the first record starts */
 	int last;              /* ends the stream */
 	int failed;
 	int state;
@@ -77,6 +89,8 @@ struct sl_pgzip {
 	const char *name;      /* for messages */
 	int level;
 	int zstd;              /* zstd frames, not a gzip member */
+	int members;           /* a gzip member a block (block gzip) */
+	int inline_;           /* no workers: the caller deflates */
 	size_t block, outcap;  /* a job's input and output room */
 	unsigned nworkers, njobs;
 	struct pgz_worker *w;
@@ -101,7 +115,8 @@ struct sl_pgzip {
 
 /* ---- compressing a block (on a worker) --------------------------------- */
 
-static int deflate_zlib(struct pgz_worker *w, struct pgz_job *j)
+static int deflate_zlib(struct pgz_worker *w, struct pgz_job *j,
+			unsigned char *out, size_t cap)
 {
 	z_stream *zs = &w->zs;
 	int ret;
@@ -113,18 +128,19 @@ static int deflate_zlib(struct pgz_worker *w, struct pgz_job *j)
 		return -1;
 	zs->next_in = j->in;
 	zs->avail_in = (uInt)j->len;
-	zs->next_out = j->out;
-	zs->avail_out = (uInt)PGZ_OUT;
+	zs->next_out = out;
+	zs->avail_out = (uInt)cap;
 	ret = deflate(zs, j->last ? Z_FINISH : Z_SYNC_FLUSH);
 	if (j->last ? ret != Z_STREAM_END :
 	    ret != Z_OK || zs->avail_in || !zs->avail_out)
 		return -1;
-	j->out_len = PGZ_OUT - zs->avail_out;
+	j->out_len = cap - zs->avail_out;
 	return 0;
 }
 
 #ifdef SL_HAVE_ISAL
-static int deflate_isal(struct pgz_worker *w, struct pgz_job *j)
+static int deflate_isal(struct pgz_worker *w, struct pgz_job *j,
+			unsigned char *out, size_t cap)
 {
 	struct isal_zstream *zs = w->isal;
 
@@ -135,8 +151,8 @@ static int deflate_isal(struct pgz_worker *w, struct pgz_job *j)
 		return -1;
 	zs->next_in = j->in;
 	zs->avail_in = (uint32_t)j->len;
-	zs->next_out = j->out;
-	zs->avail_out = (uint32_t)PGZ_OUT;
+	zs->next_out = out;
+	zs->avail_out = (uint32_t)cap;
 	zs->flush = SYNC_FLUSH;
 	zs->end_of_stream = j->last;
 	do {
@@ -144,13 +160,43 @@ static int deflate_isal(struct pgz_worker *w, struct pgz_job *j)
 			return -1;
 	} while (j->last ? zs->internal_state.state != ZSTATE_END :
 		 zs->avail_in > 0);
-	j->out_len = PGZ_OUT - zs->avail_out;
+	j->out_len = cap - zs->avail_out;
 	return 0;
 }
 #endif
 
+static void le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* The gzip header's XFL byte for a level, as gzip sets it. */
+static unsigned char xfl(int level)
+{
+	return level == 9 ? 2 : level == 1 ? 4 : 0;
+}
+
+/* A member around the deflated bytes at j->out + SL_BLOCKS_HEAD: its
+ * header, then the trailer after them. */
+static void wrap_member(sl_pgzip *z, struct pgz_job *j, unsigned flags)
+{
+	size_t size = SL_BLOCKS_HEAD + j->out_len + 8;
+
+	sl_blocks_header(j->out, xfl(z->level), (uint32_t)size,
+			 (uint32_t)j->len, j->first, flags);
+	le32(j->out + SL_BLOCKS_HEAD + j->out_len, j->crc);
+	le32(j->out + SL_BLOCKS_HEAD + j->out_len + 4, (uint32_t)j->len);
+	j->out_len = size;
+}
+
 static void compress_job(struct pgz_worker *w, struct pgz_job *j)
 {
+	sl_pgzip *z = w->z;
+	size_t off = z->members ? SL_BLOCKS_HEAD : 0;
+	size_t cap = z->outcap - (z->members ? SL_BLOCKS_HEAD + 8 : 0);
 	int rc;
 
 	if (w->zc) {
@@ -163,12 +209,14 @@ static void compress_job(struct pgz_worker *w, struct pgz_job *j)
 	}
 #ifdef SL_HAVE_ISAL
 	if (w->isal)
-		rc = deflate_isal(w, j);
+		rc = deflate_isal(w, j, j->out + off, cap);
 	else
 #endif
-		rc = deflate_zlib(w, j);
+		rc = deflate_zlib(w, j, j->out + off, cap);
 	j->failed = rc < 0;
 	j->crc = (uint32_t)crc32(0, j->in, (uInt)j->len);
+	if (!j->failed && z->members)
+		wrap_member(z, j, 0);
 }
 
 static void *worker_main(void *arg)
@@ -202,20 +250,12 @@ static sl_status put(sl_pgzip *z, const unsigned char *p, size_t n)
 	return z->out(z->arg, p, n);
 }
 
-static void le32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
 /* The gzip header as gzip -n writes it: no name, no time, Unix. */
 static sl_status put_header(sl_pgzip *z)
 {
 	unsigned char h[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
 
-	h[8] = z->level == 9 ? 2 : z->level == 1 ? 4 : 0;
+	h[8] = xfl(z->level);
 	z->header = 1;
 	return put(z, h, sizeof(h));
 }
@@ -228,7 +268,8 @@ static sl_status write_front(sl_pgzip *z, int wait)
 	sl_status st;
 	int done;
 
-	if (!z->header && !z->zstd && (st = put_header(z)) != SL_OK)
+	if (!z->header && !z->zstd && !z->members &&
+	    (st = put_header(z)) != SL_OK)
 		return st;
 	pthread_mutex_lock(&z->lock);
 	while (wait && j->state != JOB_DONE)
@@ -242,7 +283,7 @@ static sl_status write_front(sl_pgzip *z, int wait)
 				"compress" : "deflate", z->name);
 	if ((st = put(z, j->out, j->out_len)) != SL_OK)
 		return st;
-	if (!z->zstd)
+	if (!z->zstd && !z->members)
 		z->crc = (uint32_t)crc32_combine(z->crc, j->crc,
 						 (z_off_t)j->len);
 	j->state = JOB_FREE;
@@ -277,7 +318,8 @@ static struct pgz_job *filling(sl_pgzip *z)
 		if (write_front(z, 1) != SL_OK)
 			return NULL;
 	j->len = 0;
-	j->last = 0;
+	j->last = z->members;  /* each member ends its own stream */
+	j->first = SL_BLOCKS_NONE;
 	z->open = 1;
 	return j;
 }
@@ -288,7 +330,7 @@ static void queue(sl_pgzip *z, struct pgz_job *j)
 {
 	size_t keep;
 
-	if (z->zstd)
+	if (z->zstd || z->members)
 		goto ready;
 	memcpy(j->dict, z->tail, z->tail_len);
 	j->dict_len = z->tail_len;
@@ -305,6 +347,13 @@ static void queue(sl_pgzip *z, struct pgz_job *j)
 ready:
 	z->total += j->len;
 	z->open = 0;
+	if (z->inline_) {
+		compress_job(&z->w[0], j);
+		j->state = JOB_DONE;
+		z->filled++;
+		z->taken++;
+		return;
+	}
 	pthread_mutex_lock(&z->lock);
 	j->state = JOB_QUEUED;
 	z->filled++;
@@ -344,12 +393,49 @@ sl_status sl_pgzip_flush(sl_pgzip *z)
 	return write_out(z, 1);
 }
 
+sl_status sl_pgzip_mark(sl_pgzip *z)
+{
+	struct pgz_job *j = filling(z);
+
+	if (!j)
+		return sl_errcode(z->ctx);
+	if (j->first == SL_BLOCKS_NONE)
+		j->first = (uint32_t)j->len;
+	return SL_OK;
+}
+
+/* Block gzip's end: the last block, then the empty member that ends the
+ * stream, holding a record start made after the last byte, if any. */
+static sl_status finish_members(sl_pgzip *z)
+{
+	unsigned char e[SL_BLOCKS_HEAD + 10] = { 0 };
+	uint32_t first = SL_BLOCKS_NONE;
+	struct pgz_job *j = &z->jobs[z->filled % z->njobs];
+	sl_status st;
+
+	if (z->open && j->len > 0) {
+		queue(z, j);
+	} else if (z->open) {
+		first = j->first;
+		z->open = 0;
+	}
+	if ((st = write_out(z, 1)) != SL_OK)
+		return st;
+	/* an empty deflate stream: one fixed block, final, its end code */
+	e[SL_BLOCKS_HEAD] = 3;
+	sl_blocks_header(e, xfl(z->level), sizeof(e), 0, first,
+			 SL_BLOCKS_EOF);
+	return put(z, e, sizeof(e));
+}
+
 sl_status sl_pgzip_finish(sl_pgzip *z)
 {
 	unsigned char t[8];
 	struct pgz_job *j;
 	sl_status st;
 
+	if (z->members)
+		return finish_members(z);
 	if (!(j = filling(z)))
 		return sl_errcode(z->ctx);
 	j->last = 1;
@@ -371,6 +457,18 @@ sl_status sl_pgzip_finish(sl_pgzip *z)
 /* A job's and a worker's share of the budget, to size the pool. */
 #define PGZ_JOB_MEM (PGZ_BLOCK + PGZ_DICT + PGZ_OUT)
 #define PGZ_ZLIB_MEM ((size_t)272 << 10)
+
+/* A block gzip job: the block, and room for its member when the block
+ * does not compress (stored blocks' headers, the member's own). */
+static size_t member_out(size_t block)
+{
+	return block + block / 16 + 4096 + SL_BLOCKS_HEAD + 8;
+}
+
+static size_t member_job_mem(size_t block)
+{
+	return block + member_out(block);
+}
 
 /* zstd's: a block and its bound; a static context for a block at level. */
 static size_t zstd_job_mem(void)
@@ -478,16 +576,20 @@ static unsigned pool_size(sl_ctx *ctx, int zstd, int level, unsigned max,
 	return n;
 }
 
-sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int zstd, int level,
-		       unsigned max, unsigned share, sl_pgzip_out out,
-		       void *arg)
+/*
+ * A pool of n workers (0: the caller deflates, one job) for blocks of
+ * block bytes, members or one stream; NULL on failure (error recorded).
+ */
+static sl_pgzip *pgzip_make(sl_ctx *ctx, const char *name, int zstd,
+			    int level, size_t block, int members, unsigned n,
+			    sl_pgzip_out out, void *arg)
 {
-	unsigned n = pool_size(ctx, zstd, level, max, share), i;
+	size_t job_mem = zstd ? zstd_job_mem() : members ?
+		member_job_mem(block) : PGZ_JOB_MEM;
+	unsigned i;
 	sl_pgzip *z;
 	int rc;
 
-	if (n < 2 || sl_failed(ctx))
-		return NULL;
 	z = sl_mem_alloc(ctx, sizeof(*z), "gzip.threads");
 	if (!z)
 		return NULL;
@@ -496,8 +598,11 @@ sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int zstd, int level,
 	z->name = name;
 	z->level = level;
 	z->zstd = zstd;
-	z->block = zstd ? PZS_BLOCK : PGZ_BLOCK;
-	z->outcap = zstd ? ZSTD_compressBound(PZS_BLOCK) : PGZ_OUT;
+	z->members = members;
+	z->inline_ = n == 0;
+	z->block = zstd ? PZS_BLOCK : block;
+	z->outcap = zstd ? ZSTD_compressBound(PZS_BLOCK) : members ?
+		member_out(block) : PGZ_OUT;
 	z->out = out;
 	z->arg = arg;
 	z->za.ctx = ctx;
@@ -506,12 +611,12 @@ sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int zstd, int level,
 	pthread_mutex_init(&z->lock, NULL);
 	pthread_cond_init(&z->work, NULL);
 	pthread_cond_init(&z->done, NULL);
-	z->nworkers = n;
-	z->njobs = 2 * n;
-	z->w = sl_mem_alloc(ctx, n * sizeof(*z->w), "gzip.threads");
+	z->nworkers = n ? n : 1;     /* inline: one compressor, no thread */
+	z->njobs = n ? 2 * n : 1;
+	z->w = sl_mem_alloc(ctx, z->nworkers * sizeof(*z->w), "gzip.threads");
 	if (!z->w)
 		goto fail;
-	memset(z->w, 0, n * sizeof(*z->w));
+	memset(z->w, 0, z->nworkers * sizeof(*z->w));
 	z->jobs = sl_mem_alloc(ctx, z->njobs * sizeof(*z->jobs),
 			       "gzip.threads");
 	if (!z->jobs)
@@ -520,14 +625,14 @@ sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int zstd, int level,
 	for (i = 0; i < z->njobs; i++) {
 		struct pgz_job *j = &z->jobs[i];
 
-		j->in = sl_mem_alloc(ctx, zstd ? zstd_job_mem() : PGZ_JOB_MEM,
-				     zstd ? "zstd.blocks" : "gzip.blocks");
+		j->in = sl_mem_alloc(ctx, job_mem, zstd ? "zstd.blocks" :
+				     "gzip.blocks");
 		if (!j->in)
 			goto fail;
 		j->dict = j->in + z->block;
-		j->out = zstd ? j->dict : j->dict + PGZ_DICT;
+		j->out = zstd || members ? j->dict : j->dict + PGZ_DICT;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < z->nworkers; i++)
 		if (worker_init(z, &z->w[i]) < 0)
 			goto fail;
 	for (i = 0, rc = 0; i < n && rc == 0; i++) {
@@ -541,6 +646,55 @@ sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int zstd, int level,
 fail:
 	sl_pgzip_free(z);
 	return NULL;
+}
+
+sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int zstd, int level,
+		       unsigned max, unsigned share, sl_pgzip_out out,
+		       void *arg)
+{
+	unsigned n = pool_size(ctx, zstd, level, max, share);
+
+	if (n < 2 || sl_failed(ctx))
+		return NULL;
+	return pgzip_make(ctx, name, zstd, level, PGZ_BLOCK, 0, n, out, arg);
+}
+
+size_t sl_pgzip_members_mem(size_t block, unsigned workers)
+{
+	unsigned jobs = workers ? 2 * workers : 1;
+
+	return jobs * member_job_mem(block) +
+		(workers ? workers : 1) * PGZ_ZLIB_MEM + (16 << 10);
+}
+
+sl_pgzip *sl_pgzip_members(sl_ctx *ctx, const char *name, int level,
+			   size_t block, unsigned max, sl_pgzip_out out,
+			   void *arg)
+{
+	size_t free_ = sl_mem_ceiling(ctx) - sl_mem_in_use(ctx);
+	char blk[32], need[32], ceil[32];
+	unsigned n;
+
+	if (sl_failed(ctx))
+		return NULL;
+	/* workers while a quarter of the free budget holds them; else the
+	 * caller alone, in half of it */
+	for (n = max > 1 ? max : 0; n > 0; n--)
+		if (sl_pgzip_members_mem(block, n) <= free_ / 4)
+			break;
+	if (n == 0 && sl_pgzip_members_mem(block, 0) > free_ / 2) {
+		sl_error(ctx, SL_ENOMEM, "cannot write '%s' in blocks of %s"
+			 " under the memory ceiling of %s: a block and its"
+			 " deflate take %s, more than half of what is free"
+			 " (smaller --blocks, or raise --max-memory)", name,
+			 sl_format_size(blk, sizeof(blk), block),
+			 sl_format_size(ceil, sizeof(ceil),
+					sl_mem_ceiling(ctx)),
+			 sl_format_size(need, sizeof(need),
+					sl_pgzip_members_mem(block, 0)));
+		return NULL;
+	}
+	return pgzip_make(ctx, name, 0, level, block, 1, n, out, arg);
 }
 
 void sl_pgzip_free(sl_pgzip *z)

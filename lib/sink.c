@@ -96,6 +96,8 @@ struct sl_sink {
 	size_t cap, len;
 	uint64_t taken;        /* bytes accepted by sl_sink_write() */
 	sl_pgzip *pgz;         /* gzip deflated on threads, or NULL */
+	int blocks;            /* block gzip: pgz writes members, and the
+				* buffer is pgz's (cap 0) */
 	int gzip;
 	int zinit;
 	unsigned char *zbuf;   /* compressed bytes, zcap of them */
@@ -526,6 +528,36 @@ static int start_gzip(sl_sink *s, int level, int strategy, const char *tag)
 
 static sl_status pgz_out(void *arg, const unsigned char *p, size_t n);
 
+/*
+ * Block gzip (blocks.c): members of size bytes from pgzip.c, on the
+ * run's threads or the caller's.  The sink keeps no buffer of its own:
+ * pgzip's block is one, and a record start (sl_sink_mark()) must be told
+ * where the bytes before it already are.  0, or -1 with the error.
+ */
+static int start_blocks(sl_sink *s, int level, size_t size)
+{
+	char min[32], max[32];
+
+	if (!s->gzip) {
+		sl_error(s->ctx, SL_EINVAL, "cannot write '%s' in blocks: they"
+			 " are gzip members (-z, or a .gz name)", s->name);
+		return -1;
+	}
+	if (size < SL_BLOCKS_MIN || size > SL_BLOCKS_MAX) {
+		sl_error(s->ctx, SL_EINVAL, "gzip blocks of %zu bytes: they"
+			 " take %s to %s", size,
+			 sl_format_size(min, sizeof(min), SL_BLOCKS_MIN),
+			 sl_format_size(max, sizeof(max), SL_BLOCKS_MAX));
+		return -1;
+	}
+	s->pgz = sl_pgzip_members(s->ctx, s->name, level, size,
+				  sl_ctx_threads(s->ctx), pgz_out, s);
+	if (!s->pgz)
+		return -1;
+	s->blocks = 1;
+	return 0;
+}
+
 sl_sink *sl_sink_open(sl_arena *a, const char *path,
 		      const sl_sink_options *opt)
 {
@@ -547,8 +579,11 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 	if (!s->name || sl_arena_on_release(a, sink_release, s) != SL_OK)
 		return NULL;
 	if (choose_compression(s, stdout_ ? NULL : path, opt) < 0 ||
-	    (level = choose_level(s, opt)) < 0)
+	    (level = choose_level(s, opt)) < 0 ||
+	    (opt && opt->blocks && start_blocks(s, level, opt->blocks) < 0))
 		return NULL;
+	if (s->blocks)
+		goto opened;
 	s->cap = sl_ctx_chunk_size(ctx);
 	s->buf = sl_mem_alloc(ctx, s->cap, "sink.buffer");
 	if (!s->buf)
@@ -575,6 +610,7 @@ sl_sink *sl_sink_open(sl_arena *a, const char *path,
 		return NULL;
 	if (s->zstd && !s->pgz && start_zstd(s, level, 0) < 0)
 		return NULL;
+opened:
 	if (stdout_)
 		s->fd = STDOUT_FILENO;
 	else if (open_named(a, s, path) != SL_OK)
@@ -871,6 +907,24 @@ sl_status sl_sink_write(sl_sink *s, const void *p, size_t n)
 	memcpy(s->buf, p, n);
 	s->len = n;
 	return SL_OK;
+}
+
+sl_status sl_sink_mark(sl_sink *s)
+{
+	sl_status st;
+
+	if (!s->blocks)
+		return SL_OK;
+	if ((st = check_open(s)) != SL_OK)
+		return st;
+	if ((st = sl_pgzip_mark(s->pgz)) != SL_OK)
+		fail(s, st);
+	return st;
+}
+
+int sl_sink_blocks(const sl_sink *s)
+{
+	return s->blocks;
 }
 
 sl_status sl_sink_flush(sl_sink *s)

@@ -120,8 +120,9 @@ sl_source *sl_source_open_fd(sl_arena *a, int fd, const char *name);
 void sl_source_bind(sl_source *src, sl_ctx *ctx);
 /* A source of the bytes [0, head) of the file at path, then [from, to):
  * a part of a file (sl_split_range()) with its header.  Read with
- * pread(2), never decompressed (split refuses compressed files); a file
- * shorter than the range is a read error. */
+ * pread(2); a file shorter than the range is a read error.  Decompressed
+ * when the range starts with a compression's magic (block gzip's members:
+ * blocks.c), with no head its compressed offsets the file's. */
 sl_source *sl_source_open_range(sl_arena *a, const char *path,
 				uint64_t head, uint64_t from, uint64_t to);
 /* Make a ranged source read the file's bytes [from, to) alone, from
@@ -446,6 +447,47 @@ size_t sl_spill_reader_mem(int codec);
 sl_status sl_spill_check(sl_ctx *ctx, int codec, int level);
 
 /*
+ * blocks.c: block gzip, members of a fixed uncompressed size, each with a
+ * header of SL_BLOCKS_HEAD bytes whose extra field says its size, its
+ * uncompressed size and where its first record starts (SL_BLOCKS_NONE:
+ * none does); the last is empty and flagged SL_BLOCKS_EOF.
+ * sl_blocks_header() writes such a header; sl_blocks_parse() reads one:
+ * 1 and *m set for a block header, 0 for any other gzip header or bytes.
+ */
+#define SL_BLOCKS_HEAD 32
+#define SL_BLOCKS_NONE 0xffffffffu
+#define SL_BLOCKS_EOF 1u
+#define SL_BLOCKS_MIN ((size_t)4 << 10)
+#define SL_BLOCKS_MAX ((size_t)64 << 20)
+typedef struct sl_blocks_member {
+	uint32_t size, usize, first;
+	unsigned flags;
+} sl_blocks_member;
+void sl_blocks_header(unsigned char *h, unsigned char xfl, uint32_t size,
+		      uint32_t usize, uint32_t first, unsigned flags);
+int sl_blocks_parse(const unsigned char *h, size_t n, sl_blocks_member *m);
+/* Is the sink writing block gzip? */
+int sl_sink_blocks(const sl_sink *s);
+/* Part `part` of `parts` of the block gzip file open at fd, of size
+ * bytes: the header is the stream's bytes [0, head), inflated from the
+ * file's [0, head_zto); the part is the stream's [from, to), the bytes
+ * from skip on of those inflated from the file's [zfrom, zto).  0, or -1
+ * with SL_EDATA (not block gzip, cut short, no record marked) or a read
+ * error recorded. */
+typedef struct sl_blocks_plan {
+	uint64_t head, head_zto;
+	uint64_t from, to, zfrom, zto, skip;
+	uint64_t members;      /* data members in the file */
+} sl_blocks_plan;
+int sl_blocks_plan_part(sl_ctx *ctx, int fd, const char *path,
+			uint64_t size, uint64_t parts, uint64_t part,
+			sl_blocks_plan *p);
+/* Write n bytes, from skip on, of what the file's bytes [zfrom, zto)
+ * inflate to.  SL_OK or the failure (recorded). */
+sl_status sl_blocks_copy(sl_arena *a, const char *path, uint64_t zfrom,
+			 uint64_t zto, uint64_t skip, uint64_t n, sl_sink *out);
+
+/*
  * pgzip.c: one gzip member deflated by blocks on worker threads (pigz's
  * way), or with zstd set zstd frames, one a block, written in order
  * through out() on the caller's thread.  sl_pgzip_new() starts at most
@@ -464,6 +506,15 @@ sl_pgzip *sl_pgzip_new(sl_ctx *ctx, const char *name, int zstd, int level,
 		       void *arg);
 size_t sl_pgzip_mem(int zstd, int level, unsigned workers);
 sl_status sl_pgzip_write(sl_pgzip *z, const unsigned char *p, size_t n);
+/* Block gzip (blocks.c): members of block bytes each, deflated by at most
+ * max workers (while a quarter of the free budget holds them), else by
+ * the caller (in half of it), else NULL with SL_ENOMEM.  The caller
+ * marks where each record starts, before its first byte. */
+sl_pgzip *sl_pgzip_members(sl_ctx *ctx, const char *name, int level,
+			   size_t block, unsigned max, sl_pgzip_out out,
+			   void *arg);
+size_t sl_pgzip_members_mem(size_t block, unsigned workers);
+sl_status sl_pgzip_mark(sl_pgzip *z);
 sl_status sl_pgzip_flush(sl_pgzip *z);
 sl_status sl_pgzip_finish(sl_pgzip *z);
 void sl_pgzip_free(sl_pgzip *z);

@@ -235,6 +235,10 @@ sl_source *sl_source_open_range(sl_arena *a, const char *path,
 	src->seg_len[0] = head;
 	src->seg_at[1] = from;
 	src->seg_len[1] = to - from;
+	/* with no head, offsets in messages (a gzip member's damage) are
+	 * the file's */
+	if (!head)
+		src->raw_off = from;
 	return src;
 }
 

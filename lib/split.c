@@ -39,6 +39,7 @@
 
 struct sl_split {
 	sl_ctx *ctx;
+	sl_arena *arena;
 	const char *path;       /* a copy, in the arena */
 	sl_format format;
 	int fd;
@@ -58,6 +59,8 @@ struct sl_split {
 	int guess;              /* csv: cuts past the header at the first
 				 * '\n' after them, quotes not followed
 				 * (sl_split_open_guessing()) */
+	int blocks;             /* block gzip: the part is plan's */
+	sl_blocks_plan plan;
 };
 
 static void close_fd(void *arg)
@@ -239,8 +242,8 @@ static int refuse_foreign(sl_split *s)
 	return sl_failed(s->ctx) ? -1 : 0;
 }
 
-/* Open the file: a regular file that is not compressed.  Returns 0 or -1
- * (error set). */
+/* Open the file: a regular file, not compressed, or block gzip (which
+ * sets s->blocks).  Returns 0 or -1 (error set). */
 static int open_file(sl_split *s, sl_arena *a)
 {
 	unsigned char magic[SL_MAGIC_MAX] = { 0 };
@@ -279,7 +282,12 @@ static int open_file(sl_split *s, sl_arena *a)
 	m = s->size < sizeof(magic) ? (size_t)s->size : sizeof(magic);
 	if (read_at(s, magic, 0, m) < 0)
 		return -1;
-	/* a compressed file cannot be cut at byte offsets */
+	/* a compressed file cannot be cut at byte offsets, but block gzip
+	 * can be cut between its members */
+	if (m >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		s->blocks = 1;
+		return 0;
+	}
 	if (sl_source_magic(magic, m)) {
 		sl_error(s->ctx, SL_EDATA, "cannot split '%s': it is"
 			 " compressed; decompress it first or split the stream",
@@ -408,6 +416,7 @@ static sl_split *split_new(sl_arena *a, const char *path, uint64_t parts,
 	memset(s, 0, sizeof(*s));
 	memcpy(copy, path, len + 1);
 	s->ctx = ctx;
+	s->arena = a;
 	s->path = copy;
 	s->fd = -1;
 	return s;
@@ -431,6 +440,16 @@ static sl_split *split_open(sl_arena *a, const char *path, uint64_t parts,
 	s = split_new(a, path, parts, part);
 	if (!s || open_file(s, a) < 0 || settle_format(s, o, &header) < 0)
 		return NULL;
+	if (s->blocks) {
+		if (guess) {    /* count's parts read plain files only */
+			sl_error(s->ctx, SL_EINVAL, "'%s' is compressed", path);
+			return NULL;
+		}
+		if (sl_blocks_plan_part(s->ctx, s->fd, s->path, s->size, parts,
+					part, &s->plan) < 0)
+			return NULL;
+		return s;
+	}
 	sl_csv_scan_init(&s->quotes, s->delim);
 	if (body_start(s, header, &s->head) < 0)
 		return NULL;
@@ -471,6 +490,15 @@ sl_status sl_split_write(sl_split *s, sl_sink *out)
 		return SL_EINVAL;
 	if (sl_failed(s->ctx))
 		return sl_errcode(s->ctx);
+	if (s->blocks) {
+		const sl_blocks_plan *p = &s->plan;
+
+		if (sl_blocks_copy(s->arena, s->path, 0, p->head_zto, 0,
+				   p->head, out) == SL_OK)
+			sl_blocks_copy(s->arena, s->path, p->zfrom, p->zto,
+				       p->skip, p->to - p->from, out);
+		return sl_errcode(s->ctx);
+	}
 	/* from the part's start every time, so that it can be written
 	 * twice */
 	s->pos = s->start;
@@ -485,6 +513,8 @@ sl_status sl_split_write(sl_split *s, sl_sink *out)
 sl_status sl_split_range(sl_split *s, uint64_t *head, uint64_t *from,
 			 uint64_t *to)
 {
+	if (s->blocks)
+		return SL_EINVAL;    /* its offsets are not the file's */
 	s->pos = s->start;
 	s->quotes = s->at_start;
 	s->out = NULL;
@@ -497,7 +527,7 @@ sl_status sl_split_range(sl_split *s, uint64_t *head, uint64_t *from,
 
 sl_status sl_split_cut(sl_split *s, uint64_t cut, uint64_t *boundary)
 {
-	if (s->csv && !s->guess)
+	if ((s->csv && !s->guess) || s->blocks)
 		return SL_EINVAL;  /* would scan from the body's start */
 	s->pos = s->head;
 	s->out = NULL;

@@ -165,6 +165,12 @@ sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
 			 sl_format_name(fmt));
 		return NULL;
 	}
+	if (fmt == SL_FORMAT_JSON && sl_sink_blocks(sink)) {
+		sl_error(ctx, SL_EINVAL, "cannot write one JSON array in gzip"
+			 " blocks to '%s': an array cannot be cut into parts;"
+			 " write JSON Lines (jsonl)", sl_sink_name(sink));
+		return NULL;
+	}
 	if (fmt == SL_FORMAT_CSV &&
 	    (delim == '"' || delim == '\r' || delim == '\n')) {
 		sl_error(ctx, SL_EINVAL, "csv delimiter cannot be a quote or a"
@@ -272,7 +278,10 @@ sl_status sl_writer_header(sl_writer *w, const sl_str *names, size_t n)
 	if (st != SL_OK)
 		return st;
 	w->have_header = 1;
-	return w->len > 0 ? flush_row(w) : SL_OK;
+	if (w->len > 0 && (st = flush_row(w)) != SL_OK)
+		return st;
+	/* the body starts here, records or none (blocks.c) */
+	return sl_sink_mark(w->sink);
 }
 
 static sl_status write_row(sl_writer *w, const sl_str *fields,
@@ -284,6 +293,10 @@ static sl_status write_row(sl_writer *w, const sl_str *fields,
 		return sl_errcode(w->ctx);
 	if (w->def->write_row(w, fields, kinds, n) < 0)
 		return sl_writer_drop_row(w);
+	if ((st = sl_sink_mark(w->sink)) != SL_OK) {
+		w->len = 0;
+		return st;
+	}
 	if ((st = flush_row(w)) == SL_OK)
 		w->records++;
 	return st;

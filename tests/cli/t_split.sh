@@ -393,6 +393,221 @@ t_split_memory() {
 		"$(cat rss.3) $(cat rss.4) KiB (part 4 reads it all)"
 }
 
+# ---- block gzip (-z --blocks): split cuts it between members ---------------
+
+BCHECK="python3 $HERE/blocks_check.py"
+
+# blocks_parts FILE.gz FORMAT HEADER N...: split FILE.gz in N parts for
+# each N, and check every part against blocks_check.py's rule
+blocks_parts() {
+	local f=$1 fmt=$2 head=$3 n i ns=
+	shift 3
+	rm -f bp.*
+	for n in "$@"; do
+		for i in $(seq 1 "$n"); do
+			"$S" split --parts "$n" --part "$i" "$f" >bp.$n.$i || {
+				echo "split --parts $n --part $i $f failed"
+				return 1
+			}
+		done
+		ns=$ns${ns:+,}$n
+	done
+	$BCHECK "$f" "$fmt" "$head" --parts "$ns" bp >/dev/null || {
+		echo "$f: parts $ns"
+		return 1
+	}
+}
+
+t_split_blocks() {
+	local m mc fmt
+	split_craft q.csv lf final
+	"$S" gen --rows 5000 --seed 4 >g.csv || return 1
+	# what the writer writes, plain, is the stream the blocks hold
+	"$S" cat q.csv >q.plain || return 1
+	"$S" cat -z --blocks=4K -o q.csv.gz q.csv || return 1
+	m=$($BCHECK q.csv.gz csv 1 q.stream) || return 1
+	cmp q.stream q.plain || { echo "q: the members' bytes"; return 1; }
+	le "q.csv.gz members" 5 "$m" || return 1
+	blocks_parts q.csv.gz csv 1 1 2 3 5 8 40 || return 1
+	# the parts' records, by Python's csv module, are the input's
+	python3 - q.csv bp.40 40 <<'PY' || return 1
+import csv, sys
+rows = lambda p: list(csv.reader(open(p, newline="")))
+want, got = rows(sys.argv[1]), []
+for i in range(1, int(sys.argv[3]) + 1):
+    r = rows("%s.%d" % (sys.argv[2], i))
+    assert r[0] == want[0], "part %d: header %r" % (i, r[0])
+    got += r[1:]
+assert got == want[1:], "records: %d, want %d" % (len(got), len(want) - 1)
+PY
+	# gzip, pigz and Python read the whole as one stream
+	gzip -dc q.csv.gz | cmp - q.plain || return 1
+	pigz -dc q.csv.gz | cmp - q.plain || return 1
+	python3 -c 'import gzip, sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())' \
+		q.csv.gz | cmp - q.plain || return 1
+	# many members, every format, the same bytes on one thread or two
+	for fmt in csv tsv jsonl; do
+		"$S" cat -O $fmt g.csv >g.$fmt.plain || return 1
+		"$S" cat -j 1 -O $fmt -z --blocks=4K g.csv >g.$fmt.gz || return 1
+		"$S" cat -j 2 -O $fmt -z --blocks=4K g.csv | cmp - g.$fmt.gz || {
+			echo "$fmt: -j 2 wrote other bytes"
+			return 1
+		}
+		m=$($BCHECK g.$fmt.gz $fmt $([ $fmt = jsonl ] && echo 0 || echo 1) \
+			g.stream) || return 1
+		cmp g.stream g.$fmt.plain || return 1
+		[ $fmt = csv ] && mc=$m
+		blocks_parts g.$fmt.gz $fmt $([ $fmt = jsonl ] && echo 0 || echo 1) \
+			1 2 7 || return 1
+	done
+	blocks_parts g.csv.gz csv 1 $((mc + 3)) || return 1
+	echo "figure: csv in $mc members of 4 KiB, split in 1 to $((mc + 3))" \
+		"parts"
+	# no header: records start at 0; the header alone; nothing
+	"$S" cat --no-header -z --blocks=4K g.csv >nh.gz || return 1
+	blocks_parts nh.gz csv 0 1 4 || return 1
+	head -n 1 g.csv | "$S" cat -z --blocks >h.csv.gz || return 1
+	blocks_parts h.csv.gz csv 1 1 3 || return 1
+	eq "header alone, part 2 of 3" "$("$S" split --parts 3 --part 2 h.csv.gz)" \
+		"$(head -n 1 g.csv)" || return 1
+	: | "$S" cat -i jsonl -z --blocks >e.gz || return 1
+	eq "empty input" "$("$S" split --parts 2 --part 2 e.gz | wc -c)" 0 ||
+		return 1
+	# the oracle fails on a part one byte off
+	"$S" split --parts 2 --part 1 q.csv.gz >bp.2.1
+	"$S" split --parts 2 --part 2 q.csv.gz | tail -c +2 >bp.2.2
+	! $BCHECK q.csv.gz csv 1 --parts 2 bp >/dev/null 2>&1 || {
+		echo "blocks_check.py took a wrong part"
+		return 1
+	}
+	# a sort writes blocks too, through its spill
+	"$S" sort -k int:n -m 4M -z --blocks=64K -o s.csv.gz g.csv || return 1
+	blocks_parts s.csv.gz csv 1 3 || return 1
+}
+
+# Each part inflates its members only: with one member broken, the parts
+# that do not hold it are whole, and the one that does fails.
+t_split_blocks_only_its_members() {
+	local i bad=0 ok=0 rc at
+	"$S" gen --rows 20000 --seed 6 -z --blocks=4K -o g.csv.gz || return 1
+	# break the deflate data of the third member of part 6 of 10 (not
+	# its header): part 5 ends in part 6's first member, so only part
+	# 6 holds it
+	at=$(python3 - g.csv.gz <<'PY'
+import struct, sys
+raw = bytearray(open(sys.argv[1], "rb").read())
+offs, off = [], 0
+while off < len(raw):
+    offs.append(off)
+    off += struct.unpack_from("<I", raw, off + 20)[0]
+k = (len(offs) - 1) * 5 // 10 + 2
+for j in range(40, 60):
+    raw[offs[k] + j] ^= 0x55
+open(sys.argv[1], "wb").write(raw)
+print(offs[k], offs[k + 1])
+PY
+) || return 1
+	for i in $(seq 1 10); do
+		"$S" split --parts 10 --part $i g.csv.gz >p.$i 2>err.$i
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			ok=$((ok + 1))
+			continue
+		fi
+		eq "part $i fails" "$i:$rc" 6:1 || return 1
+		bad=$((bad + 1))
+	done
+	eq "parts that fail" $bad 1 || return 1
+	# located in the file, within the broken member
+	python3 - "$(cat err.6)" $at <<'PY' || return 1
+import re, sys
+m = re.search(r"corrupt gzip stream in 'g.csv.gz' at compressed byte (\d+)",
+              sys.argv[1])
+assert m, sys.argv[1]
+assert int(sys.argv[2]) <= int(m.group(1)) < int(sys.argv[3]), sys.argv[1:]
+PY
+	"$S" count g.csv.gz >/dev/null 2>&1 && { echo "count read it"; return 1; }
+	# the whole parts are what an intact file gives
+	"$S" gen --rows 20000 --seed 6 -z --blocks=4K -o good.csv.gz || return 1
+	for i in $(seq 1 10); do
+		[ $i = 6 ] && continue
+		"$S" split --parts 10 --part $i good.csv.gz | cmp - p.$i || return 1
+	done
+	echo "figure: 1 part of 10 fails, $ok read their members only"
+}
+
+t_split_blocks_errors() {
+	local rc
+	"$S" gen --rows 3000 >g.csv
+	"$S" cat -z --blocks=4K g.csv >b.csv.gz || return 1
+	gzip -c g.csv >plain.csv.gz
+	"$S" split --parts 2 --part 1 plain.csv.gz >out 2>err
+	eq "plain gzip exit" $? 1 || return 1
+	has "plain gzip" "$(cat err)" "cannot split 'plain.csv.gz': it is compressed as one gzip stream" || return 1
+	has "what to do" "$(cat err)" "sluice cat -z --blocks -o NEW.gz 'plain.csv.gz'" || return 1
+	eq "no output" "$(wc -c <out)" 0 || return 1
+	# cut short at a member's end: the end member is missing
+	head -c $(($(wc -c <b.csv.gz) - 42)) b.csv.gz >short.gz
+	"$S" split --parts 2 --part 2 short.gz >out 2>err
+	eq "cut short exit" $? 1 || return 1
+	has "cut short" "$(cat err)" "(the file was cut short, or has bytes after them)" || return 1
+	eq "cut short: no output" "$(wc -c <out)" 0 || return 1
+	{ cat b.csv.gz; printf 'junk'; } >junk.gz
+	"$S" split --parts 2 --part 1 junk.gz >/dev/null 2>err
+	eq "trailing bytes exit" $? 1 || return 1
+	cat b.csv.gz plain.csv.gz >mixed.gz
+	"$S" split --parts 2 --part 1 mixed.gz >/dev/null 2>err
+	eq "mixed exit" $? 1 || return 1
+	has "mixed" "$(cat err)" "is not one of sluice's blocks" || return 1
+	# what cannot write blocks says so before writing
+	"$S" count -z --blocks g.csv >/dev/null 2>err
+	eq "count --blocks exit" $? 2 || return 1
+	has "count" "$(cat err)" "--blocks is for verbs that write records: sluice count writes text" || return 1
+	"$S" stats -f int --partial -z --blocks g.csv >/dev/null 2>err
+	eq "--partial --blocks exit" $? 2 || return 1
+	"$S" split --parts 2 --part 1 -z --blocks g.csv >/dev/null 2>err
+	eq "split --blocks exit" $? 2 || return 1
+	"$S" cat --blocks g.csv >/dev/null 2>err
+	eq "no -z exit" $? 2 || return 1
+	has "no -z" "$(cat err)" "--blocks writes gzip: it needs -z or an -o name ending in .gz" || return 1
+	"$S" cat --zstd --blocks g.csv >/dev/null 2>err
+	eq "--zstd exit" $? 2 || return 1
+	"$S" cat -O json -z --blocks g.csv >/dev/null 2>err
+	eq "json array exit" $? 2 || return 1
+	has "json array" "$(cat err)" "an array cannot be cut into parts" || return 1
+	for rc in 1K 65M 0 x; do
+		"$S" cat -z --blocks=$rc g.csv >/dev/null 2>err
+		eq "--blocks=$rc exit" $? 2 || return 1
+	done
+	"$S" cat -m 4M -z --blocks=16M -o big.gz g.csv 2>err
+	eq "blocks over the ceiling exit" $? 3 || return 1
+	has "over the ceiling" "$(cat err)" "smaller --blocks, or raise --max-memory" || return 1
+	[ ! -e big.gz ] || { echo "-o file left after an error"; return 1; }
+	# a named .gz output takes --blocks without -z
+	"$S" cat --blocks=4K -o n.csv.gz g.csv || return 1
+	cmp n.csv.gz b.csv.gz
+}
+
+t_split_blocks_memory() {
+	local size=200M kib i
+	[ -n "$SAN" ] && size=20M
+	"$S" gen --size $size --seed 8 | "$MAXRSS" rss.w "$S" cat -m 16M \
+		-z --blocks -o big.csv.gz || return 1
+	for i in 1 4; do
+		"$MAXRSS" rss.$i "$S" split --parts 4 --part $i -m 8M \
+			big.csv.gz | "$S" count >n.$i || return 1
+	done
+	[ "$(cat n.1)" -gt 0 ] && [ "$(cat n.4)" -gt 0 ] ||
+		{ echo "empty parts"; return 1; }
+	if [ -z "$SAN" ]; then
+		le "cat -z --blocks peak RSS KiB" "$(cat rss.w)" 16384 || return 1
+		le "split part 1 peak RSS KiB" "$(cat rss.1)" 8192 || return 1
+		le "split part 4 peak RSS KiB" "$(cat rss.4)" 8192 || return 1
+	fi
+	echo "figure: $size block gzip: written in $(cat rss.w) KiB," \
+		"parts 1 and 4 split in $(cat rss.1), $(cat rss.4) KiB"
+}
+
 run split_csv_quoted t_split_csv_quoted
 run split_csv_literal_quotes t_split_csv_literal_quotes
 run split_more_parts_than_records t_split_more_parts_than_records
@@ -401,3 +616,7 @@ run split_other_formats t_split_other_formats
 run split_output_options t_split_output_options
 run split_errors t_split_errors
 run split_memory t_split_memory
+run split_blocks t_split_blocks
+run split_blocks_only_its_members t_split_blocks_only_its_members
+run split_blocks_errors t_split_blocks_errors
+run split_blocks_memory t_split_blocks_memory
