@@ -1966,6 +1966,292 @@ static void test_sink_gzip_threads_alloc_failures(void **state)
 	tu_rmdir(dir);
 }
 
+/* ---- block gzip -------------------------------------------------------- */
+
+/* Inflate one member's raw deflate stream into out, n bytes expected.
+ * (A whole block gzip file is several members, which gunzip() above,
+ * one member, does not read: the command-line tests read it with gzip,
+ * pigz and Python.) */
+static void inflate_member(const unsigned char *z, size_t zn,
+			   unsigned char *out, size_t n)
+{
+	z_stream st;
+
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(inflateInit2(&st, -15), Z_OK);
+	st.next_in = (unsigned char *)z;
+	st.avail_in = (uInt)zn;
+	st.next_out = out;
+	st.avail_out = (uInt)n;
+	assert_int_equal(inflate(&st, Z_FINISH), Z_STREAM_END);
+	assert_int_equal(st.avail_in, 0);     /* the deflate ends there */
+	assert_int_equal(st.total_out, n);
+	inflateEnd(&st);
+}
+
+/*
+ * The file at path is block gzip of the n bytes at p, in members of block
+ * bytes, with records marked at marks[0..nmarks): each member parses,
+ * inflates alone to its size and CRC, carries the first mark inside it,
+ * and the last is the empty end.  Returns the data members.
+ */
+static size_t assert_blocks(const char *path, const unsigned char *p,
+			    size_t n, size_t block, const size_t *marks,
+			    size_t nmarks)
+{
+	size_t zn, at = 0, u = 0, k = 0, members = 0;
+	unsigned char *z = tu_read_file(path, &zn), *buf = malloc(block + 1);
+	sl_blocks_member m;
+
+	assert_non_null(buf);
+	for (;;) {
+		size_t dn;
+
+		assert_true(sl_blocks_parse(z + at, zn - at, &m));
+		assert_true(m.size <= zn - at);
+		dn = m.size - SL_BLOCKS_HEAD - 8;
+		if (m.flags & SL_BLOCKS_EOF) {
+			assert_int_equal(m.usize, 0);
+			assert_int_equal(at + m.size, zn);
+			break;
+		}
+		assert_true(m.usize > 0 && m.usize <= block);
+		/* all but the last are whole blocks */
+		assert_true(u + m.usize == n || m.usize == block);
+		inflate_member(z + at + SL_BLOCKS_HEAD, dn, buf, m.usize);
+		assert_memory_equal(buf, p + u, m.usize);
+		assert_int_equal(m.first == SL_BLOCKS_NONE ? 0 : 1,
+				 k < nmarks && marks[k] < u + m.usize);
+		if (m.first != SL_BLOCKS_NONE)
+			assert_int_equal(u + m.first, marks[k]);
+		while (k < nmarks && marks[k] < u + m.usize)
+			k++;
+		assert_int_equal(z[at + m.size - 8] |
+				 (uint32_t)z[at + m.size - 7] << 8 |
+				 (uint32_t)z[at + m.size - 6] << 16 |
+				 (uint32_t)z[at + m.size - 5] << 24,
+				 (uint32_t)crc32(0, p + u, (uInt)m.usize));
+		u += m.usize;
+		at += m.size;
+		members++;
+	}
+	assert_int_equal(u, n);
+	/* a mark after the last byte is the end member's */
+	assert_int_equal(m.first == SL_BLOCKS_NONE ? 0 : 1, k < nmarks);
+	free(buf);
+	free(z);
+	return members;
+}
+
+/* Records of 1 to 9000 bytes (some longer than a block) written with a
+ * mark each; the marks' offsets go to marks. */
+static size_t write_records(sl_sink *s, const unsigned char *p, size_t n,
+			    size_t *marks)
+{
+	size_t at = 0, len, nm = 0;
+	uint32_t r = 7;
+
+	while (at < n) {
+		r = r * 1103515245u + 12345u;
+		len = r % 7 == 0 ? 1 + r % 9000 : 1 + r % 300;
+		if (len > n - at)
+			len = n - at;
+		marks[nm++] = at;
+		assert_int_equal(sl_sink_mark(s), SL_OK);
+		assert_int_equal(sl_sink_write(s, p + at, len), SL_OK);
+		at += len;
+	}
+	return nm;
+}
+
+/* On one thread (the caller deflates), two and eight: the same bytes, a
+ * member a block that inflates alone, every member's first record. */
+static void test_sink_blocks(void **state)
+{
+	static const unsigned threads[] = { 1, 2, 8 };
+	const size_t n = 300000, block = 8192;
+	unsigned char *data = make_mixed(n), *first = NULL, *z;
+	size_t *marks = malloc(n * sizeof(*marks)), nm = 0, zn, fn = 0, t;
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "b.gz");
+
+	(void)state;
+	assert_non_null(marks);
+	for (t = 0; t < ARRAY_SIZE(threads); t++) {
+		sl_ctx *ctx = tu_ctx_j(0, 1000, threads[t]);
+		sl_arena *a = sl_arena_new(ctx, "test");
+		sl_sink *s = sl_sink_open(a, out, &(sl_sink_options){
+			.gzip = 1, .blocks = block });
+
+		assert_non_null(s);
+		assert_true(sl_sink_blocks(s));
+		nm = write_records(s, data, n, marks);
+		assert_int_equal(sl_sink_close(s), SL_OK);
+		sl_arena_free(a);
+		tu_ctx_free(ctx);
+		assert_int_equal(assert_blocks(out, data, n, block, marks, nm),
+				 (n + block - 1) / block);
+		z = tu_read_file(out, &zn);
+		if (t == 0) {
+			first = z;
+			fn = zn;
+			continue;
+		}
+		assert_int_equal(zn, fn);
+		assert_memory_equal(z, first, zn);
+		free(z);
+	}
+	free(first);
+	free(marks);
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
+/* A mark as the last thing written (a header and no records) is kept by
+ * the end member; no output at all is one end member; a flush ends a
+ * member short; marks on a sink that is not block gzip change nothing. */
+static void test_sink_blocks_edges(void **state)
+{
+	static const size_t end_mark[] = { 4096 };
+	unsigned char *data = make_data(5000);
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "e.gz");
+	sl_ctx *ctx = tu_ctx_j(0, 0, 1);
+	sl_arena *a = sl_arena_new(ctx, "test");
+	sl_sink *s;
+	size_t zn;
+	unsigned char *z;
+	sl_blocks_member m;
+
+	(void)state;
+	s = sl_sink_open(a, out, &(sl_sink_options){ .gzip = 1,
+						     .blocks = 4096 });
+	assert_int_equal(sl_sink_write(s, data, 4096), SL_OK);
+	assert_int_equal(sl_sink_mark(s), SL_OK);
+	assert_int_equal(sl_sink_close(s), SL_OK);
+	assert_blocks(out, data, 4096, 4096, end_mark, 1);
+	s = sl_sink_open(a, out, &(sl_sink_options){ .gzip = 1,
+						     .blocks = 4096 });
+	assert_int_equal(sl_sink_close(s), SL_OK);
+	assert_int_equal(assert_blocks(out, data, 0, 4096, NULL, 0), 0);
+	assert_file_gunzips_to(out, "", 0);
+	/* a flush: 100 bytes, then a member of its own for the rest */
+	s = sl_sink_open(a, out, &(sl_sink_options){ .gzip = 1,
+						     .blocks = 4096 });
+	assert_int_equal(sl_sink_mark(s), SL_OK);
+	assert_int_equal(sl_sink_write(s, data, 100), SL_OK);
+	assert_int_equal(sl_sink_flush(s), SL_OK);
+	assert_int_equal(sl_sink_mark(s), SL_OK);
+	assert_int_equal(sl_sink_write(s, data + 100, 4900), SL_OK);
+	assert_int_equal(sl_sink_close(s), SL_OK);
+	z = tu_read_file(out, &zn);
+	assert_true(sl_blocks_parse(z, zn, &m));
+	assert_int_equal(m.usize, 100);
+	assert_int_equal(m.first, 0);
+	assert_true(sl_blocks_parse(z + m.size, zn - m.size, &m));
+	assert_int_equal(m.usize, 4096);
+	assert_int_equal(m.first, 0);
+	free(z);
+	/* plain and ordinary gzip: sl_sink_mark() does nothing */
+	s = sl_sink_open(a, out, &(sl_sink_options){ .gzip = 1 });
+	assert_false(sl_sink_blocks(s));
+	assert_int_equal(sl_sink_mark(s), SL_OK);
+	assert_int_equal(sl_sink_write(s, data, 5000), SL_OK);
+	assert_int_equal(sl_sink_close(s), SL_OK);
+	z = tu_read_file(out, &zn);
+	assert_false(sl_blocks_parse(z, zn, &m));
+	free(z);
+	assert_file_gunzips_to(out, data, 5000);
+	sl_arena_free(a);
+	tu_ctx_free(ctx);
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
+/* Refused: blocks of plain or zstd output, sizes out of range, blocks
+ * that do not fit the budget (SL_ENOMEM, naming the way out). */
+static void test_sink_blocks_refused(void **state)
+{
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "r.gz");
+	sl_ctx *ctx;
+	sl_arena *a;
+
+	(void)state;
+	ctx = tu_ctx_j(0, 0, 2);
+	a = sl_arena_new(ctx, "test");
+	assert_null(sl_sink_open(a, "-", &(sl_sink_options){ .gzip = 0,
+							     .blocks = 4096 }));
+	assert_int_equal(sl_errcode(ctx), SL_EINVAL);
+	assert_non_null(strstr(sl_errmsg(ctx), "they are gzip members"));
+	tu_ctx_free(ctx);
+	ctx = tu_ctx_j(0, 0, 2);
+	a = sl_arena_new(ctx, "test");
+	assert_null(sl_sink_open(a, out, &(sl_sink_options){ .gzip = 1,
+							     .blocks = 4095 }));
+	assert_int_equal(sl_errcode(ctx), SL_EINVAL);
+	tu_ctx_free(ctx);
+	ctx = tu_ctx_j(4 << 20, 0, 2);
+	a = sl_arena_new(ctx, "test");
+	assert_null(sl_sink_open(a, out, &(sl_sink_options){
+		.gzip = 1, .blocks = 8 << 20 }));
+	assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+	assert_non_null(strstr(sl_errmsg(ctx), "smaller --blocks"));
+	assert_int_equal(tu_count_entries(dir), 0);
+	tu_ctx_free(ctx);
+	free(out);
+	tu_rmdir(dir);
+}
+
+/* Charge N refused for N = 1, 2, ...: SL_ENOMEM, no file, every byte
+ * back, every thread ended, until the file is written whole. */
+static void test_sink_blocks_alloc_failures(void **state)
+{
+	const size_t n = 100000;
+	unsigned char *data = make_data(n);
+	size_t *marks = malloc(n * sizeof(*marks)), nm = 0;
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "faults.gz");
+	unsigned long fail_at;
+	int failures = 0;
+
+	(void)state;
+	for (fail_at = 1; ; fail_at++) {
+		sl_ctx *ctx = tu_ctx_j(0, 4096, 2);
+		sl_arena *a = sl_arena_new(ctx, "test");
+		sl_sink *s;
+
+		assert_true(fail_at < 1000);
+		sl_mem_fail_at(ctx, fail_at);
+		s = a ? sl_sink_open(a, out, &(sl_sink_options){
+			.gzip = 1, .blocks = 16384 }) : NULL;
+		if (s) {
+			nm = 0;
+			if (sl_sink_mark(s) == SL_OK)
+				marks[nm++] = 0;
+			sl_sink_write(s, data, n);
+			sl_sink_close(s);
+		}
+		sl_arena_free(a);
+		if (!sl_failed(ctx)) {
+			tu_ctx_free(ctx);
+			break;
+		}
+		assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
+		assert_int_equal(tu_count_entries(dir), 0);
+		tu_ctx_free(ctx);
+		failures++;
+	}
+	assert_true(failures >= 6);
+	assert_blocks(out, data, n, 16384, marks, nm);
+	free(marks);
+	free(out);
+	free(data);
+	tu_rmdir(dir);
+}
+
 /* ---- zstd compressed on threads ---------------------------------------- */
 
 /* The file is zstd frames, each with a checksum, that decode to the n
@@ -2125,6 +2411,10 @@ int main(void)
 		cmocka_unit_test(test_sink_gzip_threads_short),
 		cmocka_unit_test(test_sink_gzip_threads_small_budget),
 		cmocka_unit_test(test_sink_gzip_threads_alloc_failures),
+		cmocka_unit_test(test_sink_blocks),
+		cmocka_unit_test(test_sink_blocks_edges),
+		cmocka_unit_test(test_sink_blocks_refused),
+		cmocka_unit_test(test_sink_blocks_alloc_failures),
 		cmocka_unit_test(test_sink_name),
 		cmocka_unit_test(test_sink_rename_is_atomic),
 		cmocka_unit_test(test_sink_relative_path),

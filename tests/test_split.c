@@ -466,13 +466,152 @@ static void test_split_refusals(void **state)
 	unlink(m);
 }
 
+/* ---- block gzip -------------------------------------------------------- */
+
+/* Write f's bytes to f->path + ".gz" as block gzip of block bytes, with a
+ * record start marked after the header and at each record (mark set), on
+ * threads threads; f->path becomes that name. */
+static void make_blocks(struct file *f, size_t block, int mark,
+			unsigned threads)
+{
+	sl_ctx *ctx = tu_ctx_j(0, 0, threads);
+	sl_arena *a = sl_arena_new(ctx, "test");
+	sl_sink *s;
+	size_t at = 0, k;
+
+	strcat(f->path, ".gz");
+	s = sl_sink_open(a, f->path, &(sl_sink_options){ .gzip = 1,
+							 .blocks = block });
+	assert_non_null(s);
+	for (k = 0; k <= f->nrec; k++) {
+		size_t end = k < f->nrec ? f->ends[k] : f->size;
+		size_t from = k == 0 ? f->head : f->ends[k - 1];
+
+		if (k == 0 && f->head) {
+			assert_int_equal(sl_sink_write(s, f->data, f->head),
+					 SL_OK);
+			at = f->head;
+		}
+		if (mark && from < f->size)
+			assert_int_equal(sl_sink_mark(s), SL_OK);
+		assert_int_equal(sl_sink_write(s, f->data + at, end - at),
+				 SL_OK);
+		at = end;
+	}
+	assert_int_equal(at, f->size);
+	assert_int_equal(sl_sink_close(s), SL_OK);
+	sl_arena_free(a);
+	tu_ctx_free(ctx);
+}
+
+/*
+ * Parts of block gzip, through the library: each part is the header
+ * then whole records, and the parts' bodies are the file's body, for
+ * any number of parts, blocks of any size, written on one thread or two.
+ */
+static void test_split_blocks(void **state)
+{
+	static const uint64_t ns[] = { 1, 2, 3, 5, 9, 40, 200 };
+	static const size_t blocks[] = { 4096, 65536 };
+	size_t b, k, i, at, j;
+	unsigned char *got;
+	size_t ngot;
+	struct file f;
+
+	(void)state;
+	for (b = 0; b < ARRAY_SIZE(blocks); b++) {
+		make_csv(&f, "bq.csv", b == 1, 1);
+		unlink(f.path);
+		make_blocks(&f, blocks[b], 1, b ? 2 : 1);
+		for (k = 0; k < ARRAY_SIZE(ns); k++) {
+			sl_ctx *ctx = tu_ctx(0, 0);
+
+			at = f.head;
+			for (i = 1; i <= ns[k]; i++) {
+				assert_int_equal(split_one(ctx, f.path, ns[k],
+							   i, NULL, &got,
+							   &ngot), SL_OK);
+				assert_true(ngot >= f.head);
+				assert_memory_equal(got, f.data, f.head);
+				/* from a record's start, the file's bytes */
+				for (j = 0; j < f.nrec && f.ends[j] < at; j++)
+					;
+				assert_true(at == f.head || at == f.size ||
+					    f.ends[j] == at);
+				assert_true(at + ngot - f.head <= f.size);
+				assert_memory_equal(got + f.head, f.data + at,
+						    ngot - f.head);
+				at += ngot - f.head;
+				free(got);
+			}
+			assert_int_equal(at, f.size);
+			tu_ctx_free(ctx);
+		}
+		unlink(f.path);
+		file_free(&f);
+	}
+}
+
+/* Block gzip that split refuses: no record marked, cut short, ordinary
+ * gzip from the sink, and a stray member after the blocks. */
+static void test_split_blocks_refused(void **state)
+{
+	char p[4300], q[4300];
+	unsigned char *z, *g;
+	size_t zn, gn;
+	struct file f;
+	sl_ctx *ctx;
+	sl_arena *a;
+	sl_sink *s;
+
+	(void)state;
+	make_csv(&f, "bu.csv", 0, 1);
+	make_blocks(&f, 4096, 0, 1);
+	expect_refusal(f.path, 3, 2, NULL, SL_EDATA,
+		       "its blocks mark no record starts");
+	snprintf(p, sizeof(p), "%s/bu.csv", tu_dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s", f.path);
+	file_free(&f);
+	make_csv(&f, "bm.csv", 0, 1);
+	make_blocks(&f, 4096, 1, 1);
+	z = tu_read_file(f.path, &zn);
+	/* the end member is the last 42 bytes */
+	tu_write_file(p, z, zn - 42);
+	expect_refusal(p, 3, 2, NULL, SL_EDATA, "was cut short");
+	ctx = tu_ctx(0, 0);
+	a = sl_arena_new(ctx, "test");
+	snprintf(q, sizeof(q), "%s/plain.csv.gz", tu_dir);
+	s = sl_sink_open(a, q, &(sl_sink_options){ .gzip = 1 });
+	assert_int_equal(sl_sink_write(s, f.data, f.size), SL_OK);
+	assert_int_equal(sl_sink_close(s), SL_OK);
+	tu_ctx_free(ctx);
+	expect_refusal(q, 3, 2, NULL, SL_EDATA, "compressed as one gzip"
+		       " stream");
+	g = tu_read_file(q, &gn);
+	z = realloc(z, zn + gn);
+	assert_non_null(z);
+	memcpy(z + zn, g, gn);
+	tu_write_file(p, z, zn + gn);
+	expect_refusal(p, 3, 2, NULL, SL_EDATA, "is not one of sluice's"
+		       " blocks");
+	free(g);
+	free(z);
+	unlink(p);
+	unlink(q);
+	unlink(f.path);
+	f.path[strlen(f.path) - 3] = '\0';
+	unlink(f.path);
+	file_free(&f);
+}
+
 /* Allocation N fails, for every N a run makes: the same part, or
  * SL_ENOMEM recorded; never a crash, a leak (tu_ctx_free) or a file
  * left behind. */
 static void test_split_alloc_failures(void **state)
 {
 	static const uint64_t parts[][2] = { { 3, 2 }, { 1, 1 }, { 7, 7 } };
-	const char *names[] = { "af.csv", "af.tsv", "af" };
+	const char *names[] = { "af.csv", "af.tsv", "af", "ab.csv" };
 	unsigned char *want, *got;
 	size_t nwant, ngot, k, v;
 	unsigned long charges, n;
@@ -481,11 +620,15 @@ static void test_split_alloc_failures(void **state)
 
 	(void)state;
 	files = tu_count_entries(tu_dir);
-	for (v = 0; v < 3; v++) {
-		if (v == 0)
+	for (v = 0; v < ARRAY_SIZE(names); v++) {
+		if (v == 0 || v == 3)
 			make_csv(&f, names[v], 1, 1);
 		else
 			make_lines(&f, names[v], v == 1, 120, 1);
+		if (v == 3) {          /* block gzip of the same */
+			unlink(f.path);
+			make_blocks(&f, 4096, 1, 1);
+		}
 		for (k = 0; k < ARRAY_SIZE(parts); k++) {
 			sl_ctx *ctx = tu_ctx(0, 64);
 
@@ -540,6 +683,8 @@ int main(void)
 		cmocka_unit_test(test_split_bom_and_blank_lines),
 		cmocka_unit_test(test_split_write_twice),
 		cmocka_unit_test(test_split_refusals),
+		cmocka_unit_test(test_split_blocks),
+		cmocka_unit_test(test_split_blocks_refused),
 		cmocka_unit_test(test_split_alloc_failures),
 	};
 
