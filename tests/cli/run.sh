@@ -8,6 +8,9 @@
 # Large inputs are generated here and streamed through pipes, never stored.
 # Oracles are independent tools: seq, gzip, pigz, cmp, python3.
 #
+# A test that cannot run here (a tool missing) prints why and returns 77:
+# it is skipped, neither passed nor failed.
+#
 # Ends with the line "N passed, N failed"; exits non-zero on any failure.
 
 set -u
@@ -44,9 +47,12 @@ export SLUICE_THREADS=${SLUICE_THREADS:-1}
 
 pass=0
 fail=0
+skipped=0
 failed_names=
+skipped_names=
 
-# run NAME FUNCTION: the function returns non-zero (after saying why) to fail
+# run NAME FUNCTION: the function returns non-zero (after saying why) to
+# fail, or 77 when it cannot run here, its last line of output the reason
 run() {
 	local name=$1
 	shift
@@ -70,6 +76,10 @@ run() {
 		pass=$((pass + 1))
 		echo "ok - $name"
 		sed -n 's/^figure: /    # /p' "$T/log"
+	elif [ $rc -eq 77 ]; then
+		skipped=$((skipped + 1))
+		skipped_names="$skipped_names $name"
+		echo "skip - $name: $(tail -n 1 "$T/log")"
 	else
 		fail=$((fail + 1))
 		failed_names="$failed_names $name"
@@ -984,6 +994,7 @@ run count_2g_under_8m t_count_2g_under_8m
 . "$HERE/t_spill.sh"
 . "$HERE/t_order.sh"
 . "$HERE/t_everyday.sh"
+. "$HERE/t_engines.sh"
 
 # where the time went: the slowest tests, in seconds (every test's in
 # $TIMES when it is set, $TIMES.san for the sanitizer pass)
@@ -995,5 +1006,6 @@ if [ -f "$T/times" ]; then
 		awk '{ printf " %s %.1f", $2, $1 / 1000 }')"
 fi
 [ "$fail" -eq 0 ] || echo "failed:$failed_names"
+[ "$skipped" -eq 0 ] || echo "$skipped skipped:$skipped_names"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
