@@ -85,7 +85,8 @@ TOOL_BIN += $(B)/tests/faultshim.so
 EXAMPLE_BIN = $(EXAMPLES:%=$(B)/examples/%)
 
 DEB_PKGS = zlib1g-dev libbz2-dev liblzma-dev libzstd-dev libjansson-dev libcmocka-dev \
-	   pigz python3 parallel pkgconf groff-base man-db bzip2 xz-utils zstd
+	   pigz python3 python3-distributed parallel openssh-server pkgconf \
+	   groff-base man-db bzip2 xz-utils zstd
 ifeq ($(ISAL),1)
 DEB_PKGS += libisal-dev
 endif
@@ -260,7 +261,8 @@ check-job-san-%: check-san-build
 ZLIB_B = build/zlib
 ZLIB_CLI_TESTS = count_gzip count_every_chunk_size bad_gzip cat_roundtrip \
 		 cat_output_file chunk_sizes_same_output mem_report \
-		 gzip_levels_read_back gzip_damage_located
+		 gzip_levels_read_back gzip_damage_located split_blocks \
+		 split_blocks_only_its_members
 
 check-zlib:
 	$(MAKE) ISAL=0 B=$(ZLIB_B) $(ZLIB_B)/sluice \

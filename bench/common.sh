@@ -1,4 +1,4 @@
-# bench/common.sh - what bench/json.sh and bench/put.sh share; sourced.
+# bench/common.sh - what bench/json.sh, put.sh and blocks.sh share; sourced.
 #
 # Sets S (the sluice binary, made absolute), SIZE, RUNS (default 3) and
 # W (a scratch folder under $TMPDIR, removed at exit) from the script's

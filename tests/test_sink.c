@@ -2066,7 +2066,7 @@ static size_t write_records(sl_sink *s, const unsigned char *p, size_t n,
 
 /* On one thread (the caller deflates), two and eight: the same bytes, a
  * member a block that inflates alone, every member's first record. */
-static void test_sink_blocks(void **state)
+static void test_sink_blocks_on_threads(void **state)
 {
 	static const unsigned threads[] = { 1, 2, 8 };
 	const size_t n = 300000, block = 8192;
@@ -2411,7 +2411,7 @@ int main(void)
 		cmocka_unit_test(test_sink_gzip_threads_short),
 		cmocka_unit_test(test_sink_gzip_threads_small_budget),
 		cmocka_unit_test(test_sink_gzip_threads_alloc_failures),
-		cmocka_unit_test(test_sink_blocks),
+		cmocka_unit_test(test_sink_blocks_on_threads),
 		cmocka_unit_test(test_sink_blocks_edges),
 		cmocka_unit_test(test_sink_blocks_refused),
 		cmocka_unit_test(test_sink_blocks_alloc_failures),
