@@ -45,8 +45,8 @@ echo
 "$S" cat -z --blocks -o "$W/f.csv.gz" "$W/f.csv"
 "$S" cat -z -o "$W/one.csv.gz" "$W/f.csv"
 echo "f.csv.gz: $(stat -c %s "$W/f.csv.gz") bytes, level 3, blocks of 1 MiB."
-echo "MB/s are of the CSV's bytes; the RSS of a parallel row is GNU"
-echo "parallel's own (perl), the largest process of the row."
+echo "MB/s are of the whole CSV's bytes, in the rows of one part too; the"
+echo "RSS of a parallel row is GNU parallel's own (perl), its largest process."
 echo
 rm -f "$W/f.csv"
 table_head
@@ -64,10 +64,23 @@ row "parallel -j 2 split --parts 8 \\| count --partial; merge" "$bytes" \
 	 '$S' count --partial\" ::: 1 2 3 4 5 6 7 8 | '$S' merge"
 row "pigz -dc f.csv.gz \\| wc -l" "$bytes" 1 "pigz -dc f.csv.gz | wc -l"
 pigz=$LAST
+# what one worker does: a part inflates its share only
+row "sluice split --parts 1 --part 1 (all of it) >/dev/null" "$bytes" \
+	"$RUNS" "'$S' split --parts 1 --part 1 f.csv.gz"
+whole=$LAST
+row "sluice split --parts 2 --part 2 (half) >/dev/null" "$bytes" "$RUNS" \
+	"'$S' split --parts 2 --part 2 f.csv.gz"
+half=$LAST
+row "sluice split --parts 8 --part 5 (an eighth) >/dev/null" "$bytes" \
+	"$RUNS" "'$S' split --parts 8 --part 5 f.csv.gz"
+eighth=$LAST
 echo
 echo "Split parts under parallel -j 2: $(echo "$one / $two" | bc -l |
 	xargs printf '%.2f')x one sluice count," \
 	"$(echo "$pigz / $two" | bc -l | xargs printf '%.2f')x pigz -dc | wc -l."
+echo "A part inflates its share: half in $(echo "$half / $whole" | bc -l |
+	xargs printf '%.2f') of the whole's time, an eighth in" \
+	"$(echo "$eighth / $whole" | bc -l | xargs printf '%.2f')."
 # the answers agree
 n1=$("$S" count f.csv.gz)
 n2=$(parallel -j 2 "'$S' split --parts 8 --part {} f.csv.gz |

@@ -181,12 +181,12 @@ static unsigned char xfl(int level)
 
 /* A member around the deflated bytes at j->out + SL_BLOCKS_HEAD: its
  * header, then the trailer after them. */
-static void wrap_member(sl_pgzip *z, struct pgz_job *j, unsigned flags)
+static void wrap_member(sl_pgzip *z, struct pgz_job *j)
 {
 	size_t size = SL_BLOCKS_HEAD + j->out_len + 8;
 
 	sl_blocks_header(j->out, xfl(z->level), (uint32_t)size,
-			 (uint32_t)j->len, j->first, flags);
+			 (uint32_t)j->len, j->first, 0);
 	le32(j->out + SL_BLOCKS_HEAD + j->out_len, j->crc);
 	le32(j->out + SL_BLOCKS_HEAD + j->out_len + 4, (uint32_t)j->len);
 	j->out_len = size;
@@ -216,7 +216,7 @@ static void compress_job(struct pgz_worker *w, struct pgz_job *j)
 	j->failed = rc < 0;
 	j->crc = (uint32_t)crc32(0, j->in, (uInt)j->len);
 	if (!j->failed && z->members)
-		wrap_member(z, j, 0);
+		wrap_member(z, j);
 }
 
 static void *worker_main(void *arg)

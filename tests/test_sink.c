@@ -1924,18 +1924,19 @@ static void test_sink_gzip_threads_small_budget(void **state)
 	tu_rmdir(dir);
 }
 
-/* Charge N refused for N = 1, 2, ...: SL_ENOMEM, no file, every byte
- * back, every thread ended, until the file is written whole. */
-static void test_sink_gzip_threads_alloc_failures(void **state)
+/*
+ * Write the n bytes at data to out (in dir) with options o on two threads,
+ * the first byte marked, with charge N refused for N = 1, 2, ...: each
+ * run ends in SL_ENOMEM with no file, every byte back and every thread
+ * ended, until the file is written whole.  Returns how many runs failed.
+ */
+static int sweep_alloc_failures(const char *dir, const char *out,
+				const sl_sink_options *o,
+				const unsigned char *data, size_t n)
 {
-	const size_t n = 400000;
-	unsigned char *data = make_data(n);
-	char *dir = tu_tmpdir();
-	char *out = path_in(dir, "faults.gz");
 	unsigned long fail_at;
 	int failures = 0;
 
-	(void)state;
 	for (fail_at = 1; ; fail_at++) {
 		sl_ctx *ctx = tu_ctx_j(0, 4096, 2);
 		sl_arena *a = sl_arena_new(ctx, "test");
@@ -1943,23 +1944,34 @@ static void test_sink_gzip_threads_alloc_failures(void **state)
 
 		assert_true(fail_at < 1000);
 		sl_mem_fail_at(ctx, fail_at);
-		s = a ? sl_sink_open(a, out, &(sl_sink_options){
-			.gzip = 1, .level = 6 }) : NULL;
+		s = a ? sl_sink_open(a, out, o) : NULL;
 		if (s) {
+			sl_sink_mark(s);
 			sl_sink_write(s, data, n);
 			sl_sink_close(s);
 		}
 		sl_arena_free(a);
 		if (!sl_failed(ctx)) {
 			tu_ctx_free(ctx);
-			break;
+			return failures;
 		}
 		assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
 		assert_int_equal(tu_count_entries(dir), 0);
 		tu_ctx_free(ctx);
 		failures++;
 	}
-	assert_true(failures >= 8);
+}
+
+static void test_sink_gzip_threads_alloc_failures(void **state)
+{
+	const size_t n = 400000;
+	unsigned char *data = make_data(n);
+	char *dir = tu_tmpdir();
+	char *out = path_in(dir, "faults.gz");
+
+	(void)state;
+	assert_true(sweep_alloc_failures(dir, out, &(sl_sink_options){
+		.gzip = 1, .level = 6 }, data, n) >= 8);
 	assert_file_gunzips_to(out, data, n);
 	free(out);
 	free(data);
@@ -2205,48 +2217,19 @@ static void test_sink_blocks_refused(void **state)
 	tu_rmdir(dir);
 }
 
-/* Charge N refused for N = 1, 2, ...: SL_ENOMEM, no file, every byte
- * back, every thread ended, until the file is written whole. */
+/* Block gzip through sweep_alloc_failures(). */
 static void test_sink_blocks_alloc_failures(void **state)
 {
+	static const size_t mark[] = { 0 };
 	const size_t n = 100000;
 	unsigned char *data = make_data(n);
-	size_t *marks = malloc(n * sizeof(*marks)), nm = 0;
 	char *dir = tu_tmpdir();
 	char *out = path_in(dir, "faults.gz");
-	unsigned long fail_at;
-	int failures = 0;
 
 	(void)state;
-	for (fail_at = 1; ; fail_at++) {
-		sl_ctx *ctx = tu_ctx_j(0, 4096, 2);
-		sl_arena *a = sl_arena_new(ctx, "test");
-		sl_sink *s;
-
-		assert_true(fail_at < 1000);
-		sl_mem_fail_at(ctx, fail_at);
-		s = a ? sl_sink_open(a, out, &(sl_sink_options){
-			.gzip = 1, .blocks = 16384 }) : NULL;
-		if (s) {
-			nm = 0;
-			if (sl_sink_mark(s) == SL_OK)
-				marks[nm++] = 0;
-			sl_sink_write(s, data, n);
-			sl_sink_close(s);
-		}
-		sl_arena_free(a);
-		if (!sl_failed(ctx)) {
-			tu_ctx_free(ctx);
-			break;
-		}
-		assert_int_equal(sl_errcode(ctx), SL_ENOMEM);
-		assert_int_equal(tu_count_entries(dir), 0);
-		tu_ctx_free(ctx);
-		failures++;
-	}
-	assert_true(failures >= 6);
-	assert_blocks(out, data, n, 16384, marks, nm);
-	free(marks);
+	assert_true(sweep_alloc_failures(dir, out, &(sl_sink_options){
+		.gzip = 1, .blocks = 16384 }, data, n) >= 6);
+	assert_blocks(out, data, n, 16384, mark, 1);
 	free(out);
 	free(data);
 	tu_rmdir(dir);
