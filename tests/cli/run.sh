@@ -88,6 +88,18 @@ run() {
 	fi
 }
 
+# run_plain NAME FUNCTION: a test of sluice under another program (an
+# engine), whose time goes to that program, not a test of sluice's
+# memory: make check runs it once, in the normal build with the
+# ceilings (CEILINGS=1), and not in the sanitizers' parts (SAN and PART)
+run_plain() {
+	if [ -n "$CEILINGS" ]; then
+		CEILINGS= run "$@"
+	elif [ -z "$SAN" ] || [ -z "$PART" ]; then
+		run "$@"
+	fi
+}
+
 # assertions: print what differed and fail
 eq() {  # eq WHAT GOT WANT
 	[ "$2" = "$3" ] && return 0

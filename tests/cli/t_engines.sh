@@ -331,6 +331,6 @@ t_engine_hadoop() {
 		"the same splits for count and freq"
 }
 
-run engine_dask t_engine_dask
-run engine_ssh t_engine_ssh
-run engine_hadoop t_engine_hadoop
+run_plain engine_dask t_engine_dask
+run_plain engine_ssh t_engine_ssh
+run_plain engine_hadoop t_engine_hadoop
