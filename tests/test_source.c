@@ -1502,7 +1502,8 @@ static size_t zs_whole_blocks(const zs *z, size_t off)
 /*
  * A frame cut at every offset past its magic is "truncated" at that
  * offset, and hands out exactly the blocks that are whole, whatever the
- * chunk size.
+ * chunk size: each offset read in chunks of 64 KiB and of one other size
+ * in turn (every size at every offset took 20 s under the sanitizers).
  */
 static void test_source_zstd_truncated_at_every_offset(void **state)
 {
@@ -1521,7 +1522,8 @@ static void test_source_zstd_truncated_at_every_offset(void **state)
 	snprintf(path, sizeof(path), "%s/cut.zst", dir);
 	for (cut = 4; cut < z.len; cut++) {
 		tu_write_file(path, z.p, cut);
-		for (i = 0; i < NCHUNKS; i++) {
+		for (i = cut % (NCHUNKS - 1); i < NCHUNKS;
+		     i = i < NCHUNKS - 1 ? NCHUNKS - 1 : NCHUNKS) {
 			assert_int_equal(read_damaged_as(path, chunk_sizes[i],
 					 "truncated zstd stream in '", &r, 0,
 					 SL_EDATA), cut);
