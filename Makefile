@@ -210,14 +210,16 @@ check-tsan:
 # make check runs the unit tests in the normal build and in the
 # sanitizers' (build/san), every command-line test under the sanitizers,
 # and in the normal build the command-line tests that measure peak RSS,
-# which a sanitizer's build cannot judge (tests/cli/run.sh: CEILINGS).
-# These are jobs of a minute or so (the sanitizer pass's command-line
-# tests in SAN_PARTS parts) that make -j2 starts as a core comes free;
+# which a sanitizer's build cannot judge (tests/cli/run.sh: CEILINGS),
+# and those of sluice under the engines (run.sh: run_plain).  These are
+# jobs of a minute or so (the sanitizer pass's command-line tests in
+# SAN_PARTS parts: twelve, so that the last to end keeps a core alone
+# for less time) that make -j2 starts as a core comes free;
 # each writes build/check/JOB.log, all shown when all are done.  Run side
 # by side as two whole passes, each test in both, they took 12 minutes.
 # check-tsan and check-zlib are targets of their own, which .ci/run runs
 # after this one.
-SAN_PARTS = 1 2 3 4 5 6 7 8
+SAN_PARTS = 1 2 3 4 5 6 7 8 9 10 11 12
 CHECK_JOBS = san-faults ceilings units-san $(SAN_PARTS:%=san-%) units
 
 check: deps
