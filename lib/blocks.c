@@ -34,27 +34,12 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sluice_int.h"
 
 #define XLEN 20       /* the subfield: SI1 SI2 LEN and its 16 bytes */
 #define SUB_LEN 16
 #define VERSION 1
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-		(uint32_t)p[3] << 24;
-}
 
 void sl_blocks_header(unsigned char *h, unsigned char xfl, uint32_t size,
 		      uint32_t usize, uint32_t first, unsigned flags)
@@ -74,9 +59,9 @@ void sl_blocks_header(unsigned char *h, unsigned char xfl, uint32_t size,
 	h[16] = VERSION;
 	h[17] = (unsigned char)flags;
 	h[18] = h[19] = 0;
-	put32(h + 20, size);
-	put32(h + 24, usize);
-	put32(h + 28, first);
+	sl_put_le32(h + 20, size);
+	sl_put_le32(h + 24, usize);
+	sl_put_le32(h + 28, first);
 }
 
 int sl_blocks_parse(const unsigned char *h, size_t n, sl_blocks_member *m)
@@ -87,9 +72,9 @@ int sl_blocks_parse(const unsigned char *h, size_t n, sl_blocks_member *m)
 	    h[16] != VERSION)
 		return 0;
 	m->flags = h[17];
-	m->size = get32(h + 20);
-	m->usize = get32(h + 24);
-	m->first = get32(h + 28);
+	m->size = sl_get_le32(h + 20);
+	m->usize = sl_get_le32(h + 24);
+	m->first = sl_get_le32(h + 28);
 	/* a size that cannot hold the header, a deflate stream and the
 	 * trailer, or a record start past the member's bytes, is no block
 	 * header (the end member's start is at its one place, 0) */
@@ -113,26 +98,15 @@ struct walk {
 	int ended;             /* the last member was an end */
 };
 
+/* The member header at w->off, fewer bytes at the end of the file:
+ * how many, or -1 (error recorded). */
 static int read_head(struct walk *w, unsigned char *h)
 {
-	size_t got = 0;
-	ssize_t r;
+	ssize_t got = sl_pread_all(w->fd, h, SL_BLOCKS_HEAD, w->off);
 
-	while (got < SL_BLOCKS_HEAD) {
-		r = pread(w->fd, h + got, SL_BLOCKS_HEAD - got,
-			  (off_t)(w->off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sl_error_errno(w->ctx, errno, "cannot read '%s' at"
-				       " byte %llu", w->path,
-				       (unsigned long long)(w->off + got));
-			return -1;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
+	if (got < 0)
+		sl_error_errno(w->ctx, errno, "cannot read '%s' at byte %llu",
+			       w->path, (unsigned long long)w->off);
 	return (int)got;
 }
 

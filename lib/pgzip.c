@@ -165,14 +165,6 @@ static int deflate_isal(struct pgz_worker *w, struct pgz_job *j,
 }
 #endif
 
-static void le32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
 /* The gzip header's XFL byte for a level, as gzip sets it. */
 static unsigned char xfl(int level)
 {
@@ -187,8 +179,8 @@ static void wrap_member(sl_pgzip *z, struct pgz_job *j)
 
 	sl_blocks_header(j->out, xfl(z->level), (uint32_t)size,
 			 (uint32_t)j->len, j->first, 0);
-	le32(j->out + SL_BLOCKS_HEAD + j->out_len, j->crc);
-	le32(j->out + SL_BLOCKS_HEAD + j->out_len + 4, (uint32_t)j->len);
+	sl_put_le32(j->out + SL_BLOCKS_HEAD + j->out_len, j->crc);
+	sl_put_le32(j->out + SL_BLOCKS_HEAD + j->out_len + 4, (uint32_t)j->len);
 	j->out_len = size;
 }
 
@@ -447,8 +439,8 @@ sl_status sl_pgzip_finish(sl_pgzip *z)
 		return st;
 	if (z->zstd)
 		return SL_OK;
-	le32(t, z->crc);
-	le32(t + 4, (uint32_t)z->total);
+	sl_put_le32(t, z->crc);
+	sl_put_le32(t + 4, (uint32_t)z->total);
 	return put(z, t, sizeof(t));
 }
 

@@ -272,6 +272,26 @@ void sl_prog_run(sl_prog *p, const sl_str *in, const unsigned char *kin,
 		size_t nin, sl_str *out, unsigned char *kout);
 int sl_jsonl_open(sl_reader *r);
 /* Is f read by jsonl.c: JSON Lines, or JSON (one array, or lines)? */
+/* gzip's and block gzip's 32-bit little-endian fields. */
+static inline void sl_put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static inline uint32_t sl_get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		(uint32_t)p[3] << 24;
+}
+
+/* split.c: read n bytes of fd at off, again after EINTR and short reads:
+ * the bytes read, fewer than n only at the end of the file, or -1 with
+ * errno. */
+ssize_t sl_pread_all(int fd, void *buf, size_t n, uint64_t off);
+
 static inline int sl_format_is_json(sl_format f)
 {
 	return f == SL_FORMAT_JSONL || f == SL_FORMAT_JSON;

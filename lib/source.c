@@ -688,12 +688,6 @@ static int gzip_member(sl_source *src, size_t produced)
 	return 0;
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-		(uint32_t)p[3] << 24;
-}
-
 /*
  * What igzip found wrong, said as zlib says it.  A bad trailer is told
  * apart from its bytes, the eight before raw_pos: igzip compares both
@@ -713,7 +707,7 @@ static void gzip_failed(sl_source *src, size_t produced, int ret)
 		n = src->raw_pos < 8 ? src->raw_pos : 8;
 		memcpy(t, src->tail + n, 8 - n);
 		memcpy(t + 8 - n, src->raw + src->raw_pos - n, n);
-		if (le32(t) != st->crc)
+		if (sl_get_le32(t) != st->crc)
 			gzip_corrupt(src, produced, at - 4,
 				     "incorrect data check");
 		else

@@ -78,30 +78,41 @@ static uint64_t share(uint64_t a, uint64_t j, uint64_t n)
 	return a / n * j + a % n * j / n;
 }
 
-/* Read n bytes at pos into dst.  Returns 0 or -1 (error set). */
-static int read_at(sl_split *s, unsigned char *dst, uint64_t pos, size_t n)
+ssize_t sl_pread_all(int fd, void *buf, size_t n, uint64_t off)
 {
 	size_t got = 0;
 	ssize_t r;
 
 	while (got < n) {
-		r = pread(s->fd, dst + got, n - got, (off_t)(pos + got));
+		r = pread(fd, (unsigned char *)buf + got, n - got,
+			  (off_t)(off + got));
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			sl_error_errno(s->ctx, errno, "cannot read '%s' at"
-				       " byte %llu", s->path,
-				       (unsigned long long)(pos + got));
+		if (r < 0)
 			return -1;
-		}
-		if (r == 0) {
-			sl_error(s->ctx, SL_EIO, "'%s' ends at byte %llu, not"
-				 " %llu: it changed while being split", s->path,
-				 (unsigned long long)(pos + got),
-				 (unsigned long long)s->size);
-			return -1;
-		}
+		if (r == 0)
+			break;
 		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* Read n bytes at pos into dst.  Returns 0 or -1 (error set). */
+static int read_at(sl_split *s, unsigned char *dst, uint64_t pos, size_t n)
+{
+	ssize_t got = sl_pread_all(s->fd, dst, n, pos);
+
+	if (got < 0) {
+		sl_error_errno(s->ctx, errno, "cannot read '%s' at byte %llu",
+			       s->path, (unsigned long long)pos);
+		return -1;
+	}
+	if ((size_t)got < n) {
+		sl_error(s->ctx, SL_EIO, "'%s' ends at byte %llu, not %llu: it"
+			 " changed while being split", s->path,
+			 (unsigned long long)(pos + (uint64_t)got),
+			 (unsigned long long)s->size);
+		return -1;
 	}
 	return 0;
 }
