@@ -504,8 +504,12 @@ sl_status sl_split_write(sl_split *s, sl_sink *out)
 	if (s->blocks) {
 		const sl_blocks_plan *p = &s->plan;
 
-		if (sl_blocks_copy(s->arena, s->path, 0, p->head_zto, 0,
-				   p->head, out) == SL_OK)
+		/* the first part follows its header: inflated once */
+		if (p->from == p->head)
+			sl_blocks_copy(s->arena, s->path, 0, p->zto, 0, p->to,
+				       out);
+		else if (sl_blocks_copy(s->arena, s->path, 0, p->head_zto, 0,
+					p->head, out) == SL_OK)
 			sl_blocks_copy(s->arena, s->path, p->zfrom, p->zto,
 				       p->skip, p->to - p->from, out);
 		return sl_errcode(s->ctx);
