@@ -184,6 +184,7 @@ sl_writer *sl_writer_new(sl_arena *a, sl_sink *sink, sl_format fmt,
 	w->ctx = ctx;
 	w->arena = a;
 	w->sink = sink;
+	w->marks = sl_sink_blocks(sink);
 	w->fmt = fmt;
 	w->def = sl_format_def_of(fmt);
 	w->delim = delim;
@@ -281,7 +282,7 @@ sl_status sl_writer_header(sl_writer *w, const sl_str *names, size_t n)
 	if (w->len > 0 && (st = flush_row(w)) != SL_OK)
 		return st;
 	/* the body starts here, records or none (blocks.c) */
-	return sl_sink_mark(w->sink);
+	return w->marks ? sl_sink_mark(w->sink) : SL_OK;
 }
 
 static sl_status write_row(sl_writer *w, const sl_str *fields,
@@ -293,7 +294,7 @@ static sl_status write_row(sl_writer *w, const sl_str *fields,
 		return sl_errcode(w->ctx);
 	if (w->def->write_row(w, fields, kinds, n) < 0)
 		return sl_writer_drop_row(w);
-	if ((st = sl_sink_mark(w->sink)) != SL_OK) {
+	if (w->marks && (st = sl_sink_mark(w->sink)) != SL_OK) {
 		w->len = 0;
 		return st;
 	}

@@ -21,6 +21,8 @@ struct sl_writer {
 	sl_ctx *ctx;
 	sl_arena *arena;       /* where the header's copies go */
 	sl_sink *sink;
+	int marks;             /* the sink is block gzip: mark each record
+				* (sl_sink_mark()) */
 	sl_format fmt;
 	const struct sl_format_def *def;  /* its row of the format table */
 	char delim;
