@@ -414,21 +414,18 @@ int cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
 	}
 }
 
+/* Does the -o name end in suffix (and have more before it)? */
+static int output_ends(const struct cli *c, const char *suffix)
+{
+	size_t n = c->output ? strlen(c->output) : 0, k = strlen(suffix);
+
+	return n > k && strcmp(c->output + n - k, suffix) == 0;
+}
+
 /* Is the output zstd: --zstd, or an -o name ending in .zst without -z? */
 static int zstd_output(const struct cli *c)
 {
-	size_t n = c->output ? strlen(c->output) : 0;
-
-	return c->zstd || (!c->gzip && n > 4 &&
-			   strcmp(c->output + n - 4, ".zst") == 0);
-}
-
-/* Does the -o name end in .gz? */
-static int gzip_name(const struct cli *c)
-{
-	size_t n = c->output ? strlen(c->output) : 0;
-
-	return n > 3 && strcmp(c->output + n - 3, ".gz") == 0;
+	return c->zstd || (!c->gzip && output_ends(c, ".zst"));
 }
 
 int cli_start(struct cli *c)
@@ -437,7 +434,7 @@ int cli_start(struct cli *c)
 
 	if (c->gzip && c->zstd)
 		return cli_usage_error(c, "-z and --zstd cannot go together");
-	if (c->blocks && (zstd_output(c) || (!c->gzip && !gzip_name(c))))
+	if (c->blocks && (zstd_output(c) || (!c->gzip && !output_ends(c, ".gz"))))
 		return cli_usage_error(c, "--blocks writes gzip: it needs -z or"
 				       " an -o name ending in .gz");
 	if (c->level > 9 && !zstd_output(c))
